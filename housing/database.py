@@ -1,0 +1,44 @@
+"""Open the programme's database from a URL: SQLite by default, PostgreSQL too.
+
+SQLite is tuned for a web app and a job runner writing at once: WAL, foreign
+keys, a busy timeout and IMMEDIATE transactions (a deferred transaction that
+reads then writes can fail without waiting for the lock).
+"""
+import os
+
+from playhouse.db_url import connect
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "busy_timeout": 10000,
+    "cache_size": -32000,
+}
+
+
+def is_sqlite(url):
+    return url.startswith("sqlite")
+
+
+def sqlite_url(path):
+    return "sqlite:///" + os.path.abspath(path)
+
+
+def open_database(url):
+    """Return an unconnected peewee database for ``url``."""
+    if is_sqlite(url):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    return connect(url)
+
+
+def bind(url):
+    """Open the database at ``url`` and make the models use it."""
+    from models import db
+
+    database = open_database(url)
+    db.initialize(database)
+    return database

@@ -1,0 +1,203 @@
+"""Controlled vocabularies of the programme, as data.
+
+Every coded value stored in the database is a stable English key from one of
+these registries; the Italian and English labels live beside it, so renaming a
+label never rewrites stored data. A registry is an ordered tuple of ``Term``.
+"""
+from typing import NamedTuple
+
+
+class Term(NamedTuple):
+    key: str
+    it: str
+    en: str
+
+
+def keys(registry):
+    return [term.key for term in registry]
+
+
+def label(registry, key, lang="it"):
+    for term in registry:
+        if term.key == key:
+            return getattr(term, lang)
+    return key
+
+
+ROLES = (
+    Term("admin", "Amministratore", "Administrator"),
+    Term("operator", "Operatore (casi e abbinamenti)", "Operator (case work and matching)"),
+    Term("clerk", "Addetto anagrafe (alloggi e locatori)", "Registry clerk (homes and landlords)"),
+    Term("viewer", "Consultazione (senza dati personali)", "Viewer (no personal data)"),
+)
+
+PARTNER_SECTORS = (
+    Term("public_administration", "Pubblica amministrazione", "Public administration"),
+    Term("iacp", "IACP (edilizia residenziale pubblica)", "IACP public-housing institute"),
+    Term("health_service", "Servizio sanitario", "Health service"),
+    Term("estate_agents", "Associazione agenti immobiliari", "Estate-agent association"),
+    Term("landlord_association", "Associazione proprietari", "Landlord association"),
+    Term("tenant_association", "Associazione inquilini", "Tenant association"),
+    Term("employers_association", "Associazione datoriale", "Employers' association"),
+    Term("trade_union", "Sindacato", "Trade union"),
+    Term("third_sector", "Terzo settore", "Third sector"),
+    Term("cpia", "CPIA (istruzione adulti)", "CPIA adult school"),
+    Term("training_body", "Ente di formazione", "Training body"),
+    Term("university", "Università", "University"),
+    Term("other", "Altro", "Other"),
+)
+
+AGREEMENT_KINDS = (
+    Term("strategic_agreement", "Accordo strategico", "Strategic agreement"),
+    Term("memorandum", "Protocollo d'intesa", "Memorandum of understanding"),
+    Term("convention", "Convenzione", "Convention"),
+)
+
+AGREEMENT_STATUSES = (
+    Term("draft", "Bozza", "Draft"),
+    Term("active", "Attivo", "Active"),
+    Term("expired", "Scaduto", "Expired"),
+    Term("terminated", "Risolto", "Terminated"),
+)
+
+LANDLORD_KINDS = (
+    Term("private_person", "Persona fisica", "Private person"),
+    Term("company", "Società", "Company"),
+    Term("public_body", "Ente pubblico", "Public body"),
+    Term("iacp", "IACP", "IACP"),
+    Term("agency", "Agenzia", "Agency"),
+)
+
+OWNERSHIPS = (
+    Term("public", "Pubblica", "Public"),
+    Term("private", "Privata", "Private"),
+)
+
+DWELLING_STATUSES = (
+    Term("registered", "Censito", "Registered"),
+    Term("renovation", "In ristrutturazione", "Being renovated"),
+    Term("available", "Disponibile", "Available"),
+    Term("offered", "In offerta", "Offered"),
+    Term("let", "Locato", "Let"),
+    Term("withdrawn", "Ritirato", "Withdrawn"),
+)
+
+DWELLING_CONDITIONS = (
+    Term("new", "Nuovo o ristrutturato", "New or renovated"),
+    Term("good", "Buono", "Good"),
+    Term("fair", "Discreto", "Fair"),
+    Term("poor", "Da ristrutturare", "Needs renovation"),
+)
+
+ENERGY_CLASSES = tuple(
+    Term(k, k, k) for k in ("A4", "A3", "A2", "A1", "B", "C", "D", "E", "F", "G")
+)
+
+CONTRACT_TYPES = (
+    Term("concordato_3_2", "Canone concordato 3+2", "Controlled rent 3+2"),
+    Term("transitory", "Transitorio", "Transitory"),
+    Term("students", "Studenti universitari", "University students"),
+    Term("free_4_4", "Libero 4+4", "Free market 4+4"),
+    Term("erp", "Edilizia residenziale pubblica (ERP)", "Public housing (ERP)"),
+    Term("transitional", "Transitorio a bassa protezione", "Transitional low-protection"),
+    Term("emergency", "Emergenza abitativa", "Emergency"),
+)
+
+# Offers of these types house programme beneficiaries: the street address of
+# such a home must never be published.
+PROTECTED_CONTRACT_TYPES = frozenset({"erp", "transitional", "emergency"})
+
+OFFER_STATUSES = (
+    Term("draft", "Bozza", "Draft"),
+    Term("published", "Pubblicata", "Published"),
+    Term("reserved", "Riservata", "Reserved"),
+    Term("let", "Locata", "Let"),
+    Term("withdrawn", "Ritirata", "Withdrawn"),
+)
+
+OCCUPANCY_STATUSES = (
+    Term("regular", "Regolare", "Regular"),
+    Term("irregular", "Occupazione senza titolo", "Irregular occupation"),
+    Term("vacant", "Sfitto", "Vacant"),
+    Term("verification", "In verifica", "Under verification"),
+)
+
+# ETHOS (FEANTSA) typology of homelessness and housing exclusion.
+ETHOS_CATEGORIES = (
+    Term("roofless_1", "Senza tetto: in strada (1.1)", "Roofless: living rough (1.1)"),
+    Term("roofless_2", "Senza tetto: dormitorio notturno (2.1)", "Roofless: night shelter (2.1)"),
+    Term("houseless_3", "Senza casa: centro di accoglienza (3)", "Houseless: homeless hostel (3)"),
+    Term("houseless_4", "Senza casa: accoglienza per donne (4)", "Houseless: women's shelter (4)"),
+    Term("houseless_5", "Senza casa: accoglienza per migranti (5)", "Houseless: migrants' accommodation (5)"),
+    Term("houseless_6", "Senza casa: in uscita da istituzioni (6)", "Houseless: due to leave an institution (6)"),
+    Term("houseless_7", "Senza casa: sostegno di lungo periodo (7)", "Houseless: long-term support (7)"),
+    Term("insecure_8", "Sistemazione insicura: ospite o senza titolo (8)", "Insecure: no legal tenancy (8)"),
+    Term("insecure_9", "Sistemazione insicura: sotto sfratto (9)", "Insecure: under eviction (9)"),
+    Term("insecure_10", "Sistemazione insicura: violenza (10)", "Insecure: under threat of violence (10)"),
+    Term("inadequate_11", "Sistemazione inadeguata: struttura temporanea (11)", "Inadequate: temporary structure (11)"),
+    Term("inadequate_12", "Sistemazione inadeguata: alloggio inidoneo (12)", "Inadequate: unfit housing (12)"),
+    Term("inadequate_13", "Sistemazione inadeguata: sovraffollamento (13)", "Inadequate: extreme overcrowding (13)"),
+)
+
+HOUSEHOLD_STATUSES = (
+    Term("intake", "Accoglienza", "Intake"),
+    Term("assessed", "Valutato", "Assessed"),
+    Term("waiting", "In attesa", "Waiting"),
+    Term("matched", "Abbinato", "Matched"),
+    Term("housed", "Inserito in alloggio", "Housed"),
+    Term("exited", "Uscito dal programma", "Exited"),
+)
+
+SEXES = (
+    Term("F", "Femmina", "Female"),
+    Term("M", "Maschio", "Male"),
+    Term("X", "Non specificato", "Not specified"),
+)
+
+RELATIONS = (
+    Term("reference", "Intestatario", "Reference person"),
+    Term("partner", "Coniuge o convivente", "Spouse or partner"),
+    Term("child", "Figlio/a", "Child"),
+    Term("parent", "Genitore", "Parent"),
+    Term("sibling", "Fratello/sorella", "Sibling"),
+    Term("other_relative", "Altro parente", "Other relative"),
+    Term("other", "Altro", "Other"),
+)
+
+EMPLOYMENT_STATUSES = (
+    Term("employed", "Occupato", "Employed"),
+    Term("self_employed", "Autonomo", "Self-employed"),
+    Term("occasional", "Lavoro occasionale", "Occasional work"),
+    Term("unemployed", "Disoccupato", "Unemployed"),
+    Term("student", "Studente", "Student"),
+    Term("retired", "Pensionato", "Retired"),
+    Term("unable", "Inabile al lavoro", "Unable to work"),
+    Term("child", "Minore", "Minor"),
+)
+
+AUDIT_ACTIONS = (
+    Term("create", "Creazione", "Create"),
+    Term("update", "Modifica", "Update"),
+    Term("delete", "Eliminazione", "Delete"),
+)
+
+REGISTRIES = {
+    "roles": ROLES,
+    "partner_sectors": PARTNER_SECTORS,
+    "agreement_kinds": AGREEMENT_KINDS,
+    "agreement_statuses": AGREEMENT_STATUSES,
+    "landlord_kinds": LANDLORD_KINDS,
+    "ownerships": OWNERSHIPS,
+    "dwelling_statuses": DWELLING_STATUSES,
+    "dwelling_conditions": DWELLING_CONDITIONS,
+    "energy_classes": ENERGY_CLASSES,
+    "contract_types": CONTRACT_TYPES,
+    "offer_statuses": OFFER_STATUSES,
+    "occupancy_statuses": OCCUPANCY_STATUSES,
+    "ethos_categories": ETHOS_CATEGORIES,
+    "household_statuses": HOUSEHOLD_STATUSES,
+    "sexes": SEXES,
+    "relations": RELATIONS,
+    "employment_statuses": EMPLOYMENT_STATUSES,
+    "audit_actions": AUDIT_ACTIONS,
+}

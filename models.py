@@ -1,0 +1,422 @@
+"""The data model of the Housing First programme (peewee 4).
+
+One database, declared unbound here (``db``) and initialised by each entry
+point: the back office, the jobs, the tests and the benchmarks. Coded values are
+stable keys from ``housing.vocabulary``; money is ``Decimal`` in euros.
+Each model lists in ``personal_fields`` the columns that identify a person or
+reveal their health or economic situation: the viewer role never sees them and
+the audit log masks them for non-admins.
+"""
+import datetime
+
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    Check,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    fn,
+)
+
+from housing import vocabulary as v
+
+db = DatabaseProxy()
+
+
+def choices(registry):
+    return [(term.key, term.it) for term in registry]
+
+
+def money(**kwargs):
+    return DecimalField(max_digits=12, decimal_places=2, auto_round=True, **kwargs)
+
+
+def now():
+    return datetime.datetime.now().replace(microsecond=0)
+
+
+class BaseModel(Model):
+    personal_fields = ()
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class TimestampedModel(BaseModel):
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now)
+
+    def save(self, *args, **kwargs):
+        self.updated_at = now()
+        return super().save(*args, **kwargs)
+
+
+class User(TimestampedModel):
+    """Utente: a staff account of the back office.
+
+    The role decides, server-side, which registries the person may read or
+    change; a viewer never sees personal data.
+    """
+
+    username = CharField(max_length=64, unique=True)
+    full_name = CharField(max_length=120)
+    email = CharField(max_length=254, null=True)
+    role = CharField(max_length=16, choices=choices(v.ROLES), index=True)
+    active = BooleanField(default=True)
+    password_hash = CharField(max_length=255)
+    last_login = DateTimeField(null=True)
+    language = CharField(max_length=2, default="it")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+
+class Partner(TimestampedModel):
+    """Soggetto qualificato: an organisation that works with the programme."""
+
+    name = CharField(max_length=200, unique=True)
+    sector = CharField(max_length=32, choices=choices(v.PARTNER_SECTORS), index=True)
+    contact_person = CharField(max_length=120, null=True)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=32, null=True)
+    address = CharField(max_length=200, null=True)
+    website = CharField(max_length=254, null=True)
+    services = TextField(null=True)
+    listed_publicly = BooleanField(default=False, index=True)
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Agreement(TimestampedModel):
+    """Accordo strategico / protocollo d'intesa / convenzione with partners."""
+
+    title = CharField(max_length=200)
+    kind = CharField(max_length=32, choices=choices(v.AGREEMENT_KINDS))
+    status = CharField(max_length=16, choices=choices(v.AGREEMENT_STATUSES), index=True)
+    signed_on = DateField(null=True)
+    valid_from = DateField(null=True)
+    valid_to = DateField(null=True, index=True)
+    commitments = TextField(null=True)
+    document_reference = CharField(max_length=120, null=True)
+    published = BooleanField(default=False, index=True)
+
+    class Meta:
+        constraints = [Check("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from")]
+
+    def __str__(self):
+        return self.title
+
+    @classmethod
+    def expiring(cls, within_days=60, today=None):
+        today = today or datetime.date.today()
+        horizon = today + datetime.timedelta(days=within_days)
+        return cls.select().where(
+            (cls.status == "active") & (cls.valid_to >= today) & (cls.valid_to <= horizon)
+        )
+
+
+class AgreementPartner(BaseModel):
+    """Firmatario: a partner's part in an agreement, with its role."""
+
+    agreement = ForeignKeyField(Agreement, backref="signatories", on_delete="CASCADE")
+    partner = ForeignKeyField(Partner, backref="agreements", on_delete="RESTRICT")
+    role = CharField(max_length=120, null=True)
+
+    class Meta:
+        indexes = ((("agreement", "partner"), True),)
+
+    def __str__(self):
+        return f"{self.partner} ({self.role or '-'})"
+
+
+class Landlord(TimestampedModel):
+    """Locatore / offerente: who offers a home, private or public."""
+
+    personal_fields = ("name", "tax_code", "vat_number", "email", "phone", "address", "notes")
+
+    kind = CharField(max_length=16, choices=choices(v.LANDLORD_KINDS), index=True)
+    name = CharField(max_length=200, index=True)
+    tax_code = CharField(max_length=16, null=True, unique=True)
+    vat_number = CharField(max_length=11, null=True, unique=True)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=32, null=True)
+    address = CharField(max_length=200, null=True)
+    public_name_consent = BooleanField(default=False)
+    orientation_sessions = IntegerField(default=0, constraints=[Check("orientation_sessions >= 0")])
+    last_orientation_on = DateField(null=True)
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return self.name
+
+
+class TerritorialAgreement(TimestampedModel):
+    """Accordo territoriale: the local agreement that sets controlled rents
+    (canone concordato, law 431/1998 art. 2 c. 3) zone by zone."""
+
+    name = CharField(max_length=200, unique=True)
+    city = CharField(max_length=80)
+    signed_on = DateField(null=True)
+    valid_from = DateField(null=True)
+    is_sample = BooleanField(default=False)
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return self.name
+
+
+class AgreementZone(BaseModel):
+    """Zona dell'accordo territoriale: an area with its own rent bands."""
+
+    territorial_agreement = ForeignKeyField(TerritorialAgreement, backref="zones", on_delete="CASCADE")
+    code = CharField(max_length=16)
+    name = CharField(max_length=120)
+    districts = TextField(null=True)
+
+    class Meta:
+        indexes = ((("territorial_agreement", "code"), True),)
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class RentBand(BaseModel):
+    """Fascia di oscillazione: EUR per m² per year allowed in a zone.
+
+    Sub-bands are chosen by how many qualifying features a dwelling has
+    (lift, heating, parking, condition, furnished...), from ``min_features``.
+    """
+
+    zone = ForeignKeyField(AgreementZone, backref="bands", on_delete="CASCADE")
+    label = CharField(max_length=60)
+    min_features = IntegerField(default=0, constraints=[Check("min_features >= 0")])
+    min_eur_m2_year = money(constraints=[Check("min_eur_m2_year >= 0")])
+    max_eur_m2_year = money(constraints=[Check("max_eur_m2_year >= min_eur_m2_year")])
+
+    class Meta:
+        indexes = ((("zone", "label"), True),)
+
+    def __str__(self):
+        return f"{self.label}: {self.min_eur_m2_year}-{self.max_eur_m2_year}"
+
+
+class ContractDuration(BaseModel):
+    """Durata ammessa: the duration range a territorial agreement allows for
+    one contract type (e.g. transitory 1-18 months)."""
+
+    territorial_agreement = ForeignKeyField(TerritorialAgreement, backref="durations", on_delete="CASCADE")
+    contract_type = CharField(max_length=16, choices=choices(v.CONTRACT_TYPES))
+    min_months = IntegerField(constraints=[Check("min_months >= 1")])
+    max_months = IntegerField(constraints=[Check("max_months >= min_months")])
+
+    class Meta:
+        indexes = ((("territorial_agreement", "contract_type"), True),)
+
+    def __str__(self):
+        return f"{self.contract_type}: {self.min_months}-{self.max_months}"
+
+
+class Dwelling(TimestampedModel):
+    """Alloggio: a home in the registry of vacant homes, public and private
+    (anagrafe abitativa delle case sfitte)."""
+
+    landlord = ForeignKeyField(Landlord, backref="dwellings", on_delete="RESTRICT")
+    ownership = CharField(max_length=8, choices=choices(v.OWNERSHIPS), index=True)
+    address = CharField(max_length=200)
+    postcode = CharField(max_length=5)
+    district = CharField(max_length=80, index=True)
+    zone = ForeignKeyField(AgreementZone, backref="dwellings", null=True, on_delete="SET NULL")
+    latitude = FloatField(null=True, constraints=[Check("latitude IS NULL OR (latitude BETWEEN -90 AND 90)")])
+    longitude = FloatField(null=True, constraints=[Check("longitude IS NULL OR (longitude BETWEEN -180 AND 180)")])
+    cadastral_sheet = CharField(max_length=8, null=True)
+    cadastral_parcel = CharField(max_length=8, null=True)
+    cadastral_unit = CharField(max_length=8, null=True)
+    area_m2 = IntegerField(constraints=[Check("area_m2 > 0")])
+    rooms = IntegerField(index=True, constraints=[Check("rooms > 0")])
+    bedrooms = IntegerField(default=1, constraints=[Check("bedrooms >= 0")])
+    bathrooms = IntegerField(default=1, constraints=[Check("bathrooms >= 0")])
+    floor = IntegerField(default=0)
+    has_lift = BooleanField(default=False)
+    step_free = BooleanField(default=False)
+    energy_class = CharField(max_length=2, null=True, choices=choices(v.ENERGY_CLASSES))
+    condition = CharField(max_length=8, choices=choices(v.DWELLING_CONDITIONS), default="good")
+    furnished = BooleanField(default=False)
+    vacant_since = DateField(null=True)
+    status = CharField(max_length=16, choices=choices(v.DWELLING_STATUSES), index=True, default="registered")
+    notes = TextField(null=True)
+
+    class Meta:
+        indexes = (
+            (("cadastral_sheet", "cadastral_parcel", "cadastral_unit"), True),
+            (("district", "status"), False),
+        )
+
+    def __str__(self):
+        return f"{self.address}, {self.district}"
+
+
+class Offer(TimestampedModel):
+    """Offerta di locazione: a dwelling put on offer at a given rent."""
+
+    dwelling = ForeignKeyField(Dwelling, backref="offers", on_delete="RESTRICT")
+    contract_type = CharField(max_length=16, choices=choices(v.CONTRACT_TYPES), index=True)
+    monthly_rent = money(index=True, constraints=[Check("monthly_rent >= 0")])
+    service_charges = money(default=0, constraints=[Check("service_charges >= 0")])
+    deposit = money(default=0, constraints=[Check("deposit >= 0")])
+    available_from = DateField(null=True, index=True)
+    min_duration_months = IntegerField(null=True, constraints=[Check("min_duration_months IS NULL OR min_duration_months >= 1")])
+    max_duration_months = IntegerField(null=True)
+    status = CharField(max_length=16, choices=choices(v.OFFER_STATUSES), index=True, default="draft")
+    public_description = TextField(null=True)
+    published = BooleanField(default=False, index=True)
+
+    class Meta:
+        constraints = [
+            Check("max_duration_months IS NULL OR min_duration_months IS NULL"
+                  " OR max_duration_months >= min_duration_months")
+        ]
+
+    def __str__(self):
+        return f"{self.dwelling} ({self.contract_type}, {self.monthly_rent} EUR)"
+
+
+class Household(TimestampedModel):
+    """Nucleo familiare / richiedente: an applicant household of the programme.
+
+    ``code`` is the pseudonymous reference used everywhere outside case work.
+    The priority fields are computed by the matching; a case conference may set
+    ``case_conference_rank`` by hand, always with a reason.
+    """
+
+    personal_fields = (
+        "email", "phone", "ethos_category", "monthly_net_income", "isee_value",
+        "isee_date", "languages", "notes", "case_conference_reason",
+    )
+
+    code = CharField(max_length=20, unique=True)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=32, null=True)
+    ethos_category = CharField(max_length=16, choices=choices(v.ETHOS_CATEGORIES), null=True, index=True)
+    monthly_net_income = money(null=True, constraints=[Check("monthly_net_income IS NULL OR monthly_net_income >= 0")])
+    isee_value = money(null=True, constraints=[Check("isee_value IS NULL OR isee_value >= 0")])
+    isee_date = DateField(null=True)
+    min_rooms = IntegerField(default=1, constraints=[Check("min_rooms >= 1")])
+    needs_step_free = BooleanField(default=False)
+    has_pets = BooleanField(default=False)
+    preferred_districts = TextField(null=True)
+    languages = CharField(max_length=120, null=True)
+    needs_mediation = BooleanField(default=False)
+    privacy_consent = BooleanField(default=False)
+    privacy_consent_on = DateField(null=True)
+    status = CharField(max_length=16, choices=choices(v.HOUSEHOLD_STATUSES), index=True, default="intake")
+    intake_on = DateField(default=datetime.date.today)
+    case_worker = ForeignKeyField(User, backref="households", null=True, on_delete="SET NULL")
+    priority_score = FloatField(null=True, index=True)
+    priority_computed_at = DateTimeField(null=True)
+    case_conference_rank = IntegerField(null=True, constraints=[Check("case_conference_rank IS NULL OR case_conference_rank >= 1")])
+    case_conference_reason = TextField(null=True)
+    tie_break_key = FloatField(default=0)
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def preferred_district_list(self):
+        return [d.strip() for d in (self.preferred_districts or "").split(",") if d.strip()]
+
+
+class Person(BaseModel):
+    """Componente: a member of a household; all of it is personal data."""
+
+    personal_fields = (
+        "first_name", "last_name", "tax_code", "birth_date", "sex", "citizenship",
+        "relation", "has_disability", "disability_percent", "employment_status",
+    )
+
+    household = ForeignKeyField(Household, backref="members", on_delete="CASCADE")
+    first_name = CharField(max_length=80)
+    last_name = CharField(max_length=80, index=True)
+    tax_code = CharField(max_length=16, unique=True)
+    birth_date = DateField()
+    sex = CharField(max_length=1, choices=choices(v.SEXES))
+    citizenship = CharField(max_length=60, default="Italia")
+    relation = CharField(max_length=16, choices=choices(v.RELATIONS))
+    has_disability = BooleanField(default=False)
+    disability_percent = IntegerField(null=True, constraints=[Check("disability_percent IS NULL OR (disability_percent BETWEEN 0 AND 100)")])
+    employment_status = CharField(max_length=16, choices=choices(v.EMPLOYMENT_STATUSES), null=True)
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class ErpAssignment(TimestampedModel):
+    """Assegnazione ERP: an entry of the registry of public-housing assignees
+    (anagrafe assegnatari ERP)."""
+
+    personal_fields = ("social_rent", "arrears_amount", "arrears_since", "last_income_check")
+
+    dwelling = ForeignKeyField(Dwelling, backref="erp_assignments", on_delete="RESTRICT")
+    household = ForeignKeyField(Household, backref="erp_assignments", on_delete="RESTRICT")
+    act_number = CharField(max_length=40, unique=True)
+    act_date = DateField()
+    contract_start = DateField(null=True)
+    social_rent = money(constraints=[Check("social_rent >= 0")])
+    arrears_amount = money(default=0, constraints=[Check("arrears_amount >= 0")])
+    arrears_since = DateField(null=True)
+    occupancy_status = CharField(max_length=16, choices=choices(v.OCCUPANCY_STATUSES), index=True, default="regular")
+    last_income_check = DateField(null=True)
+
+    def __str__(self):
+        return self.act_number
+
+
+class AuditLog(BaseModel):
+    """Registro delle modifiche: who changed which record, when and how.
+
+    ``changes`` is JSON: {field: [old, new]}. The actor's name is copied so the
+    trail survives the deletion of an account.
+    """
+
+    at = DateTimeField(default=now, index=True)
+    user = ForeignKeyField(User, null=True, backref="audit_entries", on_delete="SET NULL")
+    actor = CharField(max_length=64)
+    action = CharField(max_length=8, choices=choices(v.AUDIT_ACTIONS))
+    entity = CharField(max_length=40)
+    record_id = CharField(max_length=40)
+    changes = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("entity", "record_id"), False),)
+
+    def __str__(self):
+        return f"{self.at} {self.actor} {self.action} {self.entity}#{self.record_id}"
+
+
+class LoginAttempt(BaseModel):
+    """Tentativo di accesso fallito, kept to rate-limit guessing of passwords
+    across processes (the web server may run several workers)."""
+
+    at = DateTimeField(default=now, index=True)
+    username = CharField(max_length=64, index=True)
+    remote_addr = CharField(max_length=64, index=True)
+
+
+MODELS = [  # every table, in dependency order
+    User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
+    AgreementZone, RentBand, ContractDuration, Dwelling, Offer, Household, Person,
+    ErpAssignment, AuditLog, LoginAttempt,
+]
+
+__all__ = ["db", "MODELS", "SQL", "fn"] + [m.__name__ for m in MODELS]
