@@ -1,0 +1,125 @@
+"""The back office of the Housing First programme: a Flask application factory.
+
+``flask --app admin run`` serves it; ``flask --app admin --help`` lists the
+commands (migrate, create-user, seed-demo, ...).
+"""
+import datetime
+import logging
+import os
+import secrets
+
+from flask import Flask, g, redirect, render_template, url_for
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from admin import auth, cli, i18n
+from admin.config import SETTINGS
+from admin.labels import category
+from housing.database import bind, sqlite_url
+
+log = logging.getLogger(__name__)
+
+
+def load_config(app, test_config):
+    for setting in SETTINGS:
+        app.config.setdefault(setting.name, setting.default)
+    app.config.from_prefixed_env("HOUSING")
+    if os.environ.get("DATABASE_URL") and not os.environ.get("HOUSING_DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = sqlite_url(os.path.join(app.instance_path, "housing.db"))
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV"] != "development":
+            raise RuntimeError(
+                "HOUSING_SECRET_KEY is not set. Set it to a long random value "
+                "(or HOUSING_ENV=development for a throw-away key)."
+            )
+        log.warning("No HOUSING_SECRET_KEY: using a throw-away key (development only).")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    if isinstance(secure, str):
+        secure = secure.strip().lower() not in ("0", "false", "no", "off")
+    app.config.update(
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        PERMANENT_SESSION_LIFETIME=datetime.timedelta(hours=int(app.config["SESSION_HOURS"])),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+
+
+def create_app(test_config=None):
+    """Create and configure the back office."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    database = bind(app.config["DATABASE_URL"])
+    app.extensions["database"] = database
+
+    @app.before_request
+    def open_connection():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_connection(exc):
+        if not database.is_closed():
+            database.close()
+
+    i18n.init_app(app)
+    auth.init_app(app)
+    cli.init_app(app)
+    build_admin(app)
+    register_error_pages(app)
+
+    @app.route("/")
+    def root():
+        return redirect(url_for("admin.index"))
+
+    return app
+
+
+def build_admin(app):
+    # Built inside the factory: a module-level Admin breaks a second create_app().
+    from admin.views import registries as r
+    from admin.views.dashboard import DashboardView
+    import models as m
+
+    admin = Admin(
+        app,
+        name="Housing First",
+        index_view=DashboardView(name=i18n.Text("Cruscotto", "Dashboard"), url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/housing_base.html", fluid=True),
+    )
+    views = [
+        (r.DwellingView, m.Dwelling), (r.OfferView, m.Offer), (r.LandlordView, m.Landlord),
+        (r.LandlordSummaryView, m.Landlord),
+        (r.HouseholdView, m.Household), (r.PersonView, m.Person), (r.HouseholdSummaryView, m.Household),
+        (r.ErpAssignmentView, m.ErpAssignment), (r.ErpAssignmentSummaryView, m.ErpAssignment),
+        (r.PartnerView, m.Partner), (r.AgreementView, m.Agreement),
+        (r.TerritorialAgreementView, m.TerritorialAgreement), (r.AgreementZoneView, m.AgreementZone),
+        (r.RentBandView, m.RentBand), (r.ContractDurationView, m.ContractDuration),
+        (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
+    ]
+    for view_class, model in views:
+        key = view_class.category_key or "system"
+        admin.add_view(view_class(model, category=category(key)))
+    app.extensions["housing_admin"] = admin
+    return admin
+
+
+def register_error_pages(app):
+    def page(code, it, en):
+        def handler(error):
+            return render_template("error.html", code=code, message=i18n.Text(it, en)), code
+
+        return handler
+
+    app.register_error_handler(400, page(400, "Richiesta non valida (modulo scaduto? Ricarica la pagina).", "Bad request (expired form? Reload the page)."))
+    app.register_error_handler(403, page(403, "Non hai i permessi per questa pagina.", "You are not allowed to see this page."))
+    app.register_error_handler(404, page(404, "Pagina non trovata.", "Page not found."))
+    app.register_error_handler(413, page(413, "Dati inviati troppo grandi.", "Request too large."))
+    app.register_error_handler(500, page(500, "Errore interno: nessuna modifica è stata salvata. Lo staff tecnico è stato avvisato nel log.", "Internal error: nothing was saved. It has been logged."))

@@ -1,0 +1,94 @@
+"""Login and logout of staff accounts (Flask-Login), with throttling."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_admin.form import SecureForm
+from flask_login import LoginManager, current_user, login_user, logout_user
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from admin.i18n import LANGUAGES, Text
+from housing import accounts
+from models import User
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.session_protection = "strong"
+
+
+class LoginForm(SecureForm):
+    username = StringField(Text("Nome utente", "Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(Text("Password", "Password"), validators=[DataRequired(), Length(max=256)])
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    user = User.get_or_none(User.id == int(user_id)) if str(user_id).isdigit() else None
+    return user if user is not None and user.active else None
+
+
+# Flask-Login's user mixin methods, provided without touching models.py
+User.is_authenticated = property(lambda self: True)
+User.is_active = property(lambda self: bool(self.active))
+User.is_anonymous = property(lambda self: False)
+User.get_id = lambda self: str(self.id)
+
+
+def safe_next(target):
+    """Only a local path may follow a login: never another host (open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(request.form)
+    if request.method == "POST" and form.validate():
+        address = request.remote_addr or "unknown"
+        if accounts.is_throttled(form.username.data, address):
+            flash(Text("Troppi tentativi falliti: riprova tra 15 minuti.",
+                       "Too many failed attempts: try again in 15 minutes."), "error")
+            return render_template("auth/login.html", form=form), 429
+        user = accounts.authenticate(form.username.data, form.password.data, address)
+        if user is None:
+            flash(Text("Nome utente o password non corretti.", "Wrong username or password."), "error")
+            return render_template("auth/login.html", form=form), 401
+        session.clear()
+        login_user(user)
+        return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = SecureForm(request.form)
+    if not form.validate():
+        abort(400)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<lang>", methods=["POST"])
+def language(lang):
+    form = SecureForm(request.form)
+    if lang not in LANGUAGES or not form.validate():
+        abort(400)
+    session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("admin.index"))
+
+
+def init_app(app):
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def csrf_form():
+        return {"logout_form": lambda: SecureForm()}
+

@@ -1,0 +1,93 @@
+"""Italian first, English selectable: locale choice, bilingual texts, formats.
+
+Domain labels are bilingual data (``housing.vocabulary.Term`` and
+``admin.labels``), resolved when rendered; Flask-Admin's own strings come from
+its Italian catalogue through Flask-Babel.
+"""
+import datetime
+from decimal import Decimal
+
+from flask import request, session
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+LANGUAGES = ("it", "en")
+DEFAULT_LANGUAGE = "it"
+
+
+def select_locale():
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES, DEFAULT_LANGUAGE) if request else DEFAULT_LANGUAGE
+
+
+def current_language():
+    locale = get_locale()
+    return locale.language if locale and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Text(str):
+    """A bilingual string that renders in the request's language.
+
+    It subclasses ``str`` (holding the Italian text) so that libraries that
+    check ``isinstance(x, str)`` accept it; rendering goes through ``__str__``.
+    """
+
+    def __new__(cls, it, en=None):
+        obj = super().__new__(cls, it)
+        obj.it, obj.en = it, en or it
+        return obj
+
+    def __str__(self):
+        try:
+            return self.en if current_language() == "en" else self.it
+        except Exception:  # outside a request: Italian
+            return self.it
+
+    def __html__(self):
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+    def __mod__(self, other):
+        return str(self) % other
+
+    def format(self, *args, **kwargs):
+        return str(self).format(*args, **kwargs)
+
+
+def term_text(term):
+    return Text(term.it, term.en)
+
+
+def term_choices(registry):
+    return [(term.key, term_text(term)) for term in registry]
+
+
+def format_money(value):
+    if value is None:
+        return ""
+    return "€ " + format_decimal(Decimal(value), format="#,##0.00")
+
+
+def format_value(value):
+    """Dates and money in the user's locale (dd/mm/yyyy and 1.234,56 in Italian)."""
+    if isinstance(value, datetime.datetime):
+        return format_datetime(value, "short")
+    if isinstance(value, datetime.date):
+        return format_date(value, "short" if current_language() == "en" else "dd/MM/yyyy")
+    if isinstance(value, Decimal):
+        return format_money(value)
+    return value
+
+
+def init_app(app):
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Rome")
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["localdate"] = format_value
+    app.jinja_env.globals["current_language"] = current_language

@@ -1,0 +1,323 @@
+"""The one secured base view that every registry view derives from.
+
+It enforces the role matrix on every URL and action, adds CSRF to every form,
+validates with ``housing.validation``, saves parent and inline rows in one
+transaction, writes the audit trail, refuses deletes that would orphan data,
+avoids N+1 queries on list pages and neutralises spreadsheet formulas in
+exports.
+"""
+import logging
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import save_inline
+from flask_admin.form import SecureForm
+from flask_admin.model import typefmt
+from flask_login import current_user
+from peewee import DatabaseError, ForeignKeyField, IntegrityError
+from wtforms.validators import Optional
+
+from admin import roles
+from admin.i18n import Text, format_value, term_choices
+from admin.labels import FIELD_LABELS, field_label, registry_name
+from housing import audit, validation
+from models import db
+
+log = logging.getLogger(__name__)
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+SAVE_FAILED = Text(
+    "Salvataggio non riuscito: i dati sono in conflitto con altri record. Nessuna modifica è stata salvata.",
+    "Save failed: the data conflicts with other records. Nothing was saved.",
+)
+
+
+def neutralise_formula(value):
+    """Prefix text that a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class SecureModelView(ModelView):
+    """A registry view whose permissions come from ``admin.roles``."""
+
+    registry = None
+    category_key = None
+    choices = {}  # field name -> vocabulary registry (tuple of Term)
+
+    form_base_class = SecureForm
+    can_view_details = True
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    export_max_rows = 5000
+    page_size = 20
+    # No COUNT(*) on every list page: big registries stay fast (STACK_NOTES).
+    simple_list_pager = True
+    column_default_sort = ("id", True)
+    column_display_pk = False
+    details_modal = False
+    edit_modal = False
+    create_modal = False
+    list_template = "admin/model/list.html"
+
+    def __init__(self, model, category=None, **kwargs):
+        self.registry = self.registry or model._meta.table_name
+        labels = {name: field_label(name) for name in FIELD_LABELS}
+        self.column_labels = {**labels, **(self.column_labels or {})}
+        if self.choices:
+            bilingual = {name: term_choices(reg) for name, reg in self.choices.items()}
+            self.form_choices = {**bilingual, **(getattr(self, "form_choices", None) or {})}
+            self.column_choices = {**bilingual, **(getattr(self, "column_choices", None) or {})}
+        self.column_type_formatters = {
+            **typefmt.BASE_FORMATTERS,
+            **{t: (lambda view, value, name=None: format_value(value)) for t in _formatted_types()},
+        }
+        super().__init__(
+            model,
+            name=kwargs.pop("name", None) or registry_name(model._meta.table_name),
+            endpoint=kwargs.pop("endpoint", None) or self.registry,
+            category=category,
+            **kwargs,
+        )
+
+    # -- permissions ---------------------------------------------------------
+
+    def is_accessible(self):
+        return roles.can_read(current_user, self.registry)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @property
+    def can_create(self):
+        return roles.can_edit(current_user, self.registry)
+
+    @property
+    def can_edit(self):
+        return roles.can_edit(current_user, self.registry)
+
+    @property
+    def can_delete(self):
+        return roles.can_edit(current_user, self.registry)
+
+    # -- listing -------------------------------------------------------------
+
+    scoped_by = {}  # query argument -> foreign key: "?landlord=3" lists one landlord's rows
+
+    def get_query(self):
+        query = super().get_query()
+        for arg, field in self.scoped_by.items():
+            value = request.args.get(arg, type=int)
+            if value is not None:
+                query = query.where(field == value)
+        return query
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        if isinstance(rows, list):
+            attach_related(self.model, rows)
+        return count, rows
+
+    def get_export_value(self, model, name):
+        return neutralise_formula(super().get_export_value(model, name))
+
+    # -- validation ----------------------------------------------------------
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if isinstance(form, (self._delete_form_class, self._action_form_class)):
+            return valid
+        current_id = request.args.get("id")
+        errors = self._record_errors(self.model, form, current_id)
+        for inline in self._inline_lists(form):
+            seen = {}
+            for entry in inline.entries:
+                if inline.should_delete(entry):
+                    continue
+                child_errors = self._record_errors(inline.model, entry.form, entry.get_pk() or None)
+                _check_repeats(inline.model, entry.form, seen, child_errors)
+                _attach(entry.form, child_errors)
+                valid = valid and not child_errors
+        _attach(form, errors)
+        return valid and not errors
+
+    def _record_errors(self, model, form, current_id):
+        data = {name: field.data for name, field in form._fields.items() if name in model._meta.fields}
+        data = {name: (value.strip() if isinstance(value, str) else value) for name, value in data.items()}
+        errors = validation.validate(model._meta.table_name, data)
+        for name, messages in validation.duplicates(model, data, current_id).items():
+            errors.setdefault(name, []).extend(messages)
+        return errors
+
+    @staticmethod
+    def _inline_lists(form):
+        return [field for field in form._fields.values() if field.type == "InlineModelFormList"]
+
+    # -- saving: atomic, audited, no raw database errors ------------------------
+
+    def create_model(self, form):
+        return self._save(form, None)
+
+    def update_model(self, form, model):
+        return bool(self._save(form, model))
+
+    def _save(self, form, model):
+        is_created = model is None
+        try:
+            with db.atomic():
+                if is_created:
+                    model = self.model()
+                before = {} if is_created else audit.snapshot(model)
+                children_before = self._children(form, model) if not is_created else {}
+                form.populate_obj(model)
+                _strip_strings(model)
+                self._on_model_change(form, model, is_created)
+                model.save(force_insert=is_created)
+                save_inline(form, model)
+                audit.record(current_user, "create" if is_created else "update", model, before, audit.snapshot(model))
+                self._audit_children(children_before, self._children(form, model))
+        except (IntegrityError, DatabaseError):
+            log.exception("Save refused by the database")
+            flash(SAVE_FAILED, "error")
+            return False
+        self.after_model_change(form, model, is_created)
+        return model
+
+    def _children(self, form, model):
+        """Snapshots of the inline rows of ``model``, by (table, id)."""
+        rows = {}
+        for inline in self._inline_lists(form):
+            fk = getattr(inline.model, inline.prop)
+            for child in inline.model.select().where(fk == model.get_id()):
+                rows[(inline.model, child.get_id())] = (child, audit.snapshot(child))
+        return rows
+
+    def _audit_children(self, before, after):
+        for key, (child, snap) in after.items():
+            old = before.get(key)
+            audit.record(current_user, "update" if old else "create", child, old[1] if old else None, snap)
+        for key, (child, snap) in before.items():
+            if key not in after:
+                audit.record(current_user, "delete", child, snap, None)
+
+    def delete_model(self, model):
+        blockers = blocking_dependents(model)
+        if blockers:
+            flash(Text(
+                "Impossibile eliminare: il record è collegato a " + ", ".join(f"{n} {t.it}" for t, n in blockers) + ".",
+                "Cannot delete: the record is linked to " + ", ".join(f"{n} {t.en}" for t, n in blockers) + ".",
+            ), "error")
+            return False
+        try:
+            with db.atomic():
+                cascaded = cascaded_children(model)
+                before = audit.snapshot(model)
+                self.on_model_delete(model)
+                model.delete_instance()
+                for child in cascaded:
+                    audit.record(current_user, "delete", child, audit.snapshot(child), None)
+                audit.record(current_user, "delete", model, before, None)
+        except (IntegrityError, DatabaseError):
+            log.exception("Delete refused by the database")
+            flash(SAVE_FAILED, "error")
+            return False
+        self.after_model_delete(model)
+        return True
+
+    def action_delete(self, ids):
+        deleted = 0
+        for model in self.model.select().where(self.model._meta.primary_key.in_(ids)):
+            deleted += bool(self.delete_model(model))
+        if deleted:
+            flash(Text(f"Record eliminati: {deleted}.", f"Records deleted: {deleted}."), "success")
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, DatabaseError):
+            flash(SAVE_FAILED, "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+def _formatted_types():
+    import datetime
+    from decimal import Decimal
+
+    return (datetime.date, datetime.datetime, Decimal)
+
+
+def _attach(form, errors):
+    for name, messages in errors.items():
+        field = form._fields.get(name)
+        if field is None:
+            continue
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.extend(messages)
+
+
+def _strip_strings(model):
+    for name, value in list(model.__data__.items()):
+        if isinstance(value, str):
+            stripped = value.strip()
+            model.__data__[name] = stripped or (None if model._meta.fields[name].null else stripped)
+
+
+def _check_repeats(model, form, seen, errors):
+    """Two inline rows of one form may not share a unique value."""
+    for group in validation.unique_groups(model):
+        values = tuple(str(form._fields[n].data).strip().upper() for n in group if n in form._fields)
+        if len(values) != len(group) or any(v in ("", "NONE") for v in values):
+            continue
+        if (group, values) in seen:
+            errors.setdefault(group[-1], []).append("Valore ripetuto in più righe.")
+        seen[(group, values)] = True
+
+
+def attach_related(model, rows):
+    """Load the foreign-key targets of a page in one query per relation."""
+    for name, field in model._meta.fields.items():
+        if not isinstance(field, ForeignKeyField):
+            continue
+        ids = {row.__data__.get(name) for row in rows} - {None}
+        if not ids:
+            continue
+        target = field.rel_model
+        related = {obj.get_id(): obj for obj in target.select().where(target._meta.primary_key.in_(ids))}
+        for row in rows:
+            obj = related.get(row.__data__.get(name))
+            if obj is not None:
+                setattr(row, name, obj)
+
+
+def _dependents(model, cascade):
+    for backref_field in model._meta.backrefs:
+        is_cascade = (backref_field.on_delete or "").upper() == "CASCADE"
+        is_set_null = (backref_field.on_delete or "").upper() == "SET NULL"
+        if is_set_null or is_cascade != cascade:
+            continue
+        yield backref_field, backref_field.model.select().where(backref_field == model.get_id())
+
+
+def blocking_dependents(model):
+    """(registry label, count) for every dependent that forbids the delete."""
+    found = []
+    for field, query in _dependents(model, cascade=False):
+        count = query.count()
+        if count:
+            found.append((registry_name(field.model._meta.table_name), count))
+    return found
+
+
+def cascaded_children(model):
+    return [child for _, query in _dependents(model, cascade=True) for child in query]
+
+
+def optional_id_inline(model, **options):
+    """Inline options that let new child rows be created (flask-admin #1718)."""
+    form_args = options.pop("form_args", {})
+    form_args.setdefault("id", {"validators": [Optional()]})
+    return (model, {"form_args": form_args, **options})

@@ -1,0 +1,48 @@
+"""The home page of the back office: the registry counts at a glance."""
+import datetime
+
+from flask import redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+from peewee import fn
+
+from admin import roles
+from admin.i18n import term_text
+from housing import vocabulary as v
+from models import Agreement, Dwelling, Household, Offer
+
+EXPIRY_DAYS = 60
+
+
+def counts_by(model, field, registry):
+    found = dict(model.select(field, fn.COUNT(model.id)).group_by(field).tuples())
+    return [(term_text(term), found.get(term.key, 0)) for term in registry]
+
+
+def registry_counts(today=None):
+    today = today or datetime.date.today()
+    return {
+        "dwellings": counts_by(Dwelling, Dwelling.status, v.DWELLING_STATUSES),
+        "offers": counts_by(Offer, Offer.status, v.OFFER_STATUSES),
+        "households": counts_by(Household, Household.status, v.HOUSEHOLD_STATUSES),
+        "active_agreements": Agreement.select().where(Agreement.status == "active").count(),
+        "expiring": list(Agreement.expiring(EXPIRY_DAYS, today).order_by(Agreement.valid_to)),
+    }
+
+
+class DashboardView(AdminIndexView):
+    def is_accessible(self):
+        return roles.can_read(current_user, "dashboard")
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        return self.render(
+            "admin/dashboard.html",
+            counts=registry_counts(),
+            expiry_days=EXPIRY_DAYS,
+            can_see_households=roles.can_read(current_user, "household")
+            or roles.can_read(current_user, "household_summary"),
+        )

@@ -1,0 +1,284 @@
+"""One view per registry: the columns, filters and searches staff need."""
+from flask import url_for
+from markupsafe import Markup
+from wtforms import PasswordField
+from wtforms.validators import Optional
+
+from admin.i18n import Text
+from admin.views.base import SecureModelView, optional_id_inline
+from housing import accounts
+from housing import vocabulary as v
+from models import (
+    AgreementPartner, AgreementZone, ContractDuration, Dwelling, Household, Offer, Partner,
+    Person, RentBand,
+)
+
+AJAX_PAGE = {"page_size": 15, "minimum_input_length": 0}
+
+
+def scoped_link(endpoint, arg, value, text):
+    """A link to a list view narrowed to one parent record (``scoped_by``)."""
+    url = url_for(f"{endpoint}.index_view", **{arg: value})
+    return Markup('<a href="{}">{}</a>').format(url, text)
+
+
+class UserView(SecureModelView):
+    choices = {"role": v.ROLES}
+    column_list = ["username", "full_name", "email", "role", "active", "last_login"]
+    column_searchable_list = ["username", "full_name", "email"]
+    column_filters = ["role", "active"]
+    column_details_exclude_list = ["password_hash"]
+    column_export_exclude_list = ["password_hash"]
+    form_columns = ["username", "full_name", "email", "role", "language", "active"]
+    form_choices = {"language": [("it", "Italiano"), ("en", "English")]}
+    form_extra_fields = {
+        "new_password": PasswordField(
+            Text("Nuova password (almeno 12 caratteri)", "New password (at least 12 characters)"),
+            validators=[Optional()],
+        )
+    }
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        field = getattr(form, "new_password", None)
+        if field is not None:
+            creating = not getattr(form, "_obj", None) and "id" not in __import__("flask").request.args
+            try:
+                if field.data or creating:
+                    accounts.check_password(field.data)
+            except accounts.AccountError as error:
+                field.errors = list(field.errors) + [str(error)]
+                valid = False
+        return valid
+
+    def on_model_change(self, form, model, is_created):
+        model.username = (model.username or "").strip().lower()
+        if getattr(form, "new_password", None) is not None and form.new_password.data:
+            model.password_hash = accounts.hash_password(form.new_password.data)
+
+
+class PartnerView(SecureModelView):
+    category_key = "network"
+    choices = {"sector": v.PARTNER_SECTORS}
+    column_list = ["name", "sector", "contact_person", "email", "phone", "listed_publicly"]
+    column_searchable_list = ["name", "services", "contact_person"]
+    column_filters = ["sector", "listed_publicly"]
+    column_sortable_list = ["name", "sector", "listed_publicly"]
+
+
+class AgreementView(SecureModelView):
+    category_key = "network"
+    choices = {"kind": v.AGREEMENT_KINDS, "status": v.AGREEMENT_STATUSES}
+    column_list = ["title", "kind", "status", "signed_on", "valid_from", "valid_to", "published"]
+    column_searchable_list = ["title", "commitments", "document_reference"]
+    column_filters = ["status", "kind", "valid_to", "published", Partner.name]
+    inline_models = [optional_id_inline(AgreementPartner, form_columns=["id", "partner", "role"])]
+    form_ajax_refs = {}
+
+
+class LandlordView(SecureModelView):
+    category_key = "homes"
+    choices = {"kind": v.LANDLORD_KINDS}
+    column_list = ["kind", "name", "tax_code", "vat_number", "phone", "public_name_consent", "orientation_sessions", "dwellings"]
+    column_searchable_list = ["name", "tax_code", "vat_number", "email"]
+    column_filters = ["kind", "public_name_consent", "orientation_sessions"]
+    column_sortable_list = ["kind", "name", "orientation_sessions"]
+    form_excluded_columns = ["created_at", "updated_at", "dwellings"]
+    column_export_exclude_list = ["dwellings"]
+    column_formatters = {
+        "dwellings": lambda view, context, model, name: scoped_link(
+            "dwelling", "landlord", model.id, Text("Alloggi e offerte", "Dwellings and offers")),
+    }
+
+
+class DwellingView(SecureModelView):
+    category_key = "homes"
+    choices = {
+        "ownership": v.OWNERSHIPS, "status": v.DWELLING_STATUSES,
+        "condition": v.DWELLING_CONDITIONS, "energy_class": v.ENERGY_CLASSES,
+    }
+    column_list = ["address", "district", "zone", "landlord", "ownership", "area_m2", "rooms", "step_free", "status", "offers"]
+    column_searchable_list = ["address", "district", "cadastral_sheet", "cadastral_parcel"]
+    column_sortable_list = ["address", "district", "area_m2", "rooms", "status", "ownership"]
+    column_filters = [
+        "district", AgreementZone.code, "status", "ownership", "rooms", "area_m2",
+        "step_free", "has_lift", "furnished", "energy_class",
+    ]
+    scoped_by = {"landlord": Dwelling.landlord}
+    column_export_exclude_list = ["offers"]
+    form_excluded_columns = ["created_at", "updated_at", "offers", "erp_assignments"]
+    form_ajax_refs = {
+        "landlord": {"fields": ["name"], **AJAX_PAGE},
+        "zone": {"fields": ["code", "name"], **AJAX_PAGE},
+    }
+    column_formatters = {
+        "offers": lambda view, context, model, name: scoped_link(
+            "offer", "dwelling", model.id, Text("Offerte", "Offers")),
+    }
+
+
+class OfferView(SecureModelView):
+    category_key = "homes"
+    choices = {"contract_type": v.CONTRACT_TYPES, "status": v.OFFER_STATUSES}
+    column_list = ["dwelling", "contract_type", "monthly_rent", "service_charges", "available_from", "status", "published"]
+    column_searchable_list = ["public_description"]
+    column_sortable_list = ["contract_type", "monthly_rent", "available_from", "status", "published"]
+    column_filters = [
+        "contract_type", "status", "published", "monthly_rent", "available_from",
+        Dwelling.district, Dwelling.rooms, Dwelling.step_free,
+    ]
+    form_excluded_columns = ["created_at", "updated_at"]
+    form_ajax_refs = {"dwelling": {"fields": ["address", "district"], **AJAX_PAGE}}
+    scoped_by = {"dwelling": Offer.dwelling}
+
+
+class HouseholdView(SecureModelView):
+    category_key = "people"
+    choices = {"ethos_category": v.ETHOS_CATEGORIES, "status": v.HOUSEHOLD_STATUSES}
+    column_list = [
+        "code", "status", "ethos_category", "monthly_net_income", "min_rooms",
+        "needs_step_free", "needs_mediation", "case_worker", "intake_on", "case_conference_rank",
+    ]
+    column_searchable_list = ["code", "email", "phone", "preferred_districts"]
+    column_sortable_list = ["code", "status", "monthly_net_income", "intake_on", "min_rooms", "case_conference_rank"]
+    column_filters = ["status", "ethos_category", "needs_step_free", "needs_mediation", "min_rooms", "intake_on", "monthly_net_income"]
+    form_excluded_columns = [
+        "created_at", "updated_at", "priority_score", "priority_computed_at", "tie_break_key", "erp_assignments",
+    ]
+    form_ajax_refs = {"case_worker": {"fields": ["username", "full_name"], **AJAX_PAGE}}
+    inline_models = [optional_id_inline(
+        Person,
+        form_columns=["id", "first_name", "last_name", "tax_code", "birth_date", "sex", "citizenship",
+                      "relation", "has_disability", "disability_percent", "employment_status"],
+        form_choices={
+            "sex": [(t.key, t.it) for t in v.SEXES],
+            "relation": [(t.key, t.it) for t in v.RELATIONS],
+            "employment_status": [(t.key, t.it) for t in v.EMPLOYMENT_STATUSES],
+        },
+    )]
+
+    def on_model_change(self, form, model, is_created):
+        if is_created and not model.tie_break_key:
+            import random
+
+            # A stored random key breaks priority ties fairly (never the id).
+            model.tie_break_key = random.SystemRandom().random()
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        members = getattr(form, "members", None)
+        if members is None or isinstance(form, (self._delete_form_class, self._action_form_class)):
+            return valid
+        kept = [e for e in members.entries if not members.should_delete(e)]
+        references = [e for e in kept if e.form.relation.data == "reference"]
+        if kept and len(references) != 1:
+            members.errors = list(members.errors or []) + [Text(
+                "Il nucleo deve avere esattamente un intestatario.",
+                "The household must have exactly one reference person.")]
+            return False
+        return valid
+
+
+class PersonView(SecureModelView):
+    category_key = "people"
+    choices = {"sex": v.SEXES, "relation": v.RELATIONS, "employment_status": v.EMPLOYMENT_STATUSES}
+    column_list = ["last_name", "first_name", "tax_code", "household", "relation", "birth_date", "citizenship"]
+    column_searchable_list = ["last_name", "first_name", "tax_code"]
+    column_sortable_list = ["last_name", "first_name", "birth_date"]
+    column_filters = ["relation", "sex", "employment_status", "citizenship", "has_disability", Household.code]
+    form_ajax_refs = {"household": {"fields": ["code"], **AJAX_PAGE}}
+
+
+class ErpAssignmentView(SecureModelView):
+    category_key = "people"
+    choices = {"occupancy_status": v.OCCUPANCY_STATUSES}
+    column_list = ["act_number", "dwelling", "household", "act_date", "social_rent", "arrears_amount", "occupancy_status", "last_income_check"]
+    column_searchable_list = ["act_number"]
+    column_sortable_list = ["act_number", "act_date", "social_rent", "arrears_amount", "occupancy_status"]
+    column_filters = ["occupancy_status", "arrears_amount", "act_date", "last_income_check", Dwelling.district]
+    form_excluded_columns = ["created_at", "updated_at"]
+    form_ajax_refs = {
+        "dwelling": {"fields": ["address", "district"], **AJAX_PAGE},
+        "household": {"fields": ["code"], **AJAX_PAGE},
+    }
+
+
+class TerritorialAgreementView(SecureModelView):
+    category_key = "rents"
+    column_list = ["name", "city", "signed_on", "valid_from", "is_sample"]
+    column_searchable_list = ["name", "city"]
+    inline_models = [
+        optional_id_inline(AgreementZone, form_columns=["id", "code", "name", "districts"]),
+        optional_id_inline(ContractDuration, form_columns=["id", "contract_type", "min_months", "max_months"],
+                           form_choices={"contract_type": [(t.key, t.it) for t in v.CONTRACT_TYPES]}),
+    ]
+
+
+class AgreementZoneView(SecureModelView):
+    category_key = "rents"
+    column_list = ["territorial_agreement", "code", "name", "districts"]
+    column_searchable_list = ["code", "name", "districts"]
+    inline_models = [optional_id_inline(RentBand, form_columns=["id", "label", "min_features", "min_eur_m2_year", "max_eur_m2_year"])]
+    form_excluded_columns = ["dwellings"]
+
+
+class RentBandView(SecureModelView):
+    category_key = "rents"
+    column_list = ["zone", "label", "min_features", "min_eur_m2_year", "max_eur_m2_year"]
+    column_filters = [AgreementZone.code]
+
+
+class ContractDurationView(SecureModelView):
+    category_key = "rents"
+    choices = {"contract_type": v.CONTRACT_TYPES}
+    column_list = ["territorial_agreement", "contract_type", "min_months", "max_months"]
+    column_filters = ["contract_type"]
+
+
+class AuditLogView(SecureModelView):
+    category_key = "system"
+    choices = {"action": v.AUDIT_ACTIONS}
+    can_export = True
+    column_list = ["at", "actor", "action", "entity", "record_id", "changes"]
+    column_searchable_list = ["record_id", "actor"]
+    column_sortable_list = ["at", "actor", "action", "entity"]
+    column_filters = ["action", "entity", "actor", "at"]
+    column_default_sort = ("at", True)
+
+
+# -- restricted views for the viewer role: no personal field anywhere ----------
+
+class RestrictedView(SecureModelView):
+    """A read-only view whose column lists are fixed: details and export show
+    exactly the listed columns, and search never touches personal fields."""
+
+    def __init__(self, model, **kwargs):
+        self.column_details_list = self.column_export_list = self.column_list
+        super().__init__(model, **kwargs)
+
+
+class LandlordSummaryView(RestrictedView):
+    registry = "landlord_summary"
+    category_key = "homes"
+    choices = {"kind": v.LANDLORD_KINDS}
+    column_list = ["id", "kind", "public_name_consent", "orientation_sessions", "last_orientation_on"]
+    column_filters = ["kind", "public_name_consent"]
+
+
+class HouseholdSummaryView(RestrictedView):
+    registry = "household_summary"
+    category_key = "people"
+    choices = {"status": v.HOUSEHOLD_STATUSES}
+    column_list = ["code", "status", "min_rooms", "needs_step_free", "needs_mediation", "preferred_districts", "intake_on"]
+    column_searchable_list = ["code"]
+    column_filters = ["status", "needs_step_free", "needs_mediation", "min_rooms", "intake_on"]
+
+
+class ErpAssignmentSummaryView(RestrictedView):
+    registry = "erp_assignment_summary"
+    category_key = "people"
+    choices = {"occupancy_status": v.OCCUPANCY_STATUSES}
+    column_list = ["act_number", "district", "act_date", "occupancy_status"]
+    column_filters = ["occupancy_status", "act_date", Dwelling.district]
+    column_formatters = {"district": lambda view, context, model, name: model.dwelling.district}
+    column_formatters_export = {"district": lambda view, context, model, name: model.dwelling.district}

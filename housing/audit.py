@@ -1,0 +1,62 @@
+"""The audit trail: every change to a registry record, with old and new values."""
+import datetime
+import json
+from decimal import Decimal
+
+from models import AuditLog
+
+MASK = "•••"
+# Never copied into the trail, even for admins.
+SECRET_FIELDS = frozenset({"password_hash"})
+
+
+def snapshot(instance):
+    """The stored values of a record, by field name (foreign keys as ids)."""
+    data = {}
+    for name, field in instance._meta.fields.items():
+        data[name] = instance.__data__.get(name)
+    return data
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def diff(before, after):
+    """``{field: [old, new]}`` for every field whose value changed."""
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = _plain(before.get(name)), _plain(after.get(name))
+        if name in SECRET_FIELDS:
+            old, new = (MASK if old else None), (MASK if new else None)
+        if str(old) != str(new) or (old is None) != (new is None):
+            changes[name] = [old, new]
+    return changes
+
+
+def record(user, action, instance, before=None, after=None):
+    """Write one audit row; ``before``/``after`` are snapshots (or None)."""
+    changes = diff(before or {}, after or {})
+    if action == "update" and not changes:
+        return None
+    return AuditLog.create(
+        user=user.id if user is not None else None,
+        actor=getattr(user, "username", None) or "system",
+        action=action,
+        entity=instance._meta.table_name,
+        record_id=str(instance.get_id()),
+        changes=json.dumps(changes, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def masked_changes(entry, personal_fields):
+    """The changes of an entry with personal values replaced by a mask."""
+    changes = json.loads(entry.changes or "{}")
+    return {
+        name: ([MASK, MASK] if name in personal_fields else values)
+        for name, values in changes.items()
+    }

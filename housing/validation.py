@@ -1,0 +1,295 @@
+"""Validation of registry records, shared by the back office and the imports.
+
+Two tables of rules, as data:
+- ``FIELD_RULES``: checks of one value, by field name (the same name means the
+  same thing in every model);
+- ``RECORD_RULES``: checks across the fields of one record, by model.
+Each check returns an Italian message or None. ``validate(model, data)``
+returns ``{field: [messages]}``; an empty dict means the record is valid.
+"""
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from stdnum.it import codicefiscale, iva
+
+MAX_TEXT = 5000
+MAX_MONEY = Decimal("1000000")
+
+
+def _number(value):
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def between(low, high, unit=""):
+    def check(value):
+        number = _number(value)
+        if number is None:
+            return "Valore numerico non valido."
+        if not (low <= number <= high):
+            return f"Deve essere compreso tra {low} e {high}{unit}."
+        return None
+
+    return check
+
+
+def money_amount(value):
+    number = _number(value)
+    if number is None:
+        return "Importo non valido."
+    if number < 0:
+        return "L'importo non può essere negativo."
+    if number > MAX_MONEY:
+        return "Importo fuori scala (massimo 1.000.000 €)."
+    return None
+
+
+def pattern(regex, message):
+    compiled = re.compile(regex)
+
+    def check(value):
+        return None if compiled.fullmatch(str(value)) else message
+
+    return check
+
+
+def person_tax_code(value):
+    code = str(value).strip().upper()
+    if len(code) != 16:
+        return "Il codice fiscale di una persona ha 16 caratteri."
+    if not codicefiscale.is_valid(code):
+        return "Codice fiscale non valido (formato o carattere di controllo)."
+    return None
+
+
+def landlord_tax_code(value):
+    code = str(value).strip().upper()
+    if len(code) == 11:  # a company's tax code is its VAT number
+        return None if iva.is_valid(code) else "Codice fiscale numerico non valido."
+    return person_tax_code(code)
+
+
+def vat_number(value):
+    return None if iva.is_valid(str(value).strip()) else "Partita IVA non valida (11 cifre con carattere di controllo)."
+
+
+def not_in_future(value):
+    if isinstance(value, datetime.date) and value > datetime.date.today():
+        return "La data non può essere nel futuro."
+    return None
+
+
+def plausible_date(value):
+    if isinstance(value, datetime.date) and not (datetime.date(1900, 1, 1) <= value <= datetime.date(2100, 12, 31)):
+        return "Data fuori dall'intervallo 1900-2100."
+    return None
+
+
+def text_length(value):
+    return f"Testo troppo lungo (massimo {MAX_TEXT} caratteri)." if len(str(value)) > MAX_TEXT else None
+
+
+email = pattern(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "Indirizzo email non valido.")
+phone = pattern(r"\+?[0-9][0-9 ./-]{5,19}", "Numero di telefono non valido.")
+website = pattern(r"https?://[^\s/$.?#].[^\s]*", "Indirizzo web non valido (deve iniziare con http:// o https://).")
+postcode = pattern(r"\d{5}", "Il CAP è di 5 cifre.")
+name_text = pattern(r"[^<>{}\x00-\x1f]{1,200}", "Contiene caratteri non ammessi.")
+
+FIELD_RULES = {
+    "email": [email],
+    "phone": [phone],
+    "website": [website],
+    "postcode": [postcode],
+    "vat_number": [vat_number],
+    "monthly_rent": [money_amount],
+    "service_charges": [money_amount],
+    "deposit": [money_amount],
+    "social_rent": [money_amount],
+    "arrears_amount": [money_amount],
+    "monthly_net_income": [money_amount],
+    "isee_value": [money_amount],
+    "min_eur_m2_year": [money_amount],
+    "max_eur_m2_year": [money_amount],
+    "area_m2": [between(10, 1000, " m²")],
+    "rooms": [between(1, 20)],
+    "bedrooms": [between(0, 10)],
+    "bathrooms": [between(0, 10)],
+    "floor": [between(-2, 60)],
+    "min_rooms": [between(1, 20)],
+    "latitude": [between(-90, 90)],
+    "longitude": [between(-180, 180)],
+    "disability_percent": [between(0, 100, "%")],
+    "orientation_sessions": [between(0, 500)],
+    "min_features": [between(0, 20)],
+    "min_months": [between(1, 120)],
+    "max_months": [between(1, 120)],
+    "min_duration_months": [between(1, 120)],
+    "max_duration_months": [between(1, 120)],
+    "case_conference_rank": [between(1, 100000)],
+    "birth_date": [not_in_future, plausible_date],
+    "isee_date": [not_in_future, plausible_date],
+    "privacy_consent_on": [not_in_future, plausible_date],
+    "intake_on": [not_in_future, plausible_date],
+    "last_income_check": [not_in_future, plausible_date],
+    "arrears_since": [not_in_future, plausible_date],
+    "vacant_since": [plausible_date],
+    "act_date": [plausible_date],
+    "contract_start": [plausible_date],
+    "signed_on": [plausible_date],
+    "valid_from": [plausible_date],
+    "valid_to": [plausible_date],
+    "available_from": [plausible_date],
+    "last_orientation_on": [plausible_date],
+    "name": [name_text],
+    "first_name": [name_text],
+    "last_name": [name_text],
+    "full_name": [name_text],
+    "notes": [text_length],
+    "services": [text_length],
+    "commitments": [text_length],
+    "public_description": [text_length],
+    "case_conference_reason": [text_length],
+    "districts": [text_length],
+    "preferred_districts": [text_length],
+}
+
+# Fields whose rule depends on the model.
+MODEL_FIELD_RULES = {
+    ("person", "tax_code"): [person_tax_code],
+    ("landlord", "tax_code"): [landlord_tax_code],
+}
+
+
+def _order(data, first, second, message):
+    a, b = data.get(first), data.get(second)
+    if a is not None and b is not None and b < a:
+        return {second: [message]}
+    return {}
+
+
+def agreement_rules(data):
+    return _order(data, "valid_from", "valid_to", "La fine della validità precede l'inizio.")
+
+
+def range_rules(low, high):
+    def check(data):
+        return _order(data, low, high, "Il massimo è inferiore al minimo.")
+
+    return check
+
+
+def landlord_rules(data):
+    errors = {}
+    if data.get("kind") == "private_person" and not data.get("tax_code"):
+        errors["tax_code"] = ["Obbligatorio per una persona fisica."]
+    if data.get("kind") in ("company", "agency") and not (data.get("vat_number") or data.get("tax_code")):
+        errors["vat_number"] = ["Obbligatoria per una società o un'agenzia (o il codice fiscale)."]
+    return errors
+
+
+def dwelling_rules(data):
+    errors = {}
+    rooms, bedrooms = data.get("rooms"), data.get("bedrooms")
+    if rooms is not None and bedrooms is not None and bedrooms > rooms:
+        errors["bedrooms"] = ["Le camere da letto non possono superare i vani."]
+    parts = [data.get(k) for k in ("cadastral_sheet", "cadastral_parcel", "cadastral_unit")]
+    if any(parts) and not all(parts):
+        errors["cadastral_unit"] = ["Il riferimento catastale richiede foglio, particella e subalterno."]
+    return errors
+
+
+def offer_rules(data):
+    return _order(data, "min_duration_months", "max_duration_months", "La durata massima è inferiore alla minima.")
+
+
+def household_rules(data):
+    errors = {}
+    if data.get("privacy_consent") and not data.get("privacy_consent_on"):
+        errors["privacy_consent_on"] = ["Indicare la data del consenso privacy."]
+    if data.get("case_conference_rank") and not (data.get("case_conference_reason") or "").strip():
+        errors["case_conference_reason"] = ["Una posizione decisa dall'équipe richiede la motivazione."]
+    return errors
+
+
+def person_rules(data):
+    code, birth = (data.get("tax_code") or "").strip().upper(), data.get("birth_date")
+    if birth and len(code) == 16 and codicefiscale.is_valid(code):
+        try:
+            encoded = codicefiscale.get_birth_date(code)
+        except Exception:
+            return {}
+        if (encoded.month, encoded.day, encoded.year % 100) != (birth.month, birth.day, birth.year % 100):
+            return {"birth_date": ["Non corrisponde alla data di nascita del codice fiscale."]}
+    return {}
+
+
+def erp_rules(data):
+    errors = _order(data, "act_date", "contract_start", "L'inizio del contratto precede l'atto di assegnazione.")
+    arrears = _number(data.get("arrears_amount") or 0)
+    if arrears and arrears > 0 and not data.get("arrears_since"):
+        errors["arrears_since"] = ["Indicare da quando c'è morosità."]
+    return errors
+
+
+RECORD_RULES = {
+    "agreement": [agreement_rules],
+    "rent_band": [range_rules("min_eur_m2_year", "max_eur_m2_year")],
+    "contract_duration": [range_rules("min_months", "max_months")],
+    "landlord": [landlord_rules],
+    "dwelling": [dwelling_rules],
+    "offer": [offer_rules],
+    "household": [household_rules],
+    "person": [person_rules],
+    "erp_assignment": [erp_rules],
+}
+
+
+def validate(table, data):
+    """Check one record's values (a dict by field name); return field errors."""
+    errors = {}
+    for name, value in data.items():
+        if value is None or value == "":
+            continue
+        for check in MODEL_FIELD_RULES.get((table, name), FIELD_RULES.get(name, [])):
+            message = check(value)
+            if message:
+                errors.setdefault(name, []).append(message)
+    if not errors:
+        for rule in RECORD_RULES.get(table, []):
+            for name, messages in rule(data).items():
+                errors.setdefault(name, []).extend(messages)
+    return errors
+
+
+def unique_groups(model):
+    """Field-name tuples that must be unique in ``model`` (columns and indexes)."""
+    groups = [(name,) for name, field in model._meta.fields.items() if field.unique and not field.primary_key]
+    for fields, unique in model._meta.indexes:
+        if unique:
+            groups.append(tuple(fields))
+    return groups
+
+
+def duplicates(model, data, current_id=None):
+    """Field errors for values already used by another record of ``model``.
+
+    Checked before saving so that a duplicate is a clear field error, never a
+    raw database message.
+    """
+    errors = {}
+    for group in unique_groups(model):
+        values = [data.get(name) for name in group]
+        if any(value in (None, "") for value in values):
+            continue
+        values = [getattr(value, "id", value) for value in values]
+        query = model.select(model._meta.primary_key)
+        for name, value in zip(group, values):
+            query = query.where(model._meta.fields[name] == value)
+        if current_id is not None:
+            query = query.where(model._meta.primary_key != current_id)
+        if query.exists():
+            errors.setdefault(group[-1], []).append("Valore già presente in un altro record.")
+    return errors
