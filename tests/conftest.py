@@ -74,3 +74,74 @@ def database(db_url):
     database.connect(reuse_if_open=True)
     yield database
     database.close()
+
+
+# -- the web app --------------------------------------------------------------
+
+import re  # noqa: E402
+
+from admin import create_app  # noqa: E402
+from housing import accounts  # noqa: E402
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def app(db_url):
+    app = create_app({
+        "TESTING": True,
+        "ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": db_url,
+        "SESSION_COOKIE_SECURE": False,
+    })
+    yield app
+    database = app.extensions["database"]
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, url):
+    """The CSRF token of the form at ``url``."""
+    page = client.get(url)
+    match = TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+def make_user(app, username, role):
+    database = app.extensions["database"]
+    with database.connection_context():
+        return accounts.create_user(username, role, PASSWORD, full_name=username.title())
+
+
+def log_in(client, username, password=PASSWORD):
+    token = csrf_token(client, "/auth/login")
+    return client.post("/auth/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login(app, client):
+    """``login(role)`` creates an account with that role and logs the client in."""
+
+    def _login(role, username=None):
+        username = username or f"{role}1"
+        make_user(app, username, role)
+        response = log_in(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
+
+
+def form_post(client, url, data):
+    """POST ``data`` to the form at ``url`` with its CSRF token."""
+    data = dict(data)
+    data["csrf_token"] = csrf_token(client, url)
+    return client.post(url, data=data)

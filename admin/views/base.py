@@ -66,6 +66,7 @@ class SecureModelView(ModelView):
         self.registry = self.registry or model._meta.table_name
         labels = {name: field_label(name) for name in FIELD_LABELS}
         self.column_labels = {**labels, **(self.column_labels or {})}
+        self.form_args = with_labels(model, getattr(self, "form_args", None))
         if self.choices:
             bilingual = {name: term_choices(reg) for name, reg in self.choices.items()}
             self.form_choices = {**bilingual, **(getattr(self, "form_choices", None) or {})}
@@ -316,8 +317,16 @@ def cascaded_children(model):
     return [child for _, query in _dependents(model, cascade=True) for child in query]
 
 
+def with_labels(model, form_args=None):
+    """``form_args`` with the bilingual label of every model field."""
+    form_args = {name: dict(args) for name, args in (form_args or {}).items()}
+    for name in model._meta.fields:
+        form_args.setdefault(name, {}).setdefault("label", field_label(name))
+    return form_args
+
+
 def optional_id_inline(model, **options):
     """Inline options that let new child rows be created (flask-admin #1718)."""
-    form_args = options.pop("form_args", {})
-    form_args.setdefault("id", {"validators": [Optional()]})
+    form_args = with_labels(model, options.pop("form_args", {}))
+    form_args["id"]["validators"] = [Optional()]
     return (model, {"form_args": form_args, **options})
