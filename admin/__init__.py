@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def load_config(app, test_config):
     for setting in SETTINGS:
-        app.config.setdefault(setting.name, setting.default)
+        app.config[setting.name] = setting.default
     app.config.from_prefixed_env("HOUSING")
     if os.environ.get("DATABASE_URL") and not os.environ.get("HOUSING_DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
