@@ -1,0 +1,60 @@
+"""Every create, update and delete lands in the audit log, readable by admins only."""
+import json
+
+import models as m
+from conftest import csrf_token, form_post
+from housing import audit
+from samples import make_dwelling, prepared
+
+
+def test_update_and_delete_are_audited_with_old_and_new_values(app, login):
+    client = login("clerk")
+    data = prepared(app, "dwelling")
+    with app.extensions["database"].connection_context():
+        dwelling = make_dwelling(m.Landlord.get_by_id(int(data["landlord"])), rooms=2, bedrooms=1)
+    data.update(rooms="4", address="Via Etnea 100")
+    assert form_post(client, f"/admin/dwelling/edit/?id={dwelling.id}", data).status_code == 302
+    token = csrf_token(client, "/admin/dwelling/")
+    client.post("/admin/dwelling/delete/", data={"id": dwelling.id, "csrf_token": token})
+    with app.extensions["database"].connection_context():
+        update = m.AuditLog.get((m.AuditLog.action == "update") & (m.AuditLog.entity == "dwelling"))
+        assert json.loads(update.changes)["rooms"] == [2, 4]
+        assert update.actor == "clerk1" and update.user_id is not None
+        deletion = m.AuditLog.get((m.AuditLog.action == "delete") & (m.AuditLog.entity == "dwelling"))
+        assert json.loads(deletion.changes)["address"][0] == "Via Etnea 100"
+
+
+def test_deleting_a_household_audits_its_members_too(app, login):
+    client = login("operator")
+    assert form_post(client, "/admin/household/new/", prepared(app, "household")).status_code == 302
+    token = csrf_token(client, "/admin/household/")
+    client.post("/admin/household/delete/", data={"id": 1, "csrf_token": token})
+    with app.extensions["database"].connection_context():
+        assert m.Household.select().count() == 0 and m.Person.select().count() == 0
+        deleted = {(e.entity, e.action) for e in m.AuditLog.select().where(m.AuditLog.action == "delete")}
+        assert deleted == {("household", "delete"), ("person", "delete")}
+
+
+def test_password_hashes_never_enter_the_trail(app, login):
+    client = login("admin")
+    assert form_post(client, "/admin/user/new/", prepared(app, "user")).status_code == 302
+    with app.extensions["database"].connection_context():
+        entry = m.AuditLog.get(m.AuditLog.entity == "user")
+        assert json.loads(entry.changes)["password_hash"] == [None, audit.MASK]
+
+
+def test_the_audit_view_is_for_admins_only(app, login, client):
+    login("operator")
+    assert client.get("/admin/audit_log/").status_code == 403
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    login("admin")
+    page = client.get("/admin/audit_log/")
+    assert page.status_code == 200
+    assert client.get("/admin/audit_log/new/").status_code in (302, 403)
+
+
+def test_masked_changes_hide_personal_values(app, database):
+    entry = m.AuditLog.create(actor="x", action="update", entity="person", record_id="1",
+                              changes=json.dumps({"last_name": ["Rossi", "Bianchi"], "relation": ["child", "other"]}))
+    masked = audit.masked_changes(entry, m.Person.personal_fields)
+    assert masked["last_name"] == [audit.MASK, audit.MASK]
