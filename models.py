@@ -99,7 +99,8 @@ class Partner(TimestampedModel):
 
 
 class Agreement(TimestampedModel):
-    """Accordo strategico / protocollo d'intesa / convenzione with partners."""
+    """Accordo strategico: an agreement with partners (also protocollo
+    d'intesa or convenzione, by ``kind``)."""
 
     title = CharField(max_length=200)
     kind = CharField(max_length=32, choices=choices(v.AGREEMENT_KINDS))
@@ -405,7 +406,7 @@ class AuditLog(BaseModel):
 
 
 class LoginAttempt(BaseModel):
-    """Tentativo di accesso fallito, kept to rate-limit guessing of passwords
+    """Tentativo di accesso fallito: kept to rate-limit password guessing
     across processes (the web server may run several workers)."""
 
     at = DateTimeField(default=now, index=True)
