@@ -2,6 +2,7 @@
 import sys
 
 import click
+from flask.cli import with_appcontext
 
 from housing import accounts, schema
 from housing.vocabulary import ROLES, keys
@@ -14,6 +15,7 @@ def _database(app):
 
 
 @click.command("migrate")
+@with_appcontext
 @click.pass_context
 def migrate_command(ctx):
     """Apply pending schema migrations."""
@@ -24,6 +26,7 @@ def migrate_command(ctx):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(keys(ROLES)), required=True, help="Role of the account.")
 @click.option("--full-name", default=None, help="Name shown in the back office.")
@@ -45,6 +48,7 @@ def create_user_command(username, role, full_name, email, password_stdin):
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the registries already hold data.")
 @click.option("--scale", default=1.0, show_default=True, help="1.0 = about 500 dwellings and 300 households.")
 def seed_demo_command(if_empty, scale):
@@ -62,6 +66,7 @@ def seed_demo_command(if_empty, scale):
 
 
 @click.command("demo-setup")
+@with_appcontext
 @click.option("--url", default="http://127.0.0.1:5000/", help="Address printed for the login.")
 @click.pass_context
 def demo_setup_command(ctx, url):

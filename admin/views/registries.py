@@ -1,5 +1,6 @@
 """One view per registry: the columns, filters and searches staff need."""
 from flask import url_for
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Optional
@@ -9,7 +10,7 @@ from admin.views.base import SecureModelView, optional_id_inline
 from housing import accounts
 from housing import vocabulary as v
 from models import (
-    AgreementPartner, AgreementZone, ContractDuration, Dwelling, Household, Offer, Partner,
+    Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, Household, Offer, Partner,
     Person, RentBand,
 )
 
@@ -66,14 +67,31 @@ class PartnerView(SecureModelView):
     column_sortable_list = ["name", "sector", "listed_publicly"]
 
 
+class SignatoryFilter(BasePeeweeFilter):
+    """Agreements signed by a partner whose name contains the value (the link
+    goes through AgreementPartner, which Flask-Admin cannot join by itself)."""
+
+    def apply(self, query, value):
+        signed = (AgreementPartner.select(AgreementPartner.agreement)
+                  .join(Partner).where(Partner.name.contains(value)))
+        return query.where(Agreement.id.in_(signed))
+
+    def operation(self):
+        return Text("contiene", "contains")
+
+
 class AgreementView(SecureModelView):
     category_key = "network"
     choices = {"kind": v.AGREEMENT_KINDS, "status": v.AGREEMENT_STATUSES}
     column_list = ["title", "kind", "status", "signed_on", "valid_from", "valid_to", "published"]
     column_searchable_list = ["title", "commitments", "document_reference"]
-    column_filters = ["status", "kind", "valid_to", "published", Partner.name]
+    column_filters = ["status", "kind", "valid_to", "published"]
     inline_models = [optional_id_inline(AgreementPartner, form_columns=["id", "partner", "role"])]
-    form_ajax_refs = {}
+
+    def __init__(self, model, **kwargs):
+        self.column_filters = self.column_filters + [
+            SignatoryFilter(Agreement.id, Text("Partner firmatario", "Signatory partner"))]
+        super().__init__(model, **kwargs)
 
 
 class LandlordView(SecureModelView):
