@@ -8,6 +8,7 @@ reveal their health or economic situation: the viewer role never sees them and
 the audit log masks them for non-admins.
 """
 import datetime
+import random
 
 from peewee import (
     SQL,
@@ -43,12 +44,35 @@ def now():
     return datetime.datetime.now().replace(microsecond=0)
 
 
+def random_key():
+    # A stored random key breaks priority ties fairly; never the id.
+    return random.SystemRandom().random()
+
+
+UPPERCASE_FIELDS = frozenset({"tax_code", "vat_number", "cadastral_sheet", "cadastral_parcel", "cadastral_unit"})
+
+
+def normalise(name, value):
+    """Trim text; codes in capitals, so that 'rssmra...' and 'RSSMRA...' are one."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    return value.upper() if name in UPPERCASE_FIELDS else value
+
+
 class BaseModel(Model):
     personal_fields = ()
 
     class Meta:
         database = db
         legacy_table_names = False
+
+    def save(self, *args, **kwargs):
+        for name, value in list(self.__data__.items()):
+            if isinstance(value, str):
+                value = normalise(name, value)
+                self.__data__[name] = value or (None if self._meta.fields[name].null else value)
+        return super().save(*args, **kwargs)
 
 
 class TimestampedModel(BaseModel):
@@ -327,7 +351,7 @@ class Household(TimestampedModel):
     priority_computed_at = DateTimeField(null=True)
     case_conference_rank = IntegerField(null=True, constraints=[Check("case_conference_rank IS NULL OR case_conference_rank >= 1")])
     case_conference_reason = TextField(null=True)
-    tie_break_key = FloatField(default=0)
+    tie_break_key = FloatField(default=random_key)
     notes = TextField(null=True)
 
     def __str__(self):

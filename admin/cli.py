@@ -61,6 +61,8 @@ def seed_demo_command(if_empty, scale):
     if if_empty and not demo.is_empty():
         click.echo("Dati già presenti: nessun dato dimostrativo aggiunto.")
         return
+    if not demo.is_empty():
+        raise click.ClickException("Il database contiene già dati: usa --if-empty o un database vuoto.")
     counts = demo.seed(scale=scale)
     click.echo("Dati dimostrativi caricati: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
 

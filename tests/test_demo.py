@@ -8,7 +8,7 @@ from peewee import fn
 from stdnum.it import codicefiscale, iva
 
 import models
-from housing import demo
+from housing import demo, validation
 from housing import vocabulary as v
 from models import (
     Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, ErpAssignment, Household, Landlord,
@@ -163,6 +163,13 @@ def test_every_coded_value_is_a_vocabulary_key(seeded):
             assert stored <= allowed, (model.__name__, field.name, stored - allowed)
             checked += 1
     assert checked >= 15
+
+
+def test_every_record_passes_the_shared_validation(seeded):
+    for model in models.MODELS:
+        for row in model.select().dicts():
+            errors = validation.validate(model._meta.table_name, row)
+            assert not errors, (model.__name__, row, errors)
 
 
 def test_published_descriptions_reveal_no_person_nor_address(seeded):

@@ -21,7 +21,7 @@ from admin import roles
 from admin.i18n import Text, format_value, term_choices
 from admin.labels import FIELD_LABELS, field_label, registry_name
 from housing import audit, validation
-from models import db
+from models import db, normalise
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class SecureModelView(ModelView):
 
     def _record_errors(self, model, form, current_id):
         data = {name: field.data for name, field in form._fields.items() if name in model._meta.fields}
-        data = {name: (value.strip() if isinstance(value, str) else value) for name, value in data.items()}
+        data = {name: normalise(name, value) for name, value in data.items()}
         errors = validation.validate(model._meta.table_name, data)
         for name, messages in validation.duplicates(model, data, current_id).items():
             errors.setdefault(name, []).extend(messages)
@@ -175,7 +175,6 @@ class SecureModelView(ModelView):
                 before = {} if is_created else audit.snapshot(model)
                 children_before = self._children(form, model) if not is_created else {}
                 form.populate_obj(model)
-                _strip_strings(model)
                 self._on_model_change(form, model, is_created)
                 model.save(force_insert=is_created)
                 save_inline(form, model)
@@ -258,13 +257,6 @@ def _attach(form, errors):
         if not isinstance(field.errors, list):
             field.errors = list(field.errors)
         field.errors.extend(messages)
-
-
-def _strip_strings(model):
-    for name, value in list(model.__data__.items()):
-        if isinstance(value, str):
-            stripped = value.strip()
-            model.__data__[name] = stripped or (None if model._meta.fields[name].null else stripped)
 
 
 def _check_repeats(model, form, seen, errors):

@@ -175,13 +175,6 @@ class HouseholdView(SecureModelView):
         },
     )]
 
-    def on_model_change(self, form, model, is_created):
-        if is_created and not model.tie_break_key:
-            import random
-
-            # A stored random key breaks priority ties fairly (never the id).
-            model.tie_break_key = random.SystemRandom().random()
-
     def validate_form(self, form):
         valid = super().validate_form(form)
         members = getattr(form, "members", None)
