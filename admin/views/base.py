@@ -123,6 +123,11 @@ class SecureModelView(ModelView):
             attach_related(self.model, rows)
         return count, rows
 
+    def search_placeholder(self):
+        names = [field_label(f.name) for f in getattr(self, "_search_fields", [])]
+        prefix = "Cerca per" if str(Text("it", "en")) == "it" else "Search by"
+        return f"{prefix}: " + ", ".join(str(n).lower() for n in names) if names else None
+
     def get_export_value(self, model, name):
         return neutralise_formula(super().get_export_value(model, name))
 
