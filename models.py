@@ -438,10 +438,30 @@ class LoginAttempt(BaseModel):
     remote_addr = CharField(max_length=64, index=True)
 
 
+class JobRun(BaseModel):
+    """Esecuzione di un job: one run of a scheduled job (or a request for one).
+
+    "Pubblica ora" in the back office inserts a row with outcome "requested";
+    the runner picks it up at its next tick, so no build runs inside a web
+    request.
+    """
+
+    name = CharField(max_length=40, index=True)
+    outcome = CharField(max_length=12, choices=choices(v.JOB_OUTCOMES), index=True)
+    requested_by = CharField(max_length=64, null=True)
+    requested_at = DateTimeField(null=True)
+    started_at = DateTimeField(null=True, index=True)
+    finished_at = DateTimeField(null=True)
+    message = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.name} {self.outcome} {self.started_at or self.requested_at}"
+
+
 MODELS = [  # every table, in dependency order
     User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
     AgreementZone, RentBand, ContractDuration, Dwelling, Offer, Household, Person,
-    ErpAssignment, AuditLog, LoginAttempt,
+    ErpAssignment, AuditLog, LoginAttempt, JobRun,
 ]
 
 __all__ = ["db", "MODELS", "SQL", "fn"] + [m.__name__ for m in MODELS]

@@ -143,6 +143,13 @@ FIELD_LABELS = {
     "record_id": ("Record", "Record"),
     "changes": ("Modifiche", "Changes"),
     "remote_addr": ("Indirizzo IP", "IP address"),
+    # job runs
+    "outcome": ("Esito", "Outcome"),
+    "requested_by": ("Richiesto da", "Requested by"),
+    "requested_at": ("Richiesto il", "Requested at"),
+    "started_at": ("Iniziato il", "Started at"),
+    "finished_at": ("Terminato il", "Finished at"),
+    "message": ("Messaggio", "Message"),
 }
 
 REGISTRY_NAMES = {
@@ -160,6 +167,7 @@ REGISTRY_NAMES = {
     "person": ("Componenti", "Household members"),
     "erp_assignment": ("Assegnatari ERP", "ERP assignees"),
     "audit_log": ("Registro modifiche", "Audit log"),
+    "job_run": ("Pubblicazione del sito", "Site publishing"),
 }
 
 CATEGORIES = {

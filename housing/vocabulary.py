@@ -181,6 +181,14 @@ AUDIT_ACTIONS = (
     Term("delete", "Eliminazione", "Delete"),
 )
 
+JOB_OUTCOMES = (
+    Term("requested", "Richiesto", "Requested"),
+    Term("running", "In corso", "Running"),
+    Term("success", "Riuscito", "Succeeded"),
+    Term("skipped", "Nessuna modifica", "Nothing changed"),
+    Term("failed", "Fallito", "Failed"),
+)
+
 REGISTRIES = {
     "roles": ROLES,
     "partner_sectors": PARTNER_SECTORS,
@@ -200,4 +208,5 @@ REGISTRIES = {
     "relations": RELATIONS,
     "employment_statuses": EMPLOYMENT_STATUSES,
     "audit_actions": AUDIT_ACTIONS,
+    "job_outcomes": JOB_OUTCOMES,
 }

@@ -1,0 +1,212 @@
+"""Export the public records from the database, through a whitelist of fields.
+
+Nothing leaves the database unless it is named here. Every model field that
+feeds the public site is classified in ``PUBLIC_FIELDS`` or ``PRIVATE_FIELDS``;
+``tests/test_export.py`` fails when a model gains a field that is in neither,
+so a new column can never leak by default.
+"""
+import re
+from collections import Counter, defaultdict
+
+from peewee import JOIN
+
+from housing.vocabulary import PROTECTED_CONTRACT_TYPES
+from models import (
+    Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, Household, Landlord,
+    Offer, Partner, RentBand, TerritorialAgreement,
+)
+
+SMALL_CELL = 5  # statistics: a cell under 5 is suppressed
+
+PUBLIC_FIELDS = {
+    "offer": {"id", "contract_type", "monthly_rent", "service_charges", "available_from",
+              "min_duration_months", "max_duration_months", "public_description"},
+    "dwelling": {"district", "zone", "area_m2", "rooms", "bedrooms", "bathrooms", "floor", "has_lift",
+                 "step_free", "energy_class", "furnished", "address"},  # address: street only, see street()
+    "landlord": {"name"},  # only with public_name_consent, see landlord_name()
+    "partner": {"name", "sector", "email", "phone", "address", "website", "services"},
+    "agreement": {"id", "title", "kind", "status", "signed_on", "valid_from", "valid_to", "commitments",
+                  "document_reference"},
+}
+PRIVATE_FIELDS = {
+    "offer": {"dwelling", "deposit", "status", "published", "created_at", "updated_at"},
+    "dwelling": {"id", "landlord", "ownership", "postcode", "latitude", "longitude", "cadastral_sheet",
+                 "cadastral_parcel", "cadastral_unit", "condition", "vacant_since", "status", "notes",
+                 "created_at", "updated_at"},
+    "landlord": {"id", "kind", "tax_code", "vat_number", "email", "phone", "address", "public_name_consent",
+                 "orientation_sessions", "last_orientation_on", "notes", "created_at", "updated_at"},
+    "partner": {"id", "contact_person", "listed_publicly", "notes", "created_at", "updated_at"},
+    "agreement": {"published", "created_at", "updated_at"},
+}
+HOUSE_NUMBER = re.compile(r"[\s,]+\d+\S*\s*$")
+
+
+def street(address):
+    """The street without its number: 'Via Etnea 100' -> 'Via Etnea'."""
+    previous = None
+    while previous != address:
+        previous, address = address, HOUSE_NUMBER.sub("", address or "").strip()
+    return address
+
+
+def money(value):
+    return None if value is None else float(value)
+
+
+def day(value):
+    return value.isoformat() if value else None
+
+
+def landlord_name(landlord):
+    return landlord.name if landlord.public_name_consent else None
+
+
+def published_offers():
+    query = (Offer.select(Offer, Dwelling, Landlord, AgreementZone)
+             .join(Dwelling).join(Landlord)
+             .switch(Dwelling).join(AgreementZone, JOIN.LEFT_OUTER)
+             .where((Offer.published == True) & (Offer.status == "published"))  # noqa: E712
+             .order_by(Offer.id))
+    for offer in query:
+        dwelling = offer.dwelling
+        protected = offer.contract_type in PROTECTED_CONTRACT_TYPES
+        yield {
+            "ref": f"O{offer.id:05d}",
+            "district": dwelling.district,
+            "zone": dwelling.zone.code if dwelling.zone_id else None,
+            "zone_name": dwelling.zone.name if dwelling.zone_id else None,
+            # Never the street number; for homes of programme tenants not even the street.
+            "street": None if protected else street(dwelling.address),
+            "area_m2": dwelling.area_m2,
+            "rooms": dwelling.rooms,
+            "bedrooms": dwelling.bedrooms,
+            "bathrooms": dwelling.bathrooms,
+            "floor": dwelling.floor,
+            "lift": dwelling.has_lift,
+            "step_free": dwelling.step_free,
+            "energy_class": dwelling.energy_class,
+            "furnished": dwelling.furnished,
+            "contract_type": offer.contract_type,
+            "monthly_rent": money(offer.monthly_rent),
+            "service_charges": money(offer.service_charges),
+            "available_from": day(offer.available_from),
+            "min_duration_months": offer.min_duration_months,
+            "max_duration_months": offer.max_duration_months,
+            "description": offer.public_description or "",
+            "landlord": None if protected else landlord_name(dwelling.landlord),
+        }
+
+
+def listed_partners():
+    for partner in Partner.select().where(Partner.listed_publicly == True).order_by(Partner.name):  # noqa: E712
+        yield {
+            "name": partner.name, "sector": partner.sector, "services": partner.services or "",
+            "website": partner.website, "email": partner.email, "phone": partner.phone,
+            "address": partner.address,
+        }
+
+
+def published_agreements():
+    agreements = list(Agreement.select().where(Agreement.published == True).order_by(Agreement.signed_on.desc(), Agreement.id))  # noqa: E712
+    signatories = defaultdict(list)
+    links = (AgreementPartner.select(AgreementPartner, Partner).join(Partner)
+             .where(AgreementPartner.agreement.in_([a.id for a in agreements])))
+    for link in links:
+        if link.partner.listed_publicly:
+            signatories[link.agreement_id].append({"name": link.partner.name, "role": link.role or ""})
+        else:
+            signatories[link.agreement_id].append({"name": None, "role": link.role or ""})
+    for agreement in agreements:
+        parties = signatories[agreement.id]
+        yield {
+            "ref": f"A{agreement.id:04d}", "title": agreement.title, "kind": agreement.kind,
+            "status": agreement.status, "signed_on": day(agreement.signed_on),
+            "valid_from": day(agreement.valid_from), "valid_to": day(agreement.valid_to),
+            "commitments": agreement.commitments or "", "document_reference": agreement.document_reference,
+            "partners": sorted(p["name"] for p in parties if p["name"]),
+            "other_partners": sum(1 for p in parties if not p["name"]),
+        }
+
+
+def territorial_agreement():
+    """The zones, bands and durations of the most recent territorial agreement."""
+    agreement = TerritorialAgreement.select().order_by(TerritorialAgreement.valid_from.desc(nulls="last"), TerritorialAgreement.id.desc()).first()
+    if agreement is None:
+        return {"name": None, "is_sample": False, "zones": [], "durations": []}
+    zones = []
+    for zone in AgreementZone.select().where(AgreementZone.territorial_agreement == agreement).order_by(AgreementZone.code):
+        bands = RentBand.select().where(RentBand.zone == zone).order_by(RentBand.min_features)
+        zones.append({
+            "code": zone.code, "name": zone.name, "districts": zone.districts or "",
+            "bands": [{"label": b.label, "min_features": b.min_features,
+                       "min_eur_m2_year": money(b.min_eur_m2_year), "max_eur_m2_year": money(b.max_eur_m2_year)}
+                      for b in bands],
+        })
+    durations = [{"contract_type": d.contract_type, "min_months": d.min_months, "max_months": d.max_months}
+                 for d in ContractDuration.select().where(ContractDuration.territorial_agreement == agreement)
+                 .order_by(ContractDuration.contract_type)]
+    return {"name": agreement.name, "city": agreement.city, "is_sample": agreement.is_sample,
+            "zones": zones, "durations": durations}
+
+
+def size_band(rooms):
+    return "1" if rooms <= 1 else "2" if rooms == 2 else "3" if rooms == 3 else "4+"
+
+
+SIZE_BANDS = ["1", "2", "3", "4+"]
+
+
+def suppressed_table(counts, rows):
+    """A district x size table with every cell under SMALL_CELL replaced by None.
+
+    When a row has exactly one suppressed cell, its smallest other non-zero cell
+    is suppressed too, so that the row total cannot reveal it.
+    """
+    table = []
+    for row in rows:
+        cells = {size: counts.get((row, size), 0) for size in SIZE_BANDS}
+        hidden = {size for size, n in cells.items() if 0 < n < SMALL_CELL}
+        if len(hidden) == 1:
+            others = sorted((n, size) for size, n in cells.items() if n >= SMALL_CELL)
+            if others:
+                hidden.add(others[0][1])
+        table.append({"district": row, **{size: (None if size in hidden else n) for size, n in cells.items()}})
+    return table
+
+
+def statistics():
+    supply = Counter()
+    for district, rooms in (Offer.select(Dwelling.district, Dwelling.rooms).join(Dwelling)
+                            .where((Offer.published == True) & (Offer.status == "published")).tuples()):  # noqa: E712
+        supply[(district, size_band(rooms))] += 1
+    demand = Counter()
+    waiting = Household.select(Household.preferred_districts, Household.min_rooms).where(
+        Household.status.in_(["assessed", "waiting"])).tuples()
+    for preferred, min_rooms in waiting:
+        first = (preferred or "").split(",")[0].strip() or "Qualsiasi"
+        demand[(first, size_band(min_rooms))] += 1
+    districts = sorted({d for d, _ in supply} | {d for d, _ in demand})
+    return {
+        "small_cell": SMALL_CELL,
+        "size_bands": SIZE_BANDS,
+        "supply": suppressed_table(supply, districts),
+        "demand": suppressed_table(demand, districts),
+        "supply_total": sum(supply.values()),
+        "demand_total": _rounded_total(sum(demand.values())),
+    }
+
+
+def _rounded_total(n):
+    # A total under the threshold would itself be a small cell.
+    return None if 0 < n < SMALL_CELL else n
+
+
+def export_all():
+    """Every public data set, as plain data ready for YAML."""
+    return {
+        "offers": list(published_offers()),
+        "partners": list(listed_partners()),
+        "agreements": list(published_agreements()),
+        "territorial_agreement": territorial_agreement(),
+        "statistics": statistics(),
+    }
