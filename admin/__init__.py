@@ -15,7 +15,7 @@ from flask_admin.theme import Bootstrap4Theme
 from admin import auth, cli, i18n
 from admin.config import SETTINGS
 from admin.labels import category
-from housing.database import bind, sqlite_url
+from housing.database import bind, configured_url
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +24,10 @@ def load_config(app, test_config):
     for setting in SETTINGS:
         app.config[setting.name] = setting.default
     app.config.from_prefixed_env("HOUSING")
-    if os.environ.get("DATABASE_URL") and not os.environ.get("HOUSING_DATABASE_URL"):
-        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config:
         app.config.update(test_config)
     if not app.config.get("DATABASE_URL"):
-        app.config["DATABASE_URL"] = sqlite_url(os.path.join(app.instance_path, "housing.db"))
+        app.config["DATABASE_URL"] = configured_url(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         if app.config["ENV"] != "development":
             raise RuntimeError(

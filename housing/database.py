@@ -42,3 +42,12 @@ def bind(url):
     database = open_database(url)
     db.initialize(database)
     return database
+
+
+def configured_url(instance_path=None):
+    """The database URL from the environment, else the SQLite file of the instance folder."""
+    url = os.environ.get("HOUSING_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return sqlite_url(os.path.join(instance_path or os.path.join(root, "instance"), "housing.db"))

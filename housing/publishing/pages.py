@@ -1,0 +1,244 @@
+"""Write the site's Markdown pages, one folder per language, from the YAML data.
+
+Real Markdown files on disk (no pages generated in memory by a plugin), so the
+project stays portable to Material's successors. Italian is the default
+language at the site root; English is built separately under ``/en/``. Offer
+pages exist once, in the Italian build, with bilingual labels: 10,000 offers
+are built once instead of twice.
+"""
+import json
+import math
+import pathlib
+import shutil
+
+import jinja2
+import yaml
+
+from housing import vocabulary
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SITE_DIR = ROOT / "site"
+CONTENT_DIR = ROOT / "content"
+LANGUAGES = ("it", "en")
+
+# Public paths per language; the Italian ones are the canonical URLs.
+PATHS = {
+    "offers": {"it": "offerte", "en": "offers"},
+    "partners": {"it": "partner", "en": "partners"},
+    "agreements": {"it": "accordi", "en": "agreements"},
+    "statistics": {"it": "statistiche", "en": "statistics"},
+}
+SECTIONS = {  # guide sections: folder and title per language
+    "landlords": {"it": ("locatori", "Per i proprietari"), "en": ("landlords", "For landlords")},
+    "households": {"it": ("nuclei", "Per i nuclei familiari"), "en": ("households", "For households")},
+    "programme": {"it": ("programma", "Il programma"), "en": ("programme", "The programme")},
+}
+NAV_TITLES = {
+    "home": {"it": "Home", "en": "Home"},
+    "offers": {"it": "Offerte", "en": "Offers"},
+    "partners": {"it": "Partner", "en": "Partners"},
+    "agreements": {"it": "Accordi", "en": "Agreements"},
+    "statistics": {"it": "Statistiche", "en": "Statistics"},
+}
+
+
+def eur(value):
+    if value is None:
+        return "—"
+    whole, cents = f"{value:,.2f}".split(".")
+    return f"€ {whole.replace(',', '.')},{cents}"
+
+
+def kind_of(rooms, lang="it"):
+    names = {"it": ["Monolocale", "Bilocale", "Trilocale", "Quadrilocale"],
+             "en": ["Studio flat", "Two-room flat", "Three-room flat", "Four-room flat"]}[lang]
+    return names[min(rooms, 4) - 1] if rooms < 5 else ("Plurilocale" if lang == "it" else "Large flat")
+
+
+def duration(offer, lang):
+    low, high = offer.get("min_duration_months"), offer.get("max_duration_months")
+    months = "mesi" if lang == "it" else "months"
+    if low and high:
+        return f"{low}–{high} {months}"
+    return f"{low or high} {months}" if (low or high) else "—"
+
+
+def cell(text):
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "/").replace("\n", " ")
+
+
+def environment(lang):
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(SITE_DIR / "templates"), str(CONTENT_DIR)]),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+    )
+    registries = vocabulary.REGISTRIES
+    env.globals.update(
+        lang=lang, eur=eur, duration=duration,
+        kind_of=lambda rooms: kind_of(rooms, "it"), kind_of_en=lambda rooms: kind_of(rooms, "en"),
+        T=lambda it, en: it if lang == "it" else en,
+        label=lambda registry, key, language=lang: vocabulary.label(registries[registry], key, language),
+    )
+    env.filters["cell"] = cell
+    return env
+
+
+def front_matter(text):
+    """Split a Markdown file into (metadata, body)."""
+    if text.startswith("---\n"):
+        head, _, body = text[4:].partition("\n---\n")
+        return yaml.safe_load(head) or {}, body
+    return {}, text
+
+
+def load_figures():
+    path = CONTENT_DIR / "figures.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def load_districts():
+    return yaml.safe_load((CONTENT_DIR / "districts.yaml").read_text(encoding="utf-8"))["districts"]
+
+
+def map_svg(offers, districts, lang):
+    """An SVG of offers per district, placed at each district's centroid."""
+    counts = {}
+    for offer in offers:
+        counts[offer["district"]] = counts.get(offer["district"], 0) + 1
+    known = [d for d in districts if d["name"] in counts]
+    if not known:
+        return ""
+    lats = [d["lat"] for d in districts]
+    lons = [d["lon"] for d in districts]
+    width, height, pad = 640, 520, 40
+    scale_x = (width - 2 * pad) / ((max(lons) - min(lons)) or 1)
+    scale_y = (height - 2 * pad) / ((max(lats) - min(lats)) or 1)
+    title = "Offerte per quartiere" if lang == "it" else "Offers by district"
+    parts = [f'<figure class="hf-map"><svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="hf-map-title">',
+             f'<title id="hf-map-title">{title}</title>']
+    for d in sorted(known, key=lambda d: -counts[d["name"]]):
+        x = pad + (d["lon"] - min(lons)) * scale_x
+        y = pad + (max(lats) - d["lat"]) * scale_y
+        n = counts[d["name"]]
+        radius = 5 + 4 * math.sqrt(n)
+        name = d["name"].replace("&", "&amp;").replace("<", "&lt;")
+        parts.append(f'<g><title>{name}: {n}</title><circle cx="{x:.0f}" cy="{y:.0f}" r="{radius:.1f}"/>'
+                     f'<text x="{x:.0f}" y="{y - radius - 3:.0f}">{name} ({n})</text></g>')
+    parts.append("</svg></figure>")
+    return "".join(parts)
+
+
+def stats_table(rows, lang):
+    if not rows:
+        return "Nessun dato." if lang == "it" else "No data."
+    head = "| " + ("Quartiere" if lang == "it" else "District") + " | 1 | 2 | 3 | 4+ |\n| --- | ---: | ---: | ---: | ---: |\n"
+    body = "".join(
+        "| " + cell(row["district"]) + " | " + " | ".join("·" if row[s] is None else str(row[s]) for s in ("1", "2", "3", "4+")) + " |\n"
+        for row in rows)
+    return head + body
+
+
+def offer_index(offers, lang):
+    """The JSON index that drives the listing's filters in the browser."""
+    types = vocabulary.CONTRACT_TYPES
+    return [{
+        "ref": o["ref"], "district": o["district"], "zone": o["zone"], "rooms": o["rooms"],
+        "area": o["area_m2"], "rent": o["monthly_rent"], "charges": o["service_charges"],
+        "type": o["contract_type"], "type_label": vocabulary.label(types, o["contract_type"], lang),
+        "step_free": o["step_free"], "lift": o["lift"], "furnished": o["furnished"],
+        "from": o["available_from"], "title": f"{kind_of(o['rooms'], lang)}, {o['district']}",
+    } for o in offers]
+
+
+def guides(lang):
+    """(section, stem, metadata, template name) of the editorial guides of ``lang``."""
+    folder = CONTENT_DIR / "guides" / lang
+    found = []
+    for path in sorted(folder.glob("*.md")) if folder.exists() else []:
+        meta, _ = front_matter(path.read_text(encoding="utf-8"))
+        found.append((meta.get("section", "programme"), path.stem, meta, f"guides/{lang}/{path.name}"))
+    return sorted(found, key=lambda g: (list(SECTIONS).index(g[0]) if g[0] in SECTIONS else 99, g[2].get("order", 99), g[1]))
+
+
+def write_language(data, lang, docs, figures, districts):
+    env = environment(lang)
+    offers = data["offers"]
+    context = {"figures": figures, "zones": data["territorial_agreement"]["zones"],
+               "territorial_agreement": data["territorial_agreement"], "lang": lang}
+    p = {key: paths[lang] for key, paths in PATHS.items()}
+
+    def write(relative, text):
+        target = docs / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+    counts = {"offers": len(offers), "partners": len(data["partners"]), "agreements": len(data["agreements"])}
+    home = CONTENT_DIR / "pages" / lang / "index.md"
+    write("index.md", env.get_template(f"pages/{lang}/index.md").render(counts=counts, paths=p, **context)
+          if home.exists() else f"# Housing First\n")
+
+    offer_base = "" if lang == "it" else "../../" + PATHS["offers"]["it"] + "/"
+    write(f"{p['offers']}/index.md", env.get_template("offers.md.j2").render(
+        offers=offers, offer_base=offer_base, index_url="../assets/offers.json",
+        map_svg=map_svg(offers, districts, lang)))
+    if lang == "it":
+        template = env.get_template("offer.md.j2")
+        for offer in offers:
+            write(f"{p['offers']}/{offer['ref']}.md", template.render(o=offer))
+
+    sectors = []
+    for term in vocabulary.PARTNER_SECTORS:
+        items = [x for x in data["partners"] if x["sector"] == term.key]
+        if items:
+            sectors.append((getattr(term, lang), items))
+    write(f"{p['partners']}/index.md", env.get_template("partners.md.j2").render(partners_by_sector=sectors))
+    write(f"{p['agreements']}/index.md", env.get_template("agreements.md.j2").render(agreements=data["agreements"]))
+    write(f"{p['statistics']}/index.md", env.get_template("statistics.md.j2").render(
+        stats=data["statistics"], table=lambda rows: stats_table(rows, lang)))
+
+    nav_guides = {}
+    for section, stem, meta, name in guides(lang):
+        folder, _ = SECTIONS.get(section, SECTIONS["programme"])[lang]
+        _, body = front_matter(env.get_template(name).render(**context))
+        write(f"{folder}/{stem}.md", f"---\ntitle: {json.dumps(meta.get('title', stem))}\n---\n{body}")
+        nav_guides.setdefault(section, []).append((meta.get("title", stem), f"{folder}/{stem}.md"))
+    for section, items in nav_guides.items():
+        folder, title = SECTIONS[section][lang]
+        links = "\n".join(f"- [{t}]({path.split('/', 1)[1]})" for t, path in items)
+        write(f"{folder}/index.md", f"---\ntitle: {json.dumps(title)}\n---\n\n# {title}\n\n{links}\n")
+
+    assets = docs / "assets"
+    shutil.copytree(SITE_DIR / "static" / "assets", assets, dirs_exist_ok=True)
+    (assets / "offers.json").write_text(json.dumps(offer_index(offers, lang), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    try:
+        from housing.rents import rent_data
+
+        rent = rent_data(data["territorial_agreement"]["zones"], figures)
+    except ImportError:
+        rent = {"zones": data["territorial_agreement"]["zones"], "figures": figures}
+    (assets / "rent-data.json").write_text(json.dumps(rent, ensure_ascii=False, default=str), encoding="utf-8")
+    return navigation(lang, nav_guides)
+
+
+def navigation(lang, nav_guides):
+    p = {key: paths[lang] for key, paths in PATHS.items()}
+    nav = [{NAV_TITLES["home"][lang]: "index.md"}, {NAV_TITLES["offers"][lang]: f"{p['offers']}/index.md"}]
+    for section in SECTIONS:
+        if section in nav_guides:
+            folder, title = SECTIONS[section][lang]
+            nav.append({title: [f"{folder}/index.md"] + [path for _, path in nav_guides[section]]})
+    nav += [{NAV_TITLES[k][lang]: f"{p[k]}/index.md"} for k in ("partners", "agreements", "statistics")]
+    return nav
+
+
+def write_site(data, work):
+    """Write both languages under ``work/docs_<lang>``; return their navigations."""
+    figures, districts = load_figures(), load_districts()
+    navs = {}
+    for lang in LANGUAGES:
+        docs = work / f"docs_{lang}"
+        if docs.exists():
+            shutil.rmtree(docs)
+        navs[lang] = write_language(data, lang, docs, figures, districts)
+    return navs

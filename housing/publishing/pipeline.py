@@ -1,0 +1,89 @@
+"""Export, build, check and publish the public site, or do nothing if unchanged.
+
+A release replaces the live site only when every step passed: the data match
+their schemas, MkDocs built both languages, links resolve and the privacy scan
+found nothing. Otherwise the release folder is discarded and the live site
+stays as it was.
+"""
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+
+import yaml
+
+from housing.publishing import build, checks, export, pages, schemas
+from housing.publishing.releases import Releases
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GENERATED = ROOT / "content" / "generated"
+# Everything the site is made of besides the database: a change here rebuilds too.
+SOURCES = [ROOT / "content", ROOT / "site", pathlib.Path(__file__).parent]
+
+
+def site_root():
+    return pathlib.Path(os.environ.get("HOUSING_SITE_ROOT") or ROOT / "var" / "site")
+
+
+def sources_digest():
+    digest = hashlib.sha256()
+    for folder in SOURCES:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and GENERATED not in path.parents and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def content_hash(data):
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(canonical.encode("utf-8"))
+    digest.update(sources_digest().encode())
+    digest.update(build.site_url().encode())
+    return digest.hexdigest()
+
+
+def write_yaml(data, folder=GENERATED):
+    """One YAML file per data set: the exported content the pages are written from."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    for name in schemas.DATA_SETS:
+        text = yaml.dump(data[name], Dumper=dumper, allow_unicode=True, sort_keys=False)
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+
+
+def read_yaml(folder=GENERATED):
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return {name: yaml.load((folder / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader)
+            for name in schemas.DATA_SETS}
+
+
+def publish(force=False, root=None):
+    """Run the whole pipeline; return a one-line Italian summary of what happened.
+
+    Raises on any failure, after discarding the unfinished release.
+    """
+    releases = Releases(root or site_root())
+    data = export.export_all()
+    digest = content_hash(data)
+    if not force and digest == releases.live_hash():
+        return "skipped", "Contenuti invariati: nessuna nuova versione del sito."
+    schemas.validate_all(data)
+    write_yaml(data)
+    data = read_yaml()  # the pages are written from the YAML, as published in content/
+    release = releases.new()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="housing-build-"))
+    try:
+        navs = pages.write_site(data, work)
+        build.build(work, navs, release)
+        checks.check_release(release, checks.Watchlist.from_database())
+        releases.publish(release, digest)
+    except BaseException:
+        releases.discard(release)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return "success", (f"Sito pubblicato: {len(data['offers'])} offerte, {len(data['partners'])} partner, "
+                       f"{len(data['agreements'])} accordi ({release.name}).")

@@ -1,0 +1,56 @@
+"""Release folders and the atomic switch of the live site.
+
+``<root>/releases/<timestamp>/`` holds each build; ``<root>/current`` is a
+symlink to the live one, replaced in one ``os.replace`` so that a visitor sees
+either the old site or the new one, never half of each. The last
+``KEEP`` releases stay on disk for rollback.
+"""
+import datetime
+import os
+import pathlib
+import shutil
+
+KEEP = 5
+HASH_FILE = ".content-hash"
+
+
+class Releases:
+    def __init__(self, root):
+        self.root = pathlib.Path(root)
+        self.folder = self.root / "releases"
+        self.current = self.root / "current"
+
+    def new(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        path = self.folder / stamp
+        path.mkdir()
+        return path
+
+    def live(self):
+        """The folder the live site points to, or None."""
+        return self.current.resolve() if self.current.is_symlink() else None
+
+    def live_hash(self):
+        live = self.live()
+        marker = live / HASH_FILE if live else None
+        return marker.read_text().strip() if marker and marker.exists() else None
+
+    def publish(self, release, content_hash):
+        (release / HASH_FILE).write_text(content_hash + "\n")
+        temporary = self.root / f".current-{os.getpid()}"
+        if temporary.is_symlink() or temporary.exists():
+            temporary.unlink()
+        os.symlink(os.path.relpath(release, self.root), temporary)
+        os.replace(temporary, self.current)
+        self.prune()
+
+    def discard(self, release):
+        shutil.rmtree(release, ignore_errors=True)
+
+    def prune(self):
+        live = self.live()
+        releases = sorted(p for p in self.folder.iterdir() if p.is_dir())
+        for old in releases[:-KEEP]:
+            if old.resolve() != live:
+                shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,194 @@
+"""The job runner of the programme: publishes the public site on a schedule.
+
+    python jobs.py                      run the schedule until stopped (SIGTERM/Ctrl-C)
+    python jobs.py --serve-site HOST:PORT   ... and serve the live site on that address
+    python jobs.py --once publish       run one job now and exit (cron, tests)
+    python jobs.py --list               list the jobs and their schedules
+
+Each job catches and logs its own errors and records every run (start, end,
+outcome, message) in the database; a failing job never stops the others. One
+runner at a time: a second one exits at once. "Pubblica ora" in the back office
+asks for a run that this runner starts at its next tick.
+"""
+import argparse
+import fcntl
+import http.server
+import logging
+import os
+import pathlib
+import signal
+import sys
+import threading
+import time
+from typing import Callable, NamedTuple
+
+import schedule
+
+from housing.database import bind, configured_url
+from models import JobRun, now
+
+ROOT = pathlib.Path(__file__).resolve().parent
+log = logging.getLogger("jobs")
+
+
+class Job(NamedTuple):
+    name: str
+    every_minutes: int
+    run: Callable[[], tuple]
+    help: str
+
+
+def publish_job():
+    from housing.publishing import pipeline
+
+    return pipeline.publish()
+
+
+def interval(setting, default):
+    try:
+        return max(1, int(os.environ.get(setting, default)))
+    except ValueError:
+        return default
+
+
+def registry():
+    """The jobs, as data; later issues add reminders and backups here."""
+    return {
+        "publish": Job("publish", interval("HOUSING_PUBLISH_EVERY_MINUTES", 10), publish_job,
+                       "Export the public data, build the site, check it and publish it if it changed."),
+    }
+
+
+class RunnerBusy(RuntimeError):
+    pass
+
+
+class RunnerLock:
+    """An exclusive lock on a file: two runners can never work at once."""
+
+    def __init__(self, path=None):
+        self.path = pathlib.Path(path or os.environ.get("HOUSING_JOBS_LOCK") or ROOT / "var" / "jobs.lock")
+        self.handle = None
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise RunnerBusy(f"Another job runner holds {self.path}.")
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def recorded(database, job, request=None):
+    """Run ``job`` and record the run; never raise (schedule would skip later jobs)."""
+    with database.connection_context():
+        run = request or JobRun(name=job.name)
+        run.outcome, run.started_at, run.finished_at, run.message = "running", now(), None, None
+        run.save()
+    try:
+        outcome, message = job.run()
+    except Exception as error:  # noqa: BLE001 - the record says what failed
+        log.exception("Job %s failed", job.name)
+        outcome, message = "failed", f"{type(error).__name__}: {error}"[:4000]
+    with database.connection_context():
+        run.outcome, run.message, run.finished_at = outcome, message, now()
+        run.save()
+    log.info("Job %s: %s - %s", job.name, outcome, message)
+    return run
+
+
+def run_requested(database, jobs):
+    """Start the runs asked for from the back office ("Pubblica ora")."""
+    with database.connection_context():
+        requests = list(JobRun.select().where(JobRun.outcome == "requested").order_by(JobRun.id))
+    for request in requests:
+        job = jobs.get(request.name)
+        if job is None:
+            with database.connection_context():
+                request.outcome, request.message, request.finished_at = "failed", "Job sconosciuto.", now()
+                request.save()
+            continue
+        recorded(database, job, request)
+
+
+def build_scheduler(database, jobs):
+    scheduler = schedule.Scheduler()
+    for job in jobs.values():
+        scheduler.every(job.every_minutes).minutes.do(recorded, database, job)
+    return scheduler
+
+
+def serve_site(address, root):
+    """Serve the live site (``root/current``) on ``HOST:PORT`` from a thread."""
+    host, _, port = address.rpartition(":")
+    current = pathlib.Path(root) / "current"
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            # Resolved per request, so that a new release is served at once.
+            super().__init__(*args, directory=str(current.resolve()), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer((host or "127.0.0.1", int(port)), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run_forever(database, jobs, tick=1.0, serve=None):
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    scheduler = build_scheduler(database, jobs)
+    if serve:
+        from housing.publishing.pipeline import site_root
+
+        serve_site(serve, site_root())
+        log.info("Serving the live site on http://%s/", serve)
+    for job in jobs.values():  # a build at start-up, then on schedule
+        recorded(database, job)
+    while not stopping.is_set():
+        scheduler.run_pending()
+        run_requested(database, jobs)
+        stopping.wait(tick)
+    log.info("Job runner stopped.")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("--once", metavar="JOB", help="run one job now and exit")
+    parser.add_argument("--list", action="store_true", help="list the jobs")
+    parser.add_argument("--serve-site", metavar="HOST:PORT", help="also serve the live site on this address")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    jobs = registry()
+    if args.list:
+        for job in jobs.values():
+            print(f"{job.name:10} every {job.every_minutes} min  {job.help}")
+        return 0
+    if args.once and args.once not in jobs:
+        parser.error(f"unknown job {args.once!r}; known: {', '.join(jobs)}")
+    database = bind(configured_url())
+    try:
+        with RunnerLock():
+            if args.once:
+                run = recorded(database, jobs[args.once])
+                print(f"{run.name}: {run.outcome} - {run.message}")
+                return 1 if run.outcome == "failed" else 0
+            run_forever(database, jobs, serve=args.serve_site)
+    except RunnerBusy as busy:
+        print(f"{busy} Exiting.", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
