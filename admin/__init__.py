@@ -84,6 +84,7 @@ def build_admin(app):
     # Built inside the factory: a module-level Admin breaks a second create_app().
     from admin.views import registries as r
     from admin.views.dashboard import DashboardView
+    from admin.views.publishing import JobRunView
     import models as m
 
     admin = Admin(
@@ -100,7 +101,7 @@ def build_admin(app):
         (r.PartnerView, m.Partner), (r.AgreementView, m.Agreement),
         (r.TerritorialAgreementView, m.TerritorialAgreement), (r.AgreementZoneView, m.AgreementZone),
         (r.RentBandView, m.RentBand), (r.ContractDurationView, m.ContractDuration),
-        (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
+        (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
     ]
     for view_class, model in views:
         key = view_class.category_key or "system"

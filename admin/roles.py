@@ -22,6 +22,8 @@ PERMISSIONS = {
     "household": {"admin": EDIT, "operator": EDIT},
     "person": {"admin": EDIT, "operator": EDIT},
     "erp_assignment": {"admin": EDIT, "operator": EDIT, "clerk": READ},
+    # the site's publication runs; EDIT here means "may ask for a publication now"
+    "job_run": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     # restricted variants, without personal fields, for the viewer role
     "landlord_summary": {"viewer": READ},
     "household_summary": {"viewer": READ},

@@ -55,6 +55,7 @@ MATRIX = {
     "contract_duration":   (EDIT, READ, EDIT, READ),
     "user":                (EDIT, NONE, NONE, NONE),
     "audit_log":           (READ, NONE, NONE, NONE),
+    "job_run":             (READ, READ, READ, READ),  # runs are never edited; see test_publishing_admin
 }
 ROLES = ("admin", "operator", "clerk", "viewer")
 

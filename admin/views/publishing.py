@@ -1,0 +1,59 @@
+"""The public site seen from the back office: runs, outcome, "Pubblica ora"."""
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.form import SecureForm
+from flask_login import current_user
+
+from admin import roles
+from admin.i18n import Text
+from admin.views.base import SecureModelView
+from housing import vocabulary as v
+from models import JobRun, now
+
+
+class JobRunView(SecureModelView):
+    """Job runs, newest first; publishing is asked for here and done by the runner."""
+
+    category_key = "system"
+    choices = {"outcome": v.JOB_OUTCOMES}
+    list_template = "admin/job_run_list.html"
+    column_list = ["name", "outcome", "requested_by", "requested_at", "started_at", "finished_at", "message"]
+    column_filters = ["name", "outcome", "started_at"]
+    column_sortable_list = ["name", "outcome", "requested_at", "started_at", "finished_at"]
+    column_default_sort = ("id", True)
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_edit(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("site_url", current_app.config.get("SITE_URL") or "http://127.0.0.1:8001/")
+        kwargs.setdefault("can_publish", roles.can_edit(current_user, self.registry))
+        kwargs.setdefault("publish_form", SecureForm())
+        kwargs.setdefault("last_publish", JobRun.select().where(
+            (JobRun.name == "publish") & (JobRun.outcome.in_(["success", "failed", "skipped"])))
+            .order_by(JobRun.id.desc()).first())
+        kwargs.setdefault("pending", JobRun.select().where(JobRun.outcome.in_(["requested", "running"])).exists())
+        return super().render(template, **kwargs)
+
+    @expose("/publish", methods=["POST"])
+    def publish_now(self):
+        if not roles.can_edit(current_user, self.registry):
+            return self.inaccessible_callback("publish_now")
+        if not SecureForm(request.form).validate():
+            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
+        elif JobRun.select().where((JobRun.name == "publish") & (JobRun.outcome == "requested")).exists():
+            flash(Text("Una pubblicazione è già stata richiesta.", "A publication is already requested."), "info")
+        else:
+            JobRun.create(name="publish", outcome="requested", requested_by=current_user.username, requested_at=now())
+            flash(Text("Pubblicazione richiesta: il sito sarà aggiornato entro pochi secondi.",
+                       "Publication requested: the site will be updated within seconds."), "success")
+        return redirect(url_for(".index_view"))
