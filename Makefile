@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+SITE_PORT ?= 8001
 
 .PHONY: start test install clean
 
@@ -18,7 +19,7 @@ $(BIN)/flask: pyproject.toml
 install: $(BIN)/flask
 
 start: install
-	@bash scripts/start.sh $(HOST) $(PORT)
+	@bash scripts/start.sh $(HOST) $(PORT) $(SITE_PORT)
 
 test: install
 	@bash scripts/test.sh

@@ -38,15 +38,16 @@ PRIVATE_FIELDS = {
     "partner": {"id", "contact_person", "listed_publicly", "notes", "created_at", "updated_at"},
     "agreement": {"published", "created_at", "updated_at"},
 }
-HOUSE_NUMBER = re.compile(r"[\s,]+\d+\S*\s*$")
+# Everything from the first number on: the house number and what follows it.
+HOUSE_NUMBER = re.compile(r"[\s,]+\d.*$")
 
 
 def street(address):
-    """The street without its number: 'Via Etnea 100' -> 'Via Etnea'."""
-    previous = None
-    while previous != address:
-        previous, address = address, HOUSE_NUMBER.sub("", address or "").strip()
-    return address
+    """The street without its number: 'Via Etnea 100' -> 'Via Etnea'.
+
+    Privacy first: 'Via 4 Novembre 10' becomes just 'Via'.
+    """
+    return HOUSE_NUMBER.sub("", (address or "").strip()).strip(" ,")
 
 
 def money(value):
