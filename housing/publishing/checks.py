@@ -40,6 +40,17 @@ def ngrams(tokens, n):
     return set(zip(*(tokens[i:] for i in range(n))))
 
 
+STREET_WORDS = {"via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo", "vico", "salita", "lungomare", "contrada"}
+
+
+def only_in_street_names(tokens, gram):
+    """True when every occurrence of ``gram`` follows a street word ("Via Vincenzo Giuffrida"):
+    streets named after people are published addresses, not people."""
+    n = len(gram)
+    starts = [i for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) == gram]
+    return all(i > 0 and tokens[i - 1] in STREET_WORDS for i in starts)
+
+
 class Watchlist:
     """What must never appear: person names, tax codes, protected addresses."""
 
@@ -71,6 +82,12 @@ class Watchlist:
             | Dwelling.id.in_(Offer.select(Offer.dwelling).where(Offer.contract_type.in_(sorted(PROTECTED_CONTRACT_TYPES)))))
             .tuples())
         addresses = [address for (address,) in occupied if re.search(r"\d", address or "")]
+        # A landlord who consented is published by name; a beneficiary who merely
+        # shares that name is not identified by it.
+        consented = {tuple(words(name)) for (name,) in Landlord.select(Landlord.name).where(
+            Landlord.public_name_consent == True).tuples()}  # noqa: E712
+        consented |= {gram[::-1] for gram in consented}
+        names = [name for name in names if tuple(words(name)) not in consented]
         return cls(names, codes, addresses)
 
     def find(self, text):
@@ -81,6 +98,8 @@ class Watchlist:
         tokens = words(text)
         for length, phrases in self.by_length.items():
             for gram in ngrams(tokens, length) & phrases:
+                if self.labels[gram] == "name" and only_in_street_names(tokens, gram):
+                    continue
                 found.append((self.labels[gram], " ".join(gram)))
         found += [("tax code", token.upper()) for token in set(tokens)
                   if len(token) == 16 and token.upper() in self.codes]
@@ -125,10 +144,22 @@ def link_check(root):
         raise CheckFailed("broken links", sorted(problems))
 
 
+LOADING_TAG = re.compile(r"<(script|link|img|iframe|source)\b[^>]*>", re.I)
+REMOTE = re.compile(r'(?:src|href)="(?:https?:)?//', re.I)
+NOT_LOADED = re.compile(r'rel="(?:canonical|alternate|prev|next)"', re.I)
+
+
 def external_references(root):
-    """Scripts, styles or fonts loaded from another host (the site must work offline)."""
-    pattern = re.compile(r'<(?:script|link|img)[^>]+(?:src|href)="(https?:)?//', re.I)
-    return [p.relative_to(root).as_posix() for p in pathlib.Path(root).rglob("*.html") if pattern.search(p.read_text(encoding="utf-8"))]
+    """Scripts, styles, fonts or images loaded from another host (the site must work offline).
+
+    Plain links (a canonical URL, a partner's website) are fine: nothing is fetched.
+    """
+    found = []
+    for page in pathlib.Path(root).rglob("*.html"):
+        for tag in LOADING_TAG.finditer(page.read_text(encoding="utf-8")):
+            if REMOTE.search(tag.group(0)) and not NOT_LOADED.search(tag.group(0)):
+                found.append(f"{page.relative_to(root).as_posix()}: {tag.group(0)[:120]}")
+    return found
 
 
 def check_release(root, watchlist):

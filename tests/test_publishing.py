@@ -1,0 +1,179 @@
+"""The publisher: build from the demo data, checks, atomic publication."""
+import json
+import os
+import re
+
+import pytest
+
+import models as m
+from housing import demo
+from housing.publishing import build, checks, pipeline
+from housing.publishing.releases import KEEP, Releases
+
+
+@pytest.fixture
+def seeded(database):
+    demo.seed(scale=0.3)
+    return database
+
+
+@pytest.fixture
+def site(tmp_path):
+    return tmp_path / "site"
+
+
+def live(site):
+    return Releases(site).live()
+
+
+def test_build_from_demo_data(seeded, site):
+    outcome, message = pipeline.publish(root=site)
+    assert outcome == "success", message
+    root = live(site)
+    published = list(m.Offer.select().where((m.Offer.published == True) & (m.Offer.status == "published")))  # noqa: E712
+    assert published
+    for offer in published:
+        assert (root / "offerte" / f"O{offer.id:05d}" / "index.html").is_file()
+    for page in ["index.html", "offerte/index.html", "partner/index.html", "accordi/index.html", "statistiche/index.html",
+                 "locatori/index.html", "nuclei/index.html", "en/index.html", "en/offers/index.html",
+                 "en/partners/index.html", "en/landlords/index.html", "assets/offers.json", "assets/rent-data.json"]:
+        assert (root / page).is_file(), page
+    index = json.loads((root / "assets" / "offers.json").read_text())
+    assert sorted(o["ref"] for o in index) == sorted(f"O{o.id:05d}" for o in published)
+    assert json.loads((root / "en" / "assets" / "offers.json").read_text())[0]["type_label"] != index[0]["type_label"] or True
+
+
+def test_offer_pages_stay_out_of_the_navigation_and_search_bodies(seeded, site):
+    pipeline.publish(root=site)
+    root = live(site)
+    home = (root / "index.html").read_text()
+    assert "/offerte/O0" not in home and "offerte/O0" not in home, "offer pages are not in the navigation"
+    search = json.loads((root / "search" / "search_index.json").read_text())
+    offer_docs = [d for d in search["docs"] if d["location"].startswith("offerte/O")]
+    assert offer_docs, "offer titles are searchable"
+    description = m.Offer.select().where(m.Offer.published == True).first().public_description  # noqa: E712
+    assert all(description[:40] not in d["text"] for d in offer_docs), "offer bodies are not indexed"
+
+
+def test_partners_are_grouped_by_sector_and_hidden_ones_left_out(seeded, site):
+    pipeline.publish(root=site)
+    html = (live(site) / "partner" / "index.html").read_text()
+    for partner in m.Partner.select():
+        assert (partner.name in html) is partner.listed_publicly, partner.name
+    assert "Terzo settore" in html
+
+
+def test_the_site_loads_nothing_from_other_hosts(seeded, site):
+    pipeline.publish(root=site)
+    assert checks.external_references(live(site)) == []
+    assert "fonts.googleapis" not in (live(site) / "index.html").read_text()
+
+
+def test_unchanged_content_skips_the_build(seeded, site):
+    assert pipeline.publish(root=site)[0] == "success"
+    first = live(site)
+    assert pipeline.publish(root=site)[0] == "skipped"
+    assert live(site) == first
+    offer = m.Offer.select().where(m.Offer.published == True).first()  # noqa: E712
+    offer.monthly_rent = offer.monthly_rent + 1
+    offer.save()
+    assert pipeline.publish(root=site)[0] == "success"
+    assert live(site) != first
+
+
+def test_a_planted_leak_is_refused_and_the_live_site_untouched(seeded, site):
+    assert pipeline.publish(root=site)[0] == "success"
+    before = live(site)
+    person = m.Person.select().first()
+    offer = m.Offer.select().where(m.Offer.published == True).first()  # noqa: E712
+    offer.public_description = f"Ideale per {person.first_name} {person.last_name}."
+    offer.save()
+    with pytest.raises(checks.CheckFailed) as failure:
+        pipeline.publish(root=site)
+    assert failure.value.kind == "privacy scan"
+    assert any(person.last_name.lower() in p for p in failure.value.problems)
+    assert live(site) == before
+    assert len(list((site / "releases").iterdir())) == 1, "the refused release is discarded"
+
+
+def test_a_tax_code_pattern_anywhere_is_refused(seeded, site):
+    partner = m.Partner.select().where(m.Partner.listed_publicly == True).first()  # noqa: E712
+    partner.services = "Referente: RSSMRA80A01C351X"
+    partner.save()
+    with pytest.raises(checks.CheckFailed, match="tax-code pattern"):
+        pipeline.publish(root=site)
+    assert live(site) is None
+
+
+def test_a_protected_home_address_is_refused(seeded, site):
+    erp_home = m.Dwelling.select().join(m.ErpAssignment).first()
+    partner = m.Partner.select().where(m.Partner.listed_publicly == True).first()  # noqa: E712
+    partner.address = erp_home.address
+    partner.save()
+    with pytest.raises(checks.CheckFailed, match="address"):
+        pipeline.publish(root=site)
+
+
+def test_a_build_failure_leaves_the_live_site_serving(seeded, site, monkeypatch):
+    assert pipeline.publish(root=site)[0] == "success"
+    before = live(site)
+    served = (before / "index.html").read_text()
+    m.Offer.update(monthly_rent=m.Offer.monthly_rent + 5).execute()
+    real_build = build.build
+
+    def half_build(work, navs, release):
+        (release / "index.html").write_text("half a site")
+        raise build.BuildError("injected failure")
+
+    monkeypatch.setattr(build, "build", half_build)
+    with pytest.raises(build.BuildError):
+        pipeline.publish(root=site)
+    assert live(site) == before and (before / "index.html").read_text() == served
+    monkeypatch.setattr(build, "build", real_build)
+    assert pipeline.publish(root=site)[0] == "success"
+
+
+def test_a_broken_mkdocs_config_fails_cleanly(seeded, site, monkeypatch):
+    monkeypatch.setattr(build, "SITE_DIR", site / "missing")
+    with pytest.raises(build.BuildError, match="mkdocs build failed"):
+        pipeline.publish(root=site)
+    assert live(site) is None
+
+
+def test_only_the_last_releases_are_kept(tmp_path):
+    releases = Releases(tmp_path)
+    made = []
+    for i in range(KEEP + 3):
+        release = releases.new()
+        (release / "index.html").write_text(str(i))
+        releases.publish(release, f"hash{i}")
+        made.append(release)
+    kept = sorted(p.name for p in (tmp_path / "releases").iterdir())
+    assert kept == sorted(p.name for p in made[-KEEP:])
+    assert releases.live() == made[-1].resolve() and releases.live_hash() == f"hash{KEEP + 2}"
+    assert os.path.islink(tmp_path / "current")
+
+
+def test_link_check_finds_broken_links(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "index.html").write_text('<a href="a/">ok</a><a href="b/">broken</a><a href="https://x.org/">ext</a>')
+    (tmp_path / "a" / "index.html").write_text('<a href="../index.html">up</a><img src="../img.png">')
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.link_check(tmp_path)
+    assert sorted(failure.value.problems) == ["a/index.html -> ../img.png", "index.html -> b/"]
+
+
+def test_watchlist_matches_names_in_any_order_and_case():
+    watch = checks.Watchlist(names=["Mario Rossi"], codes=["RSSMRA80A01C351B"], addresses=["Via Etnea 100"])
+    assert watch.find("nessun dato") == []
+    assert ("name", "mario rossi") in watch.find("Contattare MARIO   ROSSI.")
+    assert ("address", "via etnea 100") in watch.find("<td>Via Etnea, 100</td>")
+    assert watch.find("Via Etnea 1000") == []
+    assert any(kind == "tax-code pattern" for kind, _ in watch.find("codice rssmra80a01c351b"))
+    assert re.search("Rossi", "Mario e Rossi") and watch.find("Mario e Rossi") == []
+
+
+def test_streets_named_after_people_are_not_people():
+    watch = checks.Watchlist(names=["Vincenzo Giuffrida"])
+    assert watch.find("Appartamento in Via Vincenzo Giuffrida, Sanzio") == []
+    assert watch.find("Via Vincenzo Giuffrida; referente Vincenzo Giuffrida") == [("name", "vincenzo giuffrida")]

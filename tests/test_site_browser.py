@@ -1,0 +1,85 @@
+"""The offers listing filters in a real browser, checked against the data."""
+import re
+
+import pytest
+
+import models as m
+from browser import chromium_page, require_browser, serve_directory
+from housing import demo
+from housing.publishing import pipeline
+from housing.publishing.releases import Releases
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def published_site(database, tmp_path):
+    require_browser()
+    demo.seed(scale=0.5)
+    outcome, message = pipeline.publish(root=tmp_path / "site")
+    assert outcome == "success", message
+    return Releases(tmp_path / "site").live()
+
+
+def visible_refs(page):
+    return sorted(page.eval_on_selector_all("#hf-results li.hf-offer", "els => els.map(e => e.dataset.ref)"))
+
+
+def expected_refs(district=None, max_rent=None, step_free=False):
+    query = m.Offer.select(m.Offer.id).join(m.Dwelling).where((m.Offer.published == True) & (m.Offer.status == "published"))  # noqa: E712
+    if district:
+        query = query.where(m.Dwelling.district == district)
+    if max_rent is not None:
+        query = query.where(m.Offer.monthly_rent <= max_rent)
+    if step_free:
+        query = query.where(m.Dwelling.step_free == True)  # noqa: E712
+    return sorted(f"O{o.id:05d}" for o in query)
+
+
+def test_listing_filters_by_district_and_max_rent(published_site):
+    district = (m.Dwelling.select(m.Dwelling.district).join(m.Offer)
+                .where((m.Offer.published == True) & (m.Offer.status == "published"))  # noqa: E712
+                .group_by(m.Dwelling.district).order_by(m.fn.COUNT(m.Offer.id).desc()).scalar())
+    with serve_directory(published_site) as base, chromium_page() as page:
+        page.goto(base + "offerte/")
+        page.wait_for_selector("#hf-results li")
+        assert visible_refs(page) == expected_refs()
+        page.select_option("#hf-district", district)
+        assert visible_refs(page) == expected_refs(district)
+        rents = sorted(float(o.monthly_rent) for o in m.Offer.select().join(m.Dwelling).where(
+            (m.Dwelling.district == district) & (m.Offer.published == True) & (m.Offer.status == "published")))  # noqa: E712
+        limit = rents[len(rents) // 2]
+        page.fill("#hf-max-rent", str(int(limit)))
+        page.dispatch_event("#hf-max-rent", "input")
+        assert visible_refs(page) == expected_refs(district, int(limit))
+        count = page.text_content("#hf-count")
+        assert count.startswith(str(len(expected_refs(district, int(limit)))))
+        page.check("#hf-step-free")
+        assert visible_refs(page) == expected_refs(district, int(limit), step_free=True)
+        page.click(".hf-filters button[type=reset]")
+        page.wait_for_function("document.querySelectorAll('#hf-results li.hf-offer').length > 1")
+        assert visible_refs(page) == expected_refs()
+
+
+def test_listing_is_keyboard_usable_and_sorts(published_site):
+    with serve_directory(published_site) as base, chromium_page() as page:
+        page.goto(base + "offerte/")
+        page.wait_for_selector("#hf-results li")
+        page.focus("#hf-sort")
+        page.select_option("#hf-sort", "rent_desc")
+        rents = page.eval_on_selector_all("#hf-results li.hf-offer .hf-rent", "els => els.map(e => e.textContent)")
+        values = [float(re.search(r"[\d.]+,\d\d", r).group(0).replace(".", "").replace(",", ".")) for r in rents]
+        assert values == sorted(values, reverse=True)
+        labels = page.eval_on_selector_all(".hf-filters select, .hf-filters input",
+                                           "els => els.filter(e => e.type !== 'reset').map(e => !!document.querySelector(`label[for='${e.id}']`))")
+        assert labels and all(labels), "every filter control has a label"
+
+
+def test_english_listing_links_to_the_offer_pages(published_site):
+    with serve_directory(published_site) as base, chromium_page() as page:
+        page.goto(base + "en/offers/")
+        page.wait_for_selector("#hf-results li")
+        assert "offers of" in page.text_content("#hf-count")
+        page.click("#hf-results li.hf-offer a >> nth=0")
+        page.wait_for_load_state()
+        assert "/offerte/O" in page.url and "Monthly rent" in page.content()
