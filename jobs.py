@@ -31,6 +31,22 @@ ROOT = pathlib.Path(__file__).resolve().parent
 log = logging.getLogger("jobs")
 
 
+class Setting(NamedTuple):
+    name: str
+    default: str
+    help: str
+
+
+# The runner's settings, read from the environment (documented in the README).
+SETTINGS = (
+    Setting("HOUSING_PUBLISH_EVERY_MINUTES", "10", "Minutes between two publication checks."),
+    Setting("HOUSING_SITE_ROOT", "var/site", "Folder of the releases and of the 'current' symlink."),
+    Setting("HOUSING_SITE_URL", "http://127.0.0.1:8001/", "Public address of the site (links of the 404 page)."),
+    Setting("HOUSING_BUILD_TIMEOUT", "600", "Seconds before a MkDocs build is killed."),
+    Setting("HOUSING_JOBS_LOCK", "var/jobs.lock", "Lock file that keeps a second runner out."),
+)
+
+
 class Job(NamedTuple):
     name: str
     every_minutes: int

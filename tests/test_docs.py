@@ -15,6 +15,15 @@ def test_every_setting_is_documented_in_the_readme():
         assert name in README, f"{name} is not documented in README.md"
 
 
+def test_every_job_and_runner_setting_is_documented():
+    import jobs
+
+    for setting in jobs.SETTINGS:
+        assert setting.name in README, f"{setting.name} is not documented in README.md"
+    for name in jobs.registry():
+        assert f"--once {name}" in README, f"job {name} is not documented in README.md"
+
+
 def test_every_model_field_has_a_bilingual_label():
     for model in models.MODELS:
         for name in model._meta.fields:
