@@ -1,8 +1,9 @@
 """Validation of registry records, shared by the back office and the imports.
 
-Two tables of rules, as data:
+Tables of rules, as data:
 - ``FIELD_RULES``: checks of one value, by field name (the same name means the
   same thing in every model);
+- ``TEXT_RULES``: checks of every text value, whatever its field;
 - ``RECORD_RULES``: checks across the fields of one record, by model.
 Each check returns an Italian message or None. ``validate(model, data)``
 returns ``{field: [messages]}``; an empty dict means the record is valid.
@@ -11,17 +12,21 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
+from peewee import fn
 from stdnum.it import codicefiscale, iva
 
 MAX_TEXT = 5000
 MAX_MONEY = Decimal("1000000")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _number(value):
+    """``value`` as a finite Decimal, or None (NaN and infinities are not numbers)."""
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+    return number if number.is_finite() else None
 
 
 def between(low, high, unit=""):
@@ -88,6 +93,19 @@ def plausible_date(value):
     return None
 
 
+def one_of(*keys):
+    def check(value):
+        return None if value in keys else f"Valore non previsto (ammessi: {', '.join(keys)})."
+
+    return check
+
+
+def no_control_characters(value):
+    # NUL and the other control characters (tab and newlines aside) are never
+    # data, and PostgreSQL refuses NUL outright.
+    return "Contiene caratteri di controllo non ammessi." if CONTROL.search(value) else None
+
+
 def text_length(value):
     return f"Testo troppo lungo (massimo {MAX_TEXT} caratteri)." if len(str(value)) > MAX_TEXT else None
 
@@ -97,6 +115,8 @@ phone = pattern(r"\+?[0-9][0-9 ./-]{5,19}", "Numero di telefono non valido.")
 website = pattern(r"https?://[^\s/$.?#].[^\s]*", "Indirizzo web non valido (deve iniziare con http:// o https://).")
 postcode = pattern(r"\d{5}", "Il CAP è di 5 cifre.")
 name_text = pattern(r"[^<>{}\x00-\x1f]{1,200}", "Contiene caratteri non ammessi.")
+username = pattern(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}",
+                   "Nome utente non valido: 2-64 caratteri tra a-z, 0-9, '.', '_' e '-'.")
 
 FIELD_RULES = {
     "email": [email],
@@ -147,6 +167,8 @@ FIELD_RULES = {
     "first_name": [name_text],
     "last_name": [name_text],
     "full_name": [name_text],
+    "username": [username],
+    "language": [one_of("it", "en")],
     "notes": [text_length],
     "services": [text_length],
     "commitments": [text_length],
@@ -155,6 +177,8 @@ FIELD_RULES = {
     "districts": [text_length],
     "preferred_districts": [text_length],
 }
+
+TEXT_RULES = [no_control_characters]
 
 # Fields whose rule depends on the model.
 MODEL_FIELD_RULES = {
@@ -253,7 +277,8 @@ def validate(table, data):
     for name, value in data.items():
         if value is None or value == "":
             continue
-        for check in MODEL_FIELD_RULES.get((table, name), FIELD_RULES.get(name, [])):
+        checks = MODEL_FIELD_RULES.get((table, name), FIELD_RULES.get(name, []))
+        for check in (TEXT_RULES + checks if isinstance(value, str) else checks):
             message = check(value)
             if message:
                 errors.setdefault(name, []).append(message)
@@ -262,6 +287,10 @@ def validate(table, data):
             for name, messages in rule(data).items():
                 errors.setdefault(name, []).extend(messages)
     return errors
+
+
+# Unique codes that are the same whatever their case ("rssmra..." is "RSSMRA...").
+CASE_INSENSITIVE = {"tax_code", "vat_number", "username"}
 
 
 def unique_groups(model):
@@ -287,7 +316,11 @@ def duplicates(model, data, current_id=None):
         values = [getattr(value, "id", value) for value in values]
         query = model.select(model._meta.primary_key)
         for name, value in zip(group, values):
-            query = query.where(model._meta.fields[name] == value)
+            field = model._meta.fields[name]
+            if name in CASE_INSENSITIVE and isinstance(value, str):
+                query = query.where(fn.UPPER(field) == value.upper())
+            else:
+                query = query.where(field == value)
         if current_id is not None:
             query = query.where(model._meta.primary_key != current_id)
         if query.exists():

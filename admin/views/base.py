@@ -7,14 +7,17 @@ avoids N+1 queries on list pages and neutralises spreadsheet formulas in
 exports.
 """
 import logging
+from decimal import InvalidOperation
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.form import SecureForm
 from flask_admin.model import typefmt
 from flask_login import current_user
-from peewee import DatabaseError, ForeignKeyField, IntegrityError
+from peewee import DatabaseError, DataError, ForeignKeyField, IntegrityError
 from wtforms.validators import Optional
 
 from admin import roles
@@ -26,6 +29,30 @@ from models import db, normalise
 log = logging.getLogger(__name__)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Errors a hostile or mistyped query string can provoke in the database driver.
+BAD_QUERY_ERRORS = (DataError, OverflowError, InvalidOperation, RecursionError, ValueError)
+MAX_PAGE = 100000
+MAX_SEARCH_WORDS = 10
+MAX_SEARCH_CHARS = 200
+
+
+def clean_arg(value):
+    """A query-string value without NUL and other control characters."""
+    return "".join(ch for ch in value if ch >= " ") if isinstance(value, str) else value
+
+
+class SafeAjaxLoader(QueryAjaxModelLoader):
+    """An ajax foreign-key loader for which an unknown or malformed id is simply
+    "no record" (the field then says the choice is invalid), never a 500."""
+
+    def get_one(self, pk):
+        try:
+            return self.model.get_or_none(self.model._meta.primary_key == int(pk))
+        except BAD_QUERY_ERRORS:
+            return None
+
+    def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
+        return super().get_list(clean_arg(term or "")[:MAX_SEARCH_CHARS], max(0, min(offset or 0, MAX_PAGE)), limit)
 
 SAVE_FAILED = Text(
     "Salvataggio non riuscito: i dati sono in conflitto con altri record. Nessuna modifica è stata salvata.",
@@ -114,11 +141,37 @@ class SecureModelView(ModelView):
         for arg, field in self.scoped_by.items():
             value = request.args.get(arg, type=int)
             if value is not None:
-                query = query.where(field == value)
+                query = query.where(field == (value if 0 <= value < 2**63 else -1))
         return query
 
+    def _create_ajax_loader(self, name, options):
+        field = getattr(self.model, name)
+        return SafeAjaxLoader(name, field.rel_model, **options)
+
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        args.page = max(0, min(args.page or 0, MAX_PAGE))
+        if args.search:
+            words = clean_arg(args.search)[:MAX_SEARCH_CHARS].split()
+            args.search = " ".join(words[:MAX_SEARCH_WORDS])
+        return args
+
+    def _get_list_filter_args(self):
+        return [(index, name, clean_arg(value)) for index, name, value in (super()._get_list_filter_args() or [])]
+
+    def get_one(self, id):
+        try:
+            return super().get_one(int(id))
+        except BAD_QUERY_ERRORS:
+            return None
+
     def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
+        try:
+            count, rows = super().get_list(*args, **kwargs)
+        except BAD_QUERY_ERRORS:
+            log.info("List query refused", exc_info=True)
+            flash(Text("Filtro o ricerca non validi: nessun risultato.", "Invalid filter or search: no results."), "error")
+            return 0, []
         if isinstance(rows, list):
             attach_related(self.model, rows)
         return count, rows
@@ -139,12 +192,19 @@ class SecureModelView(ModelView):
             return valid
         current_id = request.args.get("id")
         errors = self._record_errors(self.model, form, current_id)
+        for name, field in form._fields.items():
+            # An id that names no record is refused, even where the field is optional.
+            if field.type == "AjaxSelectField" and (field.raw_data or [""])[0] and field.data is None:
+                errors.setdefault(name, []).append("Scelta non valida: il record indicato non esiste.")
         for inline in self._inline_lists(form):
             seen = {}
+            owned = self._owned_ids(inline, current_id)
             for entry in inline.entries:
                 if inline.should_delete(entry):
                     continue
-                child_errors = self._record_errors(inline.model, entry.form, entry.get_pk() or None)
+                # Only an id this record owns may be excluded from the duplicate check.
+                child_id = str(entry.get_pk() or "")
+                child_errors = self._record_errors(inline.model, entry.form, child_id if child_id in owned else None)
                 _check_repeats(inline.model, entry.form, seen, child_errors)
                 _attach(entry.form, child_errors)
                 valid = valid and not child_errors
@@ -158,6 +218,13 @@ class SecureModelView(ModelView):
         for name, messages in validation.duplicates(model, data, current_id).items():
             errors.setdefault(name, []).extend(messages)
         return errors
+
+    @staticmethod
+    def _owned_ids(inline, parent_id):
+        if not parent_id or not str(parent_id).isdigit() or int(parent_id) >= 2**63:
+            return set()
+        fk = getattr(inline.model, inline.prop)
+        return {str(pk) for (pk,) in inline.model.select(inline.model._meta.primary_key).where(fk == int(parent_id)).tuples()}
 
     @staticmethod
     def _inline_lists(form):
@@ -267,11 +334,16 @@ def _attach(form, errors):
 def _check_repeats(model, form, seen, errors):
     """Two inline rows of one form may not share a unique value."""
     for group in validation.unique_groups(model):
-        values = tuple(str(form._fields[n].data).strip().upper() for n in group if n in form._fields)
-        if len(values) != len(group) or any(v in ("", "NONE") for v in values):
+        # The link to the parent is not in the inline form: rows of one form share it.
+        fields = tuple(n for n in group if n in form._fields)
+        parent_links = [n for n in group if n not in form._fields]
+        if not fields or any(not isinstance(model._meta.fields[n], ForeignKeyField) for n in parent_links):
+            continue
+        values = tuple(str(form._fields[n].data).strip().upper() for n in fields)
+        if any(v in ("", "NONE") for v in values):
             continue
         if (group, values) in seen:
-            errors.setdefault(group[-1], []).append("Valore ripetuto in più righe.")
+            errors.setdefault(fields[-1], []).append("Valore ripetuto in più righe.")
         seen[(group, values)] = True
 
 
