@@ -353,6 +353,9 @@ class Household(TimestampedModel):
     case_conference_reason = TextField(null=True)
     tie_break_key = FloatField(default=random_key)
     notes = TextField(null=True)
+    # matching: a declined proposal may park the household; empty = any contract type
+    parked_until = DateField(null=True)
+    acceptable_contract_types = TextField(null=True)
 
     def __str__(self):
         return self.code
@@ -360,6 +363,10 @@ class Household(TimestampedModel):
     @property
     def preferred_district_list(self):
         return [d.strip() for d in (self.preferred_districts or "").split(",") if d.strip()]
+
+    @property
+    def acceptable_contract_type_list(self):
+        return [t.strip() for t in (self.acceptable_contract_types or "").split(",") if t.strip()]
 
 
 class Person(BaseModel):
@@ -438,6 +445,102 @@ class LoginAttempt(BaseModel):
     remote_addr = CharField(max_length=64, index=True)
 
 
+class StepSetting(BaseModel):
+    """Impostazione di una fase: how many days a match may wait at a step of the
+    workflow (``housing.workflow.STEPS``) before it is flagged as stalled."""
+
+    step = CharField(max_length=32, unique=True)
+    stall_days = IntegerField(constraints=[Check("stall_days >= 0")])
+
+    def __str__(self):
+        return f"{self.step}: {self.stall_days}"
+
+
+class DeclineReasonSetting(BaseModel):
+    """Motivo di rifiuto: a coded decline reason and its consequence (parking
+    the household for ``park_days``). Rows are synced from
+    ``housing.workflow.DECLINE_REASONS``; staff may change the texts and days."""
+
+    key = CharField(max_length=40, unique=True)
+    label_it = CharField(max_length=200)
+    label_en = CharField(max_length=200)
+    side = CharField(max_length=16, index=True)
+    park_days = IntegerField(default=0, constraints=[Check("park_days >= 0")])
+    active = BooleanField(default=True)
+
+    def __str__(self):
+        return self.label_it
+
+
+class RuleSetting(TimestampedModel):
+    """Regola di ammissibilità per tipo di offerta: a matching rule switched on
+    or off, with its parameter, for one contract type (changes are audited)."""
+
+    contract_type = CharField(max_length=16, choices=choices(v.CONTRACT_TYPES))
+    rule = CharField(max_length=40)
+    enabled = BooleanField(default=True)
+    parameter = FloatField(null=True)
+
+    class Meta:
+        indexes = ((("contract_type", "rule"), True),)
+
+    def __str__(self):
+        return f"{self.contract_type}/{self.rule}"
+
+
+class Match(TimestampedModel):
+    """Abbinamento: a household proposed for an offer, moving through the steps
+    of its route. ``snapshot`` (JSON) keeps the decision context of the
+    proposal: the household's relevant fields, the offer, the rules and weights
+    in force and the score parts."""
+
+    household = ForeignKeyField(Household, backref="matches", on_delete="RESTRICT")
+    offer = ForeignKeyField(Offer, backref="matches", on_delete="RESTRICT")
+    route = CharField(max_length=16)
+    step = CharField(max_length=32, index=True)
+    status = CharField(max_length=20, index=True, default="open")
+    step_since = DateTimeField(default=now)
+    proposed_by = CharField(max_length=64)
+    score_total = FloatField(null=True)
+    snapshot = TextField(default="{}")
+    decline_reason = CharField(max_length=40, null=True)
+    decline_reason_text = CharField(max_length=200, null=True)
+    decline_side = CharField(max_length=16, null=True)
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("household", "offer"), True),)
+
+    def __str__(self):
+        return f"{self.household} → {self.offer_id} ({self.step})"
+
+
+class MatchEvent(BaseModel):
+    """Passaggio di un abbinamento: who moved a match, when, from which step
+    to which, and why."""
+
+    match = ForeignKeyField(Match, backref="events", on_delete="CASCADE")
+    at = DateTimeField(default=now, index=True)
+    actor = CharField(max_length=64)
+    from_step = CharField(max_length=32, null=True)
+    to_step = CharField(max_length=32)
+    note = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.at} {self.actor}: {self.from_step} → {self.to_step}"
+
+
+class CensusSnapshot(BaseModel):
+    """Censimento giornaliero: the demand-supply census of one day (JSON), kept
+    so that trends can be shown."""
+
+    taken_on = DateField(unique=True)
+    data = TextField()
+
+    def __str__(self):
+        return str(self.taken_on)
+
+
 class JobRun(BaseModel):
     """Esecuzione di un job: one run of a scheduled job (or a request for one).
 
@@ -461,7 +564,8 @@ class JobRun(BaseModel):
 MODELS = [  # every table, in dependency order
     User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
     AgreementZone, RentBand, ContractDuration, Dwelling, Offer, Household, Person,
-    ErpAssignment, AuditLog, LoginAttempt, JobRun,
+    ErpAssignment, AuditLog, LoginAttempt, StepSetting, DeclineReasonSetting, RuleSetting, Match,
+    MatchEvent, CensusSnapshot, JobRun,
 ]
 
 __all__ = ["db", "MODELS", "SQL", "fn"] + [m.__name__ for m in MODELS]

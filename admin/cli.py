@@ -22,6 +22,9 @@ def migrate_command(ctx):
     from flask import current_app
 
     applied = schema.upgrade(_database(current_app))
+    from housing import matches
+
+    matches.ensure_settings()
     click.echo("Migrazioni applicate: " + (", ".join(applied) if applied else "nessuna (schema aggiornato)"))
 
 

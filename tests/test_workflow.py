@@ -1,0 +1,139 @@
+"""The match workflow: step order, role ownership, declines, success, stalls."""
+import datetime
+import json
+from types import SimpleNamespace
+
+import pytest
+
+import models as m
+from housing import matches
+from housing.workflow import CLOSED_DECLINED, CLOSED_SUCCESS, CLOSED_WITHDRAWN, ROUTES, WorkflowError
+from samples import make_dwelling, make_landlord
+
+OPERATOR = SimpleNamespace(username="op", role="operator", id=None)
+CLERK = SimpleNamespace(username="clerk", role="clerk", id=None)
+ADMIN = SimpleNamespace(username="boss", role="admin", id=None)
+
+
+@pytest.fixture
+def pair(database):
+    matches.ensure_settings()
+    owner = make_landlord()
+    offers = [m.Offer.create(dwelling=make_dwelling(owner, cadastral_unit=str(i)), contract_type="concordato_3_2",
+                             monthly_rent=400, status="published", published=True) for i in range(2)]
+    households = [m.Household.create(code=f"NF-{i}", status="waiting") for i in range(2)]
+    return households, offers
+
+
+def run_route(match, users):
+    for user in users:
+        matches.advance(match, user)
+    return match
+
+
+def test_steps_follow_the_route_and_their_owners(pair):
+    (household, _), (offer, _) = pair
+    match = matches.propose(household, offer, OPERATOR, snapshot={"score": 1})
+    assert match.step == "proposed" and m.Household.get_by_id(household.id).status == "matched"
+    for expected in ROUTES["concordato_3_2"][1:]:
+        owner = CLERK if match.step in ("landlord_decision", "contract_signed") else OPERATOR
+        other = OPERATOR if owner is CLERK else CLERK
+        with pytest.raises(WorkflowError, match=f"spetta al ruolo {owner.role}"):
+            matches.advance(match, other)
+        matches.advance(match, owner)
+        assert match.step == expected
+    assert [e.to_step for e in m.MatchEvent.select().where(m.MatchEvent.match == match).order_by(m.MatchEvent.id)] \
+        == list(ROUTES["concordato_3_2"])
+
+
+def test_success_lets_the_offer_houses_the_household_and_closes_competitors(pair):
+    (first, second), (offer, other_offer) = pair
+    winner = matches.propose(first, offer, OPERATOR)
+    rival_for_offer = matches.propose(second, offer, OPERATOR)
+    rival_for_household = matches.propose(first, other_offer, OPERATOR)
+    route = ROUTES["concordato_3_2"]
+    users = [CLERK if step in ("landlord_decision", "contract_signed") else OPERATOR for step in route]
+    run_route(winner, users)
+    assert m.Match.get_by_id(winner.id).status == CLOSED_SUCCESS
+    assert m.Offer.get_by_id(offer.id).status == "let"
+    assert m.Dwelling.get_by_id(offer.dwelling_id).status == "let"
+    assert m.Household.get_by_id(first.id).status == "housed"
+    for rival in (rival_for_offer, rival_for_household):
+        closed = m.Match.get_by_id(rival.id)
+        assert closed.status == CLOSED_WITHDRAWN and closed.decline_reason == "admin_other_match"
+    assert m.Household.get_by_id(second.id).status == "waiting"
+
+
+def test_a_household_decline_parks_the_household_and_is_never_proposed_again(pair):
+    (household, _), (offer, other_offer) = pair
+    today = datetime.date(2026, 11, 24)
+    match = matches.propose(household, offer, OPERATOR, today=today)
+    matches.decline(match, "household_location", OPERATOR, today=today)
+    stored = m.Match.get_by_id(match.id)
+    assert stored.status == CLOSED_DECLINED and stored.decline_side == "household"
+    assert m.Household.get_by_id(household.id).parked_until == today + datetime.timedelta(days=30)
+    assert (household.id, offer.id) in matches.declined_pairs()
+    household = m.Household.get_by_id(household.id)
+    with pytest.raises(WorkflowError, match="sospeso"):
+        matches.propose(household, other_offer, OPERATOR, today=today + datetime.timedelta(days=10))
+    with pytest.raises(WorkflowError, match="rifiutata"):
+        matches.propose(household, offer, OPERATOR, today=today + datetime.timedelta(days=31))
+    # parking expires
+    assert matches.propose(household, other_offer, OPERATOR, today=today + datetime.timedelta(days=31))
+
+
+def test_a_landlord_decline_has_no_consequence_for_the_household(pair):
+    (household, _), (offer, _) = pair
+    match = matches.propose(household, offer, OPERATOR)
+    matches.decline(match, "landlord_profile", CLERK)
+    household = m.Household.get_by_id(household.id)
+    assert household.parked_until is None and household.status == "waiting"
+    assert m.Match.get_by_id(match.id).decline_side == "landlord"
+
+
+def test_renaming_a_reason_never_rewrites_history(pair):
+    (household, _), (offer, _) = pair
+    match = matches.propose(household, offer, OPERATOR)
+    matches.decline(match, "landlord_profile", CLERK)
+    m.DeclineReasonSetting.update(label_it="Testo nuovo").where(m.DeclineReasonSetting.key == "landlord_profile").execute()
+    assert m.Match.get_by_id(match.id).decline_reason_text == "Il locatore rifiuta il profilo"
+
+
+def test_unknown_reasons_and_closed_matches_are_refused(pair):
+    (household, _), (offer, _) = pair
+    match = matches.propose(household, offer, OPERATOR)
+    with pytest.raises(WorkflowError, match="Motivo sconosciuto"):
+        matches.decline(match, "nope", OPERATOR)
+    assert m.Match.get_by_id(match.id).status == "open"
+    matches.withdraw(match, ADMIN)
+    with pytest.raises(WorkflowError, match="già chiuso"):
+        matches.advance(match, ADMIN)
+
+
+def test_stalled_matches_are_flagged_by_step_limits(pair):
+    (household, _), (offer, _) = pair
+    match = matches.propose(household, offer, OPERATOR)
+    limit = m.StepSetting.get(m.StepSetting.step == "proposed").stall_days
+    today = datetime.date.today()
+    assert matches.stalled(today) == []
+    late = today + datetime.timedelta(days=limit + 1)
+    assert [(s[0].id, s[2]) for s in matches.stalled(late)] == [(match.id, limit)]
+    m.StepSetting.update(stall_days=limit + 5).where(m.StepSetting.step == "proposed").execute()
+    assert matches.stalled(late) == []
+
+
+def test_the_snapshot_is_stored_and_settings_sync_is_idempotent(pair):
+    (household, _), (offer, _) = pair
+    match = matches.propose(household, offer, OPERATOR, snapshot={"rules": {"rent_sustainable": 0.3}, "total": 0.8})
+    assert json.loads(m.Match.get_by_id(match.id).snapshot)["rules"]["rent_sustainable"] == 0.3
+    m.StepSetting.update(stall_days=99).where(m.StepSetting.step == "viewing").execute()
+    count = m.DeclineReasonSetting.select().count()
+    matches.ensure_settings()
+    assert m.DeclineReasonSetting.select().count() == count
+    assert m.StepSetting.get(m.StepSetting.step == "viewing").stall_days == 99
+
+
+@pytest.mark.parametrize("contract_type", sorted(ROUTES))
+def test_every_route_ends_with_a_move_in_and_starts_with_a_proposal(contract_type):
+    route = ROUTES[contract_type]
+    assert route[0] == "proposed" and route[-1] == "moved_in" and len(set(route)) == len(route)
