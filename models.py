@@ -479,7 +479,7 @@ class RuleSetting(TimestampedModel):
     contract_type = CharField(max_length=16, choices=choices(v.CONTRACT_TYPES))
     rule = CharField(max_length=40)
     enabled = BooleanField(default=True)
-    parameter = FloatField(null=True)
+    parameter = CharField(max_length=60, null=True)  # JSON: 0.3, or [0.5, 2.0] for a range
 
     class Meta:
         indexes = ((("contract_type", "rule"), True),)

@@ -84,6 +84,7 @@ def build_admin(app):
     # Built inside the factory: a module-level Admin breaks a second create_app().
     from admin.views import registries as r
     from admin.views.dashboard import DashboardView
+    from admin.views.matchboard import DeclineReasonSettingView, MatchBoardView, MatchView, RuleSettingView, StepSettingView
     from admin.views.publishing import JobRunView
     import models as m
 
@@ -101,8 +102,12 @@ def build_admin(app):
         (r.PartnerView, m.Partner), (r.AgreementView, m.Agreement),
         (r.TerritorialAgreementView, m.TerritorialAgreement), (r.AgreementZoneView, m.AgreementZone),
         (r.RentBandView, m.RentBand), (r.ContractDurationView, m.ContractDuration),
+        (MatchView, m.Match), (RuleSettingView, m.RuleSetting), (StepSettingView, m.StepSetting),
+        (DeclineReasonSettingView, m.DeclineReasonSetting),
         (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
     ]
+    admin.add_view(MatchBoardView(name=i18n.Text("Abbinamenti in corso", "Open matches"), endpoint="match_board",
+                                  url="/admin/matches", category=category("matching")))
     for view_class, model in views:
         key = view_class.category_key or "system"
         admin.add_view(view_class(model, category=category(key)))

@@ -197,6 +197,11 @@ REGISTRY_NAMES = {
     "erp_assignment": ("Assegnatari ERP", "ERP assignees"),
     "audit_log": ("Registro modifiche", "Audit log"),
     "job_run": ("Pubblicazione del sito", "Site publishing"),
+    "match": ("Storico abbinamenti", "Match history"),
+    "step_setting": ("Fasi e tempi", "Steps and time limits"),
+    "decline_reason_setting": ("Motivi di rifiuto", "Decline reasons"),
+    "rule_setting": ("Regole di ammissibilità", "Eligibility rules"),
+    "census_snapshot": ("Censimenti salvati", "Saved censuses"),
 }
 
 CATEGORIES = {
@@ -204,6 +209,7 @@ CATEGORIES = {
     "people": ("Nuclei e assegnatari", "Households and assignees"),
     "network": ("Rete e accordi", "Network and agreements"),
     "rents": ("Canoni concordati", "Controlled rents"),
+    "matching": ("Abbinamenti", "Matching"),
     "system": ("Sistema", "System"),
 }
 

@@ -22,6 +22,14 @@ PERMISSIONS = {
     "household": {"admin": EDIT, "operator": EDIT},
     "person": {"admin": EDIT, "operator": EDIT},
     "erp_assignment": {"admin": EDIT, "operator": EDIT, "clerk": READ},
+    # matching: the board of matches, shortlists and batch proposals, census, settings
+    "match_board": {"admin": EDIT, "operator": EDIT, "clerk": EDIT},
+    "match": {"admin": READ, "operator": READ, "clerk": READ},
+    "matching": {"admin": EDIT, "operator": EDIT},
+    "census": {"admin": READ, "operator": READ, "clerk": READ, "viewer": READ},
+    "step_setting": {"admin": EDIT, "operator": READ},
+    "decline_reason_setting": {"admin": EDIT, "operator": READ},
+    "rule_setting": {"admin": EDIT, "operator": READ},
     # the site's publication runs; EDIT here means "may ask for a publication now"
     "job_run": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     # restricted variants, without personal fields, for the viewer role

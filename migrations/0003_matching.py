@@ -81,7 +81,7 @@ def up(migrator, db):
         contract_type = CharField(max_length=16)
         rule = CharField(max_length=40)
         enabled = BooleanField(default=True)
-        parameter = FloatField(null=True)
+        parameter = CharField(null=True, max_length=60)
         class Meta:
             database = db
             legacy_table_names = False

@@ -56,6 +56,8 @@ MATRIX = {
     "user":                (EDIT, NONE, NONE, NONE),
     "audit_log":           (READ, NONE, NONE, NONE),
     "job_run":             (READ, READ, READ, READ),  # runs are never edited; see test_publishing_admin
+    "match":               (READ, READ, READ, NONE),
+    "rule_setting":        (EDIT, READ, NONE, NONE),
 }
 ROLES = ("admin", "operator", "clerk", "viewer")
 

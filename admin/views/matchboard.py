@@ -1,0 +1,181 @@
+"""The matches board: open matches by step, stalled ones highlighted, actions."""
+from flask import flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.form import SecureForm
+from flask_login import current_user
+
+from admin import roles
+from admin.i18n import Text, current_language
+from admin.views.base import SecureModelView
+from housing import matches
+from housing.vocabulary import CONTRACT_TYPES
+from housing.workflow import STEPS, WorkflowError, may_act, route_for
+from models import DeclineReasonSetting, Household, Match, Offer
+
+
+class SecureBaseView(BaseView):
+    """A custom page whose access comes from ``admin.roles`` like the model views."""
+
+    registry = None
+
+    def is_accessible(self):
+        return roles.can_read(current_user, self.registry)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        from flask import abort
+
+        abort(403)
+
+    def can_act(self):
+        return roles.can_edit(current_user, self.registry)
+
+
+class MatchBoardView(SecureBaseView):
+    registry = "match_board"
+
+    @expose("/")
+    def index(self):
+        stalled = {match.id: (days, limit) for match, days, limit in matches.stalled()}
+        open_matches = list(Match.select(Match, Household, Offer).join(Household).switch(Match).join(Offer)
+                            .where(Match.status == "open").order_by(Match.step_since))
+        lang = current_language()
+        columns = []
+        for step in STEPS:
+            cards = [m for m in open_matches if m.step == step.key]
+            columns.append((step, getattr(step, lang), cards))
+        reasons = list(DeclineReasonSetting.select().where(DeclineReasonSetting.active == True)  # noqa: E712
+                       .order_by(DeclineReasonSetting.side, DeclineReasonSetting.key))
+        return self.render("admin/matching/board.html", columns=columns, stalled=stalled, reasons=reasons,
+                           form=SecureForm(), role=current_user.role, may_act=may_act, route_for=route_for,
+                           can_act=self.can_act(), lang=lang)
+
+    def _match_or_404(self, match_id):
+        match = Match.get_or_none(Match.id == match_id)
+        if match is None:
+            from flask import abort
+
+            abort(404)
+        return match
+
+    def _guard(self):
+        if not self.can_act():
+            from flask import abort
+
+            abort(403)
+        if not SecureForm(request.form).validate():
+            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
+            return False
+        return True
+
+    @expose("/<int:match_id>/advance", methods=["POST"])
+    def advance(self, match_id):
+        match = self._match_or_404(match_id)
+        if self._guard():
+            try:
+                matches.advance(match, current_user, (request.form.get("note") or "").strip()[:2000] or None)
+                flash(Text("Abbinamento aggiornato.", "Match updated."), "success")
+            except WorkflowError as error:
+                flash(str(error), "error")
+        return redirect(url_for(".index"))
+
+    @expose("/<int:match_id>/decline", methods=["POST"])
+    def decline(self, match_id):
+        match = self._match_or_404(match_id)
+        if self._guard():
+            reason = request.form.get("reason", "")
+            note = (request.form.get("note") or "").strip()[:2000] or None
+            try:
+                if reason.startswith("admin_"):
+                    matches.withdraw(match, current_user, reason, note)
+                else:
+                    matches.decline(match, reason, current_user, note)
+                flash(Text("Abbinamento chiuso.", "Match closed."), "success")
+            except WorkflowError as error:
+                flash(str(error), "error")
+        return redirect(url_for(".index"))
+
+
+class MatchView(SecureModelView):
+    """The history of every match, with its decision context."""
+
+    category_key = "matching"
+    column_list = ["household", "offer", "route", "step", "status", "step_since", "proposed_by", "score_total",
+                   "decline_reason_text", "decline_side", "closed_at"]
+    column_filters = ["status", "step", "decline_side", "route", "step_since"]
+    column_sortable_list = ["step", "status", "step_since", "score_total", "closed_at"]
+    column_searchable_list = ["decline_reason_text", "proposed_by"]
+    column_details_list = column_list + ["snapshot"]
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_edit(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+
+class StepSettingView(SecureModelView):
+    category_key = "matching"
+    column_list = ["step", "stall_days"]
+    form_columns = ["stall_days"]
+    can_view_details = False
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+
+class DeclineReasonSettingView(SecureModelView):
+    category_key = "matching"
+    column_list = ["key", "label_it", "label_en", "side", "park_days", "active"]
+    form_columns = ["label_it", "label_en", "park_days", "active"]
+    column_filters = ["side", "active"]
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+
+class RuleSettingView(SecureModelView):
+    """Eligibility rules switched on or off, with a parameter, per offer type."""
+
+    category_key = "matching"
+    choices = {"contract_type": CONTRACT_TYPES}
+    column_list = ["contract_type", "rule", "enabled", "parameter", "updated_at"]
+    column_filters = ["contract_type", "rule", "enabled"]
+    form_columns = ["contract_type", "rule", "enabled", "parameter"]
+    form_args = {"parameter": {"description": Text(
+        "JSON: una quota come 0.3 (canone sostenibile) o un intervallo come [0.5, 2] (persone per vano); vuoto = predefinito.",
+        "JSON: a share such as 0.3 (sustainable rent) or a range such as [0.5, 2] (persons per room); empty = default.")}}
+
+    def __init__(self, model, **kwargs):
+        from housing.matching.rules import RULES
+
+        self.form_choices = {"rule": [(r.key, Text(r.name_it, r.name_en)) for r in RULES]}
+        super().__init__(model, **kwargs)
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if hasattr(form, "rule") and hasattr(form, "parameter"):
+            from housing.match_data import check_rule_setting
+
+            message = check_rule_setting(form.rule.data, (form.parameter.data or "").strip())
+            if message:
+                form.parameter.errors = list(form.parameter.errors) + [message]
+                valid = False
+        return valid

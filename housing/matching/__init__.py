@@ -1,0 +1,1 @@
+"""Matching households with offers: eligibility rules, scores, shortlists, batch proposals, census."""

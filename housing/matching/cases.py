@@ -1,0 +1,94 @@
+"""The two inputs of the matching: a household and an offer, as plain values.
+
+No Flask and no database: the adapters build these frozen records from the
+models, the matching never reads anything else. Money is ``Decimal`` in euros
+(net, per month); dates are ``datetime.date``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class HouseholdCase:
+    id: int
+    size: int                      # members
+    min_rooms: int
+    needs_step_free: bool
+    monthly_income: Decimal        # net, EUR
+    preferred_districts: frozenset  # empty = any district
+    acceptable_contract_types: frozenset  # empty = any
+    parked_until: date | None      # parked while today < parked_until
+    ethos_category: str | None     # key like "roofless_1", "houseless_3", ...
+    intake_on: date
+    vulnerabilities: int           # count: disability, minors, elderly...
+    case_conference_rank: int | None  # 1 = first; overrides the priority order
+    tie_break_key: float           # stored random in [0, 1)
+    declined_offer_ids: frozenset  # offers this household (or the landlord) declined
+
+
+@dataclass(frozen=True)
+class OfferCase:
+    id: int
+    rooms: int
+    step_free: bool
+    district: str
+    contract_type: str             # "concordato_3_2", "transitory", "erp", ...
+    monthly_rent: Decimal
+    service_charges: Decimal
+    programme_contribution: Decimal = Decimal(0)  # paid monthly by the programme
+
+
+def to_cents(amount) -> int:
+    """Whole cents of a euro amount, rounded half-up (the money rule of rents.py)."""
+    return int((Decimal(amount) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def cost_cents(offer: OfferCase) -> int:
+    """What the household pays a month: rent + charges - contribution, never below 0."""
+    return max(0, to_cents(offer.monthly_rent) + to_cents(offer.service_charges)
+               - to_cents(offer.programme_contribution))
+
+
+def waiting_days(household: HouseholdCase, today: date) -> int:
+    return max(0, (today - household.intake_on).days)
+
+
+def is_parked(household: HouseholdCase, today: date) -> bool:
+    return household.parked_until is not None and today < household.parked_until
+
+
+# -- Italian formatting of the explanations --------------------------------------
+
+def eur(cents: int) -> str:
+    """1640 euros -> "1.640 €"; 1640.5 -> "1.640,50 €" (cents only when present)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    text = f"{whole:,}".replace(",", ".")
+    if rest:
+        text += f",{rest:02d}"
+    return f"{sign}{text} €"
+
+
+def number(value: float, decimals: int = 2) -> str:
+    """0.333 -> "0,33" (Italian decimal comma, thousands dot)."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def percent(share) -> str:
+    """Decimal("0.30") -> "30%"; 0.125 -> "12,5%"."""
+    value = (Decimal(str(share)) * 100).normalize()
+    return format(value, "f").replace(".", ",") + "%"
+
+
+def day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def names(values) -> str:
+    return ", ".join(sorted(str(v) for v in values))
