@@ -30,3 +30,19 @@ def test_dashboard_in_english(app, login):
     client.post("/auth/language/en", data={"csrf_token": token, "next": "/admin/"})
     html = client.get("/admin/").get_data(as_text=True)
     assert "Households by status" in html and "Nuclei per stato" not in html
+
+
+def test_dashboard_flags_stalled_matches_and_a_failed_publication(app, login):
+    from housing import matches
+    from samples import make_dwelling
+
+    with app.extensions["database"].connection_context():
+        matches.ensure_settings()
+        household = m.Household.create(code="NF-D1", status="matched")
+        offer = m.Offer.create(dwelling=make_dwelling(), contract_type="emergency", monthly_rent=0, status="published")
+        m.Match.create(household=household, offer=offer, route="emergency", step="proposed", proposed_by="x",
+                       step_since=m.now() - datetime.timedelta(days=40))
+        m.JobRun.create(name="publish", outcome="failed", finished_at=m.now(), message="boom")
+    html = login("operator").get("/admin/").get_data(as_text=True)
+    assert 'id="stalled-matches" class="text-danger"' in html and ">1</a>" in html
+    assert "pubblicazione fallita" in html

@@ -9,7 +9,8 @@ from peewee import fn
 from admin import roles
 from admin.i18n import term_text
 from housing import vocabulary as v
-from models import Agreement, Dwelling, Household, Offer
+from housing import matches
+from models import Agreement, Dwelling, Household, JobRun, Offer
 
 EXPIRY_DAYS = 60
 
@@ -39,10 +40,14 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self):
+        can_see_matches = roles.can_read(current_user, "match_board")
         return self.render(
             "admin/dashboard.html",
             counts=registry_counts(),
             expiry_days=EXPIRY_DAYS,
             can_see_households=roles.can_read(current_user, "household")
             or roles.can_read(current_user, "household_summary"),
+            stalled=len(matches.stalled()) if can_see_matches else None,
+            last_publish=JobRun.select().where((JobRun.name == "publish") & (JobRun.outcome.in_(["success", "failed"])))
+            .order_by(JobRun.id.desc()).first(),
         )
