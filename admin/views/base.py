@@ -120,17 +120,20 @@ class SecureModelView(ModelView):
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
+    # What the view offers at all; the role decides who may use it.
+    allow_create = allow_edit = allow_delete = True
+
     @property
     def can_create(self):
-        return roles.can_edit(current_user, self.registry)
+        return self.allow_create and roles.can_edit(current_user, self.registry)
 
     @property
     def can_edit(self):
-        return roles.can_edit(current_user, self.registry)
+        return self.allow_edit and roles.can_edit(current_user, self.registry)
 
     @property
     def can_delete(self):
-        return roles.can_edit(current_user, self.registry)
+        return self.allow_delete and roles.can_edit(current_user, self.registry)
 
     # -- listing -------------------------------------------------------------
 

@@ -107,18 +107,7 @@ class MatchView(SecureModelView):
     column_sortable_list = ["step", "status", "step_since", "score_total", "closed_at"]
     column_searchable_list = ["decline_reason_text", "proposed_by"]
     column_details_list = column_list + ["snapshot"]
-
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
+    allow_create = allow_edit = allow_delete = False
 
 
 class StepSettingView(SecureModelView):
@@ -126,14 +115,7 @@ class StepSettingView(SecureModelView):
     column_list = ["step", "stall_days"]
     form_columns = ["stall_days"]
     can_view_details = False
-
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
+    allow_create = allow_delete = False
 
 
 class DeclineReasonSettingView(SecureModelView):
@@ -141,14 +123,7 @@ class DeclineReasonSettingView(SecureModelView):
     column_list = ["key", "label_it", "label_en", "side", "park_days", "active"]
     form_columns = ["label_it", "label_en", "park_days", "active"]
     column_filters = ["side", "active"]
-
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
+    allow_create = allow_delete = False
 
 
 class RuleSettingView(SecureModelView):

@@ -21,18 +21,8 @@ class JobRunView(SecureModelView):
     column_filters = ["name", "outcome", "started_at"]
     column_sortable_list = ["name", "outcome", "requested_at", "started_at", "finished_at"]
     column_default_sort = ("id", True)
+    allow_create = allow_edit = allow_delete = False
 
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
 
     def render(self, template, **kwargs):
         kwargs.setdefault("site_url", current_app.config.get("SITE_URL") or "http://127.0.0.1:8001/")
