@@ -52,12 +52,18 @@ def random_key():
 UPPERCASE_FIELDS = frozenset({"tax_code", "vat_number", "cadastral_sheet", "cadastral_parcel", "cadastral_unit"})
 
 
+LOWERCASE_FIELDS = frozenset({"username"})
+
+
 def normalise(name, value):
-    """Trim text; codes in capitals, so that 'rssmra...' and 'RSSMRA...' are one."""
+    """Trim text; codes in capitals and usernames in lower case, so that
+    'rssmra...' and 'RSSMRA...' are one."""
     if not isinstance(value, str):
         return value
     value = value.strip()
-    return value.upper() if name in UPPERCASE_FIELDS else value
+    if name in UPPERCASE_FIELDS:
+        return value.upper()
+    return value.lower() if name in LOWERCASE_FIELDS else value
 
 
 class BaseModel(Model):

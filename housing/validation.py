@@ -12,7 +12,6 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from peewee import fn
 from stdnum.it import codicefiscale, iva
 
 MAX_TEXT = 5000
@@ -322,7 +321,9 @@ def duplicates(model, data, current_id=None):
         for name, value in zip(group, values):
             field = model._meta.fields[name]
             if name in CASE_INSENSITIVE and isinstance(value, str):
-                query = query.where(fn.UPPER(field) == value.upper())
+                # Stored codes are normalised (models.normalise: capitals; usernames
+                # in lower case), so an exact comparison uses the unique index.
+                query = query.where(field == (value.lower() if name == "username" else value.upper()))
             else:
                 query = query.where(field == value)
         if current_id is not None:

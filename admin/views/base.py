@@ -15,6 +15,7 @@ from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.form import SecureForm
+from flask_admin.helpers import is_form_submitted
 from flask_admin.model import typefmt
 from flask_login import current_user
 from peewee import DatabaseError, DataError, ForeignKeyField, IntegrityError
@@ -191,7 +192,7 @@ class SecureModelView(ModelView):
 
     def validate_form(self, form):
         valid = super().validate_form(form)
-        if isinstance(form, (self._delete_form_class, self._action_form_class)):
+        if not is_form_submitted() or isinstance(form, (self._delete_form_class, self._action_form_class)):
             return valid
         current_id = request.args.get("id")
         errors = self._record_errors(self.model, form, current_id)
