@@ -436,7 +436,12 @@ class AuditLog(BaseModel):
     changes = TextField(default="{}")
 
     class Meta:
-        indexes = ((("entity", "record_id"), False),)
+        indexes = (
+            (("entity", "record_id"), False),
+            # the back office filters the trail by record or by actor, newest first
+            (("record_id", "at"), False),
+            (("actor", "at"), False),
+        )
 
     def __str__(self):
         return f"{self.at} {self.actor} {self.action} {self.entity}#{self.record_id}"

@@ -58,3 +58,21 @@ def test_masked_changes_hide_personal_values(app, database):
                               changes=json.dumps({"last_name": ["Rossi", "Bianchi"], "relation": ["child", "other"]}))
     masked = audit.masked_changes(entry, m.Person.personal_fields)
     assert masked["last_name"] == [audit.MASK, audit.MASK]
+
+
+def test_the_audit_view_filters_by_record_and_actor(app, login, client):
+    login("admin")
+    with app.extensions["database"].connection_context():
+        for record_id, actor in (("7", "anna"), ("77", "anna"), ("7", "marco")):
+            m.AuditLog.create(actor=actor, action="update", entity="dwelling", record_id=record_id, changes="{}")
+    view = next(v for v in app.extensions["housing_admin"]._views if getattr(v, "endpoint", "") == "audit_log")
+    by_record = next(i for i, f in enumerate(view._filters) if f.column is m.AuditLog.record_id)
+    import re
+
+    def rows(url):
+        html = client.get(url).get_data(as_text=True)
+        return sorted(re.sub(r"\s+", "", cell) for cell in re.findall(r'<td class="col-record_id">(.*?)</td>', html, re.S))
+
+    assert rows(f"/admin/audit_log/?flt0_{by_record}=7") == ["7", "7"]
+    by_actor = next(i for i, f in enumerate(view._filters) if f.column is m.AuditLog.actor)
+    assert rows(f"/admin/audit_log/?flt0_{by_actor}=anna") == ["7", "77"]
