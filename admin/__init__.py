@@ -85,6 +85,7 @@ def build_admin(app):
     from admin.views import registries as r
     from admin.views.dashboard import DashboardView
     from admin.views.matchboard import DeclineReasonSettingView, MatchBoardView, MatchView, RuleSettingView, StepSettingView
+    from admin.views.matching import CensusView, MatchingView
     from admin.views.publishing import JobRunView
     import models as m
 
@@ -108,6 +109,10 @@ def build_admin(app):
     ]
     admin.add_view(MatchBoardView(name=i18n.Text("Abbinamenti in corso", "Open matches"), endpoint="match_board",
                                   url="/admin/matches", category=category("matching")))
+    admin.add_view(MatchingView(name=i18n.Text("Proposta di abbinamenti", "Batch proposal"), endpoint="matching",
+                                url="/admin/matching", category=category("matching")))
+    admin.add_view(CensusView(name=i18n.Text("Censimento domanda e offerta", "Demand-supply census"), endpoint="census",
+                              url="/admin/census", category=category("matching")))
     for view_class, model in views:
         key = view_class.category_key or "system"
         admin.add_view(view_class(model, category=category(key)))

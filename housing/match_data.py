@@ -10,6 +10,8 @@ from collections import Counter
 from decimal import Decimal
 
 from housing.matches import declined_pairs
+from peewee import fn
+
 from models import CensusSnapshot, Dwelling, Household, Offer, Person, RuleSetting, db
 
 # Households the matching considers, and the offers it may propose.
@@ -38,7 +40,7 @@ def household_cases(query=None, today=None):
 
     today = today or datetime.date.today()
     query = query or Household.select().where(Household.status.in_(CANDIDATE_STATUSES))
-    sizes = Counter(dict(Person.select(Person.household, db.fn.COUNT(Person.id)).group_by(Person.household).tuples()))
+    sizes = Counter(dict(Person.select(Person.household, fn.COUNT(Person.id)).group_by(Person.household).tuples()))
     vulnerable = vulnerabilities(today)
     declined = {}
     for household_id, offer_id in declined_pairs():
@@ -62,6 +64,16 @@ def offer_cases(query=None):
         id=o.id, rooms=o.dwelling.rooms, step_free=o.dwelling.step_free, district=o.dwelling.district,
         contract_type=o.contract_type, monthly_rent=Decimal(o.monthly_rent), service_charges=Decimal(o.service_charges or 0),
     ) for o in query]
+
+
+def household_case(household_id, today=None):
+    found = household_cases(Household.select().where(Household.id == household_id), today=today)
+    return found[0] if found else None
+
+
+def offer_case(offer_id):
+    found = offer_cases(Offer.select(Offer, Dwelling).join(Dwelling).where(Offer.id == offer_id))
+    return found[0] if found else None
 
 
 def rule_config():

@@ -102,6 +102,13 @@ def app(db_url):
         database.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_dashboard_counts():
+    from admin.views import dashboard
+
+    dashboard._cache.clear()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -187,3 +187,15 @@ def test_delete_is_refused_while_records_depend_on_it(app, login):
     response = client.post("/admin/landlord/delete/", data={"id": landlord_id, "csrf_token": token}, follow_redirects=True)
     assert "Impossibile eliminare" in response.get_data(as_text=True)
     assert count(app, m.Landlord) == 1 and count(app, m.Dwelling) == 1
+
+
+def test_codes_are_searched_exactly(app, login):
+    from samples import MARIO
+
+    client = login("operator")
+    assert form_post(client, "/admin/household/new/", prepared(app, "household")).status_code == 302
+    found = client.get("/admin/household/?search=nf-2026-0100").get_data(as_text=True)
+    assert "/admin/household/edit/?id=1" in found
+    assert "/admin/household/edit/?id=1" not in client.get("/admin/household/?search=NF-2026-0101").get_data(as_text=True)
+    person = client.get(f"/admin/person/?search={MARIO.lower()}").get_data(as_text=True)
+    assert "/admin/person/edit/?id=1" in person

@@ -7,9 +7,10 @@ avoids N+1 queries on list pages and neutralises spreadsheet formulas in
 exports.
 """
 import logging
+import re
 from decimal import InvalidOperation
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
@@ -142,6 +143,9 @@ class SecureModelView(ModelView):
 
     def get_query(self):
         query = super().get_query()
+        exact = getattr(g, "exact_search", None)
+        if exact:
+            query = query.where(exact[0] == exact[1])
         for arg, field in self.scoped_by.items():
             value = request.args.get(arg, type=int)
             if value is not None:
@@ -169,9 +173,18 @@ class SecureModelView(ModelView):
         except BAD_QUERY_ERRORS:
             return None
 
-    def get_list(self, *args, **kwargs):
+    # A search term that looks like a code is looked up exactly, through the
+    # unique index, instead of a LIKE '%term%' scan: {field name: pattern}.
+    exact_search = {}
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        g.exact_search = None
+        for name, pattern in self.exact_search.items():
+            if search and re.fullmatch(pattern, search.strip(), re.I):
+                g.exact_search, search = (getattr(self.model, name), normalise(name, search.strip()).upper()), None
+                break
         try:
-            count, rows = super().get_list(*args, **kwargs)
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         except BAD_QUERY_ERRORS:
             log.info("List query refused", exc_info=True)
             flash(Text("Filtro o ricerca non validi: nessun risultato.", "Invalid filter or search: no results."), "error")

@@ -1,5 +1,6 @@
 """The home page of the back office: the registry counts at a glance."""
 import datetime
+import time
 
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
@@ -13,10 +14,24 @@ from housing import matches
 from models import Agreement, Dwelling, Household, JobRun, Offer
 
 EXPIRY_DAYS = 60
+# Whole-table counts are cached per worker for a minute: the dashboard stays
+# fast on big registries (they would be sequential scans on PostgreSQL).
+COUNTS_TTL = 60
+_cache = {}
+
+
+def raw_counts(model, field):
+    key = (model.__name__, field.name)
+    cached = _cache.get(key)
+    if cached and time.monotonic() - cached[0] < COUNTS_TTL:
+        return cached[1]
+    found = dict(model.select(field, fn.COUNT(model.id)).group_by(field).tuples())
+    _cache[key] = (time.monotonic(), found)
+    return found
 
 
 def counts_by(model, field, registry):
-    found = dict(model.select(field, fn.COUNT(model.id)).group_by(field).tuples())
+    found = raw_counts(model, field)
     return [(term_text(term), found.get(term.key, 0)) for term in registry]
 
 

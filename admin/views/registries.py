@@ -159,6 +159,7 @@ class HouseholdView(SecureModelView):
         "needs_step_free", "needs_mediation", "case_worker", "intake_on", "case_conference_rank",
     ]
     column_searchable_list = ["code", "email", "phone", "preferred_districts"]
+    exact_search = {"code": r"NF-\d{4}-\d{4,}"}
     column_sortable_list = ["code", "status", "monthly_net_income", "intake_on", "min_rooms", "case_conference_rank"]
     column_filters = ["status", "ethos_category", "needs_step_free", "needs_mediation", "min_rooms", "intake_on", "monthly_net_income"]
     form_excluded_columns = [
@@ -196,6 +197,7 @@ class PersonView(SecureModelView):
     choices = {"sex": v.SEXES, "relation": v.RELATIONS, "employment_status": v.EMPLOYMENT_STATUSES}
     column_list = ["last_name", "first_name", "tax_code", "household", "relation", "birth_date", "citizenship"]
     column_searchable_list = ["last_name", "first_name", "tax_code"]
+    exact_search = {"tax_code": r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]"}
     column_sortable_list = ["last_name", "first_name", "birth_date"]
     column_filters = ["relation", "sex", "employment_status", "citizenship", "has_disability", Household.code]
     form_ajax_refs = {"household": {"fields": ["code"], **AJAX_PAGE}}

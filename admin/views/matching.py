@@ -1,0 +1,173 @@
+"""Matching screens: an offer's shortlist, a household's offers, the batch
+proposal and the census. The computing is ``housing.matching``; these views
+load the cases, show the explanations and turn accepted proposals into matches."""
+import dataclasses
+import datetime
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.form import SecureForm
+from flask_login import current_user
+
+from admin.i18n import Text, current_language
+from admin.views.matchboard import SecureBaseView
+from housing import match_data, matches
+from housing.workflow import WorkflowError
+from models import CensusSnapshot, Household, Offer, db
+
+BATCH_MODES = ("lexicographic", "weighted")
+
+
+def snapshot(household_case, offer_case, config, weights, breakdown):
+    """The decision context stored with a proposal, for audit."""
+    def plain(value):
+        if dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (set, frozenset, tuple, list)):
+            return sorted(plain(v) for v in value) if isinstance(value, (set, frozenset)) else [plain(v) for v in value]
+        return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+
+    return {
+        "household": plain(household_case), "offer": plain(offer_case),
+        "rules": {rule.key: plain(parameter) for rule, parameter in config.for_offer(offer_case)},
+        "weights": plain(weights), "score": plain(breakdown), "at": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+class MatchingView(SecureBaseView):
+    registry = "matching"
+
+    def _context(self):
+        from housing.matching.scoring import Weights
+
+        return match_data.rule_config(), Weights(), datetime.date.today()
+
+    def _guard(self):
+        if not self.can_act():
+            abort(403)
+        if not SecureForm(request.form).validate():
+            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
+            return False
+        return True
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for(".batch"))
+
+    @expose("/offer/<int:offer_id>")
+    def offer(self, offer_id):
+        from housing.matching.shortlist import shortlist
+
+        offer = Offer.get_or_none(Offer.id == offer_id) or abort(404)
+        config, weights, today = self._context()
+        offer_case = match_data.offer_case(offer.id)
+        households = match_data.household_cases(today=today)
+        result = shortlist(offer_case, households, config, weights, today)
+        codes = dict(Household.select(Household.id, Household.code).tuples())
+        return self.render("admin/matching/shortlist.html", offer=offer, result=result, codes=codes, form=SecureForm(),
+                           lang=current_language(), can_act=self.can_act(), rules=config.for_offer(offer_case))
+
+    @expose("/offer/<int:offer_id>/propose", methods=["POST"])
+    def propose(self, offer_id):
+        offer = Offer.get_or_none(Offer.id == offer_id) or abort(404)
+        household = Household.get_or_none(Household.id == request.form.get("household_id", type=int)) or abort(404)
+        if self._guard():
+            self._propose_pairs([(household, offer)])
+        return redirect(url_for(".offer", offer_id=offer_id))
+
+    def _propose_pairs(self, pairs):
+        from housing.matching.rules import evaluate
+        from housing.matching.scoring import score
+
+        config, weights, today = self._context()
+        made, refused = 0, []
+        for household, offer in pairs:
+            case, offer_case = match_data.household_case(household.id, today), match_data.offer_case(offer.id)
+            evaluation = evaluate(case, offer_case, config, today)
+            if not evaluation.eligible:
+                refused.append(f"{household.code}: {evaluation.failures[0][1]}")
+                continue
+            breakdown = score(case, offer_case, weights, today)
+            try:
+                with db.atomic():
+                    matches.propose(household, offer, current_user, snapshot(case, offer_case, config, weights, breakdown),
+                                    breakdown.total, today)
+                made += 1
+            except WorkflowError as error:
+                refused.append(f"{household.code}: {error}")
+        if made:
+            flash(Text(f"Abbinamenti proposti: {made}.", f"Matches proposed: {made}."), "success")
+        for message in refused[:20]:
+            flash(message, "error")
+        return made
+
+    @expose("/household/<int:household_id>")
+    def household(self, household_id):
+        from housing.matching.shortlist import eligible_offers
+
+        household = Household.get_or_none(Household.id == household_id) or abort(404)
+        config, weights, today = self._context()
+        case = match_data.household_case(household_id, today)
+        eligible, not_eligible = eligible_offers(case, match_data.offer_cases(), config, weights, today)
+        return self.render("admin/matching/household.html", household=household, eligible=eligible,
+                           not_eligible=not_eligible, lang=current_language())
+
+    @expose("/batch")
+    def batch(self):
+        from housing.matching.batch import greedy_batch, propose_batch
+
+        mode = request.args.get("mode") if request.args.get("mode") in BATCH_MODES else "lexicographic"
+        config, weights, today = self._context()
+        households, offers = match_data.household_cases(today=today), match_data.offer_cases()
+        proposal = propose_batch(households, offers, config, weights, today, mode=mode)
+        baseline = greedy_batch(households, offers, config, weights, today)
+        codes = dict(Household.select(Household.id, Household.code).tuples())
+        return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=BATCH_MODES,
+                           codes=codes, households=len(households), offers=len(offers), form=SecureForm(),
+                           lang=current_language(), can_act=self.can_act())
+
+    @expose("/batch/accept", methods=["POST"])
+    def accept(self):
+        if self._guard():
+            pairs = []
+            for value in request.form.getlist("pair")[:5000]:
+                household_id, _, offer_id = value.partition("-")
+                if household_id.isdigit() and offer_id.isdigit():
+                    household = Household.get_or_none(Household.id == int(household_id))
+                    offer = Offer.get_or_none(Offer.id == int(offer_id))
+                    if household and offer:
+                        pairs.append((household, offer))
+            if not pairs:
+                flash(Text("Nessuna proposta selezionata.", "No proposal selected."), "error")
+            else:
+                self._propose_pairs(pairs)
+        return redirect(url_for("match_board.index"))
+
+
+class CensusView(SecureBaseView):
+    registry = "census"
+
+    @expose("/")
+    def index(self):
+        from housing.matching.census import census
+
+        config, today = match_data.rule_config(), datetime.date.today()
+        result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today)
+        codes = dict(Household.select(Household.id, Household.code).tuples())
+        history = list(CensusSnapshot.select().order_by(CensusSnapshot.taken_on.desc()).limit(30))
+        return self.render("admin/matching/census.html", result=result, codes=codes, history=history,
+                           form=SecureForm(), lang=current_language(), can_save=self.can_act() or current_user.role in ("admin", "operator"))
+
+    @expose("/save", methods=["POST"])
+    def save(self):
+        from housing.matching.census import census
+
+        if current_user.role not in ("admin", "operator") or not SecureForm(request.form).validate():
+            abort(403)
+        config, today = match_data.rule_config(), datetime.date.today()
+        result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today)
+        match_data.store_census(result.to_dict(), today)
+        flash(Text("Censimento del giorno salvato.", "Today's census saved."), "success")
+        return redirect(url_for(".index"))

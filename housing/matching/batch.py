@@ -1,0 +1,285 @@
+"""Batch proposal for all open offers at once: an exact optimum over all feasible pairs.
+
+Modes
+-----
+``lexicographic`` (default): house the highest-priority households first, then
+maximise fit. Precisely: among all matchings of the feasibility graph, take
+those whose set of housed households is best when the households are compared
+in priority order (``priority.order_key``: case-conference rank, priority,
+stored random key); among those, maximise the sum of the pairs' score totals
+rounded to 1/``resolution`` (hundredths by default).
+
+Method (two exact stages, integer costs, SciPy's LAPJVsp
+``min_weight_full_bipartite_matching``):
+
+1. Housed set. Each household gets a private dummy column ("unhoused", cost
+   K + 1) and every eligible pair costs 1 + its rank (0 = first). The minimum
+   is the matching of largest total weight K - rank; with strictly decreasing
+   weights the matroid greedy property makes its housed set the
+   lexicographically best one (the greedy basis of the transversal matroid).
+   It is therefore also a maximum matching: nobody who could be housed is left
+   out. Costs are at most K + 1, so floats are exact.
+2. Fit. Only the stage-1 households, each required to be housed (no dummy);
+   a pair costs resolution + 1 - round(total x resolution). Every household of
+   the set is housed, so the row part of the score (priority, waiting) is a
+   constant and only size fit, rent effort and district decide.
+
+When offers are scarce only a prefix of the ranking can be housed: stage 1
+first takes the best 2 x m households and doubles the prefix until no household
+beyond it can reach a free offer through a chain of moves (then the prefix
+holds the whole lexicographic housed set). After solving, the housed set is
+certified with integer graph logic (``graph.priority_checks``).
+
+``weighted``: one assignment maximising the sum of the rounded score totals
+(priority is one weighted component): it may skip higher-priority households
+for better fits, and the report counts them.
+
+``greedy_batch``: the priority-first baseline: one household at a time, in
+priority order, takes its best-scoring free eligible offer (ties: lower offer id).
+
+Determinism: households are handled in ranking order and offers by id, so the
+result depends on the data, not on the order of the input lists.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+from .cases import cost_cents
+from .graph import Graph, build_graph, priority_checks, rows_reaching_free_offers
+from .rules import RuleConfig
+from .scoring import Weights, breakdown_at, household_parts, score_arrays
+from .table import as_table
+
+MODES = ("lexicographic", "weighted")
+RESOLUTION = 100            # fits compared in hundredths of the score total
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    pairs: list             # [(household_id, offer_id, ScoreBreakdown)], households in priority order
+    housed: int
+    skipped_higher_priority: int
+    objective: dict
+    mode: str
+    timings: dict
+    skipped_by_reassignment: int = 0
+    baseline: dict | None = None   # the greedy baseline's ``summary()`` (propose_batch only)
+    feasible_pairs: int = 0
+
+    def summary(self) -> dict:
+        return {"mode": self.mode, "housed": self.housed,
+                "skipped_higher_priority": self.skipped_higher_priority,
+                "skipped_by_reassignment": self.skipped_by_reassignment,
+                "priority_total": self.objective.get("priority_total"),
+                "score_total": self.objective.get("score_total")}
+
+
+def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=None, first=None) -> np.ndarray:
+    """Min-cost assignment of household table ``rows`` (LAPJVsp handles them in this order).
+
+    ``edge_cost``: cost of every pair (by pair id). ``dummy_cost``: if given, each
+    row also gets a private dummy column at that cost (it may stay unhoused);
+    otherwise every row must be housed. ``first``: a known feasible column per
+    row, moved to the front of the row so that SciPy's feasibility check
+    (Hopcroft-Karp) finds a full matching at once.
+    Returns the offer column of each row, or -1.
+    """
+    n, m = graph.n, graph.m
+    k = len(rows)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    pos = np.full(n, -1, dtype=np.int32)
+    pos[rows] = np.arange(k, dtype=np.int32)
+    p = pos[graph.col_rows]
+    keep = p >= 0
+    if keep.all():
+        ptr, data = graph.col_ptr, np.asarray(edge_cost, dtype=np.float64)
+    else:
+        running = np.zeros(len(keep) + 1, dtype=np.int32)
+        np.cumsum(keep, dtype=np.int32, out=running[1:])
+        ptr = running[graph.col_ptr]
+        del running
+        data = np.asarray(edge_cost[keep], dtype=np.float64)
+        p = p[keep]
+    del keep
+    # offer-major -> row-major (SciPy, C code): columns sorted within each row
+    mat = sp.csr_matrix((data, p, ptr.astype(np.int32)), shape=(m, k)).tocsc()
+    del data, p
+    indptr, indices, values = mat.indptr, mat.indices, mat.data
+    if first is not None:
+        key = np.repeat(np.arange(k, dtype=np.int64), np.diff(indptr)) * (m + 1) + indices
+        at = np.searchsorted(key, np.arange(k, dtype=np.int64) * (m + 1) + first)
+        del key
+        head = indptr[:-1]
+        indices[at], indices[head] = indices[head], indices[at].copy()
+        values[at], values[head] = values[head], values[at].copy()
+    if dummy_cost is not None:
+        ends = indptr[1:]
+        indices = np.insert(indices, ends, np.arange(m, m + k, dtype=np.int32))
+        values = np.insert(values, ends, np.broadcast_to(np.asarray(dummy_cost, dtype=np.float64), (k,)))
+        indptr = (indptr + np.arange(k + 1, dtype=indptr.dtype))
+    matrix = sp.csr_matrix((values, indices, indptr), shape=(k, m + (k if dummy_cost is not None else 0)))
+    del mat, values, indices
+    row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
+    out = np.full(k, -1, dtype=np.int64)
+    real = col_ind < m
+    out[row_ind[real]] = col_ind[real]
+    return out
+
+
+def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int):
+    n, m = graph.n, graph.m
+    by_rank = np.argsort(rank)
+    has_pairs = np.diff(graph.row_ptr) > 0
+    k = n if n <= 2 * m else 2 * m
+    rounds, t0 = 0, time.perf_counter()
+    while True:
+        rounds += 1
+        considered = by_rank[:k]
+        active = considered[has_pairs[considered]]         # households with no pair stay unhoused
+        held = np.full(n, -1, dtype=np.int64)
+        stage1 = (1 + rank[graph.col_rows]).astype(np.float64)        # rank 0 -> 1, ...
+        held[active] = _solve(graph, active, stage1, dummy_cost=float(k + 1))
+        del stage1
+        if k >= n or rows_reaching_free_offers(graph, held, by_rank[k:]).size == 0:
+            break
+        k = min(n, 2 * k)
+    t1 = time.perf_counter()
+    chosen = considered[held[considered] >= 0]
+    # LAPJVsp is much faster with the poorest households first (measured); the
+    # optimum does not depend on it, only the choice among equal-cost optima
+    chosen = chosen[np.argsort(graph.table.income_cents[chosen], kind="stable")]
+    final = np.full(n, -1, dtype=np.int64)
+    final[chosen] = _solve(graph, chosen, (q + 1 - fit).astype(np.float64), first=held[chosen])
+    if (final[chosen] < 0).any() or (final >= 0).sum() != len(chosen):
+        raise RuntimeError("stage 2 did not house the stage-1 households")
+    info = {"method": "two-stage", "considered_households": int(k), "rounds": rounds,
+            "stage1_time": t1 - t0, "stage2_time": time.perf_counter() - t1}
+    return final, info
+
+
+def _weighted(graph: Graph, fit: np.ndarray, q: int):
+    rows = np.argsort(graph.table.income_cents, kind="stable")
+    held = np.full(graph.n, -1, dtype=np.int64)
+    held[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), dummy_cost=float(q + 1))
+    return held
+
+
+def _greedy(graph: Graph, order: np.ndarray) -> np.ndarray:
+    """Priority-first greedy: the best free eligible offer by score total (ties: lower offer id)."""
+    held = np.full(graph.n, -1, dtype=np.int64)
+    taken = np.zeros(graph.m, dtype=bool)
+    left = graph.m
+    row_ptr, row_cols, row_edge, total = graph.row_ptr, graph.row_cols, graph.row_edge, graph.total
+    for h in order.tolist():
+        a, b = row_ptr[h], row_ptr[h + 1]
+        if a == b:
+            continue
+        cols = row_cols[a:b]
+        totals = np.where(taken[cols], -np.inf, total[row_edge[a:b]])
+        best = int(np.argmax(totals))        # columns ascending: the first maximum is the lowest id
+        if totals[best] == -np.inf:
+            continue
+        held[h] = cols[best]
+        taken[cols[best]] = True
+        left -= 1
+        if left == 0:
+            break
+    return held
+
+
+def _fit_total(graph: Graph, held: np.ndarray, fit: np.ndarray) -> int:
+    """Sum of the rounded fits of an assignment (exact integer)."""
+    total = 0
+    for h in np.flatnonzero(held >= 0).tolist():
+        a, b = graph.row_ptr[h], graph.row_ptr[h + 1]
+        k = int(np.searchsorted(graph.row_cols[a:b], held[h]))
+        total += int(fit[graph.row_edge[a + k]])
+    return total
+
+
+def _result(graph, held, mode, objective, timings, weights, today, fit, q, baseline=None, checks=None):
+    t0 = time.perf_counter()
+    table = graph.table
+    value, order, rank = table.ranking(today)
+    checks = checks or priority_checks(graph, held, rank)
+    rows = order[held[order] >= 0]
+    cols = held[rows]
+    offers = graph.offers
+    hit = np.array([bool(table.district_hit(offers[j].district)[h]) for h, j in zip(rows.tolist(), cols.tolist())],
+                   dtype=bool)
+    comps, totals = score_arrays(table, rows, np.array([offers[j].rooms for j in cols], dtype=np.int64),
+                                 np.array([cost_cents(offers[j]) for j in cols], dtype=np.int64), hit,
+                                 weights, today, household_parts(table, weights, today))
+    pairs = [(int(table.ids[h]), offers[j].id, breakdown_at(comps, totals, i, weights))
+             for i, (h, j) in enumerate(zip(rows.tolist(), cols.tolist()))]
+    objective = dict(objective, housed=len(pairs), resolution=q, fit_total=_fit_total(graph, held, fit) / q,
+                     score_total=float(totals.sum()), priority_total=float(value[rows].sum()),
+                     augmentable=checks["augmentable"])
+    timings = dict(timings, report=time.perf_counter() - t0)
+    return BatchResult(pairs, len(pairs), checks["skipped_higher_priority"], objective, mode, timings,
+                       checks["skipped_by_reassignment"], baseline, graph.pairs)
+
+
+def _prepare(households, offers, config, weights, today, graph):
+    if graph is not None:
+        return graph
+    return build_graph(as_table(households), offers, config or RuleConfig.default(), weights, today)
+
+
+def propose_batch(households, offers, config: RuleConfig, weights: Weights, today: date,
+                  mode: str = "lexicographic", *, resolution: int = RESOLUTION, baseline: bool = True,
+                  graph: Graph | None = None) -> BatchResult:
+    """The optimal proposal for all ``offers`` at once (see the module doc for the modes).
+
+    ``households``: a list of ``HouseholdCase`` or a ``HouseholdTable``.
+    ``baseline``: also run the greedy baseline on the same graph; its figures
+    go in ``result.baseline``. ``graph``: a ``build_graph`` result to reuse.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    q = int(resolution)
+    if q < 1:
+        raise ValueError("resolution must be a positive integer")
+    weights = weights or Weights()
+    graph = _prepare(households, offers, config, weights, today, graph)
+    timings = dict(graph.timings)
+    _, order, rank = graph.table.ranking(today)
+    fit = np.rint(graph.total * q).astype(np.int64)
+    t0 = time.perf_counter()
+    if mode == "lexicographic":
+        held, objective = _lexicographic(graph, rank, fit, q)
+    else:
+        held, objective = _weighted(graph, fit, q), {"method": "weighted"}
+    timings["solve"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    checks = priority_checks(graph, held, rank)
+    timings["priority_checks"] = time.perf_counter() - t1
+    if mode == "lexicographic":
+        objective["certified"] = not (checks["augmentable"] or checks["skipped_higher_priority"]
+                                      or checks["skipped_by_reassignment"])
+    base = None
+    if baseline:
+        t2 = time.perf_counter()
+        greedy = _result(graph, _greedy(graph, order), "greedy", {"method": "greedy"}, {}, weights, today, fit, q)
+        base = dict(greedy.summary(), augmentable=greedy.objective["augmentable"], time=time.perf_counter() - t2)
+    return _result(graph, held, mode, objective, timings, weights, today, fit, q, base, checks)
+
+
+def greedy_batch(households, offers, config: RuleConfig, weights: Weights, today: date, *,
+                 resolution: int = RESOLUTION, graph: Graph | None = None) -> BatchResult:
+    """The priority-first greedy baseline, with the same report as ``propose_batch``."""
+    weights = weights or Weights()
+    graph = _prepare(households, offers, config, weights, today, graph)
+    _, order, _ = graph.table.ranking(today)
+    t0 = time.perf_counter()
+    held = _greedy(graph, order)
+    timings = dict(graph.timings, solve=time.perf_counter() - t0)
+    fit = np.rint(graph.total * int(resolution)).astype(np.int64)
+    return _result(graph, held, "greedy", {"method": "greedy"}, timings, weights, today, fit, int(resolution))

@@ -1,0 +1,151 @@
+"""The census of housing demand against supply, and the households no offer fits.
+
+Cells cross four dimensions that both sides share:
+
+- ``rooms``: the rooms the household needs (its minimum) / the rooms of the home,
+  banded 1, 2, 3, 4+;
+- ``district``: each district the household named (a household naming k
+  districts counts 1/k in each: ``demand`` stays a head count, and
+  ``demand_households`` counts every household naming it); "*" = no preference;
+- ``cost band``: what the household can sustain (share x net income, the
+  ``rent_sustainable`` parameter of the base configuration) / what the home
+  costs the household (rent + charges - programme contribution), same bands;
+- ``step_free``: the household needs step-free access / the home has it.
+
+``gap`` = supply - demand (negative: homes missing). The "*" district has no
+supply by definition: those households are counted in the margins, where each
+dimension is tallied alone (sizes too) and every gap is a plain head count.
+
+``infeasible``: households eligible for no offer at all, with the rule that
+excludes them from the most offers and, as an example, the nearest offer (the
+one failing the fewest rules) and why it does not fit.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+from .cases import cost_cents, eur, to_cents
+from .rules import RULES, RuleConfig, evaluate, household_max_cents, rule
+from .table import as_table
+
+COST_BANDS = (0, 15000, 30000, 45000, 60000)     # cents: 0-150, 150-300, 300-450, 450-600, 600+ EUR
+ROOM_BANDS = (1, 2, 3, 4)                         # 1, 2, 3, 4+
+
+
+def room_band(rooms: int) -> str:
+    return f"{min(max(rooms, 1), 4)}" + ("+" if rooms >= 4 else "")
+
+
+def cost_band(cents: int) -> str:
+    k = int(np.searchsorted(COST_BANDS, cents, side="right")) - 1
+    low = COST_BANDS[max(k, 0)]
+    return f"{eur(low)}–{eur(COST_BANDS[k + 1])}" if k + 1 < len(COST_BANDS) else f"≥ {eur(low)}"
+
+
+def size_band(size: int) -> str:
+    return str(size) if size < 5 else "5+"
+
+
+@dataclass(frozen=True)
+class Census:
+    cells: list             # [{rooms, district, cost_band, step_free, demand, demand_households, supply, gap}]
+    infeasible: list        # [(HouseholdCase, main_rule_key, explanation_it)]
+    margins: dict = field(default_factory=dict)   # {dimension: [{value, demand, supply, gap}]}
+    totals: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-able, without personal data (ids only), for the daily snapshot."""
+        return {"cells": self.cells, "margins": self.margins, "totals": self.totals,
+                "infeasible": [{"household_id": h.id, "rule": key} for h, key, _ in self.infeasible]}
+
+
+def census(households, offers, config: RuleConfig, today: date) -> Census:
+    config = config or RuleConfig.default()
+    table = as_table(households)
+    offers = sorted(offers, key=lambda o: o.id)
+    base_share = config.base["rent_sustainable"].parameter or Decimal("0.30")
+    demand = defaultdict(float)
+    demand_households = defaultdict(int)
+    supply = defaultdict(int)
+    margins = {dim: defaultdict(lambda: [0.0, 0]) for dim in ("rooms", "district", "cost_band", "step_free", "size")}
+    # (household sizes have no supply side: their margin has supply and gap None)
+    for h in table.households:
+        rooms, band = room_band(h.min_rooms), cost_band(household_max_cents(to_cents(h.monthly_income), base_share))
+        districts = sorted(h.preferred_districts) or ["*"]
+        for d in districts:
+            key = (rooms, d, band, bool(h.needs_step_free))
+            demand[key] += 1 / len(districts)
+            demand_households[key] += 1
+            margins["district"][d][0] += 1 / len(districts)
+        margins["rooms"][rooms][0] += 1
+        margins["cost_band"][band][0] += 1
+        margins["step_free"][bool(h.needs_step_free)][0] += 1
+        margins["size"][size_band(h.size)][0] += 1
+    for o in offers:
+        rooms, band = room_band(o.rooms), cost_band(cost_cents(o))
+        supply[(rooms, o.district, band, bool(o.step_free))] += 1
+        for dim, value in (("rooms", rooms), ("district", o.district), ("cost_band", band),
+                           ("step_free", bool(o.step_free))):
+            margins[dim][value][1] += 1
+    cells = []
+    for key in sorted(set(demand) | set(supply), key=lambda k: (k[0], k[1], _band_order(k[2]), k[3])):
+        d, s = round(demand.get(key, 0.0), 2), supply.get(key, 0)
+        cells.append({"rooms": key[0], "district": key[1], "cost_band": key[2], "step_free": key[3],
+                      "demand": d, "demand_households": demand_households.get(key, 0), "supply": s,
+                      "gap": round(s - d, 2)})
+    margin_rows = {dim: [{"value": v, "demand": round(dv, 2), "supply": None if dim == "size" else sv,
+                          "gap": None if dim == "size" else round(sv - dv, 2)}
+                         for v, (dv, sv) in sorted(values.items(), key=lambda kv: str(kv[0]))]
+                   for dim, values in margins.items()}
+    infeasible = _infeasible(table, offers, config, today)
+    totals = {"households": table.n, "offers": len(offers), "infeasible": len(infeasible)}
+    return Census(cells, infeasible, margin_rows, totals)
+
+
+def _band_order(label: str) -> int:
+    for k in range(len(COST_BANDS)):
+        if label.startswith(eur(COST_BANDS[k])) or label == f"≥ {eur(COST_BANDS[k])}":
+            return k
+    return len(COST_BANDS)
+
+
+def _infeasible(table, offers, config, today):
+    """Households with no eligible offer, the rule failing most offers, and the nearest offer."""
+    n = table.n
+    count = np.zeros(n, dtype=np.int64)
+    for offer in offers:
+        count += table.eligible_mask(offer, config.for_offer(offer), today)
+    rows = np.flatnonzero(count == 0)
+    if rows.size == 0:
+        return []
+    keys = [r.key for r in RULES]
+    fails = np.zeros((len(keys), rows.size), dtype=np.int64)
+    nearest = np.full(rows.size, -1, dtype=np.int64)
+    nearest_fails = np.full(rows.size, len(keys) + 1, dtype=np.int64)
+    for j, offer in enumerate(offers):
+        cost = cost_cents(offer)
+        failed_here = np.zeros(rows.size, dtype=np.int64)
+        for r, parameter in config.for_offer(offer):
+            bad = ~table.rule_mask(r, offer, parameter, today, cost)[rows]
+            fails[keys.index(r.key)] += bad
+            failed_here += bad
+        better = failed_here < nearest_fails
+        nearest[better], nearest_fails[better] = j, failed_here[better]
+    out = []
+    total = len(offers)
+    for i, row in enumerate(rows.tolist()):
+        h = table.households[row]
+        if total == 0:
+            out.append((h, "no_offers", "nessuna offerta disponibile"))
+            continue
+        main = keys[int(np.argmax(fails[:, i]))]      # first on ties: registry order
+        offer = offers[nearest[i]]
+        why = "; ".join(text for _, text in evaluate(h, offer, config, today).failures)
+        out.append((h, main, f"escluso da {int(fails[keys.index(main), i])} offerte su {total} per "
+                             f"«{rule(main).name_it}»; l'offerta più vicina (n. {offer.id}) non va per: {why}"))
+    return out

@@ -1,0 +1,96 @@
+"""Priority of a household: ONE function, fed today by ETHOS, waiting and vulnerabilities.
+
+The multidimensional assessment (a later issue) will feed the same function
+through ``assessment``; until then it is None. A single questionnaire score is
+never the only key: it is blended with the other terms, and a case conference
+can still override the order (``order_key``).
+
+The formula is plain arithmetic (no exp/log), so that the vectorised copy used
+for 50,000 households (``priority_array``) gives bit-for-bit the same floats.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# Severity of each ETHOS (FEANTSA) category, in [0, 1]: the higher, the more
+# urgent. Roofless > houseless > insecure > inadequate; inside a group the
+# situations with violence, no roof at night or an imminent exit come first.
+# This is policy, kept as data: edit it here (or pass through the assessment).
+ETHOS_SEVERITY = {
+    "roofless_1": 1.00,     # living rough
+    "roofless_2": 0.95,     # night shelter
+    "houseless_4": 0.85,    # women's shelter (violence)
+    "houseless_6": 0.80,    # due to leave an institution
+    "houseless_3": 0.75,    # homeless hostel
+    "houseless_5": 0.75,    # migrants' accommodation
+    "houseless_7": 0.70,    # long-term support
+    "insecure_10": 0.65,    # under threat of violence
+    "insecure_9": 0.55,     # under eviction
+    "insecure_8": 0.50,     # no legal tenancy
+    "inadequate_11": 0.40,  # temporary structure
+    "inadequate_13": 0.35,  # extreme overcrowding
+    "inadequate_12": 0.30,  # unfit housing
+}
+UNKNOWN_SEVERITY = 0.0      # no ETHOS category recorded (yet)
+
+# Weights of the terms (sum 1) and the points where a term saturates.
+PRIORITY_WEIGHTS = {"ethos": 0.55, "waiting": 0.25, "vulnerabilities": 0.20}
+WAITING_FULL_DAYS = 730     # two years of waiting give the whole waiting term
+VULNERABILITIES_FULL = 3    # three recorded vulnerabilities give the whole term
+
+
+def severity(ethos_category: str | None) -> float:
+    if ethos_category is None:
+        return UNKNOWN_SEVERITY
+    if ethos_category not in ETHOS_SEVERITY:
+        raise ValueError(f"unknown ETHOS category {ethos_category!r}")
+    return ETHOS_SEVERITY[ethos_category]
+
+
+def _formula(sev, waiting_days, vulnerabilities, assessment):
+    """Works on floats and on NumPy arrays alike (same operations, same results)."""
+    waiting = np.minimum(np.maximum(waiting_days, 0) / WAITING_FULL_DAYS, 1.0)
+    need = np.minimum(np.maximum(vulnerabilities, 0) / VULNERABILITIES_FULL, 1.0)
+    if assessment is not None:
+        # placeholder blend, to be calibrated with the assessment: half the need term
+        need = (need + np.minimum(np.maximum(assessment, 0.0), 1.0)) / 2
+    w = PRIORITY_WEIGHTS
+    return 100.0 * (w["ethos"] * sev + w["waiting"] * waiting + w["vulnerabilities"] * need)
+
+
+def priority(ethos_category: str | None, waiting_days: int, vulnerabilities: int,
+             assessment: float | None = None) -> float:
+    """Priority in [0, 100], non-decreasing in severity, waiting days and vulnerabilities.
+
+    ``assessment``: the need index in [0, 1] from the multidimensional
+    assessment (None until it exists).
+    """
+    return float(_formula(severity(ethos_category), float(waiting_days), float(vulnerabilities), assessment))
+
+
+def priority_array(severities, waiting_days, vulnerabilities, assessment=None):
+    """``priority`` over arrays (severity already looked up with ``severity``)."""
+    return _formula(np.asarray(severities, dtype=float), np.asarray(waiting_days, dtype=float),
+                    np.asarray(vulnerabilities, dtype=float), assessment)
+
+
+def order_key(household, priority_value: float):
+    """Ranking key, smallest first: case-conference rank, then priority, then the random key.
+
+    The id only separates two households whose stored random keys are equal,
+    which the adapters must prevent; it never decides a real tie.
+    """
+    rank = household.case_conference_rank
+    return (0 if rank is not None else 1, rank if rank is not None else 0,
+            -priority_value, household.tie_break_key, household.id)
+
+
+def explain(ethos_category, waiting_days, vulnerabilities, value, case_conference_rank=None) -> str:
+    """The priority in words, for staff (Italian)."""
+    parts = [f"priorità {value:.1f}/100".replace(".", ",") + ":",
+             f"ETHOS {ethos_category or 'non registrata'} (gravità {severity(ethos_category):.2f})".replace(".", ","),
+             f"{waiting_days} giorni di attesa", f"{vulnerabilities} fragilità"]
+    text = parts[0] + " " + ", ".join(parts[1:])
+    if case_conference_rank is not None:
+        text += f"; posizione {case_conference_rank} decisa dal case conference (prevale sul punteggio)"
+    return text
