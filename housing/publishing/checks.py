@@ -10,6 +10,7 @@ names and addresses at once, whatever the punctuation or case.
 """
 import html
 import pathlib
+import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -126,19 +127,25 @@ def privacy_scan(root, watchlist):
 
 
 def link_check(root):
-    """Every local href/src of every HTML page points to a file of the release."""
+    """Every local href/src of every HTML page points to a file of the release.
+
+    Paths are resolved as strings against the set of the release's files: no
+    system call per link (10,000 pages carry half a million links).
+    """
     root = pathlib.Path(root).resolve()
+    files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
     problems = []
     for page in root.rglob("*.html"):
+        folder = page.parent.relative_to(root).as_posix()
         for target in set(LINK.findall(page.read_text(encoding="utf-8", errors="replace"))):
             parts = urlsplit(html.unescape(target))
             if parts.scheme or parts.netloc or target.startswith(("#", "mailto:", "tel:", "data:")) or not parts.path:
                 continue
-            base = root if parts.path.startswith("/") else page.parent
-            resolved = (base / unquote(parts.path.lstrip("/"))).resolve()
-            if resolved.is_dir():
-                resolved = resolved / "index.html"
-            if not resolved.is_file() or root not in resolved.parents and resolved != root:
+            path = unquote(parts.path)
+            joined = path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path)
+            resolved = posixpath.normpath(joined)
+            if resolved.startswith("..") or not (resolved in files or posixpath.join(resolved, "index.html") in files
+                                                 or (resolved == "." and "index.html" in files)):
                 problems.append(f"{page.relative_to(root)} -> {target}")
     if problems:
         raise CheckFailed("broken links", sorted(problems))
