@@ -572,11 +572,318 @@ class JobRun(BaseModel):
         return f"{self.name} {self.outcome} {self.started_at or self.requested_at}"
 
 
+# -- accompaniment: assessment, support plan, services, places, tenancies, incentives --
+
+
+class InstrumentVersion(BaseModel):
+    """Versione di uno strumento: a frozen copy of an instrument defined as data
+    (the multidimensional assessment, the fidelity self-assessment).
+
+    A new row is written whenever the YAML definition changes; every
+    assessment points at the version it was made with, so old assessments
+    keep their domains and anchors.
+    """
+
+    instrument = CharField(max_length=32)
+    version = IntegerField(constraints=[Check("version >= 1")])
+    digest = CharField(max_length=64)
+    definition = TextField()  # JSON
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("instrument", "version"), True), (("instrument", "digest"), True))
+
+    def __str__(self):
+        return f"{self.instrument} v{self.version}"
+
+
+class Assessment(TimestampedModel):
+    """Valutazione multidimensionale: one member's scores over the life domains
+    of the instrument, on one day. Locked after a configured number of days;
+    a correction is then a new assessment naming the one it corrects and why.
+    """
+
+    personal_fields = ("need_index", "support_intensity", "correction_reason")
+
+    person = ForeignKeyField(Person, backref="assessments", on_delete="CASCADE")
+    household = ForeignKeyField(Household, backref="assessments", on_delete="CASCADE")
+    instrument = ForeignKeyField(InstrumentVersion, backref="assessments", on_delete="RESTRICT")
+    assessed_on = DateField(index=True)
+    assessor = ForeignKeyField(User, backref="assessments", null=True, on_delete="SET NULL")
+    assessor_name = CharField(max_length=120)
+    consent = BooleanField(default=False)
+    need_index = FloatField(constraints=[Check("need_index >= 0 AND need_index <= 1")])
+    support_intensity = CharField(max_length=8, choices=choices(v.SUPPORT_INTENSITIES), index=True)
+    reassess_on = DateField(null=True)
+    corrects = ForeignKeyField("self", backref="corrections", null=True, on_delete="SET NULL")
+    correction_reason = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.household_id}/{self.person_id} {self.assessed_on}"
+
+
+class AssessmentScore(BaseModel):
+    """Punteggio di un dominio: the 1-5 score of one life domain and its note.
+    Notes of special-category domains (health, addictions, legality) are read
+    only by the household's case worker and admins, and every read is logged."""
+
+    personal_fields = ("score", "note")
+
+    assessment = ForeignKeyField(Assessment, backref="scores", on_delete="CASCADE")
+    domain = CharField(max_length=32)
+    score = IntegerField(constraints=[Check("score BETWEEN 1 AND 5")])
+    note = TextField(null=True)
+    sensitive = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("assessment", "domain"), True),)
+
+
+class SupportPlan(TimestampedModel):
+    """Progetto personalizzato: the household's support plan, agreed with it,
+    with goals per life domain and dates for its reviews."""
+
+    household = ForeignKeyField(Household, backref="support_plans", on_delete="RESTRICT")
+    started_on = DateField()
+    review_on = DateField(null=True)
+    status = CharField(max_length=12, choices=choices(v.PLAN_STATUSES), index=True, default="draft")
+    consent_signed = BooleanField(default=False)
+    consent_on = DateField(null=True)
+    closed_on = DateField(null=True)
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.household} {self.started_on}"
+
+
+class PlanGoal(BaseModel):
+    """Obiettivo del progetto, linked to a life domain of the assessment."""
+
+    plan = ForeignKeyField(SupportPlan, backref="goals", on_delete="CASCADE")
+    domain = CharField(max_length=32)
+    description = CharField(max_length=300)
+    target_on = DateField(null=True)
+    status = CharField(max_length=12, choices=choices(v.GOAL_STATUSES), default="open")
+
+    def __str__(self):
+        return self.description
+
+
+class PlanAction(BaseModel):
+    """Azione: a step towards a goal, owned by a member of staff or a partner."""
+
+    goal = ForeignKeyField(PlanGoal, backref="actions", on_delete="CASCADE")
+    description = CharField(max_length=300)
+    responsible_user = ForeignKeyField(User, backref="plan_actions", null=True, on_delete="SET NULL")
+    responsible_partner = ForeignKeyField(Partner, backref="plan_actions", null=True, on_delete="RESTRICT")
+    target_on = DateField(null=True)
+    status = CharField(max_length=12, choices=choices(v.ACTION_STATUSES), default="planned")
+
+    def __str__(self):
+        return self.description
+
+
+class Referral(TimestampedModel):
+    """Invio a un servizio: a referral of a household (or one member) to a
+    partner's service, with its status and outcome; for linguistic-cultural
+    mediation also the language, the mediator and the sessions held."""
+
+    household = ForeignKeyField(Household, backref="referrals", on_delete="RESTRICT")
+    person = ForeignKeyField(Person, backref="referrals", null=True, on_delete="SET NULL")
+    service = CharField(max_length=24, choices=choices(v.SERVICE_TYPES), index=True)
+    partner = ForeignKeyField(Partner, backref="referrals", on_delete="RESTRICT")
+    sent_on = DateField()
+    status = CharField(max_length=12, choices=choices(v.REFERRAL_STATUSES), index=True, default="sent")
+    status_on = DateField(null=True)
+    outcome = CharField(max_length=24, choices=choices(v.REFERRAL_OUTCOMES), null=True)
+    outcome_note = TextField(null=True)
+    language = CharField(max_length=60, null=True)
+    mediator = CharField(max_length=120, null=True)
+    sessions = IntegerField(null=True, constraints=[Check("sessions IS NULL OR sessions >= 0")])
+
+    def __str__(self):
+        return f"{self.household} → {self.partner} ({self.service})"
+
+
+class ContactLog(BaseModel):
+    """Diario dei contatti: a home visit, call or meeting with the household.
+    ``sensitive_note`` holds special-category content (health, addictions,
+    legal matters): only the case worker and admins read it, and reads are logged."""
+
+    personal_fields = ("note", "sensitive_note")
+
+    household = ForeignKeyField(Household, backref="contacts", on_delete="CASCADE")
+    contact_on = DateField(index=True)
+    contact_type = CharField(max_length=16, choices=choices(v.CONTACT_TYPES))
+    duration_minutes = IntegerField(default=30, constraints=[Check("duration_minutes BETWEEN 0 AND 1440")])
+    operator = ForeignKeyField(User, backref="contacts", null=True, on_delete="SET NULL")
+    operator_name = CharField(max_length=120)
+    note = TextField(null=True)
+    sensitive_note = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.contact_on} {self.contact_type}"
+
+
+class Place(TimestampedModel):
+    """Posto: places in emergency social housing or in a transitional
+    low-protection home, in a dwelling of the registry or in a facility."""
+
+    name = CharField(max_length=120, unique=True)
+    kind = CharField(max_length=12, choices=choices(v.PLACE_KINDS), index=True)
+    capacity = IntegerField(default=1, constraints=[Check("capacity >= 1")])
+    dwelling = ForeignKeyField(Dwelling, backref="places", null=True, on_delete="RESTRICT")
+    facility = CharField(max_length=200, null=True)
+    partner = ForeignKeyField(Partner, backref="places", null=True, on_delete="RESTRICT")
+    active = BooleanField(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Stay(TimestampedModel):
+    """Permanenza: a household's stay in an emergency or transitional place."""
+
+    household = ForeignKeyField(Household, backref="stays", on_delete="RESTRICT")
+    place = ForeignKeyField(Place, backref="stays", on_delete="RESTRICT")
+    entry_on = DateField(index=True)
+    planned_exit_on = DateField(null=True)
+    exit_on = DateField(null=True, index=True)
+    exit_destination = CharField(max_length=16, choices=choices(v.EXIT_DESTINATIONS), null=True)
+    notes = TextField(null=True)
+
+    class Meta:
+        constraints = [Check("exit_on IS NULL OR exit_on >= entry_on"),
+                       Check("planned_exit_on IS NULL OR planned_exit_on >= entry_on")]
+
+    def __str__(self):
+        return f"{self.household} @ {self.place} {self.entry_on}"
+
+
+class Tenancy(TimestampedModel):
+    """Locazione avviata: the household's tenancy after move-in, opened by a
+    match that ended in a signed contract or entered by hand; the follow-up
+    visits, arrears and the outcomes at 6, 12 and 24 months hang from it."""
+
+    personal_fields = ("programme_contribution", "guarantee")
+
+    household = ForeignKeyField(Household, backref="tenancies", on_delete="RESTRICT")
+    dwelling = ForeignKeyField(Dwelling, backref="tenancies", on_delete="RESTRICT")
+    offer = ForeignKeyField(Offer, backref="tenancies", null=True, on_delete="SET NULL")
+    match = ForeignKeyField(Match, backref="tenancies", null=True, unique=True, on_delete="SET NULL")
+    contract_type = CharField(max_length=16, choices=choices(v.CONTRACT_TYPES))
+    monthly_rent = money(constraints=[Check("monthly_rent >= 0")])
+    programme_contribution = money(default=0, constraints=[Check("programme_contribution >= 0")])
+    start_on = DateField(index=True)
+    end_on = DateField(null=True)
+    guarantee = CharField(max_length=200, null=True)
+    ended_on = DateField(null=True)
+    end_reason = CharField(max_length=12, choices=choices(v.TENANCY_END_REASONS), null=True)
+
+    class Meta:
+        constraints = [Check("end_on IS NULL OR end_on >= start_on"), Check("ended_on IS NULL OR ended_on >= start_on")]
+
+    def __str__(self):
+        return f"{self.household} {self.start_on}"
+
+
+class FollowUpVisit(BaseModel):
+    """Visita di monitoraggio: a follow-up visit of a tenancy."""
+
+    personal_fields = ("note",)
+
+    tenancy = ForeignKeyField(Tenancy, backref="visits", on_delete="CASCADE")
+    visited_on = DateField()
+    operator = ForeignKeyField(User, backref="follow_up_visits", null=True, on_delete="SET NULL")
+    note = TextField(null=True)
+
+
+class ArrearsEpisode(BaseModel):
+    """Episodio di morosità: rent arrears during a tenancy."""
+
+    personal_fields = ("amount", "note")
+
+    tenancy = ForeignKeyField(Tenancy, backref="arrears", on_delete="CASCADE")
+    since = DateField()
+    amount = money(constraints=[Check("amount >= 0")])
+    resolved_on = DateField(null=True)
+    note = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.tenancy} {self.since} {self.amount} EUR"
+
+
+class TenancyOutcome(BaseModel):
+    """Esito a 6, 12 o 24 mesi: the headline outcome of Housing First."""
+
+    tenancy = ForeignKeyField(Tenancy, backref="outcomes", on_delete="CASCADE")
+    milestone_months = IntegerField(constraints=[Check("milestone_months IN (6, 12, 24)")])
+    outcome = CharField(max_length=16, choices=choices(v.TENANCY_OUTCOMES))
+    recorded_on = DateField(default=datetime.date.today)
+
+    class Meta:
+        indexes = ((("tenancy", "milestone_months"), True),)
+
+
+class Incentive(TimestampedModel):
+    """Incentivo al locatore: a one-off grant, a guarantee-fund cover (months
+    of rent) or a renovation grant, charged to a budget line."""
+
+    landlord = ForeignKeyField(Landlord, backref="incentives", on_delete="RESTRICT")
+    dwelling = ForeignKeyField(Dwelling, backref="incentives", null=True, on_delete="RESTRICT")
+    tenancy = ForeignKeyField(Tenancy, backref="incentives", null=True, on_delete="RESTRICT")
+    kind = CharField(max_length=16, choices=choices(v.INCENTIVE_KINDS), index=True)
+    amount = money(constraints=[Check("amount >= 0")])
+    months_covered = IntegerField(null=True, constraints=[Check("months_covered IS NULL OR months_covered BETWEEN 1 AND 36")])
+    status = CharField(max_length=12, choices=choices(v.INCENTIVE_STATUSES), index=True, default="requested")
+    budget_line = CharField(max_length=60, index=True)
+    requested_on = DateField()
+    decided_on = DateField(null=True)
+    paid_on = DateField(null=True)
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} EUR ({self.landlord})"
+
+
+class GuaranteeClaim(TimestampedModel):
+    """Escussione della garanzia: the landlord's claim on the guarantee fund
+    after arrears, and what was paid."""
+
+    incentive = ForeignKeyField(Incentive, backref="claims", on_delete="RESTRICT")
+    arrears = ForeignKeyField(ArrearsEpisode, backref="claims", null=True, on_delete="SET NULL")
+    claimed_on = DateField()
+    amount_claimed = money(constraints=[Check("amount_claimed >= 0")])
+    amount_paid = money(default=0, constraints=[Check("amount_paid >= 0")])
+    status = CharField(max_length=12, choices=choices(v.CLAIM_STATUSES), default="submitted")
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.incentive} {self.claimed_on}"
+
+
+class FidelityReview(BaseModel):
+    """Autovalutazione di fedeltà: the team's answers to the Housing First
+    fidelity questions (an instrument defined as data) and the score."""
+
+    instrument = ForeignKeyField(InstrumentVersion, backref="fidelity_reviews", on_delete="RESTRICT")
+    reviewed_on = DateField(index=True)
+    reviewer = ForeignKeyField(User, backref="fidelity_reviews", null=True, on_delete="SET NULL")
+    answers = TextField()  # JSON {question key: points}
+    score = FloatField()   # percent of the maximum
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.reviewed_on} {self.score:.0f}%"
+
+
 MODELS = [  # every table, in dependency order
     User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
     AgreementZone, RentBand, ContractDuration, Dwelling, Offer, Household, Person,
     ErpAssignment, AuditLog, LoginAttempt, StepSetting, DeclineReasonSetting, RuleSetting, Match,
     MatchEvent, CensusSnapshot, JobRun,
+    InstrumentVersion, Assessment, AssessmentScore, SupportPlan, PlanGoal, PlanAction, Referral, ContactLog,
+    Place, Stay, Tenancy, FollowUpVisit, ArrearsEpisode, TenancyOutcome, Incentive, GuaranteeClaim, FidelityReview,
 ]
 
 __all__ = ["db", "MODELS", "SQL", "fn"] + [m.__name__ for m in MODELS]

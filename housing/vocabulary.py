@@ -179,6 +179,8 @@ AUDIT_ACTIONS = (
     Term("create", "Creazione", "Create"),
     Term("update", "Modifica", "Update"),
     Term("delete", "Eliminazione", "Delete"),
+    # a read of special-category data (health, addictions, legal notes)
+    Term("read", "Lettura dati sensibili", "Sensitive read"),
 )
 
 JOB_OUTCOMES = (
@@ -187,6 +189,123 @@ JOB_OUTCOMES = (
     Term("success", "Riuscito", "Succeeded"),
     Term("skipped", "Nessuna modifica", "Nothing changed"),
     Term("failed", "Fallito", "Failed"),
+)
+
+# -- accompaniment (support after and around the home) -----------------------
+
+SUPPORT_INTENSITIES = (
+    Term("low", "Bassa", "Low"),
+    Term("medium", "Media", "Medium"),
+    Term("high", "Alta", "High"),
+)
+
+PLAN_STATUSES = (
+    Term("draft", "Bozza", "Draft"),
+    Term("active", "Attivo", "Active"),
+    Term("closed", "Concluso", "Closed"),
+)
+
+GOAL_STATUSES = (
+    Term("open", "Da avviare", "Open"),
+    Term("in_progress", "In corso", "In progress"),
+    Term("achieved", "Raggiunto", "Achieved"),
+    Term("dropped", "Abbandonato", "Dropped"),
+)
+
+ACTION_STATUSES = (
+    Term("planned", "Prevista", "Planned"),
+    Term("in_progress", "In corso", "In progress"),
+    Term("done", "Svolta", "Done"),
+    Term("cancelled", "Annullata", "Cancelled"),
+)
+
+SERVICE_TYPES = (
+    Term("home_care", "Assistenza domiciliare", "Home care"),
+    Term("educational_support", "Sostegno educativo", "Educational support"),
+    Term("health_orientation", "Orientamento sanitario", "Health orientation"),
+    Term("job_integration", "Inserimento lavorativo (SIL)", "Job integration (SIL)"),
+    Term("training", "Formazione professionale", "Vocational training"),
+    Term("adult_school", "Scuola per adulti (CPIA)", "Adult school (CPIA)"),
+    Term("occasional_work", "Lavoro occasionale / accessorio", "Occasional-work scheme"),
+    Term("legal_documents", "Assistenza legale e documenti", "Legal and document help"),
+    Term("mediation", "Mediazione linguistico-culturale", "Linguistic-cultural mediation"),
+    Term("other", "Altro", "Other"),
+)
+
+REFERRAL_STATUSES = (
+    Term("sent", "Inviato", "Sent"),
+    Term("accepted", "Accettato", "Accepted"),
+    Term("in_progress", "In corso", "In progress"),
+    Term("completed", "Concluso", "Completed"),
+    Term("refused", "Rifiutato", "Refused"),
+)
+
+REFERRAL_OUTCOMES = (
+    Term("job_contract", "Contratto di lavoro", "Job contract"),
+    Term("traineeship", "Tirocinio", "Traineeship"),
+    Term("course_completed", "Corso completato", "Course completed"),
+    Term("documents_obtained", "Documenti ottenuti", "Documents obtained"),
+    Term("service_taken_up", "Presa in carico dal servizio", "Taken up by the service"),
+    Term("no_result", "Nessun esito", "No result"),
+    Term("other", "Altro", "Other"),
+)
+
+CONTACT_TYPES = (
+    Term("home_visit", "Visita domiciliare", "Home visit"),
+    Term("phone_call", "Telefonata", "Phone call"),
+    Term("office_meeting", "Colloquio in sede", "Office meeting"),
+    Term("outreach", "Incontro sul territorio", "Meeting outside"),
+    Term("case_conference", "Équipe / case conference", "Case conference"),
+    Term("message", "Messaggio", "Message"),
+)
+
+PLACE_KINDS = (
+    Term("emergency", "Emergenza abitativa", "Emergency social housing"),
+    Term("transitional", "Alloggio di transizione (bassa soglia)", "Transitional low-protection home"),
+)
+
+EXIT_DESTINATIONS = (
+    Term("housing_first", "Casa con Housing First", "Housing First tenancy"),
+    Term("other_housing", "Altra sistemazione abitativa", "Other housing"),
+    Term("family", "Rientro in famiglia", "Back to family"),
+    Term("institution", "Struttura / istituto", "Institution"),
+    Term("unknown", "Non nota", "Unknown"),
+    Term("street", "Ritorno in strada", "Back to the street"),
+)
+
+TENANCY_OUTCOMES = (
+    Term("still_housed", "Ancora in casa", "Still housed"),
+    Term("moved_on", "Uscito in positivo", "Moved on positively"),
+    Term("lost_home", "Casa persa", "Lost the home"),
+)
+
+TENANCY_END_REASONS = (
+    Term("moved_on", "Trasferimento in positivo (autonomia)", "Moved on positively"),
+    Term("eviction", "Sfratto", "Eviction"),
+    Term("abandoned", "Abbandono dell'alloggio", "Abandoned the home"),
+    Term("institution", "Ingresso in struttura", "Entered an institution"),
+    Term("death", "Decesso", "Death"),
+    Term("other", "Altro", "Other"),
+)
+
+INCENTIVE_KINDS = (
+    Term("one_off_grant", "Contributo una tantum", "One-off grant"),
+    Term("guarantee_fund", "Fondo di garanzia (mensilità coperte)", "Guarantee fund (months covered)"),
+    Term("renovation_grant", "Contributo per ristrutturazione", "Renovation grant"),
+)
+
+INCENTIVE_STATUSES = (
+    Term("requested", "Richiesto", "Requested"),
+    Term("approved", "Approvato", "Approved"),
+    Term("paid", "Erogato", "Paid"),
+    Term("refused", "Respinto", "Refused"),
+)
+
+CLAIM_STATUSES = (
+    Term("submitted", "Presentata", "Submitted"),
+    Term("approved", "Approvata", "Approved"),
+    Term("paid", "Pagata", "Paid"),
+    Term("refused", "Respinta", "Refused"),
 )
 
 REGISTRIES = {
@@ -209,4 +328,19 @@ REGISTRIES = {
     "employment_statuses": EMPLOYMENT_STATUSES,
     "audit_actions": AUDIT_ACTIONS,
     "job_outcomes": JOB_OUTCOMES,
+    "support_intensities": SUPPORT_INTENSITIES,
+    "plan_statuses": PLAN_STATUSES,
+    "goal_statuses": GOAL_STATUSES,
+    "action_statuses": ACTION_STATUSES,
+    "service_types": SERVICE_TYPES,
+    "referral_statuses": REFERRAL_STATUSES,
+    "referral_outcomes": REFERRAL_OUTCOMES,
+    "contact_types": CONTACT_TYPES,
+    "place_kinds": PLACE_KINDS,
+    "exit_destinations": EXIT_DESTINATIONS,
+    "tenancy_outcomes": TENANCY_OUTCOMES,
+    "tenancy_end_reasons": TENANCY_END_REASONS,
+    "incentive_kinds": INCENTIVE_KINDS,
+    "incentive_statuses": INCENTIVE_STATUSES,
+    "claim_statuses": CLAIM_STATUSES,
 }
