@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from decimal import Decimal
 
+from housing.accompaniment.assessments import need_indexes
 from housing.matches import declined_pairs
 from peewee import fn
 
@@ -42,6 +43,7 @@ def household_cases(query=None, today=None):
     query = query or Household.select().where(Household.status.in_(CANDIDATE_STATUSES))
     sizes = Counter(dict(Person.select(Person.household, fn.COUNT(Person.id)).group_by(Person.household).tuples()))
     vulnerable = vulnerabilities(today)
+    needs = need_indexes()
     declined = {}
     for household_id, offer_id in declined_pairs():
         declined.setdefault(household_id, set()).add(offer_id)
@@ -53,6 +55,7 @@ def household_cases(query=None, today=None):
         parked_until=h.parked_until, ethos_category=h.ethos_category, intake_on=h.intake_on,
         vulnerabilities=vulnerable.get(h.id, 0), case_conference_rank=h.case_conference_rank,
         tie_break_key=h.tie_break_key, declined_offer_ids=frozenset(declined.get(h.id, ())),
+        need_index=needs.get(h.id),
     ) for h in query]
 
 

@@ -29,6 +29,7 @@ class HouseholdCase:
     case_conference_rank: int | None  # 1 = first; overrides the priority order
     tie_break_key: float           # stored random in [0, 1)
     declined_offer_ids: frozenset  # offers this household (or the landlord) declined
+    need_index: float | None = None  # multidimensional assessment, [0, 1]; None = not assessed
 
 
 @dataclass(frozen=True)

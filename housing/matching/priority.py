@@ -1,9 +1,11 @@
-"""Priority of a household: ONE function, fed today by ETHOS, waiting and vulnerabilities.
+"""Priority of a household: ONE function of ETHOS, waiting, vulnerabilities and assessment.
 
-The multidimensional assessment (a later issue) will feed the same function
-through ``assessment``; until then it is None. A single questionnaire score is
-never the only key: it is blended with the other terms, and a case conference
-can still override the order (``order_key``).
+The multidimensional assessment feeds it through ``assessment``: the need
+index in [0, 1] of the household's most-in-need member
+(``housing.accompaniment.assessments.need_indexes``), None until someone is
+assessed. A single questionnaire score is never the only key: it is one part
+of the need term, beside the ETHOS severity and the waiting time, and a case
+conference can still override the order (``order_key``) with a recorded reason.
 
 The formula is plain arithmetic (no exp/log), so that the vectorised copy used
 for 50,000 households (``priority_array``) gives bit-for-bit the same floats.
@@ -33,8 +35,11 @@ ETHOS_SEVERITY = {
 }
 UNKNOWN_SEVERITY = 0.0      # no ETHOS category recorded (yet)
 
-# Weights of the terms (sum 1) and the points where a term saturates.
-PRIORITY_WEIGHTS = {"ethos": 0.55, "waiting": 0.25, "vulnerabilities": 0.20}
+# Weights of the terms (sum 1) and the points where a term saturates. The
+# "vulnerabilities" term is the need term: recorded vulnerabilities, blended
+# with the assessment's need index when there is one (ASSESSMENT_SHARE of it).
+PRIORITY_WEIGHTS = {"ethos": 0.50, "waiting": 0.25, "vulnerabilities": 0.25}
+ASSESSMENT_SHARE = 0.7
 WAITING_FULL_DAYS = 730     # two years of waiting give the whole waiting term
 VULNERABILITIES_FULL = 3    # three recorded vulnerabilities give the whole term
 
@@ -52,8 +57,10 @@ def _formula(sev, waiting_days, vulnerabilities, assessment):
     waiting = np.minimum(np.maximum(waiting_days, 0) / WAITING_FULL_DAYS, 1.0)
     need = np.minimum(np.maximum(vulnerabilities, 0) / VULNERABILITIES_FULL, 1.0)
     if assessment is not None:
-        # placeholder blend, to be calibrated with the assessment: half the need term
-        need = (need + np.minimum(np.maximum(assessment, 0.0), 1.0)) / 2
+        assessed = np.minimum(np.maximum(np.nan_to_num(np.asarray(assessment, dtype=float), nan=-1.0), 0.0), 1.0)
+        blended = (1 - ASSESSMENT_SHARE) * need + ASSESSMENT_SHARE * assessed
+        # NaN in an array marks "not assessed": that household keeps the plain term
+        need = np.where(np.isnan(np.asarray(assessment, dtype=float)), need, blended)
     w = PRIORITY_WEIGHTS
     return 100.0 * (w["ethos"] * sev + w["waiting"] * waiting + w["vulnerabilities"] * need)
 
@@ -85,11 +92,13 @@ def order_key(household, priority_value: float):
             -priority_value, household.tie_break_key, household.id)
 
 
-def explain(ethos_category, waiting_days, vulnerabilities, value, case_conference_rank=None) -> str:
+def explain(ethos_category, waiting_days, vulnerabilities, value, case_conference_rank=None, assessment=None) -> str:
     """The priority in words, for staff (Italian)."""
     parts = [f"priorità {value:.1f}/100".replace(".", ",") + ":",
              f"ETHOS {ethos_category or 'non registrata'} (gravità {severity(ethos_category):.2f})".replace(".", ","),
-             f"{waiting_days} giorni di attesa", f"{vulnerabilities} fragilità"]
+             f"{waiting_days} giorni di attesa", f"{vulnerabilities} fragilità",
+             "valutazione multidimensionale: " + (f"bisogno {assessment:.2f}".replace(".", ",") if assessment is not None
+                                                  else "non ancora fatta")]
     text = parts[0] + " " + ", ".join(parts[1:])
     if case_conference_rank is not None:
         text += f"; posizione {case_conference_rank} decisa dal case conference (prevale sul punteggio)"

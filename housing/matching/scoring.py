@@ -103,7 +103,8 @@ def _waiting(days, weights):
 def priority_component(household: HouseholdCase, today: date) -> float:
     if household.case_conference_rank is not None:
         return 1.0
-    return prio.priority(household.ethos_category, waiting_days(household, today), household.vulnerabilities) / 100
+    return prio.priority(household.ethos_category, waiting_days(household, today), household.vulnerabilities,
+                         household.need_index) / 100
 
 
 def score(household: HouseholdCase, offer: OfferCase, weights: Weights, today: date) -> ScoreBreakdown:
@@ -172,14 +173,14 @@ def explain_score(household: HouseholdCase, offer: OfferCase, weights: Weights, 
     b = breakdown or score(household, offer, weights, today)
     c = b.components
     days = waiting_days(household, today)
-    pv = prio.priority(household.ethos_category, days, household.vulnerabilities)
+    pv = prio.priority(household.ethos_category, days, household.vulnerabilities, household.need_index)
     income, cost = to_cents(household.monthly_income), cost_cents(offer)
     extra = offer.rooms - household.min_rooms
     district = ("quartiere tra quelli indicati" if c["district"] == 1 else
                 "nessun quartiere indicato" if c["district"] == 0.5 else "quartiere non tra quelli indicati")
     return [
         f"priorità {number(c['priority'])}: " + prio.explain(household.ethos_category, days, household.vulnerabilities,
-                                                            pv, household.case_conference_rank),
+                                                            pv, household.case_conference_rank, household.need_index),
         f"dimensione {number(c['size_fit'])}: {offer.rooms} locali per un minimo di {household.min_rooms}"
         + (f" ({extra:+d})" if extra else " (esatto)"),
         f"sforzo per il canone {number(c['rent_effort'])}: {eur(cost)} su un reddito di {eur(income)}"

@@ -49,6 +49,8 @@ class HouseholdTable:
         self.severity = np.fromiter((prio.severity(h.ethos_category) for h in hs), dtype=float, count=n)
         self.intake = np.fromiter((h.intake_on.toordinal() for h in hs), dtype=np.int64, count=n)
         self.vulnerabilities = np.fromiter((h.vulnerabilities for h in hs), dtype=np.int64, count=n)
+        need = np.fromiter((np.nan if h.need_index is None else h.need_index for h in hs), dtype=float, count=n)
+        self.need_index = None if np.isnan(need).all() else need  # NaN = not assessed
         self.has_ccr = np.fromiter((h.case_conference_rank is not None for h in hs), dtype=bool, count=n)
         self.ccr = np.fromiter((h.case_conference_rank or 0 for h in hs), dtype=np.int64, count=n)
         self.tie = np.fromiter((h.tie_break_key for h in hs), dtype=float, count=n)
@@ -74,7 +76,7 @@ class HouseholdTable:
     def ranking(self, today: date):
         """(priority per row, rows in order-key order, rank per row), cached per day."""
         if today not in self._ranking:
-            value = prio.priority_array(self.severity, self.waiting_days(today), self.vulnerabilities)
+            value = prio.priority_array(self.severity, self.waiting_days(today), self.vulnerabilities, self.need_index)
             # np.lexsort: last key first -> case conference, rank, -priority, tie key, id
             order = np.lexsort((self.ids, self.tie, -value, self.ccr, ~self.has_ccr))
             rank = np.empty(self.n, dtype=np.int64)
