@@ -657,7 +657,7 @@ class SupportPlan(TimestampedModel):
 
 
 class PlanGoal(BaseModel):
-    """Obiettivo del progetto, linked to a life domain of the assessment."""
+    """Obiettivo del progetto: a goal of the plan, linked to a life domain of the assessment."""
 
     plan = ForeignKeyField(SupportPlan, backref="goals", on_delete="CASCADE")
     domain = CharField(max_length=32)
@@ -814,7 +814,7 @@ class ArrearsEpisode(BaseModel):
 
 
 class TenancyOutcome(BaseModel):
-    """Esito a 6, 12 o 24 mesi: the headline outcome of Housing First."""
+    """Esito a 6, 12 o 24 mesi: the headline outcome of Housing First for a tenancy."""
 
     tenancy = ForeignKeyField(Tenancy, backref="outcomes", on_delete="CASCADE")
     milestone_months = IntegerField(constraints=[Check("milestone_months IN (6, 12, 24)")])

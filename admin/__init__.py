@@ -86,6 +86,9 @@ def build_admin(app):
     from admin.views.dashboard import DashboardView
     from admin.views.matchboard import DeclineReasonSettingView, MatchBoardView, MatchView, RuleSettingView, StepSettingView
     from admin.views.matching import CensusView, MatchingView
+    from admin.views import accompaniment as acc
+    from admin.views.indicators import IndicatorsView
+    from admin.views.journey import JourneyView, OccupancyView
     from admin.views.publishing import JobRunView
     import models as m
 
@@ -105,6 +108,9 @@ def build_admin(app):
         (r.RentBandView, m.RentBand), (r.ContractDurationView, m.ContractDuration),
         (MatchView, m.Match), (RuleSettingView, m.RuleSetting), (StepSettingView, m.StepSetting),
         (DeclineReasonSettingView, m.DeclineReasonSetting),
+        (acc.SupportPlanView, m.SupportPlan), (acc.PlanActionView, m.PlanAction), (acc.ReferralView, m.Referral),
+        (acc.ContactLogView, m.ContactLog), (acc.PlaceView, m.Place), (acc.StayView, m.Stay),
+        (acc.TenancyView, m.Tenancy), (acc.IncentiveView, m.Incentive), (acc.GuaranteeClaimView, m.GuaranteeClaim),
         (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
     ]
     admin.add_view(MatchBoardView(name=i18n.Text("Abbinamenti in corso", "Open matches"), endpoint="match_board",
@@ -113,6 +119,12 @@ def build_admin(app):
                                 url="/admin/matching", category=category("matching")))
     admin.add_view(CensusView(name=i18n.Text("Censimento domanda e offerta", "Demand-supply census"), endpoint="census",
                               url="/admin/census", category=category("matching")))
+    admin.add_view(JourneyView(name=i18n.Text("Percorso del nucleo", "Household journey"), endpoint="journey",
+                               url="/admin/journey", category=category("support")))
+    admin.add_view(OccupancyView(name=i18n.Text("Occupazione dei posti", "Occupancy of places"), endpoint="occupancy",
+                                 url="/admin/occupancy", category=category("support")))
+    admin.add_view(IndicatorsView(name=i18n.Text("Indicatori Housing First", "Housing First indicators"),
+                                  endpoint="indicators", url="/admin/indicators", category=category("support")))
     for view_class, model in views:
         key = view_class.category_key or "system"
         admin.add_view(view_class(model, category=category(key)))

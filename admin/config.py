@@ -19,5 +19,6 @@ SETTINGS = (
     Setting("DATABASE_URL", None, "peewee database URL; default a SQLite file in the instance folder."),
     Setting("SESSION_COOKIE_SECURE", True, "Send the session cookie over HTTPS only; set false for plain-HTTP local use."),
     Setting("SESSION_HOURS", 8, "Hours a login lasts."),
+    Setting("ASSESSMENT_LOCK_DAYS", 14, "Days an assessment may still be amended; after that a correction is a new assessment with a reason."),
     Setting("SITE_URL", "", "Public address of the published site, shown in the back office."),
 )

@@ -30,6 +30,20 @@ PERMISSIONS = {
     "step_setting": {"admin": EDIT, "operator": READ},
     "decline_reason_setting": {"admin": EDIT, "operator": READ},
     "rule_setting": {"admin": EDIT, "operator": READ},
+    # accompaniment: case work with the households, and the landlords' incentives
+    "journey": {"admin": EDIT, "operator": EDIT},
+    "support_plan": {"admin": EDIT, "operator": EDIT},
+    "plan_action": {"admin": EDIT, "operator": EDIT},
+    "referral": {"admin": EDIT, "operator": EDIT},
+    "contact_log": {"admin": EDIT, "operator": EDIT},
+    "place": {"admin": EDIT, "operator": EDIT, "clerk": READ},
+    "stay": {"admin": EDIT, "operator": EDIT},
+    "occupancy": {"admin": READ, "operator": READ, "clerk": READ},
+    "tenancy": {"admin": EDIT, "operator": EDIT, "clerk": READ},
+    "incentive": {"admin": EDIT, "clerk": EDIT, "operator": READ},
+    "guarantee_claim": {"admin": EDIT, "clerk": EDIT, "operator": READ},
+    # aggregate indicators only (no person): everyone; EDIT = may fill in a fidelity review
+    "indicators": {"admin": EDIT, "operator": EDIT, "clerk": READ, "viewer": READ},
     # the site's publication runs; EDIT here means "may ask for a publication now"
     "job_run": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     # restricted variants, without personal fields, for the viewer role

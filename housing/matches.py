@@ -178,6 +178,10 @@ def succeed(match, user, note=None):
             _close(other, user, CLOSED_WITHDRAWN, "admin_other_match", None)
             if other.household_id != household.id:
                 _release_household(Household.get_by_id(other.household_id), user)
+        # the follow-up after move-in hangs from the tenancy (housing.accompaniment)
+        from housing.accompaniment.tenancies import open_from_match
+
+        open_from_match(match, user)
     return match
 
 

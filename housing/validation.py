@@ -94,7 +94,7 @@ def plausible_date(value):
 
 def one_of(*keys):
     def check(value):
-        return None if value in keys else f"Valore non previsto (ammessi: {', '.join(keys)})."
+        return None if str(value) in keys else f"Valore non previsto (ammessi: {', '.join(keys)})."
 
     return check
 
@@ -179,6 +179,48 @@ FIELD_RULES = {
     "case_conference_reason": [text_length],
     "districts": [text_length],
     "preferred_districts": [text_length],
+    # accompaniment
+    "amount": [money_amount],
+    "amount_claimed": [money_amount],
+    "amount_paid": [money_amount],
+    "programme_contribution": [money_amount],
+    "capacity": [between(1, 500)],
+    "duration_minutes": [between(0, 1440)],
+    "sessions": [between(0, 1000)],
+    "months_covered": [between(1, 36)],
+    "milestone_months": [one_of("6", "12", "24")],
+    "assessed_on": [not_in_future, plausible_date],
+    "contact_on": [not_in_future, plausible_date],
+    "sent_on": [not_in_future, plausible_date],
+    "status_on": [not_in_future, plausible_date],
+    "entry_on": [plausible_date],
+    "exit_on": [not_in_future, plausible_date],
+    "planned_exit_on": [plausible_date],
+    "visited_on": [not_in_future, plausible_date],
+    "since": [not_in_future, plausible_date],
+    "resolved_on": [not_in_future, plausible_date],
+    "claimed_on": [not_in_future, plausible_date],
+    "requested_on": [not_in_future, plausible_date],
+    "decided_on": [not_in_future, plausible_date],
+    "paid_on": [not_in_future, plausible_date],
+    "recorded_on": [not_in_future, plausible_date],
+    "reviewed_on": [not_in_future, plausible_date],
+    "consent_on": [not_in_future, plausible_date],
+    "started_on": [plausible_date],
+    "closed_on": [not_in_future, plausible_date],
+    "review_on": [plausible_date],
+    "target_on": [plausible_date],
+    "start_on": [plausible_date],
+    "end_on": [plausible_date],
+    "ended_on": [not_in_future, plausible_date],
+    "description": [text_length],
+    "outcome_note": [text_length],
+    "sensitive_note": [text_length],
+    "note": [text_length],
+    "guarantee": [text_length],
+    "facility": [text_length],
+    "mediator": [name_text],
+    "budget_line": [name_text],
 }
 
 TEXT_RULES = [no_control_characters]
@@ -261,7 +303,52 @@ def erp_rules(data):
     return errors
 
 
+def support_plan_rules(data):
+    errors = _order(data, "started_on", "review_on", "La verifica precede l'avvio del progetto.")
+    errors.update(_order(data, "started_on", "closed_on", "La chiusura precede l'avvio del progetto."))
+    if data.get("status") == "active" and not data.get("consent_signed"):
+        errors.setdefault("consent_signed", []).append("Un progetto attivo richiede il consenso firmato.")
+    if data.get("consent_signed") and not data.get("consent_on"):
+        errors.setdefault("consent_on", []).append("Indicare la data del consenso.")
+    if data.get("status") == "closed" and not data.get("closed_on"):
+        errors.setdefault("closed_on", []).append("Indicare la data di chiusura.")
+    return errors
+
+
+def referral_rules(data):
+    errors = _order(data, "sent_on", "status_on", "Lo stato non può precedere l'invio.")
+    if data.get("outcome") and data.get("status") not in ("completed", "refused"):
+        errors.setdefault("outcome", []).append("L'esito si registra quando l'invio è concluso o rifiutato.")
+    if data.get("service") == "mediation" and not data.get("language"):
+        errors.setdefault("language", []).append("Indicare la lingua della mediazione.")
+    return errors
+
+
+def stay_rules(data):
+    errors = _order(data, "entry_on", "exit_on", "L'uscita precede l'ingresso.")
+    errors.update(_order(data, "entry_on", "planned_exit_on", "L'uscita prevista precede l'ingresso."))
+    return errors
+
+
+def tenancy_rules(data):
+    errors = _order(data, "start_on", "end_on", "La scadenza precede l'inizio del contratto.")
+    errors.update(_order(data, "start_on", "ended_on", "La fine precede l'inizio del contratto."))
+    return errors
+
+
+def place_rules(data):
+    if not data.get("dwelling") and not (data.get("facility") or "").strip():
+        return {"facility": ["Indicare l'alloggio del registro o la struttura."]}
+    return {}
+
+
 RECORD_RULES = {
+    "support_plan": [support_plan_rules],
+    "referral": [referral_rules],
+    "stay": [stay_rules],
+    "tenancy": [tenancy_rules],
+    "place": [place_rules],
+    "arrears_episode": [range_rules("since", "resolved_on")],
     "agreement": [agreement_rules],
     "rent_band": [range_rules("min_eur_m2_year", "max_eur_m2_year")],
     "contract_duration": [range_rules("min_months", "max_months")],

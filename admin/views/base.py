@@ -23,7 +23,7 @@ from peewee import DatabaseError, DataError, ForeignKeyField, IntegrityError
 from wtforms.validators import Optional
 
 from admin import roles
-from admin.i18n import Text, format_value, term_choices
+from admin.i18n import Text, format_value, term_choices, term_text
 from admin.labels import FIELD_LABELS, field_label, registry_name
 from housing import audit, validation
 from models import db, normalise
@@ -209,6 +209,10 @@ class SecureModelView(ModelView):
             return valid
         current_id = request.args.get("id")
         errors = self._record_errors(self.model, form, current_id)
+        if not errors:
+            data = {name: field.data for name, field in form._fields.items() if name in self.model._meta.fields}
+            for name, messages in self._cross_record_errors(data, current_id).items():
+                errors.setdefault(name, []).extend(messages)
         for name, field in form._fields.items():
             # An id that names no record is refused, even where the field is optional.
             if field.type == "AjaxSelectField" and (field.raw_data or [""])[0] and field.data is None:
@@ -227,6 +231,27 @@ class SecureModelView(ModelView):
                 valid = valid and not child_errors
         _attach(form, errors)
         return valid and not errors
+
+    # Checks that need other records (overlaps, capacity, totals): data -> {field: [messages]}.
+    def record_checks(self, data, current_id):
+        return {}
+
+    # A status field whose changes follow a table of housing.accompaniment.transitions.
+    transition_kind = None
+
+    def _cross_record_errors(self, data, current_id):
+        if current_id is not None and not (str(current_id).isdigit() and int(current_id) < 2**63):
+            current_id = None
+        errors = dict(self.record_checks(data, current_id))
+        if self.transition_kind and current_id is not None and "status" in data:
+            from housing.accompaniment import transitions
+
+            old = self.model.get_or_none(self.model._meta.primary_key == int(current_id))
+            labels = {term.key: str(term_text(term)) for term in self.choices.get("status", ())}
+            message = old and transitions.error(self.transition_kind, old.status, data["status"], labels)
+            if message:
+                errors.setdefault("status", []).append(message)
+        return errors
 
     def _record_errors(self, model, form, current_id):
         data = {name: field.data for name, field in form._fields.items() if name in model._meta.fields}

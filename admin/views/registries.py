@@ -1,10 +1,12 @@
 """One view per registry: the columns, filters and searches staff need."""
 from flask import url_for
+from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Optional
 
+from admin import roles
 from admin.i18n import Text
 from admin.labels import field_label
 from admin.views.base import SecureModelView, optional_id_inline
@@ -149,6 +151,12 @@ class OfferView(SecureModelView):
     form_excluded_columns = ["created_at", "updated_at"]
     form_ajax_refs = {"dwelling": {"fields": ["address", "district"], **AJAX_PAGE}}
     scoped_by = {"dwelling": Offer.dwelling}
+    column_list = column_list + ["sustainability"]
+    column_export_exclude_list = ["sustainability"]
+    column_labels = {"sustainability": Text("Fascia e sostenibilità", "Band and sustainability")}
+    column_formatters = {"sustainability": lambda view, context, model, name: Markup('<a href="{}">{}</a>').format(
+        url_for("journey.offer", offer_id=model.id), Text("Verifica", "Check"))
+        if roles.can_read(current_user, "journey") else ""}
 
 
 class HouseholdView(SecureModelView):
@@ -166,6 +174,10 @@ class HouseholdView(SecureModelView):
         "created_at", "updated_at", "priority_score", "priority_computed_at", "tie_break_key", "erp_assignments",
     ]
     form_ajax_refs = {"case_worker": {"fields": ["username", "full_name"], **AJAX_PAGE}}
+    column_formatters = {
+        "code": lambda view, context, model, name: Markup('<a href="{}">{}</a>').format(
+            url_for("journey.household", household_id=model.id), model.code),
+    }
     inline_models = [optional_id_inline(
         Person,
         form_columns=["id", "first_name", "last_name", "tax_code", "birth_date", "sex", "citizenship",
