@@ -176,7 +176,14 @@ class HouseholdTable:
 
 
 def as_table(households) -> HouseholdTable:
-    return households if isinstance(households, HouseholdTable) else HouseholdTable(households)
+    """``households`` itself if a table; the table a list carries (``match_data.HouseholdCases``)
+    while the list still holds the very cases it was built from; else a new table."""
+    if isinstance(households, HouseholdTable):
+        return households
+    table = getattr(households, "table", None)
+    if isinstance(table, HouseholdTable) and table.households == households:
+        return table
+    return HouseholdTable(households)
 
 
 __all__ = ["HouseholdTable", "as_table"]
