@@ -697,7 +697,7 @@ class Referral(TimestampedModel):
     status_on = DateField(null=True)
     outcome = CharField(max_length=24, choices=choices(v.REFERRAL_OUTCOMES), null=True)
     outcome_note = TextField(null=True)
-    language = CharField(max_length=60, null=True)
+    mediation_language = CharField(max_length=60, null=True)
     mediator = CharField(max_length=120, null=True)
     sessions = IntegerField(null=True, constraints=[Check("sessions IS NULL OR sessions >= 0")])
 

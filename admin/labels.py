@@ -214,6 +214,7 @@ FIELD_LABELS = {
     "status_on": ("Stato aggiornato il", "Status date"),
     "outcome_note": ("Note sull'esito", "Outcome notes"),
     "mediator": ("Mediatore/mediatrice", "Mediator"),
+    "mediation_language": ("Lingua della mediazione", "Mediation language"),
     "sessions": ("Incontri svolti", "Sessions held"),
     "contact_on": ("Data del contatto", "Contact date"),
     "contact_type": ("Tipo di contatto", "Contact type"),

@@ -220,6 +220,7 @@ FIELD_RULES = {
     "guarantee": [text_length],
     "facility": [text_length],
     "mediator": [name_text],
+    "mediation_language": [name_text],
     "budget_line": [name_text],
 }
 
@@ -319,8 +320,8 @@ def referral_rules(data):
     errors = _order(data, "sent_on", "status_on", "Lo stato non può precedere l'invio.")
     if data.get("outcome") and data.get("status") not in ("completed", "refused"):
         errors.setdefault("outcome", []).append("L'esito si registra quando l'invio è concluso o rifiutato.")
-    if data.get("service") == "mediation" and not data.get("language"):
-        errors.setdefault("language", []).append("Indicare la lingua della mediazione.")
+    if data.get("service") == "mediation" and not data.get("mediation_language"):
+        errors.setdefault("mediation_language", []).append("Indicare la lingua della mediazione.")
     return errors
 
 

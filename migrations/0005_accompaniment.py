@@ -272,7 +272,7 @@ def up(migrator, db):
         status_on = DateField(null=True)
         outcome = CharField(null=True, max_length=24)
         outcome_note = TextField(null=True)
-        language = CharField(null=True, max_length=60)
+        mediation_language = CharField(null=True, max_length=60)
         mediator = CharField(null=True, max_length=120)
         sessions = IntegerField(null=True, constraints=[Check('sessions IS NULL OR sessions >= 0')])
         class Meta:

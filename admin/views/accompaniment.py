@@ -94,8 +94,8 @@ class PlanActionView(AccompanimentView):
 class ReferralView(AccompanimentView):
     choices = {"service": v.SERVICE_TYPES, "status": v.REFERRAL_STATUSES, "outcome": v.REFERRAL_OUTCOMES}
     transition_kind = "referral"
-    column_list = ["household", "service", "partner", "sent_on", "status", "status_on", "outcome", "language", "sessions"]
-    column_filters = ["service", "status", "outcome", "sent_on", "language"]
+    column_list = ["household", "service", "partner", "sent_on", "status", "status_on", "outcome", "mediation_language", "sessions"]
+    column_filters = ["service", "status", "outcome", "sent_on", "mediation_language"]
     column_searchable_list = [Household.code]
     form_excluded_columns = ["created_at", "updated_at"]
     form_ajax_refs = {"household": HOUSEHOLD_AJAX, "person": {"fields": ["last_name"], **AJAX},

@@ -1,0 +1,293 @@
+"""The accompaniment's screens: status transitions, cross-record rules, the
+household journey, restricted notes and their access log, indicators and exports."""
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+
+import models as m
+from conftest import csrf_token, form_post, make_user
+from samples import ANNA, MARIO, make_dwelling, make_household, make_landlord, make_partner
+
+TODAY = datetime.date.today()
+DOMAINS = ["self_care", "home_care", "daily_management", "health", "addictions", "relationships",
+           "conflict_legality", "money_management", "work", "education", "housing"]
+
+
+def within(app):
+    return app.extensions["database"].connection_context()
+
+
+def household_with_member(case_worker=None, code="NF-2026-0001", tax_code=MARIO):
+    household = make_household(code=code, case_worker=case_worker, ethos_category="roofless_2",
+                               monthly_net_income=Decimal("700"))
+    m.Person.create(household=household, first_name="Mario", last_name="Rossi", tax_code=tax_code,
+                    birth_date=datetime.date(1980, 1, 1), sex="M", relation="reference")
+    return household
+
+
+def assessment_form(household_id, person_id, score="2", **extra):
+    data = {"person": str(person_id), "assessed_on": TODAY.isoformat(), "consent": "y"}
+    for key in DOMAINS:
+        data[f"score_{key}"] = score
+        data[f"note_{key}"] = f"nota {key}"
+    data["note_health"] = "diabete, terapia insulinica"
+    data.update(extra)
+    return data
+
+
+# -- status transitions and record rules through the forms ---------------------------
+
+def test_referral_status_follows_its_transitions(app, login):
+    client = login("operator")
+    with within(app):
+        household, partner = household_with_member(), make_partner()
+        referral = m.Referral.create(household=household, partner=partner, service="job_integration",
+                                     sent_on=TODAY, status="completed", outcome="job_contract")
+    url = f"/admin/referral/edit/?id={referral.id}"
+    data = {"household": household.id, "partner": partner.id, "service": "job_integration",
+            "sent_on": TODAY.isoformat(), "status": "sent", "outcome": ""}
+    response = form_post(client, url, data)
+    assert response.status_code == 200 and "non si può passare" in response.get_data(as_text=True)
+    with within(app):
+        assert m.Referral.get_by_id(referral.id).status == "completed"
+        fresh = m.Referral.create(household=household, partner=partner, service="job_integration", sent_on=TODAY)
+    for status in ("accepted", "in_progress", "completed"):
+        response = form_post(client, f"/admin/referral/edit/?id={fresh.id}", {**data, "status": status})
+        assert response.status_code == 302, status
+    with within(app):
+        assert m.Referral.get_by_id(fresh.id).status == "completed"
+        assert m.AuditLog.select().where((m.AuditLog.entity == "referral") & (m.AuditLog.record_id == str(fresh.id))).count() == 3  # one per change
+
+
+def test_mediation_needs_a_language_and_an_outcome_needs_a_closed_referral(app, login):
+    client = login("operator")
+    with within(app):
+        household, partner = household_with_member(), make_partner()
+    base = {"household": household.id, "partner": partner.id, "sent_on": TODAY.isoformat(), "status": "sent"}
+    page = form_post(client, "/admin/referral/new/", {**base, "service": "mediation"}).get_data(as_text=True)
+    assert "Indicare la lingua della mediazione" in page
+    page = form_post(client, "/admin/referral/new/", {**base, "service": "training", "outcome": "course_completed"}).get_data(as_text=True)
+    assert "concluso o rifiutato" in page
+    response = form_post(client, "/admin/referral/new/", {**base, "service": "mediation", "mediation_language": "tigrino",
+                                                          "mediator": "Mediatrice A.", "sessions": "3"})
+    assert response.status_code == 302
+    with within(app):
+        assert m.Referral.select().count() == 1
+
+
+def test_plan_goals_follow_transitions_and_an_active_plan_needs_consent(app, login):
+    client = login("operator")
+    with within(app):
+        household = household_with_member()
+    data = {"household": household.id, "started_on": TODAY.isoformat(), "status": "active",
+            "goals-0-domain": "work", "goals-0-description": "Tirocinio con il SIL", "goals-0-status": "achieved"}
+    page = form_post(client, "/admin/support_plan/new/", data).get_data(as_text=True)
+    assert "consenso firmato" in page
+    with within(app):
+        assert m.SupportPlan.select().count() == 0 and m.PlanGoal.select().count() == 0
+    data.update({"consent_signed": "y", "consent_on": TODAY.isoformat()})
+    assert form_post(client, "/admin/support_plan/new/", data).status_code == 302
+    with within(app):
+        plan = m.SupportPlan.get()
+        goal = plan.goals.get()
+    data.update({"goals-0-id": str(goal.id), "goals-0-status": "open"})  # achieved is final
+    page = form_post(client, f"/admin/support_plan/edit/?id={plan.id}", data).get_data(as_text=True)
+    assert "non si può passare" in page
+    with within(app):
+        assert m.PlanGoal.get_by_id(goal.id).status == "achieved"
+
+
+def test_overlapping_stay_is_refused_in_the_form(app, login):
+    client = login("operator")
+    with within(app):
+        first, second = household_with_member(), household_with_member(code="NF-2026-0002", tax_code=ANNA)
+        place = m.Place.create(name="Posto unico", kind="emergency", capacity=1, facility="Via Plebiscito 1")
+        m.Stay.create(household=first, place=place, entry_on=TODAY - datetime.timedelta(days=10))
+    data = {"household": second.id, "place": place.id, "entry_on": TODAY.isoformat()}
+    page = form_post(client, "/admin/stay/new/", data).get_data(as_text=True)
+    assert "Nessun posto libero" in page
+    bad = {"household": second.id, "place": place.id, "entry_on": TODAY.isoformat(),
+           "exit_on": (TODAY - datetime.timedelta(days=30)).isoformat(), "exit_destination": "family"}
+    assert "L&#39;uscita precede l&#39;ingresso" in form_post(client, "/admin/stay/new/", bad).get_data(as_text=True)
+    with within(app):
+        assert m.Stay.select().count() == 1
+
+
+def test_incentives_totals_and_guarantee_claims(app, login):
+    client = login("clerk")
+    with within(app):
+        landlord = make_landlord()
+        grant = m.Incentive.create(landlord=landlord, kind="one_off_grant", amount=2000, status="paid", budget_line="PON 2026",
+                                   requested_on=TODAY, decided_on=TODAY, paid_on=TODAY)
+        m.Incentive.create(landlord=landlord, kind="renovation_grant", amount=8000, status="requested",
+                           budget_line="PON 2026", requested_on=TODAY)
+        guarantee = m.Incentive.create(landlord=landlord, kind="guarantee_fund", amount=3000, months_covered=6,
+                                       status="approved", budget_line="Fondo comunale", requested_on=TODAY, decided_on=TODAY)
+    claim = {"incentive": guarantee.id, "claimed_on": TODAY.isoformat(), "amount_claimed": "3500", "amount_paid": "0",
+             "status": "submitted"}
+    assert "Oltre la copertura" in form_post(client, "/admin/guarantee_claim/new/", claim).get_data(as_text=True)
+    page = form_post(client, "/admin/guarantee_claim/new/", {**claim, "incentive": grant.id, "amount_claimed": "100"})
+    assert "solo un fondo di garanzia" in page.get_data(as_text=True)
+    assert form_post(client, "/admin/guarantee_claim/new/", {**claim, "amount_claimed": "1200", "amount_paid": "1200",
+                                                             "status": "submitted"}).status_code == 302
+    page = form_post(client, "/admin/incentive/new/", {"landlord": landlord.id, "kind": "guarantee_fund", "amount": "100",
+                                                      "status": "requested", "budget_line": "X", "requested_on": TODAY.isoformat()})
+    assert "mensilità" in page.get_data(as_text=True)
+    from housing.accompaniment.incentives import totals_by_budget_line
+
+    with within(app):
+        totals = totals_by_budget_line()
+    assert totals["PON 2026"]["paid"] == Decimal("2000") and totals["PON 2026"]["requested"] == Decimal("8000")
+    assert totals["Fondo comunale"]["approved"] == Decimal("3000") and totals["Fondo comunale"]["claims_paid"] == Decimal("1200")
+    page = client.get("/admin/indicators/").get_data(as_text=True)
+    assert "PON 2026" in page and "2000" in page
+
+
+# -- the household journey, the assessment form and the restricted notes ----------------
+
+@pytest.fixture
+def journey(app):
+    """A case worker, another operator, and the case worker's household with a member."""
+    case_worker = make_user(app, "caseworker", "operator")
+    make_user(app, "otheroperator", "operator")
+    with within(app):
+        household = household_with_member(case_worker=case_worker.id)
+        person = household.members.get()
+    return household, person
+
+
+def log_in_as(client, username):
+    from conftest import log_in
+
+    assert log_in(client, username).status_code == 302
+
+
+def test_the_assessment_form_saves_and_the_page_shows_priority_and_change(app, client, journey):
+    household, person = journey
+    log_in_as(client, "caseworker")
+    url = f"/admin/journey/{household.id}/assess"
+    page = client.get(url).get_data(as_text=True)
+    assert "Cura di sé" in page and "Igiene e alimentazione gravemente trascurate" in page
+    missing = assessment_form(household.id, person.id)
+    del missing["score_work"]
+    response = form_post(client, url, missing)
+    assert response.status_code == 200 and "Indicare un punteggio" in response.get_data(as_text=True)
+    with within(app):
+        assert m.Assessment.select().count() == 0
+    assert form_post(client, url, assessment_form(household.id, person.id, "2")).status_code == 302
+    with within(app):
+        first = m.Assessment.get()
+        first.assessed_on = TODAY - datetime.timedelta(days=90)
+        first.save()
+    assert form_post(client, url, assessment_form(household.id, person.id, "4")).status_code == 302
+    page = client.get(f"/admin/journey/{household.id}").get_data(as_text=True)
+    assert 'data-domain="work"' in page and "(+2)" in page          # the chart shows the change per domain
+    assert "valutazione multidimensionale: bisogno 0,25" in page  # the latest assessment feeds the priority
+    assert "diabete" not in page                                  # restricted notes are hidden by default
+    # the old assessment is locked: its edit link turns into a correction needing a reason
+    response = client.get(f"/admin/journey/assessment/{first.id}/edit")
+    assert response.status_code == 302 and f"corrects={first.id}" in response.headers["Location"]
+    corrected = form_post(client, f"{url}?corrects={first.id}", assessment_form(household.id, person.id, "3"))
+    assert "richiede la motivazione" in corrected.get_data(as_text=True)
+
+
+def test_restricted_notes_role_matrix_and_access_log(app, client, journey):
+    household, person = journey
+    with within(app):
+        from housing.accompaniment import assessments
+
+        assessments.record(person, TODAY, {k: 3 for k in DOMAINS}, {"health": "diabete", "work": "cerca lavoro"}, True)
+        m.ContactLog.create(household=household, contact_on=TODAY, contact_type="home_visit", operator_name="x",
+                            note="visita regolare", sensitive_note="ricaduta nell'uso di alcol")
+    page_url, sensitive_url = f"/admin/journey/{household.id}", f"/admin/journey/{household.id}?sensitive=1"
+    make_user(app, "boss", "admin")
+    make_user(app, "clerk1", "clerk")
+    make_user(app, "viewer1", "viewer")
+    expected = {"caseworker": (200, 200), "boss": (200, 200), "otheroperator": (200, 403), "clerk1": (403, 403),
+                "viewer1": (403, 403)}
+    for username, (page_status, sensitive_status) in expected.items():
+        client.get("/auth/logout")
+        log_in_as(client, username)
+        page = client.get(page_url)
+        assert page.status_code == page_status, username
+        if page_status == 200:
+            text = page.get_data(as_text=True)
+            assert "cerca lavoro" in text and "diabete" not in text and "alcol" not in text
+        response = client.get(sensitive_url)
+        assert response.status_code == sensitive_status, username
+        if sensitive_status == 200:
+            text = response.get_data(as_text=True)
+            assert "diabete" in text and "alcol" in text
+        # the contact log's list, details and export never carry the restricted note
+        if username in ("caseworker", "otheroperator"):
+            for url in ("/admin/contact_log/", "/admin/contact_log/details/?id=1", "/admin/contact_log/export/csv/"):
+                assert "alcol" not in client.get(url).get_data(as_text=True), url
+    with within(app):
+        reads = list(m.AuditLog.select().where(m.AuditLog.action == "read").order_by(m.AuditLog.id))
+    assert [(r.actor, json.loads(r.changes)["section"]) for r in reads] == [
+        ("caseworker", "assessment_notes"), ("caseworker", "contact_notes"),
+        ("boss", "assessment_notes"), ("boss", "contact_notes")]
+    assert all(r.record_id == str(household.id) for r in reads)
+
+
+def test_only_the_case_worker_writes_restricted_contact_notes(app, client, journey):
+    household, _ = journey
+    log_in_as(client, "otheroperator")
+    data = {"household": household.id, "contact_on": TODAY.isoformat(), "contact_type": "phone_call",
+            "duration_minutes": "10", "note": "telefonata", "sensitive_note": "esami clinici"}
+    assert "Solo il case worker" in form_post(client, "/admin/contact_log/new/", data).get_data(as_text=True)
+    client.get("/auth/logout")
+    log_in_as(client, "caseworker")
+    assert form_post(client, "/admin/contact_log/new/", data).status_code == 302
+    with within(app):
+        entry = m.ContactLog.get()
+    assert entry.operator_name == "Caseworker" and entry.sensitive_note == "esami clinici"
+    assert client.get(f"/admin/contact_log/edit/?id={entry.id}").status_code in (302, 403)  # log entries are not edited
+
+
+def test_sustainability_on_the_offer_and_the_household(app, client, journey):
+    household, _ = journey
+    log_in_as(client, "caseworker")
+    with within(app):
+        zone = m.AgreementZone.create(territorial_agreement=m.TerritorialAgreement.create(name="A", city="Catania"),
+                                      code="Z1", name="Centro")
+        m.RentBand.create(zone=zone, label="base", min_features=0, min_eur_m2_year=50, max_eur_m2_year=80)
+        dwelling = make_dwelling(zone=zone, area_m2=60)
+        offer = m.Offer.create(dwelling=dwelling, contract_type="concordato_3_2", monthly_rent=Decimal("350"),
+                               service_charges=Decimal("40"), status="published", published=True)
+    page = client.get(f"/admin/journey/offer/{offer.id}?household={household.code}").get_data(as_text=True)
+    # 60 m² x 50-80 EUR/m²/year = 250-400 EUR a month; 390 EUR on 700 EUR = 55.7%; 30% = 210; contribution 180
+    assert "250.00–400.00" in page and "nella fascia" in page
+    assert "55.7%" in page and "210.00 €" in page and "180.00 €" in page
+    assert "Nessun nucleo" in client.get(f"/admin/journey/offer/{offer.id}?household=NF-0000").get_data(as_text=True)
+
+
+def test_indicators_export_and_fidelity_review(app, login):
+    client = login("operator")
+    with within(app):
+        household = household_with_member()
+        m.Tenancy.create(household=household, dwelling=make_dwelling(), contract_type="concordato_3_2",
+                         monthly_rent=400, start_on=TODAY - datetime.timedelta(days=400))
+    page = client.get("/admin/indicators/").get_data(as_text=True)
+    assert "100.0% (1/1)" in page
+    csv_text = client.get("/admin/indicators/export.csv").get_data(as_text=True)
+    assert "permanenza in casa" in csv_text and "12 mesi (%),100.0" in csv_text
+    xlsx = client.get("/admin/indicators/export.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert client.get("/admin/indicators/export.pdf").status_code == 404
+    from housing.accompaniment import instruments
+
+    keys = [q["key"] for q in instruments.items(instruments.read_definition("fidelity"))]
+    answers = {f"q_{k}": "4" for k in keys}
+    answers["q_caseload"] = "2"
+    page = form_post(client, "/admin/indicators/fidelity", {"reviewed_on": TODAY.isoformat(), **{k: v for k, v in answers.items() if k != "q_choice"}})
+    assert page.status_code == 200 and "Rispondere con un valore" in page.get_data(as_text=True)
+    assert form_post(client, "/admin/indicators/fidelity", {"reviewed_on": TODAY.isoformat(), **answers}).status_code == 302
+    with within(app):
+        review = m.FidelityReview.get()
+    assert review.score == pytest.approx(round(100 * (4 * (len(keys) - 1) + 2) / (4 * len(keys)), 1))
+    login("viewer", "viewer9")
+    assert client.get("/admin/indicators/").status_code == 200
+    assert client.get("/admin/indicators/fidelity").status_code == 403
