@@ -137,3 +137,26 @@ def test_the_snapshot_is_stored_and_settings_sync_is_idempotent(pair):
 def test_every_route_ends_with_a_move_in_and_starts_with_a_proposal(contract_type):
     route = ROUTES[contract_type]
     assert route[0] == "proposed" and route[-1] == "moved_in" and len(set(route)) == len(route)
+
+
+def test_a_successful_match_opens_the_tenancy_once(pair):
+    (household, _), (offer, _) = pair
+    household.monthly_net_income = 900
+    household.save()
+    offer.service_charges = 50
+    offer.max_duration_months = 60
+    offer.save()
+    match = matches.propose(household, offer, OPERATOR)
+    route = ROUTES["concordato_3_2"]
+    run_route(match, [CLERK if step in ("landlord_decision", "contract_signed") else OPERATOR for step in route])
+    tenancy = m.Tenancy.get(m.Tenancy.match == match.id)
+    signed = m.MatchEvent.get((m.MatchEvent.match == match.id) & (m.MatchEvent.to_step == "contract_signed"))
+    assert (tenancy.household_id, tenancy.dwelling_id, tenancy.offer_id) == (household.id, offer.dwelling_id, offer.id)
+    assert tenancy.start_on == signed.at.date() and tenancy.contract_type == "concordato_3_2"
+    # 400 + 50 on 900 EUR: the household pays 30% = 270, the programme 180
+    assert tenancy.programme_contribution == 180 and tenancy.monthly_rent == 400
+    assert tenancy.end_on.year == tenancy.start_on.year + 5
+    from housing.accompaniment.tenancies import open_from_match
+
+    assert open_from_match(m.Match.get_by_id(match.id), OPERATOR).id == tenancy.id
+    assert m.AuditLog.select().where(m.AuditLog.entity == "tenancy").count() == 1
