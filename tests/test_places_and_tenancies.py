@@ -98,3 +98,16 @@ def test_retention_on_hand_built_tenancies(database):
     assert tenancies.outcome_at(all_[5], 12, today) == "still_housed"
     assert tenancies.outcome_at(all_[5], 24, today) == "lost_home"
     assert tenancies.retention(all_, 24, today) == (1, 3, pytest.approx(1 / 3))
+
+
+def test_dashboard_alerts_count_what_is_due(database):
+    from housing.accompaniment import alerts
+
+    today = D(2026, 11, 20)
+    h = make_household()
+    stay(h, place(), D(2026, 1, 1), planned=D(2026, 6, 30))
+    t = tenancy(h, make_dwelling(), D(2025, 10, 1))                     # 6 and 12 months reached
+    m.TenancyOutcome.create(tenancy=t, milestone_months=6, outcome="still_housed")
+    m.SupportPlan.create(household=h, started_on=D(2026, 1, 1), review_on=D(2026, 7, 1), status="active",
+                         consent_signed=True, consent_on=D(2026, 1, 1))
+    assert alerts.due(today) == {"reassessments": 0, "plan_reviews": 1, "overdue_stays": 1, "outcomes_to_record": 1}

@@ -11,6 +11,7 @@ from admin import roles
 from admin.i18n import term_text
 from housing import vocabulary as v
 from housing import matches
+from housing.accompaniment import alerts
 from models import Agreement, Dwelling, Household, JobRun, Offer
 
 EXPIRY_DAYS = 60
@@ -63,6 +64,7 @@ class DashboardView(AdminIndexView):
             can_see_households=roles.can_read(current_user, "household")
             or roles.can_read(current_user, "household_summary"),
             stalled=len(matches.stalled()) if can_see_matches else None,
+            accompaniment=alerts.due() if roles.can_read(current_user, "journey") else None,
             last_publish=JobRun.select().where((JobRun.name == "publish") & (JobRun.outcome.in_(["success", "failed"])))
             .order_by(JobRun.id.desc()).first(),
         )
