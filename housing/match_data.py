@@ -151,10 +151,13 @@ def offer_cases(query=None):
     from housing.matching.cases import OfferCase
 
     query = query or Offer.select(Offer, Dwelling).join(Dwelling).where(OPEN_OFFER)
+    # plain tuples, not model instances (query must join Dwelling)
+    columns = (Offer.id, Dwelling.rooms, Dwelling.step_free, Dwelling.district, Offer.contract_type,
+               Offer.monthly_rent, Offer.service_charges)
     return [OfferCase(
-        id=o.id, rooms=o.dwelling.rooms, step_free=o.dwelling.step_free, district=o.dwelling.district,
-        contract_type=o.contract_type, monthly_rent=Decimal(o.monthly_rent), service_charges=Decimal(o.service_charges or 0),
-    ) for o in query]
+        id=offer_id, rooms=rooms, step_free=step_free, district=district, contract_type=contract_type,
+        monthly_rent=Decimal(rent), service_charges=Decimal(charges or 0),
+    ) for offer_id, rooms, step_free, district, contract_type, rent, charges in query.select(*columns).tuples()]
 
 
 def household_case(household_id, today=None):
