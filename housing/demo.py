@@ -21,7 +21,7 @@ from stdnum.it import codicefiscale
 from housing import vocabulary as v
 from models import (
     Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, ErpAssignment,
-    Household, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement, db,
+    Household, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement, User, db,
 )
 
 SAMPLE_AGREEMENT_NAME = "Accordo territoriale di Catania (ESEMPIO dimostrativo)"
@@ -239,7 +239,9 @@ def seed(scale=1.0, seed=2017, today=None):
     """Seed the demo data set into the bound, empty database; return the row counts per model.
 
     At scale 1: about 500 dwellings, 300 households, 150 landlords, 40 partners
-    and 15 agreements; the sample territorial agreement does not scale.
+    and 15 agreements; the sample territorial agreement does not scale. Then the
+    accompaniment (``housing.accompaniment.demo``): places and stays, assessments,
+    plans, referrals, contacts, tenancies, incentives, fidelity reviews.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -253,6 +255,11 @@ def seed(scale=1.0, seed=2017, today=None):
         landlords = _landlords(rng, scale, today, counts, used_tax_codes)
         _homes_and_households(rng, scale, today, counts, zones, landlords, used_tax_codes)
         _partners_and_agreements(rng, scale, today, counts)
+        # plans, stays, tenancies, incentives...: proportional up to scale 1, constant above
+        from housing.accompaniment import demo as accompaniment
+
+        staff = User.select().where(User.active & User.role.in_(("operator", "admin"))).order_by(User.id)
+        accompaniment.seed(rng, today, counts, scale, users=list(staff))
     return counts
 
 
