@@ -169,8 +169,7 @@ class TenancyView(AccompanimentView):
         optional_id_inline(ArrearsEpisode, form_columns=["id", "since", "amount", "resolved_on", "note"]),
         optional_id_inline(TenancyOutcome, form_columns=["id", "milestone_months", "outcome", "recorded_on"],
                            form_choices={"milestone_months": [("6", "6"), ("12", "12"), ("24", "24")],
-                                         "outcome": [(t.key, t.it) for t in v.TENANCY_OUTCOMES]},
-                           form_args={"milestone_months": {"coerce": int}}),
+                                         "outcome": [(t.key, t.it) for t in v.TENANCY_OUTCOMES]}),
     ]
 
     def record_checks(self, data, current_id):

@@ -15,6 +15,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaFi
 from wtforms.validators import InputRequired, Optional
 
 from admin.i18n import Text, current_language
+from admin.views.base import clean_arg
 from admin.views.matchboard import SecureBaseView
 from housing import match_data
 from housing.accompaniment import ValidationFailed, assessments, instruments, sensitive, stays, tenancies
@@ -234,7 +235,7 @@ class JourneyView(SecureBaseView):
     def offer(self, offer_id):
         """The sustainability check of an offer, for a household code if given."""
         offer = Offer.get_or_none(Offer.id == offer_id) or abort(404)
-        code = (request.args.get("household") or "").strip()[:20]
+        code = clean_arg(request.args.get("household") or "").strip()[:20]
         household = Household.get_or_none(Household.code == code) if code else None
         if code and household is None:
             flash(Text(f"Nessun nucleo con codice {code}.", f"No household with code {code}."), "error")
