@@ -91,3 +91,20 @@ def init_app(app):
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["localdate"] = format_value
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["term"] = term_label
+
+
+def term_label(registry, key):
+    """The label of a coded value in the current language: ``term('support_intensities', 'high')``."""
+    from housing import vocabulary
+
+    if key is None:
+        return ""
+    if registry == "domains":
+        from housing.accompaniment import instruments
+
+        for item in instruments.items(instruments.read_definition("assessment")):
+            if item["key"] == key:
+                return item[current_language()]
+        return key
+    return vocabulary.label(vocabulary.REGISTRIES[registry], key, current_language())
