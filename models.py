@@ -19,6 +19,7 @@ from peewee import (
     DateField,
     DateTimeField,
     DecimalField,
+    DoubleField,
     FloatField,
     ForeignKeyField,
     IntegerField,
@@ -357,7 +358,7 @@ class Household(TimestampedModel):
     priority_computed_at = DateTimeField(null=True)
     case_conference_rank = IntegerField(null=True, constraints=[Check("case_conference_rank IS NULL OR case_conference_rank >= 1")])
     case_conference_reason = TextField(null=True)
-    tie_break_key = FloatField(default=random_key)
+    tie_break_key = DoubleField(default=random_key)  # double precision: ties between 50,000 keys must not collide
     notes = TextField(null=True)
     # matching: a declined proposal may park the household; empty = any contract type
     parked_until = DateField(null=True)

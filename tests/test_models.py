@@ -29,3 +29,10 @@ def test_expiring_agreements(database):
     m.Agreement.create(title="b", kind="convention", status="active", valid_to=datetime.date(2026, 12, 1))
     m.Agreement.create(title="c", kind="convention", status="draft", valid_to=datetime.date(2026, 7, 1))
     assert [a.id for a in m.Agreement.expiring(60, today)] == [soon.id]
+
+
+def test_tie_break_keys_keep_double_precision(database):
+    # 4-byte floats would make some of 50,000 random keys collide (ties must never fall back to the id)
+    key = 0.123456789012345
+    household = m.Household.create(code="NF-2026-7777", tie_break_key=key)
+    assert m.Household.get_by_id(household.id).tie_break_key == key

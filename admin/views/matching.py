@@ -16,6 +16,16 @@ from housing.workflow import WorkflowError
 from models import CensusSnapshot, Household, Offer, db
 
 BATCH_MODES = ("lexicographic", "weighted")
+SHOWN_RANKED, SHOWN_EXCLUDED = 200, 100
+
+
+def codes_of(household_ids):
+    """{id: code} of the households a page shows, in chunks the drivers accept."""
+    ids, codes = sorted(set(household_ids)), {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        codes.update(Household.select(Household.id, Household.code).where(Household.id.in_(chunk)).tuples())
+    return codes
 
 
 def snapshot(household_case, offer_case, config, weights, breakdown):
@@ -65,8 +75,12 @@ class MatchingView(SecureBaseView):
         offer_case = match_data.offer_case(offer.id)
         households = match_data.household_cases(today=today)
         result = shortlist(offer_case, households, config, weights, today)
-        codes = dict(Household.select(Household.id, Household.code).tuples())
-        return self.render("admin/matching/shortlist.html", offer=offer, result=result, codes=codes, form=SecureForm(),
+        # build only the rows the page shows, and read only their codes (not 50,000)
+        ranked = result.ranked[:SHOWN_RANKED]
+        excluded = {key: rows[:SHOWN_EXCLUDED] for key, rows in result.excluded.items()}
+        codes = codes_of([case.id for case, _, _ in ranked] + [case.id for rows in excluded.values() for case, _ in rows])
+        return self.render("admin/matching/shortlist.html", offer=offer, result=result, ranked=ranked, excluded=excluded,
+                           codes=codes, form=SecureForm(),
                            lang=current_language(), can_act=self.can_act(), rules=config.for_offer(offer_case))
 
     @expose("/offer/<int:offer_id>/propose", methods=["POST"])
@@ -123,7 +137,7 @@ class MatchingView(SecureBaseView):
         households, offers = match_data.household_cases(today=today), match_data.offer_cases()
         proposal = propose_batch(households, offers, config, weights, today, mode=mode)
         baseline = greedy_batch(households, offers, config, weights, today)
-        codes = dict(Household.select(Household.id, Household.code).tuples())
+        codes = codes_of([household_id for household_id, _, _ in proposal.pairs])
         return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=BATCH_MODES,
                            codes=codes, households=len(households), offers=len(offers), form=SecureForm(),
                            lang=current_language(), can_act=self.can_act())
@@ -155,7 +169,7 @@ class CensusView(SecureBaseView):
 
         config, today = match_data.rule_config(), datetime.date.today()
         result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today)
-        codes = dict(Household.select(Household.id, Household.code).tuples())
+        codes = codes_of([case.id for case, _, _ in result.infeasible[:300]])
         history = list(CensusSnapshot.select().order_by(CensusSnapshot.taken_on.desc()).limit(30))
         return self.render("admin/matching/census.html", result=result, codes=codes, history=history,
                            form=SecureForm(), lang=current_language(), can_save=self.can_act() or current_user.role in ("admin", "operator"))
