@@ -177,3 +177,82 @@ def test_streets_named_after_people_are_not_people():
     watch = checks.Watchlist(names=["Vincenzo Giuffrida"])
     assert watch.find("Appartamento in Via Vincenzo Giuffrida, Sanzio") == []
     assert watch.find("Via Vincenzo Giuffrida; referente Vincenzo Giuffrida") == [("name", "vincenzo giuffrida")]
+
+
+def reference_find(watch, text):
+    """The scan as it was first written (every n-gram of the text against the watchlist): the reference."""
+    found = [("tax-code pattern", m.group(0)) for m in checks.TAX_CODE.finditer(text)]
+    tokens = checks.words(text)
+    for gram, kind in watch.labels.items():
+        starts = [i for i in range(len(tokens) - len(gram) + 1) if tuple(tokens[i:i + len(gram)]) == gram]
+        if starts and not (kind == "name" and all(i > 0 and tokens[i - 1] in checks.STREET_WORDS for i in starts)):
+            found.append((kind, " ".join(gram)))
+    found += [("tax code", t.upper()) for t in set(tokens) if len(t) == 16 and t.upper() in watch.codes]
+    return sorted(set(found))
+
+
+def test_the_indexed_scan_finds_what_the_plain_n_gram_scan_finds(tmp_path):
+    import random
+
+    names = ["Mario Rossi", "Vincenzo Giuffrida", "Anna Maria De Luca", "Luca Bianchi", "Maria Luca"]
+    watch = checks.Watchlist(names, ["RSSMRA80A01C351B"], ["Via Etnea 100", "Via 4 Novembre 10"])
+    vocabulary = ("mario rossi vincenzo giuffrida anna maria de luca bianchi via etnea 100 4 novembre 10 corso "
+                  "rssmra80a01c351b RSSMRA80A01C351X &amp; &#77;ario <td> </td> , . \n \n\n \n \t\n").split(" ")
+    rng = random.Random(11)
+    scanner = checks.Scanner(str(tmp_path), watch, set())
+    with_findings = 0
+    for _ in range(3000):
+        raw = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 25)))
+        expected = reference_find(watch, __import__("html").unescape(raw))
+        with_findings += bool(expected)
+        assert sorted(set(scanner.privacy(raw))) == expected, raw
+        assert sorted(set(watch.find(__import__("html").unescape(raw)))) == expected, raw
+    assert with_findings > 1000
+
+
+def test_a_name_split_by_lines_or_entities_is_still_found(tmp_path):
+    watch = checks.Watchlist(names=["Mario Rossi"], codes=["RSSMRA80A01C351B"])
+    (tmp_path / "a.html").write_text("<p>Mario\n\n   \n<b>x</b></p>")
+    (tmp_path / "b.html").write_text("<p>&#77;ario\n\n  \nRossi</p>")
+    (tmp_path / "c.json").write_text('{"t": "rssmra80a01c351b"}')
+    found = checks.scan(tmp_path, watch, workers=1)
+    assert found["privacy"] == ["b.html: name «mario rossi»", "c.json: tax code «RSSMRA80A01C351B»",
+                                "c.json: tax-code pattern «rssmra80a01c351b»"]
+    assert checks.scan(tmp_path, watch, workers=2) == found, "worker processes find the same"
+
+
+def test_a_leak_on_one_page_among_many_is_found_by_the_workers(tmp_path):
+    watch = checks.Watchlist(names=["Mario Rossi"], addresses=["Via Etnea 100"])
+    shell = "<html>\n\n<nav>Home</nav>\n\n<article>{}</article>\n\n<footer>Via Etnea 10</footer>\n</html>"
+    for i in range(1200):
+        (tmp_path / f"p{i}.html").write_text(shell.format(f"Offerta {i}" if i != 777 else "MARIO ROSSI, via Etnea, 100"))
+    problems = checks.scan(tmp_path, watch)["privacy"]
+    assert problems == ["p777.html: address «via etnea 100»", "p777.html: name «mario rossi»"]
+
+
+def test_offer_pages_in_html_match_their_markdown(seeded):
+    """offer_plain.md.j2 writes the body in HTML: it must give the HTML that offer.md.j2 gives through Markdown."""
+    import markdown
+    import yaml
+
+    from housing.publishing import export, pages
+
+    config = yaml.safe_load((pages.SITE_DIR / "mkdocs.yml").read_text(encoding="utf-8"))
+    extensions = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    env = pages.environment("it")
+    offers = list(export.published_offers())
+    offers[0] = dict(offers[0], landlord="Immobiliare Etna S.r.l.", street="Via Sant'Euplio", zone_name=None,
+                     description="Bilocale (60 m²) al 2° piano: luminoso; 3 balconi/terrazzo – ascensore.")
+    offers[1] = dict(offers[1], available_from=None, energy_class=None, zone=None, min_duration_months=None)
+    for offer in offers[:40]:
+        assert pages.plain_offer(offer), offer
+
+        def body(name):
+            _, text = pages.front_matter(env.get_template(name).render(o=offer))
+            html = markdown.Markdown(extensions=extensions).convert(text)
+            html = re.sub(r"\s?data-search-\w+=\"[^\"]+\"", "", html)  # what Material's search plugin removes
+            # what MkDocs makes of the links (directory URLs, relative to offerte/<ref>/)
+            return html.replace('href="index.md"', 'href="../"').replace('href="../nuclei/index.md"', 'href="../../nuclei/"')
+        assert body("offer_plain.md.j2") == body("offer.md.j2")
+    for text in ("**bold**", "1. primo", "a_b_c", "A & B", "x  y", "<b>", "- elenco", "[link](x)"):
+        assert not pages.plain_offer(dict(offers[0], description=text)), text

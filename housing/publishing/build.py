@@ -43,6 +43,8 @@ def write_config(work, lang, nav, site_dir):
         # every page embeds the whole navigation, so 10,000 entries would be quadratic.
         "not_in_nav": "/offerte/O*.md\n",
         "extra": {"alternate": alternate},
+        # Pages outside the navigation share their rendered sidebar; offer titles are indexed alone.
+        "hooks": [str(SITE_DIR / "hooks" / "offer_pages.py")],
     }
     if lang == "en":
         config["site_name"] = "Housing First Catania"

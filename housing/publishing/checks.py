@@ -1,28 +1,46 @@
 """Checks a built release must pass before it replaces the live site.
 
 - every internal link and asset reference resolves to a file of the release;
+- nothing (script, style, font, image) is loaded from another host;
 - the privacy scan: no tax-code pattern; no full name or tax code of any
   household member or of a private landlord without consent; no street address
   (street and number) of a home lived in by a programme tenant.
 
-The scan works on word n-grams, so one pass over each file checks thousands of
-names and addresses at once, whatever the punctuation or case.
+The scan works on word n-grams, whatever the punctuation or case: each file is
+turned into its list of words once, and the watchlist is indexed by the first
+word of each phrase, so thousands of names and addresses cost one dictionary
+lookup per word. The words (and tax-code patterns) of each chunk of a file
+between blank lines are memoised: the 10,000 offer pages share most of their
+chunks (header, navigation, footer), and whitespace never holds part of a word,
+an entity or a tax code, so the result is the same as for the whole file at once.
+
+Each file is read once for the three checks, in worker processes
+(``python -m housing.publishing.checks``, one per CPU); the watchlist reaches
+them through a pipe, never through a file.
 """
 import html
+import json
+import os
 import pathlib
 import posixpath
 import re
+import subprocess
+import sys
 from urllib.parse import unquote, urlsplit
 
-from housing.vocabulary import PROTECTED_CONTRACT_TYPES
-from models import Dwelling, ErpAssignment, Landlord, Offer, Person
-
+PROJECT = pathlib.Path(__file__).resolve().parents[2]
 TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".js", ".md", ".yaml", ".csv", ".svg"}
 TAX_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Ea-eHhLlMmPpR-Tr-t][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![A-Za-z0-9])")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Chunks of a file for the memo: whitespace never holds part of a word, an entity or a tax code.
+BLANK_LINES = re.compile(r"\n\s*\n")
 LINK = re.compile(r'(?:href|src)="([^"]*)"')
 # Tools the theme ships whose code contains letter runs that look like codes.
 SKIP_SCAN = ("assets/javascripts/", "assets/stylesheets/")
+STREET_WORDS = {"via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo", "vico", "salita", "lungomare", "contrada"}
+LOADING_TAG = re.compile(r"<(script|link|img|iframe|source)\b[^>]*>", re.I)
+REMOTE = re.compile(r'(?:src|href)="(?:https?:)?//', re.I)
+NOT_LOADED = re.compile(r'rel="(?:canonical|alternate|prev|next)"', re.I)
 
 
 class CheckFailed(RuntimeError):
@@ -37,37 +55,27 @@ def words(text):
     return WORD.findall(text.lower())
 
 
-def ngrams(tokens, n):
-    return set(zip(*(tokens[i:] for i in range(n))))
-
-
-STREET_WORDS = {"via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo", "vico", "salita", "lungomare", "contrada"}
-
-
-def only_in_street_names(tokens, gram):
-    """True when every occurrence of ``gram`` follows a street word ("Via Vincenzo Giuffrida"):
-    streets named after people are published addresses, not people."""
-    n = len(gram)
-    starts = [i for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) == gram]
-    return all(i > 0 and tokens[i - 1] in STREET_WORDS for i in starts)
-
-
 class Watchlist:
     """What must never appear: person names, tax codes, protected addresses."""
 
     def __init__(self, names=(), codes=(), addresses=()):
-        self.by_length = {}
-        self.labels = {}
+        self.labels = {}  # phrase (tuple of words) -> "name" or "address"
         for kind, phrases in (("name", names), ("address", addresses)):
             for phrase in phrases:
                 tokens = tuple(words(phrase))
                 if len(tokens) >= 2:
-                    self.by_length.setdefault(len(tokens), set()).add(tokens)
                     self.labels[tokens] = kind
         self.codes = {c.strip().upper() for c in codes if c}
+        self.first = {}  # first word -> the lengths of the phrases it starts
+        for gram in self.labels:
+            self.first.setdefault(gram[0], set()).add(len(gram))
+        self.first = {word: sorted(lengths) for word, lengths in self.first.items()}
 
     @classmethod
     def from_database(cls):
+        from housing.vocabulary import PROTECTED_CONTRACT_TYPES
+        from models import Dwelling, ErpAssignment, Landlord, Offer, Person
+
         names, codes = [], []
         for first, last, code in Person.select(Person.first_name, Person.last_name, Person.tax_code).tuples():
             names += [f"{first} {last}", f"{last} {first}"]
@@ -91,39 +99,143 @@ class Watchlist:
         names = [name for name in names if tuple(words(name)) not in consented]
         return cls(names, codes, addresses)
 
-    def find(self, text):
-        """Findings (kind, value) in ``text``."""
-        found = []
-        for match in TAX_CODE.finditer(text):
-            found.append(("tax-code pattern", match.group(0)))
-        tokens = words(text)
-        for length, phrases in self.by_length.items():
-            for gram in ngrams(tokens, length) & phrases:
-                if self.labels[gram] == "name" and only_in_street_names(tokens, gram):
+    def to_json(self):
+        return {"phrases": [[" ".join(gram), kind] for gram, kind in self.labels.items()], "codes": sorted(self.codes)}
+
+    @classmethod
+    def from_json(cls, data):
+        watchlist = cls()
+        watchlist.labels = {tuple(phrase.split(" ")): kind for phrase, kind in data["phrases"]}
+        watchlist.codes = set(data["codes"])
+        for gram in watchlist.labels:
+            watchlist.first.setdefault(gram[0], set()).add(len(gram))
+        watchlist.first = {word: sorted(lengths) for word, lengths in watchlist.first.items()}
+        return watchlist
+
+    def match(self, tokens, patterns=()):
+        """Findings (kind, value) among the words of a text and its tax-code-like strings."""
+        found = [("tax-code pattern", code) for code in patterns]
+        # A name is exempt only when every occurrence follows a street word
+        # ("Via Vincenzo Giuffrida"): streets named after people are addresses, not people.
+        reported = set()
+        first, labels, size, unique = self.first, self.labels, len(tokens), set(tokens)
+        starts = first.keys() & unique  # most pages start no phrase at all
+        for i in ([i for i, token in enumerate(tokens) if token in starts] if starts else ()):
+            for n in first[tokens[i]]:
+                if i + n > size:
+                    break
+                gram = tuple(tokens[i:i + n])
+                kind = labels.get(gram)
+                if kind is None or gram in reported:
                     continue
-                found.append((self.labels[gram], " ".join(gram)))
-        found += [("tax code", token.upper()) for token in set(tokens)
-                  if len(token) == 16 and token.upper() in self.codes]
+                if kind == "address" or i == 0 or tokens[i - 1] not in STREET_WORDS:
+                    reported.add(gram)
+                    found.append((kind, " ".join(gram)))
+        codes = self.codes
+        found += [("tax code", token.upper()) for token in unique if len(token) == 16 and token.upper() in codes]
         return found
 
-
-def text_files(root):
-    for path in sorted(pathlib.Path(root).rglob("*")):
-        if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES:
-            yield path
+    def find(self, text):
+        """Findings (kind, value) in ``text`` (already unescaped)."""
+        return self.match(words(text), TAX_CODE.findall(text))
 
 
-def privacy_scan(root, watchlist):
-    problems = []
-    for path in text_files(root):
-        relative = path.relative_to(root).as_posix()
-        if relative.startswith(SKIP_SCAN):
-            continue
-        text = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
-        for kind, value in watchlist.find(text):
-            problems.append(f"{relative}: {kind} «{value}»")
-    if problems:
-        raise CheckFailed("privacy scan", problems)
+class Scanner:
+    """The three checks of one release, one read per file, lines memoised (see the module's notes)."""
+
+    MEMO_LIMIT = 200_000
+
+    def __init__(self, root, watchlist, files):
+        self.root, self.watchlist, self.files, self.memo = root, watchlist, files, {}
+
+    def privacy(self, raw):
+        tokens, patterns, memo = [], [], self.memo
+        for chunk in BLANK_LINES.split(raw):
+            hit = memo.get(chunk)
+            if hit is None:
+                text = html.unescape(chunk)
+                hit = memo[chunk] = (WORD.findall(text.lower()), TAX_CODE.findall(text))
+            if hit[0]:
+                tokens += hit[0]
+                if hit[1]:
+                    patterns += hit[1]
+        if len(memo) > self.MEMO_LIMIT:
+            memo.clear()
+        return self.watchlist.match(tokens, patterns)
+
+    def links(self, relative, raw):
+        folder = posixpath.dirname(relative)
+        problems = []
+        for target in set(LINK.findall(raw)):
+            parts = urlsplit(html.unescape(target))
+            if parts.scheme or parts.netloc or target.startswith(("#", "mailto:", "tel:", "data:")) or not parts.path:
+                continue
+            path = unquote(parts.path)
+            resolved = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path))
+            if resolved.startswith("..") or not (resolved in self.files or posixpath.join(resolved, "index.html") in self.files
+                                                 or (resolved == "." and "index.html" in self.files)):
+                problems.append(f"{relative} -> {target}")
+        return problems
+
+    def scan(self, relative):
+        """(broken links, external resources, privacy findings) of one file of the release."""
+        with open(os.path.join(self.root, relative), encoding="utf-8", errors="replace") as handle:
+            raw = handle.read()
+        links, external, private = [], [], []
+        if relative.endswith(".html"):
+            links = self.links(relative, raw)
+            external = [f"{relative}: {tag.group(0)[:120]}" for tag in LOADING_TAG.finditer(raw)
+                        if REMOTE.search(tag.group(0)) and not NOT_LOADED.search(tag.group(0))]
+        if not relative.startswith(SKIP_SCAN) and os.path.splitext(relative)[1].lower() in TEXT_SUFFIXES:
+            private = [f"{relative}: {kind} «{value}»" for kind, value in self.privacy(raw)]
+        return links, external, private
+
+
+def release_files(root):
+    """Every file of the release, as paths relative to ``root`` with forward slashes."""
+    files = set()
+    for folder, _, names in os.walk(root):
+        prefix = os.path.relpath(folder, root).replace(os.sep, "/")
+        files.update(name if prefix == "." else f"{prefix}/{name}" for name in names)
+    return files
+
+
+def scan(root, watchlist, files=None, workers=None):
+    """Run the checks over the release; returns {"links", "external", "privacy"}: lists of problems."""
+    root = os.path.realpath(root)
+    files = release_files(root) if files is None else files
+    todo = sorted(f for f in files if f.endswith(".html") or os.path.splitext(f)[1].lower() in TEXT_SUFFIXES)
+    workers = workers or max(1, min(os.cpu_count() or 1, len(todo) // 500))  # a worker costs ~0.1 s to start
+    if workers == 1:
+        return {key: sorted(found) for key, found in _scan_all(root, watchlist, files, todo).items()}
+    payloads = [json.dumps({"root": root, "files": sorted(files), "todo": todo[k::workers], "watchlist": watchlist.to_json()})
+                for k in range(workers)]
+    processes = []
+    for payload in payloads:  # a worker reads its whole request before it writes anything: no deadlock
+        process = subprocess.Popen([sys.executable, "-m", "housing.publishing.checks"], cwd=PROJECT,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        process.stdin.write(payload)
+        process.stdin.close()
+        processes.append(process)
+    results = []
+    for process in processes:
+        with process.stdout:
+            output = process.stdout.read()
+        if process.wait() != 0:
+            raise RuntimeError(f"check worker failed with exit code {process.returncode}")
+        results.append(json.loads(output))
+    return {key: sorted(p for r in results for p in r[key]) for key in ("links", "external", "privacy")}
+
+
+def _scan_all(root, watchlist, files, todo):
+    scanner = Scanner(root, watchlist, files)
+    found = {"links": [], "external": [], "privacy": []}
+    for relative in todo:
+        links, external, private = scanner.scan(relative)
+        found["links"] += links
+        found["external"] += external
+        found["privacy"] += private
+    return found
 
 
 def link_check(root):
@@ -132,28 +244,12 @@ def link_check(root):
     Paths are resolved as strings against the set of the release's files: no
     system call per link (10,000 pages carry half a million links).
     """
-    root = pathlib.Path(root).resolve()
-    files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-    problems = []
-    for page in root.rglob("*.html"):
-        folder = page.parent.relative_to(root).as_posix()
-        for target in set(LINK.findall(page.read_text(encoding="utf-8", errors="replace"))):
-            parts = urlsplit(html.unescape(target))
-            if parts.scheme or parts.netloc or target.startswith(("#", "mailto:", "tel:", "data:")) or not parts.path:
-                continue
-            path = unquote(parts.path)
-            joined = path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path)
-            resolved = posixpath.normpath(joined)
-            if resolved.startswith("..") or not (resolved in files or posixpath.join(resolved, "index.html") in files
-                                                 or (resolved == "." and "index.html" in files)):
-                problems.append(f"{page.relative_to(root)} -> {target}")
+    root = os.path.realpath(root)
+    files = release_files(root)
+    scanner = Scanner(root, Watchlist(), files)
+    problems = [p for f in sorted(files) if f.endswith(".html") for p in scanner.scan(f)[0]]
     if problems:
         raise CheckFailed("broken links", sorted(problems))
-
-
-LOADING_TAG = re.compile(r"<(script|link|img|iframe|source)\b[^>]*>", re.I)
-REMOTE = re.compile(r'(?:src|href)="(?:https?:)?//', re.I)
-NOT_LOADED = re.compile(r'rel="(?:canonical|alternate|prev|next)"', re.I)
 
 
 def external_references(root):
@@ -161,17 +257,25 @@ def external_references(root):
 
     Plain links (a canonical URL, a partner's website) are fine: nothing is fetched.
     """
-    found = []
-    for page in pathlib.Path(root).rglob("*.html"):
-        for tag in LOADING_TAG.finditer(page.read_text(encoding="utf-8")):
-            if REMOTE.search(tag.group(0)) and not NOT_LOADED.search(tag.group(0)):
-                found.append(f"{page.relative_to(root).as_posix()}: {tag.group(0)[:120]}")
-    return found
+    root = os.path.realpath(root)
+    scanner = Scanner(root, Watchlist(), set())
+    return [p for f in sorted(release_files(root)) if f.endswith(".html") for p in scanner.scan(f)[1]]
 
 
-def check_release(root, watchlist):
-    link_check(root)
-    external = external_references(root)
-    if external:
-        raise CheckFailed("external resources", external)
-    privacy_scan(root, watchlist)
+def privacy_scan(root, watchlist):
+    problems = scan(root, watchlist)["privacy"]
+    if problems:
+        raise CheckFailed("privacy scan", problems)
+
+
+def check_release(root, watchlist, workers=None):
+    found = scan(root, watchlist, workers=workers)
+    for kind, key in (("broken links", "links"), ("external resources", "external"), ("privacy scan", "privacy")):
+        if found[key]:
+            raise CheckFailed(kind, found[key])
+
+
+if __name__ == "__main__":  # a worker of scan(): a JSON request on stdin, the findings as JSON on stdout
+    request = json.load(sys.stdin)
+    result = _scan_all(request["root"], Watchlist.from_json(request["watchlist"]), set(request["files"]), request["todo"])
+    json.dump(result, sys.stdout)

@@ -8,6 +8,7 @@ are built once instead of twice.
 """
 import json
 import math
+import re
 import pathlib
 import shutil
 
@@ -66,6 +67,18 @@ def duration(offer, lang):
 def cell(text):
     """Text safe inside a Markdown table cell."""
     return str(text).replace("|", "/").replace("\n", " ")
+
+
+# Text that Markdown leaves as it is: letters, digits, single spaces and common punctuation,
+# no markup characters (* _ ` [ ] < > & # | ~ ! { } \\ " @) and no leading list marker.
+PLAIN_TEXT = re.compile(r"(?!\d+\.(?:\s|$))[^\W_](?:[^\W_]|[.,;:'()°²³€%/–—?+=-]| (?=[^ ]))*|")
+
+
+def plain_offer(offer):
+    """True when every text value of the offer is plain, so that offer_plain.md.j2 can write its
+    body in HTML directly and give the same page as offer.md.j2 (Markdown)."""
+    return all(value is None or isinstance(value, (int, float)) or PLAIN_TEXT.fullmatch(value)
+               for key, value in offer.items() if key not in ("ref", "contract_type"))  # keys, not shown as such
 
 
 def environment(lang):
@@ -183,9 +196,9 @@ def write_language(data, lang, docs, figures, districts):
         offers=offers, offer_base=offer_base, index_url="../assets/offers.json",
         map_svg=map_svg(offers, districts, lang)))
     if lang == "it":
-        template = env.get_template("offer.md.j2")
+        markdown, plain = env.get_template("offer.md.j2"), env.get_template("offer_plain.md.j2")
         for offer in offers:
-            write(f"{p['offers']}/{offer['ref']}.md", template.render(o=offer))
+            write(f"{p['offers']}/{offer['ref']}.md", (plain if plain_offer(offer) else markdown).render(o=offer))
 
     sectors = []
     for term in vocabulary.PARTNER_SECTORS:
