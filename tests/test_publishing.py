@@ -256,3 +256,12 @@ def test_offer_pages_in_html_match_their_markdown(seeded):
         assert body("offer_plain.md.j2") == body("offer.md.j2")
     for text in ("**bold**", "1. primo", "a_b_c", "A & B", "x  y", "<b>", "- elenco", "[link](x)"):
         assert not pages.plain_offer(dict(offers[0], description=text)), text
+
+
+def test_the_yaml_reads_back_as_the_data_the_pages_are_written_from(seeded, tmp_path):
+    from housing.publishing import export
+
+    data = export.export_all()
+    data["offers"][0]["description"] = "Riga 1\nRiga 2: «virgolette», 'apici', \"doppi\", yes, no, 1e3, 0755, null, ~"
+    pipeline.write_yaml(data, tmp_path)
+    assert pipeline.read_yaml(tmp_path) == data

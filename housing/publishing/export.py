@@ -63,38 +63,45 @@ def landlord_name(landlord):
 
 
 def published_offers():
-    query = (Offer.select(Offer, Dwelling, Landlord, AgreementZone)
+    # Plain tuples of the columns used, not model instances: 10,000 offers are read at every tick.
+    query = (Offer.select(Offer.id, Offer.contract_type, Offer.monthly_rent, Offer.service_charges,
+                          Offer.available_from, Offer.min_duration_months, Offer.max_duration_months,
+                          Offer.public_description, Dwelling.district, Dwelling.address, Dwelling.area_m2,
+                          Dwelling.rooms, Dwelling.bedrooms, Dwelling.bathrooms, Dwelling.floor, Dwelling.has_lift,
+                          Dwelling.step_free, Dwelling.energy_class, Dwelling.furnished, AgreementZone.code,
+                          AgreementZone.name, Landlord.name, Landlord.public_name_consent)
              .join(Dwelling).join(Landlord)
              .switch(Dwelling).join(AgreementZone, JOIN.LEFT_OUTER)
              .where((Offer.published == True) & (Offer.status == "published"))  # noqa: E712
              .order_by(Offer.id))
-    for offer in query:
-        dwelling = offer.dwelling
-        protected = offer.contract_type in PROTECTED_CONTRACT_TYPES
+    for (offer_id, contract_type, rent, charges, available_from, min_months, max_months, description, district,
+         address, area, rooms, bedrooms, bathrooms, floor, lift, step_free, energy_class, furnished, zone_code,
+         zone_name, landlord, consent) in query.tuples():
+        protected = contract_type in PROTECTED_CONTRACT_TYPES
         yield {
-            "ref": f"O{offer.id:05d}",
-            "district": dwelling.district,
-            "zone": dwelling.zone.code if dwelling.zone_id else None,
-            "zone_name": dwelling.zone.name if dwelling.zone_id else None,
+            "ref": f"O{offer_id:05d}",
+            "district": district,
+            "zone": zone_code,
+            "zone_name": zone_name,
             # Never the street number; for homes of programme tenants not even the street.
-            "street": None if protected else street(dwelling.address),
-            "area_m2": dwelling.area_m2,
-            "rooms": dwelling.rooms,
-            "bedrooms": dwelling.bedrooms,
-            "bathrooms": dwelling.bathrooms,
-            "floor": dwelling.floor,
-            "lift": dwelling.has_lift,
-            "step_free": dwelling.step_free,
-            "energy_class": dwelling.energy_class,
-            "furnished": dwelling.furnished,
-            "contract_type": offer.contract_type,
-            "monthly_rent": money(offer.monthly_rent),
-            "service_charges": money(offer.service_charges),
-            "available_from": day(offer.available_from),
-            "min_duration_months": offer.min_duration_months,
-            "max_duration_months": offer.max_duration_months,
-            "description": offer.public_description or "",
-            "landlord": None if protected else landlord_name(dwelling.landlord),
+            "street": None if protected else street(address),
+            "area_m2": area,
+            "rooms": rooms,
+            "bedrooms": bedrooms,
+            "bathrooms": bathrooms,
+            "floor": floor,
+            "lift": lift,
+            "step_free": step_free,
+            "energy_class": energy_class,
+            "furnished": furnished,
+            "contract_type": contract_type,
+            "monthly_rent": money(rent),
+            "service_charges": money(charges),
+            "available_from": day(available_from),
+            "min_duration_months": min_months,
+            "max_duration_months": max_months,
+            "description": description or "",
+            "landlord": None if protected or not consent else landlord,
         }
 
 

@@ -5,12 +5,15 @@ their schemas, MkDocs built both languages, links resolve and the privacy scan
 found nothing. Otherwise the release folder is discarded and the live site
 stays as it was.
 """
+import contextlib
 import hashlib
 import json
 import os
 import pathlib
 import shutil
 import tempfile
+import threading
+import time
 
 import yaml
 
@@ -60,30 +63,82 @@ def read_yaml(folder=GENERATED):
             for name in schemas.DATA_SETS}
 
 
-def publish(force=False, root=None):
+class Stages:
+    """Wall time of each step of a publication, in ``timings`` when given (the benchmark reads them)."""
+
+    def __init__(self, timings=None):
+        self.timings = timings if timings is not None else {}
+
+    @contextlib.contextmanager
+    def __call__(self, name):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = time.perf_counter() - started
+
+
+def publish(force=False, root=None, timings=None):
     """Run the whole pipeline; return a one-line Italian summary of what happened.
 
-    Raises on any failure, after discarding the unfinished release.
+    Raises on any failure, after discarding the unfinished release. ``timings``
+    (a dict) receives the seconds of each step.
     """
+    stage = Stages(timings)
     releases = Releases(root or site_root())
-    data = export.export_all()
-    digest = content_hash(data)
-    if not force and digest == releases.live_hash():
+    with stage("export"):
+        data = export.export_all()
+    with stage("content hash"):
+        digest = content_hash(data)
+        unchanged = not force and digest == releases.live_hash()
+    if unchanged:
         return "skipped", "Contenuti invariati: nessuna nuova versione del sito."
-    schemas.validate_all(data)
-    write_yaml(data)
-    data = read_yaml()  # the pages are written from the YAML, as published in content/
+    with stage("schema validation"):
+        schemas.validate_all(data)
+    # The YAML of content/generated is written while MkDocs builds; the pages are written from the
+    # same data (tests/test_publishing.py checks that the YAML reads back as these data).
+    yaml_writer = BackgroundCall(write_yaml, data)
     release = releases.new()
     work = pathlib.Path(tempfile.mkdtemp(prefix="housing-build-"))
     try:
-        navs = pages.write_site(data, work)
-        build.build(work, navs, release)
-        checks.check_release(release, checks.Watchlist.from_database())
-        releases.publish(release, digest)
+        with stage("Markdown pages"):
+            navs = pages.write_site(data, work)
+        with stage("MkDocs build"):
+            build.build(work, navs, release)
+        with stage("watchlist"):
+            watchlist = checks.Watchlist.from_database()
+        with stage("checks (links, external, privacy)"):
+            checks.check_release(release, watchlist)
+        with stage("YAML written (wait)"):
+            yaml_writer.result()
+        with stage("publish (symlink swap)"):
+            releases.publish(release, digest)
     except BaseException:
         releases.discard(release)
         raise
     finally:
+        yaml_writer.result(raise_error=False)
         shutil.rmtree(work, ignore_errors=True)
     return "success", (f"Sito pubblicato: {len(data['offers'])} offerte, {len(data['partners'])} partner, "
                        f"{len(data['agreements'])} accordi ({release.name}).")
+
+
+class BackgroundCall:
+    """``function(*args)`` in a thread; ``result()`` waits for it and raises its exception."""
+
+    def __init__(self, function, *args):
+        self.error = None
+
+        def run():
+            try:
+                function(*args)
+            except BaseException as error:  # noqa: BLE001 - handed to the caller by result()
+                self.error = error
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def result(self, raise_error=True):
+        self.thread.join()
+        if raise_error and self.error is not None:
+            raise self.error
