@@ -88,6 +88,8 @@ def test_plan_goals_follow_transitions_and_an_active_plan_needs_consent(app, log
     with within(app):
         assert m.SupportPlan.select().count() == 0 and m.PlanGoal.select().count() == 0
     data.update({"consent_signed": "y", "consent_on": TODAY.isoformat()})
+    # a goal's domain is one of the instrument's, never free text
+    assert form_post(client, "/admin/support_plan/new/", {**data, "goals-0-domain": "lavoro"}).status_code == 200
     assert form_post(client, "/admin/support_plan/new/", data).status_code == 302
     with within(app):
         plan = m.SupportPlan.get()

@@ -7,6 +7,7 @@ Cross-record rules (overlapping stays, capacity, guarantee cover) live in
 from flask import url_for
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms import SelectField
 
 from admin.i18n import Text
 from admin.views.base import SecureModelView, optional_id_inline
@@ -52,9 +53,10 @@ class SupportPlanView(AccompanimentView):
     form_ajax_refs = {"household": HOUSEHOLD_AJAX}
 
     def __init__(self, model, **kwargs):
+        # inline forms ignore form_choices: the domain list comes through form_overrides
         self.inline_models = [optional_id_inline(
             PlanGoal, form_columns=["id", "domain", "description", "target_on", "status"],
-            form_choices={"domain": domain_choices(), "status": [(t.key, t.it) for t in v.GOAL_STATUSES]})]
+            form_overrides={"domain": SelectField}, form_args={"domain": {"choices": domain_choices()}})]
         super().__init__(model, **kwargs)
 
     def validate_form(self, form):
@@ -168,8 +170,8 @@ class TenancyView(AccompanimentView):
         optional_id_inline(FollowUpVisit, form_columns=["id", "visited_on", "note"]),
         optional_id_inline(ArrearsEpisode, form_columns=["id", "since", "amount", "resolved_on", "note"]),
         optional_id_inline(TenancyOutcome, form_columns=["id", "milestone_months", "outcome", "recorded_on"],
-                           form_choices={"milestone_months": [("6", "6"), ("12", "12"), ("24", "24")],
-                                         "outcome": [(t.key, t.it) for t in v.TENANCY_OUTCOMES]}),
+                           form_overrides={"milestone_months": SelectField},
+                           form_args={"milestone_months": {"choices": [(6, "6"), (12, "12"), (24, "24")], "coerce": int}}),
     ]
 
     def record_checks(self, data, current_id):
