@@ -265,3 +265,12 @@ def test_the_yaml_reads_back_as_the_data_the_pages_are_written_from(seeded, tmp_
     data["offers"][0]["description"] = "Riga 1\nRiga 2: «virgolette», 'apici', \"doppi\", yes, no, 1e3, 0755, null, ~"
     pipeline.write_yaml(data, tmp_path)
     assert pipeline.read_yaml(tmp_path) == data
+
+
+def test_an_offer_title_with_quotes_and_colons_stays_valid_front_matter(seeded):
+    from housing.publishing import export, pages
+
+    offer = dict(next(iter(export.published_offers())), district='Borgo "Vecchio": centro # 1')
+    for name in ("offer.md.j2", "offer_plain.md.j2"):
+        meta, _ = pages.front_matter(pages.environment("it").get_template(name).render(o=offer))
+        assert 'Borgo "Vecchio": centro # 1' in meta["title"], name
