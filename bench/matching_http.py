@@ -12,9 +12,8 @@ throw-away admin account logs in over HTTP (``http_bench.login``), and
 over the contract types and sizes, ``--warmup`` untimed then ``--requests``
 timed requests each, one at a time (latency, not throughput). Time = from
 sending the request to having read the whole body. p50/p95/max are over all
-timed requests (nearest rank). ``--app "matching_http:create_app_shown_codes()"``
-serves the app with the one view change this benchmark proposes (see that
-function) to measure it before making it. ``--profile`` also runs one request of the
+timed requests (nearest rank). ``--app "module:factory()"`` serves another
+app factory (to measure a change before making it). ``--profile`` also runs one request of the
 screen in process under cProfile and prints where the time goes.
 
 Results: ``bench/results/matching-http-<engine>.json``.
@@ -39,38 +38,6 @@ from http_bench import Client, Server, log, login, normalise_url, percentile, re
 
 DEFAULT_DB = "sqlite:///" + os.path.join(HERE, "var", "matching-50000x5000.db")
 RANKED_ROW = re.compile(r"<tr>\s*<td>\s*\d+\s*</td>")
-
-
-def create_app_shown_codes(test_config=None):
-    """The app with ONE change, proposed for ``admin/views/matching.py`` (``MatchingView.offer``):
-    read the codes of the households the page shows (200 ranked, 100 per
-    excluded rule) instead of every household's code (50,000 rows a request)."""
-    from flask import abort
-
-    from admin import create_app
-    from admin.i18n import current_language
-    from admin.views import matching as view
-    from flask_admin.form import SecureForm
-    from housing import match_data
-    from models import Household, Offer
-
-    def offer(self, offer_id):
-        from housing.matching.shortlist import shortlist
-
-        row = Offer.get_or_none(Offer.id == offer_id) or abort(404)
-        config, weights, today = self._context()
-        offer_case = match_data.offer_case(row.id)
-        households = match_data.household_cases(today=today)
-        result = shortlist(offer_case, households, config, weights, today)
-        shown = result.ranked.household_ids[:200] + [
-            i for items in result.excluded.values() for i in items.household_ids[:100]]
-        codes = dict(Household.select(Household.id, Household.code).where(Household.id.in_(shown)).tuples())
-        return self.render("admin/matching/shortlist.html", offer=row, result=result, codes=codes, form=SecureForm(),
-                           lang=current_language(), can_act=self.can_act(), rules=config.for_offer(offer_case))
-
-    offer._urls = view.MatchingView.offer._urls
-    view.MatchingView.offer = offer
-    return create_app(test_config)
 
 
 def pick_offers(count):
@@ -123,7 +90,7 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true", help="also cProfile one request in process")
     parser.add_argument("--label", default="")
     parser.add_argument("--app", default="admin:create_app()",
-                        help='app factory; "matching_http:create_app_shown_codes()" measures the proposed view change')
+                        help='app factory, "module:factory()" (modules in bench/ or the project)')
     args = parser.parse_args(argv)
     url = normalise_url(args.database_url)
     engine = "sqlite" if url.startswith("sqlite") else "postgresql"

@@ -23,16 +23,23 @@ def require_browser():
 
 
 @contextlib.contextmanager
-def chromium_page():
+def chromium_browser():
+    """Debian's chromium under Playwright (skips the test where it is missing)."""
     require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            yield browser.new_page()
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page():
+    with chromium_browser() as browser:
+        yield browser.new_page()
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from decimal import Decimal
 import pytest
 
 import models as m
-from browser import ARGS, CHROMIUM, require_browser
+from browser import chromium_browser, require_browser
 from conftest import PASSWORD, make_user
 from housing import matches
 from housing import vocabulary as v
@@ -77,15 +77,8 @@ def live_server(app):
 
 @pytest.fixture
 def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium_browser() as instance:
+        yield instance
 
 
 @pytest.fixture
