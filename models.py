@@ -636,6 +636,10 @@ class AssessmentScore(BaseModel):
     note = TextField(null=True)
     sensitive = BooleanField(default=False)
 
+    @property
+    def audit_masked(self):
+        return ("note",) if self.sensitive else ()
+
     class Meta:
         indexes = ((("assessment", "domain"), True),)
 
@@ -712,6 +716,7 @@ class ContactLog(BaseModel):
     legal matters): only the case worker and admins read it, and reads are logged."""
 
     personal_fields = ("note", "sensitive_note")
+    audit_masked = ("sensitive_note",)
 
     household = ForeignKeyField(Household, backref="contacts", on_delete="CASCADE")
     contact_on = DateField(index=True)

@@ -26,12 +26,13 @@ def _plain(value):
     return value
 
 
-def diff(before, after):
-    """``{field: [old, new]}`` for every field whose value changed."""
+def diff(before, after, masked=()):
+    """``{field: [old, new]}`` for every field whose value changed; secret and
+    ``masked`` fields only say that they changed."""
     changes = {}
     for name in sorted(set(before) | set(after)):
         old, new = _plain(before.get(name)), _plain(after.get(name))
-        if name in SECRET_FIELDS:
+        if name in SECRET_FIELDS or name in masked:
             old, new = (MASK if old else None), (MASK if new else None)
         if str(old) != str(new) or (old is None) != (new is None):
             changes[name] = [old, new]
@@ -40,7 +41,8 @@ def diff(before, after):
 
 def record(user, action, instance, before=None, after=None):
     """Write one audit row; ``before``/``after`` are snapshots (or None)."""
-    changes = diff(before or {}, after or {})
+    # special-category notes are never copied into the trail: it says that they changed, not what they say
+    changes = diff(before or {}, after or {}, getattr(instance, "audit_masked", ()))
     if action == "update" and not changes:
         return None
     return AuditLog.create(

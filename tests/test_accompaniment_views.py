@@ -232,6 +232,21 @@ def test_restricted_notes_role_matrix_and_access_log(app, client, journey):
         ("caseworker", "assessment_notes"), ("caseworker", "contact_notes"),
         ("boss", "assessment_notes"), ("boss", "contact_notes")]
     assert all(r.record_id == str(household.id) for r in reads)
+    with within(app):
+        trail = " ".join(e.changes for e in m.AuditLog.select())
+    assert "diabete" not in trail and "cerca lavoro" in trail  # restricted notes never reach the audit trail
+
+
+def test_a_restricted_contact_note_is_masked_in_the_audit_trail(app, client, journey):
+    household, _ = journey
+    log_in_as(client, "caseworker")
+    data = {"household": household.id, "contact_on": TODAY.isoformat(), "contact_type": "phone_call",
+            "duration_minutes": "10", "note": "telefonata", "sensitive_note": "esami clinici"}
+    assert form_post(client, "/admin/contact_log/new/", data).status_code == 302
+    with within(app):
+        entry = m.AuditLog.get(m.AuditLog.entity == "contact_log")
+    changes = json.loads(entry.changes)
+    assert changes["sensitive_note"] == [None, "•••"] and changes["note"] == [None, "telefonata"]
 
 
 def test_only_the_case_worker_writes_restricted_contact_notes(app, client, journey):
