@@ -39,7 +39,7 @@ PERMISSIONS = {
     "place": {"admin": EDIT, "operator": EDIT, "clerk": READ},
     "stay": {"admin": EDIT, "operator": EDIT},
     "occupancy": {"admin": READ, "operator": READ, "clerk": READ},
-    "tenancy": {"admin": EDIT, "operator": EDIT, "clerk": READ},
+    "tenancy": {"admin": EDIT, "operator": EDIT},
     "incentive": {"admin": EDIT, "clerk": EDIT, "operator": READ},
     "guarantee_claim": {"admin": EDIT, "clerk": EDIT, "operator": READ},
     # aggregate indicators only (no person): everyone; EDIT = may fill in a fidelity review

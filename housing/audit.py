@@ -32,9 +32,9 @@ def diff(before, after, masked=()):
     changes = {}
     for name in sorted(set(before) | set(after)):
         old, new = _plain(before.get(name)), _plain(after.get(name))
-        if name in SECRET_FIELDS or name in masked:
-            old, new = (MASK if old else None), (MASK if new else None)
         if str(old) != str(new) or (old is None) != (new is None):
+            if name in SECRET_FIELDS or name in masked:  # compared in clear, stored masked
+                old, new = (MASK if old else None), (MASK if new else None)
             changes[name] = [old, new]
     return changes
 

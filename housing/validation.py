@@ -209,6 +209,7 @@ FIELD_RULES = {
     "started_on": [plausible_date],
     "closed_on": [not_in_future, plausible_date],
     "review_on": [plausible_date],
+    "reassess_on": [plausible_date],
     "target_on": [plausible_date],
     "start_on": [plausible_date],
     "end_on": [plausible_date],

@@ -308,3 +308,56 @@ def test_indicators_export_and_fidelity_review(app, login):
     login("viewer", "viewer9")
     assert client.get("/admin/indicators/").status_code == 200
     assert client.get("/admin/indicators/fidelity").status_code == 403
+
+
+def test_review_findings_stay_fixed(app, client, journey):
+    """Each case comes from a review of the accompaniment: audit of masked
+    changes and cascades, hostile input on the custom routes, who writes
+    restricted notes."""
+    from housing.accompaniment import assessments
+
+    household, person = journey
+    with within(app):
+        a = assessments.record(person, TODAY, {k: 3 for k in DOMAINS}, {"health": "prima"}, True)
+    log_in_as(client, "caseworker")
+    # a change to a restricted note alone is audited, masked
+    data = assessment_form(household.id, person.id, "3")
+    data.update({f"note_{k}": "" for k in DOMAINS})
+    data["note_health"] = "seconda"
+    assert form_post(client, f"/admin/journey/assessment/{a.id}/edit", data).status_code == 302
+    with within(app):
+        row = m.AuditLog.select().where((m.AuditLog.entity == "assessment_score") & (m.AuditLog.action == "update")).get()
+    assert json.loads(row.changes) == {"note": ["•••", "•••"]}
+    # NUL characters and overlong reasons are field errors, never a 500 (PostgreSQL refuses NUL)
+    page = form_post(client, f"/admin/journey/{household.id}/assess", {**assessment_form(household.id, person.id), "note_work": "a\x00b"})
+    assert page.status_code == 200 and "note_work" in page.get_data(as_text=True)
+    # ids beyond the database's integers are a 404
+    for url in (f"/admin/journey/{2**70}", f"/admin/journey/{household.id}/assess?corrects={2**70}",
+                f"/admin/journey/assessment/{2**70}/edit", f"/admin/journey/offer/{2**70}"):
+        assert client.get(url).status_code == 404, url
+    # another operator may assess, but not write restricted notes
+    client.get("/auth/logout")
+    log_in_as(client, "otheroperator")
+    page = form_post(client, f"/admin/journey/{household.id}/assess", assessment_form(household.id, person.id))
+    assert "Solo il case worker" in page.get_data(as_text=True)
+    clean = assessment_form(household.id, person.id)
+    clean.update({"note_health": "", "note_addictions": "", "note_conflict_legality": ""})
+    assert form_post(client, f"/admin/journey/{household.id}/assess", clean).status_code == 302
+    # the fidelity review refuses an overlong note and an implausible date
+    page = form_post(client, "/admin/indicators/fidelity", {"reviewed_on": "0001-01-01", "notes": "x" * 6000})
+    assert page.status_code == 200 and "1900-2100" in page.get_data(as_text=True)
+
+
+def test_deleting_a_member_audits_the_assessment_scores_it_cascades_to(app, login, journey):
+    from housing.accompaniment import assessments
+
+    _, person = journey
+    with within(app):
+        assessments.record(person, TODAY, {k: 3 for k in DOMAINS}, {}, True)
+    client = login("admin", "boss2")
+    token = csrf_token(client, "/admin/person/")
+    assert client.post("/admin/person/delete/", data={"id": person.id, "csrf_token": token}).status_code == 302
+    with within(app):
+        deleted = {e.entity for e in m.AuditLog.select().where(m.AuditLog.action == "delete")}
+        assert m.AssessmentScore.select().count() == 0
+    assert deleted == {"person", "assessment", "assessment_score"}

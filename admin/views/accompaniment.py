@@ -4,7 +4,7 @@ tenancies with their follow-up, landlord incentives and guarantee claims.
 Cross-record rules (overlapping stays, capacity, guarantee cover) live in
 ``housing.accompaniment``; status changes follow its transition tables.
 """
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectField
@@ -67,9 +67,12 @@ class SupportPlanView(AccompanimentView):
         from housing.accompaniment import transitions
 
         labels = {t.key: t.it for t in v.GOAL_STATUSES}
+        plan_id = request.args.get("id", type=int)
         for entry in goals.entries:
-            pk = entry.get_pk()
-            old = PlanGoal.get_or_none(PlanGoal.id == int(pk)) if str(pk or "").isdigit() else None
+            pk = str(entry.get_pk() or "")
+            # only this plan's own goals have a status to compare with
+            old = (PlanGoal.get_or_none((PlanGoal.id == int(pk)) & (PlanGoal.plan == plan_id))
+                   if pk.isdigit() and int(pk) < 2**63 and plan_id is not None and 0 < plan_id < 2**63 else None)
             message = old and transitions.error("plan_goal", old.status, entry.form.status.data, labels)
             if message:
                 entry.form.status.errors = list(entry.form.status.errors) + [message]
@@ -117,6 +120,10 @@ class ContactLogView(AccompanimentView):
 
     choices = {"contact_type": v.CONTACT_TYPES}
     allow_edit = False
+
+    @property
+    def can_delete(self):  # an entry may hold a restricted note: only an admin removes it
+        return super().can_delete and current_user.role == "admin"
     column_list = ["household", "contact_on", "contact_type", "duration_minutes", "operator_name", "note"]
     column_details_exclude_list = ["sensitive_note"]
     column_export_exclude_list = ["sensitive_note"]

@@ -308,6 +308,9 @@ class SecureModelView(ModelView):
             fk = getattr(inline.model, inline.prop)
             for child in inline.model.select().where(fk == model.get_id()):
                 rows[(inline.model, child.get_id())] = (child, audit.snapshot(child))
+                # removing an inline row cascades: its own dependents are audited too
+                for grandchild in cascaded_children(child):
+                    rows[(type(grandchild), grandchild.get_id())] = (grandchild, audit.snapshot(grandchild))
         return rows
 
     def _audit_children(self, before, after):
@@ -425,7 +428,14 @@ def blocking_dependents(model):
 
 
 def cascaded_children(model):
-    return [child for _, query in _dependents(model, cascade=True) for child in query]
+    """Every row a delete of ``model`` cascades to, grandchildren included
+    (a member's assessments and their scores), so that each is audited."""
+    found = []
+    for _, query in _dependents(model, cascade=True):
+        for child in query:
+            found.extend(cascaded_children(child))
+            found.append(child)
+    return found
 
 
 def with_labels(model, form_args=None):

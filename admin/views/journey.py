@@ -25,6 +25,16 @@ from models import (Assessment, ContactLog, Household, Match, Offer, Person, Ref
                     TenancyOutcome)
 
 
+MAX_ID = 2**63 - 1
+
+
+def get_or_404(model, record_id):
+    """The row, or 404 (also for ids beyond the database's integers)."""
+    if not isinstance(record_id, int) or not 0 < record_id <= MAX_ID:
+        abort(404)
+    return model.get_or_none(model.id == record_id) or abort(404)
+
+
 def lock_days():
     return int(current_app.config.get("ASSESSMENT_LOCK_DAYS") or assessments.DEFAULT_LOCK_DAYS)
 
@@ -79,7 +89,7 @@ class JourneyView(SecureBaseView):
         return redirect(url_for("household.index_view"))
 
     def _household(self, household_id):
-        return Household.get_or_none(Household.id == household_id) or abort(404)
+        return get_or_404(Household, household_id)
 
     @expose("/<int:household_id>")
     def household(self, household_id):
@@ -148,9 +158,10 @@ class JourneyView(SecureBaseView):
             flash(Text("Registrare prima i componenti del nucleo.", "Record the household's members first."), "error")
             return redirect(url_for(".household", household_id=household.id))
         corrects = None
-        if request.args.get("corrects", "").isdigit():
-            corrects = Assessment.get_or_none((Assessment.id == int(request.args["corrects"]))
-                                              & (Assessment.household == household.id)) or abort(404)
+        if request.args.get("corrects"):
+            corrects = get_or_404(Assessment, request.args.get("corrects", type=int))
+            if corrects.household_id != household.id:
+                abort(404)
         version = instruments.current_version("assessment")
         definition = instruments.definition_of(version)
         data = None
@@ -166,6 +177,13 @@ class JourneyView(SecureBaseView):
                 return self._assessment_page(household, form, definition, title, request.full_path)
             scores, notes = self._scores(form, definition)
             person = Person.get_or_none((Person.id == form.person.data) & (Person.household == household.id))
+            if not sensitive.can_read(current_user, household):
+                restricted = [item["key"] for item in instruments.items(definition)
+                              if item.get("sensitive") and (notes.get(item["key"]) or "").strip()]
+                if restricted:
+                    self._attach(form, {f"note_{key}": [
+                        "Solo il case worker del nucleo o un amministratore può scrivere note riservate."] for key in restricted})
+                    return self._assessment_page(household, form, definition, title, request.full_path)
             try:
                 assessments.record(person, form.assessed_on.data, scores, notes, form.consent.data, form.reassess_on.data,
                                    current_user, corrects, form.correction_reason.data if corrects else None,
@@ -180,10 +198,14 @@ class JourneyView(SecureBaseView):
     @expose("/assessment/<int:assessment_id>/edit", methods=["GET", "POST"])
     def amend(self, assessment_id):
         """Fix the scores of an assessment inside its editing window."""
-        assessment = Assessment.get_or_none(Assessment.id == assessment_id) or abort(404)
+        assessment = get_or_404(Assessment, assessment_id)
         household = Household.get_by_id(assessment.household_id)
         if not self.can_act():
             abort(403)
+        if assessments.is_locked(assessment, None, lock_days()):
+            flash(Text(f"Valutazione bloccata dopo {lock_days()} giorni: registrare una correzione con la motivazione.",
+                       f"Assessment locked after {lock_days()} days: record a correction with its reason."), "error")
+            return redirect(url_for(".assess", household_id=household.id, corrects=assessment.id))
         lang = current_language()
         definition = instruments.definition_of(assessment.instrument)
         rows = list(assessment.scores)
@@ -199,10 +221,6 @@ class JourneyView(SecureBaseView):
         form = assessment_form(definition, [assessment.person], lang,
                                request.form if request.method == "POST" else None, data=data)
         title = Text("Modifica della valutazione", "Edit assessment")
-        if assessments.is_locked(assessment, None, lock_days()):
-            flash(Text(f"Valutazione bloccata dopo {lock_days()} giorni: registrare una correzione con la motivazione.",
-                       f"Assessment locked after {lock_days()} days: record a correction with its reason."), "error")
-            return redirect(url_for(".assess", household_id=household.id, corrects=assessment.id))
         if request.method == "POST" and form.validate():
             scores, notes = self._scores(form, definition)
             if not sensitive.can_read(current_user, household):  # keep the restricted notes it could not see
@@ -234,7 +252,7 @@ class JourneyView(SecureBaseView):
     @expose("/offer/<int:offer_id>")
     def offer(self, offer_id):
         """The sustainability check of an offer, for a household code if given."""
-        offer = Offer.get_or_none(Offer.id == offer_id) or abort(404)
+        offer = get_or_404(Offer, offer_id)
         code = clean_arg(request.args.get("household") or "").strip()[:20]
         household = Household.get_or_none(Household.code == code) if code else None
         if code and household is None:

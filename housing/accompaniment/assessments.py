@@ -8,7 +8,7 @@ assessment.
 """
 import datetime
 
-from housing import audit
+from housing import audit, validation
 from housing.accompaniment import ValidationFailed, instruments
 from models import Assessment, AssessmentScore, Person, db
 
@@ -32,6 +32,9 @@ def _check(definition, person, assessed_on, scores, notes, consent, reassess_on,
             errors.setdefault(f"score_{key}", []).append(f"Il punteggio deve essere compreso tra {low} e {high}.")
         if len(notes.get(key) or "") > MAX_NOTE:
             errors.setdefault(f"note_{key}", []).append(f"Nota troppo lunga (massimo {MAX_NOTE} caratteri).")
+        elif notes.get(key):
+            for message in validation.validate("assessment_score", {"note": notes[key]}).get("note", []):
+                errors.setdefault(f"note_{key}", []).append(message)
     unknown = set(scores) - {item["key"] for item in instruments.items(definition)}
     if unknown:
         errors.setdefault("scores", []).append("Domini non previsti dallo strumento: " + ", ".join(sorted(unknown)) + ".")
@@ -47,6 +50,9 @@ def _check(definition, person, assessed_on, scores, notes, consent, reassess_on,
         errors.setdefault("consent", []).append("Serve il consenso della persona alla valutazione.")
     if reassess_on is not None and assessed_on is not None and reassess_on <= assessed_on:
         errors.setdefault("reassess_on", []).append("La rivalutazione deve seguire la valutazione.")
+    for name, messages in validation.validate("assessment", {"correction_reason": reason or None,
+                                                            "reassess_on": reassess_on}).items():
+        errors.setdefault(name, []).extend(messages)
     if corrects is not None:
         if not (reason or "").strip():
             errors.setdefault("correction_reason", []).append("Una correzione richiede la motivazione.")

@@ -2,7 +2,7 @@
 import datetime
 import json
 
-from housing import audit
+from housing import audit, validation
 from housing.accompaniment import ValidationFailed, instruments
 from models import FidelityReview
 
@@ -19,6 +19,8 @@ def record(answers, reviewed_on, reviewer=None, notes=None, today=None):
             errors[f"q_{item['key']}"] = [f"Rispondere con un valore da {low} a {high}."]
     if reviewed_on is None or reviewed_on > today:
         errors["reviewed_on"] = ["Indicare una data non futura."]
+    for name, messages in validation.validate("fidelity_review", {"reviewed_on": reviewed_on, "notes": notes or None}).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
     review = FidelityReview.create(instrument=version, reviewed_on=reviewed_on, reviewer=getattr(reviewer, "id", None),

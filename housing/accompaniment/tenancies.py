@@ -15,7 +15,6 @@ from models import Dwelling, Household, MatchEvent, Offer, Tenancy, TenancyOutco
 
 MILESTONES = (6, 12, 24)
 RETAINED = ("still_housed", "moved_on")
-SUSTAINABLE_SHARE = Decimal("0.30")
 
 
 def add_months(day, months):
@@ -37,11 +36,14 @@ def open_from_match(match, user, today=None):
     household = Household.get_by_id(match.household_id)
     signed = (MatchEvent.select().where((MatchEvent.match == match.id) & (MatchEvent.to_step == "contract_signed"))
               .order_by(MatchEvent.at.desc()).first())
-    check = rents.sustainability(offer.monthly_rent, offer.service_charges, household.monthly_net_income or 0,
-                                 SUSTAINABLE_SHARE)
+    # an unknown income leaves the contribution at 0, for staff to set; a zero income means the programme pays all
+    contribution = Decimal("0.00")
+    if household.monthly_net_income is not None:
+        contribution = rents.sustainability(offer.monthly_rent, offer.service_charges, household.monthly_net_income,
+                                            rents.figure(rents.load_figures(), "sustainability.threshold"))["contribution"]
     tenancy = Tenancy.create(
         household=household, dwelling=offer.dwelling_id, offer=offer, match=match.id, contract_type=offer.contract_type,
-        monthly_rent=offer.monthly_rent, programme_contribution=check["contribution"],
+        monthly_rent=offer.monthly_rent, programme_contribution=contribution,
         start_on=signed.at.date() if signed else (today or datetime.date.today()),
         end_on=add_months(signed.at.date() if signed else (today or datetime.date.today()), offer.max_duration_months)
         if offer.max_duration_months else None)
