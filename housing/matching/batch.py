@@ -80,14 +80,17 @@ class BatchResult:
                 "score_total": self.objective.get("score_total")}
 
 
-def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=None, first=None) -> np.ndarray:
+def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=None, first=None,
+           col_order=None) -> np.ndarray:
     """Min-cost assignment of household table ``rows`` (LAPJVsp handles them in this order).
 
     ``edge_cost``: cost of every pair (by pair id). ``dummy_cost``: if given, each
     row also gets a private dummy column at that cost (it may stay unhoused);
     otherwise every row must be housed. ``first``: a known feasible column per
     row, moved to the front of the row so that SciPy's feasibility check
-    (Hopcroft-Karp) finds a full matching at once.
+    (Hopcroft-Karp) finds a full matching at once. ``col_order``: a permutation
+    of the offer columns, the order in which LAPJVsp sees them (it breaks its
+    ties by column position; the optimum does not depend on it).
     Returns the offer column of each row, or -1.
     """
     n, m = graph.n, graph.m
@@ -109,8 +112,15 @@ def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=Non
         p = p[keep]
     del keep
     # offer-major -> row-major (SciPy, C code): columns sorted within each row
-    mat = sp.csr_matrix((data, p, ptr.astype(np.int32)), shape=(m, k)).tocsc()
+    mat = sp.csr_matrix((data, p, ptr.astype(np.int32)), shape=(m, k))
     del data, p
+    if col_order is not None:
+        mat = mat[col_order]                    # position i holds offer col_order[i]
+        label = np.empty(m, dtype=np.int64)
+        label[col_order] = np.arange(m)
+        if first is not None:
+            first = label[first]
+    mat = mat.tocsc()
     indptr, indices, values = mat.indptr, mat.indices, mat.data
     if first is not None:
         key = np.repeat(np.arange(k, dtype=np.int64), np.diff(indptr)) * (m + 1) + indices
@@ -129,7 +139,7 @@ def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=Non
     row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
     out = np.full(k, -1, dtype=np.int64)
     real = col_ind < m
-    out[row_ind[real]] = col_ind[real]
+    out[row_ind[real]] = col_ind[real] if col_order is None else np.asarray(col_order)[col_ind[real]]
     return out
 
 
@@ -152,11 +162,17 @@ def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int):
         k = min(n, 2 * k)
     t1 = time.perf_counter()
     chosen = considered[held[considered] >= 0]
-    # LAPJVsp is much faster with the poorest households first (measured); the
-    # optimum does not depend on it, only the choice among equal-cost optima
+    # LAPJVsp is much faster with the poorest households first, and with the
+    # offers by rooms, then cost, both descending (measured on the benchmark
+    # instances: stage 2 about 20% faster than with the offers by id); the optimum
+    # does not depend on these orders, only the choice among equal-cost optima
     chosen = chosen[np.argsort(graph.table.income_cents[chosen], kind="stable")]
+    rooms = np.array([o.rooms for o in graph.offers], dtype=np.int64)
+    cost = np.array([cost_cents(o) for o in graph.offers], dtype=np.int64)
+    col_order = np.lexsort((np.arange(m), -cost, -rooms))
     final = np.full(n, -1, dtype=np.int64)
-    final[chosen] = _solve(graph, chosen, (q + 1 - fit).astype(np.float64), first=held[chosen])
+    final[chosen] = _solve(graph, chosen, (q + 1 - fit).astype(np.float64), first=held[chosen],
+                           col_order=col_order)
     if (final[chosen] < 0).any() or (final >= 0).sum() != len(chosen):
         raise RuntimeError("stage 2 did not house the stage-1 households")
     info = {"method": "two-stage", "considered_households": int(k), "rounds": rounds,
