@@ -84,7 +84,8 @@ def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=Non
            col_order=None) -> np.ndarray:
     """Min-cost assignment of household table ``rows`` (LAPJVsp handles them in this order).
 
-    ``edge_cost``: cost of every pair (by pair id). ``dummy_cost``: if given, each
+    ``edge_cost``: cost of every pair (by pair id), or a ``("row", costs)`` tuple
+    giving one cost per row of ``rows`` for all its pairs. ``dummy_cost``: if given, each
     row also gets a private dummy column at that cost (it may stay unhoused);
     otherwise every row must be housed. ``first``: a known feasible column per
     row, moved to the front of the row so that SciPy's feasibility check
@@ -99,18 +100,22 @@ def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=Non
         return np.zeros(0, dtype=np.int64)
     pos = np.full(n, -1, dtype=np.int32)
     pos[rows] = np.arange(k, dtype=np.int32)
+    by_row = isinstance(edge_cost, tuple)
     p = pos[graph.col_rows]
     keep = p >= 0
     if keep.all():
-        ptr, data = graph.col_ptr, np.asarray(edge_cost, dtype=np.float64)
+        ptr = graph.col_ptr
+        data = None if by_row else np.asarray(edge_cost, dtype=np.float64)
     else:
         running = np.zeros(len(keep) + 1, dtype=np.int32)
         np.cumsum(keep, dtype=np.int32, out=running[1:])
         ptr = running[graph.col_ptr]
         del running
-        data = np.asarray(edge_cost[keep], dtype=np.float64)
+        data = None if by_row else np.asarray(edge_cost[keep], dtype=np.float64)
         p = p[keep]
     del keep
+    if by_row:
+        data = np.asarray(edge_cost[1], dtype=np.float64)[p]
     # offer-major -> row-major (SciPy, C code): columns sorted within each row
     mat = sp.csr_matrix((data, p, ptr.astype(np.int32)), shape=(m, k))
     del data, p
@@ -154,9 +159,8 @@ def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int):
         considered = by_rank[:k]
         active = considered[has_pairs[considered]]         # households with no pair stay unhoused
         held = np.full(n, -1, dtype=np.int64)
-        stage1 = (1 + rank[graph.col_rows]).astype(np.float64)        # rank 0 -> 1, ...
+        stage1 = ("row", 1 + rank[active])                            # rank 0 -> 1, ...
         held[active] = _solve(graph, active, stage1, dummy_cost=float(k + 1))
-        del stage1
         if k >= n or rows_reaching_free_offers(graph, held, by_rank[k:]).size == 0:
             break
         k = min(n, 2 * k)
