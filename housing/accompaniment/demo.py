@@ -148,9 +148,10 @@ def _tenancies(rng, today, k, households, counts):
     for hid, dwelling, start, social_rent in programme[:max(0, limit - len(plans))]:
         plans.append((hid, dwelling, None, "erp", social_rent, Decimal("0.00"), None, start, False))
     rows = []
+    share = rents.figure(rents.load_figures(), "sustainability.threshold")
     for hid, dwelling, offer_id, kind, rent, charges, months, start, private in plans:
         income = households[hid][6] or 0
-        contribution = (rents.sustainability(rent, charges, income, tenancies.SUSTAINABLE_SHARE)["contribution"]
+        contribution = (rents.sustainability(rent, charges, income, share)["contribution"]
                         if private else Decimal("0.00"))
         ended_on = end_reason = None
         if households[hid][1] == "exited" and (today - start).days > 60:
