@@ -11,7 +11,9 @@
    (``timings=``), and the CPU time of the child processes (MkDocs, check workers).
 3. Unchanged-content ticks: ``pipeline.publish()`` must answer "skipped".
 4. Sizes of the release and of each language's search index.
-5. MkDocs alone, per language, on the same pages (ms a page).
+5. MkDocs alone, per language, on the same pages (ms a page); then
+   ``build.build`` as the pipeline runs it (Italian sharded above
+   ``shards.SHARD_THRESHOLD`` offers, merged, beside English).
 6. Baseline: the first ``--naive-offers`` offers, Italian build, as published
    (offers out of the navigation) and naive (every offer in the navigation).
 
@@ -280,6 +282,28 @@ def mkdocs_alone(data, tmp):
         wall, cpu = mkdocs_build(build.write_config(work, lang, navs[lang], work / f"out-{lang}"), work)
         out[lang] = {"pages": count, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
                      "cpu_ms_per_page": round(1000 * cpu / count, 2), "load": load()}
+    # What the pipeline runs: Italian in shards.shard_count() processes (merged) beside English.
+    from housing.publishing import shards
+
+    release = work / "out-both"
+    release.mkdir()
+    merge, merged = shards.merge, []
+
+    def timed_merge(*args):
+        started = time.perf_counter()
+        try:
+            return merge(*args)
+        finally:
+            merged.append(time.perf_counter() - started)
+
+    shards.merge = timed_merge
+    try:
+        load_before, cpu, started = load(), children_cpu(), time.perf_counter()
+        build.build(work, navs, release)
+    finally:
+        shards.merge = merge
+    out["both"] = {"shards": shards.shard_count(len(data["offers"])), "seconds": round(time.perf_counter() - started, 2),
+                   "cpu_seconds": round(children_cpu() - cpu, 2), "merge_seconds": round(sum(merged), 2), "load": load_before}
     shutil.rmtree(work, ignore_errors=True)
     return out
 
@@ -407,6 +431,10 @@ def report(r, args):
         print(f"  search index {lang}: {mb(idx['bytes'])} ({mb(idx['gzip_bytes'])} gzip), {idx['entries']:,} entries, "
               f"{idx['offer_entries']:,} of them offer titles")
     for lang, a in r.get("alone", {}).items():
+        if lang == "both":
+            print(f"  build.build (Italian in {a['shards']} process(es), merged, beside English): {a['seconds']} s wall, "
+                  f"{a['cpu_seconds']} s CPU of the MkDocs processes; merge {a['merge_seconds']} s wall (load {a['load']})")
+            continue
         print(f"  MkDocs alone {lang}: {a['pages']:,} pages, {a['seconds']} s wall, {a['cpu_seconds']} s CPU "
               f"({a['cpu_ms_per_page']} ms CPU a page; load {a['load']})")
     if "baseline" in r:

@@ -274,3 +274,75 @@ def test_an_offer_title_with_quotes_and_colons_stays_valid_front_matter(seeded):
     for name in ("offer.md.j2", "offer_plain.md.j2"):
         meta, _ = pages.front_matter(pages.environment("it").get_template(name).render(o=offer))
         assert 'Borgo "Vecchio": centro # 1' in meta["title"], name
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_sharded_italian_build_makes_the_same_site(seeded, tmp_path, monkeypatch):
+    """Italian built by 1, 2 and 3 MkDocs processes, then merged: the same files, byte for byte
+    (pages, search index, sitemap and its gzip)."""
+    import gzip
+
+    from housing.publishing import export, pages, shards
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")  # the sitemap's dates, should the day change between builds
+    data = export.export_all()
+    work = tmp_path / "work"
+    navs = pages.write_site(data, work)
+    offers = shards.offer_sources(work / "docs_it")
+    assert len(offers) == len(data["offers"]) >= 6
+    trees = {}
+    for count in (1, 2, 3):
+        release = tmp_path / f"release-{count}"
+        release.mkdir()
+        build.build(work, navs, release, shards=count)
+        trees[count] = _tree(release)
+    one = trees[1]
+    for count in (2, 3):
+        assert sorted(trees[count]) == sorted(one), count
+        different = [name for name in one if trees[count][name] != one[name]]
+        assert different == [], (count, different)
+    index = json.loads(one["search/search_index.json"])
+    assert len({d["location"] for d in index["docs"]}) == len(index["docs"])
+    assert sum(d["location"].startswith("offerte/O") for d in index["docs"]) == len(offers)
+    sitemap = one["sitemap.xml"].decode()
+    assert sitemap.count("<loc>") == len(set(re.findall(r"<loc>(.*?)</loc>", sitemap))) > len(offers)
+    assert gzip.decompress(one["sitemap.xml.gz"]) == one["sitemap.xml"]
+
+
+def test_the_merge_refuses_shards_that_disagree(tmp_path):
+    from housing.publishing import shards
+
+    parts = [["offerte/O1.md"], ["offerte/O2.md"]]
+    for k, (name, text) in enumerate((("O1", "a"), ("O2", "b"))):
+        root = tmp_path / f"s{k}"
+        (root / "offerte" / name).mkdir(parents=True)
+        (root / "offerte" / name / "index.html").write_text("offer")
+        (root / "index.html").write_text(f"home {text}")
+    with pytest.raises(shards.ShardError, match="index.html"):
+        shards.merge(tmp_path / "s0", [tmp_path / "s1"], parts, "http://x/")
+
+
+def test_large_sites_publish_through_the_shards(seeded, site, monkeypatch):
+    """The pipeline shards above the threshold; the checks run on the merged release."""
+    from housing.publishing import shards
+
+    assert 1000 <= shards.SHARD_THRESHOLD, "small sites keep one process"
+    assert shards.shard_count(shards.SHARD_THRESHOLD - 1) == 1
+    merges = []
+    real_merge = shards.merge
+    monkeypatch.setattr(shards, "SHARD_THRESHOLD", 2)
+    monkeypatch.setattr(shards, "merge", lambda *args: merges.append(args) or real_merge(*args))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    scanned = []
+    real_check = checks.check_release
+    monkeypatch.setattr(checks, "check_release", lambda release, watch: scanned.append(release) or real_check(release, watch))
+    outcome, message = pipeline.publish(root=site)
+    assert outcome == "success", message
+    assert len(merges) == 1 and scanned == [live(site)]
+    root = live(site)
+    for offer in m.Offer.select().where((m.Offer.published == True) & (m.Offer.status == "published")):  # noqa: E712
+        assert (root / "offerte" / f"O{offer.id:05d}" / "index.html").is_file()
+    assert (root / "en" / "index.html").is_file()
