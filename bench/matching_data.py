@@ -113,7 +113,7 @@ def members(rng, size, today=TODAY):
 
 
 def vulnerability_counts(people, n, today=TODAY):
-    """disability + minor + elderly per member, summed per household (as ``match_data.vulnerabilities``)."""
+    """disability + minor + elderly per member, summed per household (as ``match_data._load_household_cases`` counts them)."""
     births = [datetime.date.fromordinal(int(b)) for b in people["birth"]]
     age = np.array([today.year - b.year - ((today.month, today.day) < (b.month, b.day)) for b in births])
     per_person = people["disabled"].astype(np.int64) + (age < ADULT) + (age >= ELDERLY)

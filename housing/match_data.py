@@ -24,17 +24,6 @@ def _age(birth, today):
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def vulnerabilities(today=None):
-    """Household id -> count of recorded vulnerabilities: members with a
-    disability, minors, elderly people (the assessment will add to this)."""
-    today = today or datetime.date.today()
-    counts = Counter()
-    for household_id, birth, disabled in Person.select(Person.household, Person.birth_date, Person.has_disability).tuples():
-        age = _age(birth, today)
-        counts[household_id] += int(bool(disabled)) + int(age < 18) + int(age >= ELDERLY_AGE)
-    return counts
-
-
 HOUSEHOLD_COLUMNS = (Household.id, Household.min_rooms, Household.needs_step_free, Household.monthly_net_income,
                      Household.preferred_districts, Household.acceptable_contract_types, Household.parked_until,
                      Household.ethos_category, Household.intake_on, Household.case_conference_rank,
@@ -53,6 +42,7 @@ def _load_household_cases(query, today):
     if query is not None:
         people = people.where(Person.household.in_(query.select(Household.id)))
     sizes, vulnerable = Counter(), Counter()
+    # recorded vulnerabilities: members with a disability, minors, elderly people
     for household_id, birth, disabled in people.tuples():
         sizes[household_id] += 1
         age = _age(birth, today)

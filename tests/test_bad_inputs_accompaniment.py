@@ -120,6 +120,7 @@ def test_the_valid_sample_saves(app, login, registry):
     "/admin/journey/999999", "/admin/journey/999999/assess", "/admin/journey/assessment/999999/edit",
     "/admin/journey/offer/999999", "/admin/journey/1/assess?corrects=999999", "/admin/indicators/export.exe",
     "/admin/journey/offer/1?household=%00%01" + "x" * 500, "/admin/stay/?flt0_0=%00", "/admin/referral/?page=-5",
+    f"/admin/matching/offer/{2**70}", f"/admin/matching/household/{2**70}",
 ])
 def test_garbage_urls_never_make_a_server_error(app, login, url):
     client = login("admin")

@@ -9,7 +9,6 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectField
 
-from admin.i18n import Text
 from admin.views.base import SecureModelView, optional_id_inline
 from housing import vocabulary as v
 from housing.accompaniment import incentives, instruments, sensitive, stays, tenancies

@@ -11,6 +11,7 @@ import re
 from decimal import InvalidOperation
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import BaseView
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
@@ -69,10 +70,54 @@ def neutralise_formula(value):
     return value
 
 
-class SecureModelView(ModelView):
-    """A registry view whose permissions come from ``admin.roles``."""
+MAX_ID = 2**63 - 1  # the databases' integer ids
+
+
+def find(model, record_id):
+    """The row with that id, or None (also for ids no database integer can hold)."""
+    if not isinstance(record_id, int) or not 0 < record_id <= MAX_ID:
+        return None
+    return model.get_or_none(model._meta.primary_key == record_id)
+
+
+def get_or_404(model, record_id):
+    return find(model, record_id) or abort(404)
+
+
+class RoleGuard:
+    """Access from ``admin.roles``: read access to ``registry`` opens the view;
+    anonymous users are sent to the login, others get a 403."""
 
     registry = None
+
+    def is_accessible(self):
+        return roles.can_read(current_user, self.registry)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecureBaseView(RoleGuard, BaseView):
+    """A custom page (not a registry) guarded like the model views."""
+
+    def can_act(self):
+        return roles.can_edit(current_user, self.registry)
+
+    def _guard(self):
+        """For a POST action: 403 without edit rights; False (with a message) on an expired CSRF token."""
+        if not self.can_act():
+            abort(403)
+        if not SecureForm(request.form).validate():
+            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
+            return False
+        return True
+
+
+class SecureModelView(RoleGuard, ModelView):
+    """A registry view whose permissions come from ``admin.roles``."""
+
     category_key = None
     choices = {}  # field name -> vocabulary registry (tuple of Term)
 
@@ -113,14 +158,6 @@ class SecureModelView(ModelView):
         )
 
     # -- permissions ---------------------------------------------------------
-
-    def is_accessible(self):
-        return roles.can_read(current_user, self.registry)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     # What the view offers at all; the role decides who may use it.
     allow_create = allow_edit = allow_delete = True
@@ -227,9 +264,9 @@ class SecureModelView(ModelView):
                 child_id = str(entry.get_pk() or "")
                 child_errors = self._record_errors(inline.model, entry.form, child_id if child_id in owned else None)
                 _check_repeats(inline.model, entry.form, seen, child_errors)
-                _attach(entry.form, child_errors)
+                attach_errors(entry.form, child_errors)
                 valid = valid and not child_errors
-        _attach(form, errors)
+        attach_errors(form, errors)
         return valid and not errors
 
     # Checks that need other records (overlaps, capacity, totals): data -> {field: [messages]}.
@@ -366,9 +403,11 @@ def _formatted_types():
     return (datetime.date, datetime.datetime, Decimal)
 
 
-def _attach(form, errors):
+def attach_errors(form, errors, fallback=None):
+    """Add ``{field: [messages]}`` to the form's fields; errors of a field the
+    form lacks go to ``fallback`` (a field name) or are dropped."""
     for name, messages in errors.items():
-        field = form._fields.get(name)
+        field = form._fields.get(name) or (form._fields.get(fallback) if fallback else None)
         if field is None:
             continue
         if not isinstance(field.errors, list):

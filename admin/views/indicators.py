@@ -13,7 +13,7 @@ from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from admin.i18n import Text, current_language
-from admin.views.matchboard import SecureBaseView
+from admin.views.base import SecureBaseView, attach_errors
 from housing.accompaniment import ValidationFailed, fidelity, incentives, indicators, instruments
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -67,9 +67,7 @@ class IndicatorsView(SecureBaseView):
             try:
                 review = fidelity.record(answers, form.reviewed_on.data, current_user, form.notes.data)
             except ValidationFailed as failed:
-                for name, messages in failed.errors.items():
-                    field = form._fields.get(name) or form.reviewed_on
-                    field.errors = list(field.errors) + messages
+                attach_errors(form, failed.errors, fallback="reviewed_on")
             else:
                 flash(Text(f"Autovalutazione registrata: {review.score:.0f}%.", f"Review saved: {review.score:.0f}%."), "success")
                 return redirect(url_for(".index"))

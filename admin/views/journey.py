@@ -15,24 +15,13 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaFi
 from wtforms.validators import InputRequired, Optional
 
 from admin.i18n import Text, current_language
-from admin.views.base import clean_arg
-from admin.views.matchboard import SecureBaseView
+from admin.views.base import SecureBaseView, attach_errors, clean_arg, get_or_404
 from housing import match_data
 from housing.accompaniment import ValidationFailed, assessments, instruments, sensitive, stays, tenancies
 from housing.accompaniment import sustainability
 from housing.matching import priority as prio
 from models import (Assessment, ContactLog, Household, Match, Offer, Person, Referral, Stay, SupportPlan, Tenancy,
                     TenancyOutcome)
-
-
-MAX_ID = 2**63 - 1
-
-
-def get_or_404(model, record_id):
-    """The row, or 404 (also for ids beyond the database's integers)."""
-    if not isinstance(record_id, int) or not 0 < record_id <= MAX_ID:
-        abort(404)
-    return model.get_or_none(model.id == record_id) or abort(404)
 
 
 def lock_days():
@@ -114,14 +103,13 @@ class JourneyView(SecureBaseView):
         latest_scores = {}
         for member_id, items in by_member.items():
             latest_scores[member_id] = {row.domain: row for row in items[0].scores}
-        need = assessments.need_indexes().get(household.id)
-        case = match_data.household_case(household.id) if household.status in match_data.CANDIDATE_STATUSES else None
+        need, intensity = assessments.most_in_need(household.id).get(household.id, (None, None))
+        vulnerable = match_data.household_case(household.id).vulnerabilities  # counted as the matching counts them
         waiting = (datetime.date.today() - household.intake_on).days if household.intake_on else 0
-        vulnerable = case.vulnerabilities if case else match_data.vulnerabilities().get(household.id, 0)
         priority_value = prio.priority(household.ethos_category, waiting, vulnerable, need)
-        open_matches = list(Match.select().where((Match.household == household.id) & (Match.status == "open")))
-        checks = [(m, Offer.get_by_id(m.offer_id), sustainability.check(Offer.get_by_id(m.offer_id), household))
-                  for m in open_matches]
+        open_matches = Match.select(Match, Offer).join(Offer).where((Match.household == household.id)
+                                                                    & (Match.status == "open"))
+        checks = [(m, m.offer, sustainability.check(m.offer, household)) for m in open_matches]
         tenancy_rows = []
         today = datetime.date.today()
         for t in Tenancy.select().where(Tenancy.household == household.id).order_by(Tenancy.start_on.desc()):
@@ -132,7 +120,7 @@ class JourneyView(SecureBaseView):
             charts=charts, latest_scores=latest_scores, need=need, priority_value=priority_value,
             priority_text=prio.explain(household.ethos_category, waiting, vulnerable, priority_value,
                                        household.case_conference_rank, need),
-            intensity=assessments.household_intensity(household.id), show_sensitive=show_sensitive,
+            intensity=intensity, show_sensitive=show_sensitive,
             can_read_sensitive=sensitive.can_read(current_user, household), can_act=self.can_act(),
             locked=lambda a: assessments.is_locked(a, today, lock_days()), lock_days=lock_days(),
             plans=list(SupportPlan.select().where(SupportPlan.household == household.id).order_by(SupportPlan.started_on.desc())),
@@ -181,7 +169,7 @@ class JourneyView(SecureBaseView):
                 restricted = [item["key"] for item in instruments.items(definition)
                               if item.get("sensitive") and (notes.get(item["key"]) or "").strip()]
                 if restricted:
-                    self._attach(form, {f"note_{key}": [
+                    attach_errors(form, {f"note_{key}": [
                         "Solo il case worker del nucleo o un amministratore può scrivere note riservate."] for key in restricted})
                     return self._assessment_page(household, form, definition, title, request.full_path)
             try:
@@ -189,7 +177,7 @@ class JourneyView(SecureBaseView):
                                    current_user, corrects, form.correction_reason.data if corrects else None,
                                    version=version)
             except ValidationFailed as failed:
-                self._attach(form, failed.errors)
+                attach_errors(form, failed.errors, fallback="assessed_on")
                 return self._assessment_page(household, form, definition, title, request.full_path)
             flash(Text("Valutazione registrata.", "Assessment saved."), "success")
             return redirect(url_for(".household", household_id=household.id))
@@ -228,7 +216,7 @@ class JourneyView(SecureBaseView):
             try:
                 assessments.amend(assessment, scores, notes, current_user, lock_days=lock_days())
             except ValidationFailed as failed:
-                self._attach(form, failed.errors)
+                attach_errors(form, failed.errors, fallback="assessed_on")
             else:
                 flash(Text("Valutazione aggiornata.", "Assessment updated."), "success")
                 return redirect(url_for(".household", household_id=household.id))
@@ -242,12 +230,6 @@ class JourneyView(SecureBaseView):
             scores[item["key"]] = int(raw) if raw and str(raw).isdigit() else None
             notes[item["key"]] = form[f"note_{item['key']}"].data
         return scores, notes
-
-    @staticmethod
-    def _attach(form, errors):
-        for name, messages in errors.items():
-            field = form._fields.get(name) or form._fields.get("assessed_on")
-            field.errors = list(field.errors) + messages
 
     @expose("/offer/<int:offer_id>")
     def offer(self, offer_id):

@@ -1,35 +1,15 @@
 """The matches board: open matches by step, stalled ones highlighted, actions."""
 from flask import flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_admin.form import SecureForm
 from flask_login import current_user
 
-from admin import roles
 from admin.i18n import Text, current_language
-from admin.views.base import SecureModelView
+from admin.views.base import SecureBaseView, SecureModelView, get_or_404
 from housing import matches
 from housing.vocabulary import CONTRACT_TYPES
 from housing.workflow import STEPS, WorkflowError, may_act, route_for
 from models import DeclineReasonSetting, Household, Match, Offer
-
-
-class SecureBaseView(BaseView):
-    """A custom page whose access comes from ``admin.roles`` like the model views."""
-
-    registry = None
-
-    def is_accessible(self):
-        return roles.can_read(current_user, self.registry)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        from flask import abort
-
-        abort(403)
-
-    def can_act(self):
-        return roles.can_edit(current_user, self.registry)
 
 
 class MatchBoardView(SecureBaseView):
@@ -51,27 +31,9 @@ class MatchBoardView(SecureBaseView):
                            form=SecureForm(), role=current_user.role, may_act=may_act, route_for=route_for,
                            can_act=self.can_act(), lang=lang)
 
-    def _match_or_404(self, match_id):
-        match = Match.get_or_none(Match.id == match_id)
-        if match is None:
-            from flask import abort
-
-            abort(404)
-        return match
-
-    def _guard(self):
-        if not self.can_act():
-            from flask import abort
-
-            abort(403)
-        if not SecureForm(request.form).validate():
-            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
-            return False
-        return True
-
     @expose("/<int:match_id>/advance", methods=["POST"])
     def advance(self, match_id):
-        match = self._match_or_404(match_id)
+        match = get_or_404(Match, match_id)
         if self._guard():
             try:
                 matches.advance(match, current_user, (request.form.get("note") or "").strip()[:2000] or None)
@@ -82,7 +44,7 @@ class MatchBoardView(SecureBaseView):
 
     @expose("/<int:match_id>/decline", methods=["POST"])
     def decline(self, match_id):
-        match = self._match_or_404(match_id)
+        match = get_or_404(Match, match_id)
         if self._guard():
             reason = request.form.get("reason", "")
             note = (request.form.get("note") or "").strip()[:2000] or None

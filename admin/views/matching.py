@@ -10,7 +10,7 @@ from flask_admin.form import SecureForm
 from flask_login import current_user
 
 from admin.i18n import Text, current_language
-from admin.views.matchboard import SecureBaseView
+from admin.views.base import SecureBaseView, find, get_or_404
 from housing import match_data, matches
 from housing.workflow import WorkflowError
 from models import CensusSnapshot, Household, Offer, db
@@ -54,14 +54,6 @@ class MatchingView(SecureBaseView):
 
         return match_data.rule_config(), Weights(), datetime.date.today()
 
-    def _guard(self):
-        if not self.can_act():
-            abort(403)
-        if not SecureForm(request.form).validate():
-            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
-            return False
-        return True
-
     @expose("/")
     def index(self):
         return redirect(url_for(".batch"))
@@ -70,7 +62,7 @@ class MatchingView(SecureBaseView):
     def offer(self, offer_id):
         from housing.matching.shortlist import shortlist
 
-        offer = Offer.get_or_none(Offer.id == offer_id) or abort(404)
+        offer = get_or_404(Offer, offer_id)
         config, weights, today = self._context()
         offer_case = match_data.offer_case(offer.id)
         households = match_data.household_cases(today=today)
@@ -85,8 +77,8 @@ class MatchingView(SecureBaseView):
 
     @expose("/offer/<int:offer_id>/propose", methods=["POST"])
     def propose(self, offer_id):
-        offer = Offer.get_or_none(Offer.id == offer_id) or abort(404)
-        household = Household.get_or_none(Household.id == request.form.get("household_id", type=int)) or abort(404)
+        offer = get_or_404(Offer, offer_id)
+        household = get_or_404(Household, request.form.get("household_id", type=int))
         if self._guard():
             self._propose_pairs([(household, offer)])
         return redirect(url_for(".offer", offer_id=offer_id))
@@ -121,7 +113,7 @@ class MatchingView(SecureBaseView):
     def household(self, household_id):
         from housing.matching.shortlist import eligible_offers
 
-        household = Household.get_or_none(Household.id == household_id) or abort(404)
+        household = get_or_404(Household, household_id)
         config, weights, today = self._context()
         case = match_data.household_case(household_id, today)
         eligible, not_eligible = eligible_offers(case, match_data.offer_cases(), config, weights, today)
@@ -149,8 +141,7 @@ class MatchingView(SecureBaseView):
             for value in request.form.getlist("pair")[:5000]:
                 household_id, _, offer_id = value.partition("-")
                 if household_id.isdigit() and offer_id.isdigit():
-                    household = Household.get_or_none(Household.id == int(household_id))
-                    offer = Offer.get_or_none(Offer.id == int(offer_id))
+                    household, offer = find(Household, int(household_id)), find(Offer, int(offer_id))
                     if household and offer:
                         pairs.append((household, offer))
             if not pairs:

@@ -117,32 +117,37 @@ def amend(assessment, scores, notes=None, user=None, today=None, lock_days=DEFAU
     return assessment
 
 
-def latest_by_person(household_id):
-    """{person id: latest assessment} for one household (date, then id)."""
+def latest_per_member(*fields, household_id=None):
+    """{(household id, person id): (values of ``fields``)} of each member's latest
+    assessment (date, then id), over every household or one."""
+    query = Assessment.select(Assessment.household, Assessment.person, *fields)
+    if household_id is not None:
+        query = query.where(Assessment.household == household_id)
     latest = {}
-    query = Assessment.select().where(Assessment.household == household_id).order_by(Assessment.assessed_on, Assessment.id)
-    for assessment in query:
-        latest[assessment.person_id] = assessment
+    for household, person, *values in query.order_by(Assessment.assessed_on, Assessment.id).tuples():
+        latest[(household, person)] = tuple(values)
     return latest
+
+
+def most_in_need(household_id=None):
+    """{household id: (need index, support intensity)} of its most-in-need member's
+    latest assessment, over every household assessed or one."""
+    best = {}
+    for (household, _), (need, intensity) in latest_per_member(
+            Assessment.need_index, Assessment.support_intensity, household_id=household_id).items():
+        if household not in best or need > best[household][0]:
+            best[household] = (need, intensity)
+    return best
 
 
 def need_indexes():
     """{household id: need index of its most-in-need member}, over every household assessed."""
-    latest = {}
-    rows = (Assessment.select(Assessment.household, Assessment.person, Assessment.need_index)
-            .order_by(Assessment.assessed_on, Assessment.id).tuples())
-    for household_id, person_id, need in rows:
-        latest[(household_id, person_id)] = need
-    result = {}
-    for (household_id, _), need in latest.items():
-        result[household_id] = max(need, result.get(household_id, 0.0))
-    return result
+    return {household_id: need for household_id, (need, _) in most_in_need().items()}
 
 
 def household_intensity(household_id):
     """The support intensity of the most-in-need member's latest assessment, or None."""
-    latest = latest_by_person(household_id).values()
-    return max(latest, key=lambda a: a.need_index).support_intensity if latest else None
+    return most_in_need(household_id).get(household_id, (None, None))[1]
 
 
 def changes_by_domain(person_id):

@@ -11,21 +11,8 @@ from collections import Counter
 
 from housing import vocabulary as v
 from housing.accompaniment import fidelity, tenancies
-from housing.accompaniment.assessments import need_indexes
-from models import Assessment, Household, Referral, Stay, Tenancy
-
-
-def _intensities():
-    latest = {}
-    for household_id, person_id, need, intensity in (
-            Assessment.select(Assessment.household, Assessment.person, Assessment.need_index,
-                              Assessment.support_intensity).order_by(Assessment.assessed_on, Assessment.id).tuples()):
-        latest[(household_id, person_id)] = (need, intensity)
-    best = {}
-    for (household_id, _), (need, intensity) in latest.items():
-        if household_id not in best or need > best[household_id][0]:
-            best[household_id] = (need, intensity)
-    return Counter(intensity for _, intensity in best.values())
+from housing.accompaniment.assessments import most_in_need
+from models import Household, Referral, Stay, Tenancy
 
 
 def compute(today=None):
@@ -43,6 +30,7 @@ def compute(today=None):
     intake = dict(Household.select(Household.id, Household.intake_on)
                   .where(Household.id.in_(list(first_start) or [0])).tuples())
     days = [(first_start[h] - intake[h]).days for h in first_start if h in intake and intake[h]]
+    assessed = most_in_need()
     exits = Counter(d for (d,) in Stay.select(Stay.exit_destination).where(Stay.exit_on.is_null(False)).tuples())
     referrals = Counter(Referral.select(Referral.service, Referral.status).tuples())
     outcomes = Counter(o for (o,) in Referral.select(Referral.outcome).where(Referral.outcome.is_null(False)).tuples())
@@ -51,8 +39,8 @@ def compute(today=None):
         "retention": retention,
         "intake_to_housing_days": {"households": len(days), "median": statistics.median(days) if days else None,
                                    "mean": round(statistics.mean(days), 1) if days else None},
-        "support_intensity": _intensities(),
-        "assessed_households": len(need_indexes()),
+        "support_intensity": Counter(intensity for _, intensity in assessed.values()),
+        "assessed_households": len(assessed),
         "exits": exits,
         "referrals": referrals,
         "referral_outcomes": outcomes,
