@@ -19,6 +19,7 @@ from housing.publishing.pages import SITE_DIR
 
 BUILD_TIMEOUT = int(os.environ.get("HOUSING_BUILD_TIMEOUT", "600"))
 DEFAULT_SITE_URL = "http://127.0.0.1:8001/"
+HOOKS = ("offer_pages.py", "page_shell.py")
 
 
 def site_url():
@@ -47,8 +48,9 @@ def write_config(work, lang, nav, site_dir, docs_dir=None, name=None):
         # every page embeds the whole navigation, so 10,000 entries would be quadratic.
         "not_in_nav": "/offerte/O*.md\n",
         "extra": {"alternate": alternate},
-        # Pages outside the navigation share their rendered sidebar; offer titles are indexed alone.
-        "hooks": [str(SITE_DIR / "hooks" / "offer_pages.py")],
+        # Pages outside the navigation share their rendered sidebar; offer titles are indexed alone;
+        # offer pages are filled in from one rendered shell (the same output, checked by the hook).
+        "hooks": [str(SITE_DIR / "hooks" / name) for name in HOOKS],
     }
     if lang == "en":
         config["site_name"] = "Housing First Catania"
