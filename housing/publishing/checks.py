@@ -9,10 +9,13 @@
 The scan works on word n-grams, whatever the punctuation or case: each file is
 turned into its list of words once, and the watchlist is indexed by the first
 word of each phrase, so thousands of names and addresses cost one dictionary
-lookup per word. The words (and tax-code patterns) of each chunk of a file
-between blank lines are memoised: the 10,000 offer pages share most of their
-chunks (header, navigation, footer), and whitespace never holds part of a word,
-an entity or a tax code, so the result is the same as for the whole file at once.
+lookup per word. What the checks need of each chunk of a file between blank
+lines (its words, tax-code patterns, links and loading tags) is memoised: the
+10,000 offer pages share all their chunks but five (title, anchor, canonical
+address, body), and a blank line never holds part of a word, an entity, a tax
+code or an attribute of the generated HTML, so the result is the same as for the
+whole file at once. Links climbing out of a page's folder ("../") are resolved
+once for all the pages of the folder.
 
 Each file is read once for the three checks, in worker processes
 (``python -m housing.publishing.checks``, one per CPU); the watchlist reaches
@@ -112,15 +115,21 @@ class Watchlist:
         watchlist.first = {word: sorted(lengths) for word, lengths in watchlist.first.items()}
         return watchlist
 
-    def match(self, tokens, patterns=()):
-        """Findings (kind, value) among the words of a text and its tax-code-like strings."""
+    def match(self, tokens, patterns=(), starts=None, long_tokens=None):
+        """Findings (kind, value) among the words of a text and its tax-code-like strings.
+
+        ``starts`` (the positions of words that begin a phrase) and ``long_tokens``
+        (the 16-letter words) may be given when already known (the scanner's memo).
+        """
         found = [("tax-code pattern", code) for code in patterns]
         # A name is exempt only when every occurrence follows a street word
         # ("Via Vincenzo Giuffrida"): streets named after people are addresses, not people.
         reported = set()
-        first, labels, size, unique = self.first, self.labels, len(tokens), set(tokens)
-        starts = first.keys() & unique  # most pages start no phrase at all
-        for i in ([i for i, token in enumerate(tokens) if token in starts] if starts else ()):
+        first, labels, size = self.first, self.labels, len(tokens)
+        if starts is None:
+            begin = first.keys() & set(tokens)  # most pages start no phrase at all
+            starts = [i for i, token in enumerate(tokens) if token in begin] if begin else ()
+        for i in starts:
             for n in first[tokens[i]]:
                 if i + n > size:
                     break
@@ -132,7 +141,9 @@ class Watchlist:
                     reported.add(gram)
                     found.append((kind, " ".join(gram)))
         codes = self.codes
-        found += [("tax code", token.upper()) for token in unique if len(token) == 16 and token.upper() in codes]
+        if long_tokens is None:
+            long_tokens = [token for token in tokens if len(token) == 16]
+        found += [("tax code", token.upper()) for token in set(long_tokens) if token.upper() in codes]
         return found
 
     def find(self, text):
@@ -146,48 +157,73 @@ class Scanner:
     MEMO_LIMIT = 200_000
 
     def __init__(self, root, watchlist, files):
-        self.root, self.watchlist, self.files, self.memo = root, watchlist, files, {}
+        self.root, self.watchlist, self.files, self.memo, self.resolved = root, watchlist, files, {}, {}
 
-    def privacy(self, raw):
-        tokens, patterns, memo = [], [], self.memo
-        for chunk in BLANK_LINES.split(raw):
-            hit = memo.get(chunk)
-            if hit is None:
-                text = html.unescape(chunk)
-                hit = memo[chunk] = (WORD.findall(text.lower()), TAX_CODE.findall(text))
+    def chunk(self, chunk):
+        """What the checks need of one chunk of a file, computed once per distinct chunk."""
+        hit = self.memo.get(chunk)
+        if hit is None:
+            if len(self.memo) > self.MEMO_LIMIT:
+                self.memo.clear()
+            text = html.unescape(chunk)
+            tokens = WORD.findall(text.lower())
+            first = self.watchlist.first
+            hit = self.memo[chunk] = (
+                tokens, TAX_CODE.findall(text), [i for i, w in enumerate(tokens) if w in first],
+                [w for w in tokens if len(w) == 16], LINK.findall(chunk),
+                [tag.group(0)[:120] for tag in LOADING_TAG.finditer(chunk)
+                 if REMOTE.search(tag.group(0)) and not NOT_LOADED.search(tag.group(0))])
+        return hit
+
+    def privacy(self, raw, chunks=None):
+        tokens, patterns, starts, long_tokens = [], [], [], []
+        for hit in chunks if chunks is not None else map(self.chunk, BLANK_LINES.split(raw)):
             if hit[0]:
+                if hit[2]:
+                    offset = len(tokens)
+                    starts += [offset + i for i in hit[2]]
                 tokens += hit[0]
-                if hit[1]:
-                    patterns += hit[1]
-        if len(memo) > self.MEMO_LIMIT:
-            memo.clear()
-        return self.watchlist.match(tokens, patterns)
+                patterns += hit[1]
+                long_tokens += hit[3]
+        return self.watchlist.match(tokens, patterns, starts, long_tokens)
 
-    def links(self, relative, raw):
+    def links(self, relative, raw, chunks=None):
         folder = posixpath.dirname(relative)
-        problems = []
-        for target in set(LINK.findall(raw)):
+        targets = {t for hit in chunks for t in hit[4]} if chunks is not None else set(LINK.findall(raw))
+        return [f"{relative} -> {target}" for target in targets if not self.resolves(folder, target)]
+
+    def resolves(self, folder, target):
+        """True when ``target``, linked from a page in ``folder``, is a file of the release (or not local)."""
+        if target.startswith(("#", "mailto:", "tel:", "data:")):
+            return True
+        # "../" climbs out of the page's own folder: 10,000 offer pages then share one answer.
+        while target.startswith("../") and folder:
+            folder, target = posixpath.dirname(folder), target[3:]
+        key = (folder, target)
+        known = self.resolved.get(key)
+        if known is None:
             parts = urlsplit(html.unescape(target))
-            if parts.scheme or parts.netloc or target.startswith(("#", "mailto:", "tel:", "data:")) or not parts.path:
-                continue
-            path = unquote(parts.path)
-            resolved = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path))
-            if resolved.startswith("..") or not (resolved in self.files or posixpath.join(resolved, "index.html") in self.files
-                                                 or (resolved == "." and "index.html" in self.files)):
-                problems.append(f"{relative} -> {target}")
-        return problems
+            if parts.scheme or parts.netloc or not parts.path:
+                known = True
+            else:
+                path = unquote(parts.path)
+                found = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path))
+                known = not found.startswith("..") and (found in self.files or posixpath.join(found, "index.html") in self.files
+                                                        or (found == "." and "index.html" in self.files))
+            self.resolved[key] = known
+        return known
 
     def scan(self, relative):
         """(broken links, external resources, privacy findings) of one file of the release."""
         with open(os.path.join(self.root, relative), encoding="utf-8", errors="replace") as handle:
             raw = handle.read()
+        chunks = [self.chunk(chunk) for chunk in BLANK_LINES.split(raw)]
         links, external, private = [], [], []
         if relative.endswith(".html"):
-            links = self.links(relative, raw)
-            external = [f"{relative}: {tag.group(0)[:120]}" for tag in LOADING_TAG.finditer(raw)
-                        if REMOTE.search(tag.group(0)) and not NOT_LOADED.search(tag.group(0))]
+            links = self.links(relative, raw, chunks)
+            external = [f"{relative}: {tag}" for hit in chunks for tag in hit[5]]
         if not relative.startswith(SKIP_SCAN) and os.path.splitext(relative)[1].lower() in TEXT_SUFFIXES:
-            private = [f"{relative}: {kind} «{value}»" for kind, value in self.privacy(raw)]
+            private = [f"{relative}: {kind} «{value}»" for kind, value in self.privacy(raw, chunks)]
         return links, external, private
 
 

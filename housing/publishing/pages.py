@@ -11,6 +11,7 @@ import math
 import re
 import pathlib
 import shutil
+from urllib.parse import quote
 
 import jinja2
 import yaml
@@ -66,7 +67,28 @@ def duration(offer, lang):
 
 def cell(text):
     """Text safe inside a Markdown table cell."""
-    return str(text).replace("|", "/").replace("\n", " ")
+    return markdown_text(text).replace("\n", " ")
+
+
+# Free text typed in the back office is shown as text: never as HTML, a link or code.
+_HTML_ACTIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_MARKDOWN_ACTIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "\\": "\\\\",
+                                  "`": "\\`", "|": "\\|"})
+
+
+def html_text(value):
+    """Free text inside HTML or a page title (which Material prints as it is)."""
+    return str(value).translate(_HTML_ACTIVE)
+
+
+def markdown_text(value):
+    """Free text inside Markdown: no raw HTML, no link, no code span, no table cell break."""
+    return str(value).translate(_MARKDOWN_ACTIVE)
+
+
+def link_url(value):
+    """A validated http(s) address inside a Markdown autolink: nothing in it can close the link."""
+    return quote(str(value), safe=":/?#@!$&'()*+,;=%~")
 
 
 # Text that Markdown leaves as it is: letters, digits, single spaces and common punctuation,
@@ -93,7 +115,7 @@ def environment(lang):
         T=lambda it, en: it if lang == "it" else en,
         label=lambda registry, key, language=lang: vocabulary.label(registries[registry], key, language),
     )
-    env.filters["cell"] = cell
+    env.filters.update(cell=cell, md=markdown_text, h=html_text, url=link_url)
     return env
 
 

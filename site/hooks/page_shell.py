@@ -26,6 +26,7 @@ tests/test_publishing.py builds the demo site with and without this hook and
 compares every file.
 """
 import logging
+import os
 import posixpath
 import re
 from urllib.parse import urljoin
@@ -36,7 +37,7 @@ from mkdocs.exceptions import PluginError
 log = logging.getLogger("mkdocs.hooks.page_shell")
 
 VERIFY_FIRST = 2  # pages of each kind rendered in full before the shell is trusted
-VERIFY_EVERY = 500  # then one page in this many, as a tripwire
+VERIFY_EVERY = 500  # then one page in this many, as a tripwire (HOUSING_SHELL_VERIFY_EVERY for tests)
 TOKEN = "hf0shell0{}0"
 # The body's placeholder holds "<h1" as a body does: without one Material would add a heading.
 PLACEHOLDERS = {name: TOKEN.format(name) for name in ("title", "anchor", "slug")}
@@ -52,7 +53,7 @@ _in_nav = set()
 _raw = {}  # src_uri -> the HTML block taken out of the Markdown
 _shells = {}  # kind -> Shell
 _pending = {}  # src_uri -> (kind, title signature, expected output): rendered in full, compared after
-_state = {"site_url": None, "rendering": False, "output": None}
+_state = {"site_url": None, "rendering": False, "output": None, "every": VERIFY_EVERY}
 
 
 class Shell:
@@ -95,6 +96,7 @@ class PlaceholderPage:
 
 def on_config(config):
     _state["site_url"] = config.site_url
+    _state["every"] = int(os.environ.get("HOUSING_SHELL_VERIFY_EVERY") or VERIFY_EVERY)
     for store in (_in_nav, _raw, _shells, _pending):
         store.clear()
 
@@ -174,7 +176,7 @@ def shell_ready(context, page):
         return False  # rendered in full: the shell gave another page than the template for these
     shell.seen += 1
     output = shell.fill(values)
-    if shell.verified < VERIFY_FIRST or signature not in shell.signatures or shell.seen % VERIFY_EVERY == 0:
+    if shell.verified < VERIFY_FIRST or signature not in shell.signatures or shell.seen % _state["every"] == 0:
         _pending[page.file.src_uri] = (kind, signature, output)
         return False
     shell.used += 1
@@ -206,7 +208,13 @@ def on_post_page(output, page, config):
     where = f"{page.file.src_uri}, character {at}: {output[at - 40:at + 40]!r} != {expected[at - 40:at + 40]!r}"
     if shell.used == 0 or signature not in shell.signatures:
         # Nothing was written from the shell for these pages yet: render them in full, as without the hook.
-        shell.refused.add(None if shell.used == 0 and not shell.signatures else signature)
+        shell.refused.add(None if shell.used == 0 else signature)
         log.info("page_shell: rendering in full (%s)", where)
         return output
     raise PluginError(f"page_shell: the shell gave another page than the template ({where})")
+
+
+def on_post_build(config):
+    for (template, folder, _), shell in _shells.items():
+        log.debug("page_shell: %s/ (%s): %d pages from the shell, %d checked in full, refused: %s",
+                  folder, template, shell.used, shell.verified, sorted(map(str, shell.refused)) or "none")

@@ -1,0 +1,52 @@
+"""Free text typed in the back office reaches the public site as text: no HTML, no links, no scripts."""
+import pytest
+
+from housing import demo
+from housing.publishing import build, export, pages
+
+SCRIPT = "<script>alert(1)</script>"
+LINK = "[premi qui](javascript:alert(2))"
+IMAGE = '<img src="x" onerror="alert(3)">'
+
+
+@pytest.fixture
+def built(database, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    demo.seed(scale=0.3)
+    data = export.export_all()
+    offers = data["offers"]
+    offers[0] = dict(offers[0], district=f"Ognina {SCRIPT}", description=f"Bello. {LINK} `codice` | a\\b")
+    offers[1] = dict(offers[1], street=IMAGE, zone_name=SCRIPT, landlord=LINK)
+    partner = data["partners"][0]
+    data["partners"][0] = dict(partner, name=f"Coop {IMAGE}", services=LINK, address=SCRIPT,
+                               website='https://example.org/a"><script>alert(4)</script>')
+    agreement = data["agreements"][0]
+    data["agreements"][0] = dict(agreement, title=f"Accordo {SCRIPT}", commitments=LINK)
+    work = tmp_path / "work"
+    navs = pages.write_site(data, work)
+    release = tmp_path / "release"
+    release.mkdir()
+    build.build(work, navs, release, shards=1)
+    return data, release
+
+
+def _pages(release):
+    return {p.relative_to(release).as_posix(): p.read_text(encoding="utf-8") for p in release.rglob("*.html")}
+
+
+def test_no_injected_markup_reaches_any_page(built):
+    _, release = built
+    for name, html in _pages(release).items():
+        assert "<script>alert" not in html, name
+        assert 'href="javascript:' not in html, name
+        assert '<img src="x"' not in html, name
+
+
+def test_the_text_is_shown_as_typed(built):
+    data, release = built
+    offer = (release / "offerte" / data["offers"][0]["ref"] / "index.html").read_text(encoding="utf-8")
+    assert "Ognina &lt;script&gt;alert(1)&lt;/script&gt;" in offer
+    assert "[premi qui](javascript:alert(2))" in offer and "`codice` | a\\b" in offer
+    partners = (release / "partner" / "index.html").read_text(encoding="utf-8")
+    assert "Coop &lt;img" in partners
+    assert 'href="https://example.org/a%22%3E%3Cscript%3Ealert(4)%3C/script%3E"' in partners
