@@ -119,17 +119,17 @@ def test_a_build_failure_leaves_the_live_site_serving(seeded, site, monkeypatch)
     before = live(site)
     served = (before / "index.html").read_text()
     m.Offer.update(monthly_rent=m.Offer.monthly_rent + 5).execute()
-    real_build = build.build
+    real_finish = build.Builder.finish
 
-    def half_build(work, navs, release):
-        (release / "index.html").write_text("half a site")
+    def half_build(builder):
+        (builder.release / "index.html").write_text("half a site")
         raise build.BuildError("injected failure")
 
-    monkeypatch.setattr(build, "build", half_build)
+    monkeypatch.setattr(build.Builder, "finish", half_build)
     with pytest.raises(build.BuildError):
         pipeline.publish(root=site)
     assert live(site) == before and (before / "index.html").read_text() == served
-    monkeypatch.setattr(build, "build", real_build)
+    monkeypatch.setattr(build.Builder, "finish", real_finish)
     assert pipeline.publish(root=site)[0] == "success"
 
 

@@ -59,53 +59,91 @@ def write_config(work, lang, nav, site_dir, docs_dir=None, name=None):
     return path
 
 
+class Builder:
+    """The MkDocs processes of one release, each started as soon as its language's pages are written.
+
+    English (a few hundred pages) builds while the publisher still writes the
+    Italian offer pages; Italian goes to one process, or to ``shards`` above
+    ``shards.SHARD_THRESHOLD`` offers. ``finish`` waits for all of them, merges
+    the Italian shards into ``release`` and moves English to ``release/en``.
+    """
+
+    def __init__(self, work, release, shards=None):
+        self.work, self.release, self.shards = pathlib.Path(work), pathlib.Path(release), shards
+        self.jobs = {}  # name -> (process, output folder)
+        self.parts = None
+        # One build date for every process (MkDocs dates each page, for the sitemap): shards started on
+        # either side of midnight would otherwise date the shared pages differently, and the merge refuse them.
+        self.env = dict(os.environ)
+        self.env.setdefault("SOURCE_DATE_EPOCH", str(int(time.time())))
+
+    def _run(self, name, config, output):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "--config-file", str(config)],
+            cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env,
+        )
+        self.jobs[name] = (process, output)
+
+    def start(self, lang, nav):
+        work = self.work
+        if lang == "en":
+            self._run("en", write_config(work, "en", nav, work / "site_en"), work / "site_en")
+            return
+        offers = sharding.offer_sources(work / "docs_it")
+        self.parts = sharding.split(offers, sharding.shard_count(len(offers), shards=self.shards))
+        if len(self.parts) == 1:
+            self._run("it", write_config(work, "it", nav, self.release), self.release)
+            return
+        for k, part in enumerate(self.parts):
+            docs = sharding.write_docs(work / "docs_it", work / f"docs_it.{k}", offers, part)
+            output = self.release if k == 0 else work / f"site_it.{k}"
+            self._run(f"it.{k}", write_config(work, "it", nav, output, docs_dir=docs.name, name=f"it.{k}"), output)
+
+    def abort(self):
+        for process, _ in self.jobs.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            if process.stdout and not process.stdout.closed:
+                process.stdout.close()
+
+    def finish(self):
+        deadline = time.monotonic() + BUILD_TIMEOUT
+        failures = []
+        for name, (process, _) in self.jobs.items():
+            try:
+                output, _ = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.abort()
+                raise BuildError(f"mkdocs build ({name}) took longer than {BUILD_TIMEOUT} s")
+            if process.returncode != 0:
+                failures.append(f"[{name}] " + "\n".join(output.strip().splitlines()[-8:]))
+        if failures:
+            raise BuildError("mkdocs build failed:\n" + "\n".join(failures))
+        if self.parts is not None and len(self.parts) > 1:
+            try:
+                sharding.merge(self.release, [self.jobs[f"it.{k}"][1] for k in range(1, len(self.parts))],
+                               self.parts, site_url())
+            except sharding.ShardError as error:
+                raise BuildError(f"merging the Italian shards failed: {error}") from error
+        target = self.release / "en"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.move(str(self.jobs["en"][1]), str(target))
+        return self.release
+
+
 def build(work, navs, release, shards=None):
-    """Build Italian into ``release`` and English into ``release/en``.
+    """Build Italian into ``release`` and English into ``release/en``, the pages being written.
 
     ``shards``: processes for the Italian build; by default one below
     ``shards.SHARD_THRESHOLD`` offers, ``shards.SHARD_COUNT`` above.
     """
-    work, release = pathlib.Path(work), pathlib.Path(release)
-    offers = sharding.offer_sources(work / "docs_it")
-    parts = sharding.split(offers, sharding.shard_count(len(offers), shards=shards))
-    jobs = {}  # name -> (config, output folder)
-    if len(parts) == 1:
-        jobs["it"] = (write_config(work, "it", navs["it"], release), release)
-    else:
-        for k, part in enumerate(parts):
-            docs = sharding.write_docs(work / "docs_it", work / f"docs_it.{k}", offers, part)
-            output = release if k == 0 else work / f"site_it.{k}"
-            jobs[f"it.{k}"] = (write_config(work, "it", navs["it"], output, docs_dir=docs.name, name=f"it.{k}"), output)
-    jobs["en"] = (write_config(work, "en", navs["en"], work / "site_en"), work / "site_en")
-    # One build date for every process (MkDocs dates each page, for the sitemap): shards started on
-    # either side of midnight would otherwise date the shared pages differently, and the merge refuse them.
-    env = dict(os.environ)
-    env.setdefault("SOURCE_DATE_EPOCH", str(int(time.time())))
-    processes = {}
-    for name, (config, _) in jobs.items():
-        processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "--config-file", str(config)],
-            cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        )
-    failures = []
-    for name, process in processes.items():
-        try:
-            output, _ = process.communicate(timeout=BUILD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            for other in processes.values():
-                other.kill()
-            raise BuildError(f"mkdocs build ({name}) took longer than {BUILD_TIMEOUT} s")
-        if process.returncode != 0:
-            failures.append(f"[{name}] " + "\n".join(output.strip().splitlines()[-8:]))
-    if failures:
-        raise BuildError("mkdocs build failed:\n" + "\n".join(failures))
-    if len(parts) > 1:
-        try:
-            sharding.merge(release, [jobs[f"it.{k}"][1] for k in range(1, len(parts))], parts, site_url())
-        except sharding.ShardError as error:
-            raise BuildError(f"merging the Italian shards failed: {error}") from error
-    target = release / "en"
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.move(str(jobs["en"][1]), str(target))
-    return release
+    builder = Builder(work, release, shards=shards)
+    try:
+        for lang in ("en", "it"):
+            builder.start(lang, navs[lang])
+        return builder.finish()
+    except BaseException:
+        builder.abort()
+        raise

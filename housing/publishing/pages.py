@@ -65,6 +65,35 @@ def duration(offer, lang):
     return f"{low or high} {months}" if (low or high) else "—"
 
 
+def offer_rows(o):
+    """The facts of an offer page, bilingual: (Italian name, English name, Italian value, English value).
+
+    Both offer templates (Markdown and HTML) print these rows; written in Python
+    because 10,000 offer pages are rendered on every publication.
+    """
+    types, street = vocabulary.CONTRACT_TYPES, f", {o['street']}" if o.get("street") else ""
+    yes = {True: ("sì", "yes"), False: ("no", "no")}
+    rows = [
+        ("Canone mensile", "Monthly rent", eur(o["monthly_rent"]), eur(o["monthly_rent"])),
+        ("Spese", "Service charges", eur(o["service_charges"]), eur(o["service_charges"])),
+        ("Contratto", "Contract", vocabulary.label(types, o["contract_type"], "it"), vocabulary.label(types, o["contract_type"], "en")),
+        ("Durata", "Duration", duration(o, "it"), duration(o, "en")),
+        ("Disponibile dal", "Available from", o["available_from"] or "subito", o["available_from"] or "now"),
+        ("Quartiere", "District", f"{o['district']}{street}", f"{o['district']}{street}"),
+        ("Zona", "Zone", f"{o['zone'] or '—'} {o['zone_name'] or ''}", o["zone"] or "—"),
+        ("Superficie", "Area", f"{o['area_m2']} m²", f"{o['area_m2']} m²"),
+        ("Vani", "Rooms", f"{o['rooms']} ({o['bedrooms']} camere, {o['bathrooms']} bagni)",
+         f"{o['rooms']} ({o['bedrooms']} bedrooms, {o['bathrooms']} bathrooms)"),
+        ("Piano", "Floor", f"{o['floor']}{', ascensore' if o['lift'] else ''}", f"{o['floor']}{', lift' if o['lift'] else ''}"),
+        ("Senza gradini", "Step-free", *yes[bool(o["step_free"])]),
+        ("Arredato", "Furnished", *yes[bool(o["furnished"])]),
+        ("Classe energetica", "Energy class", o["energy_class"] or "—", o["energy_class"] or "—"),
+    ]
+    if o.get("landlord"):
+        rows.append(("Locatore", "Landlord", o["landlord"], o["landlord"]))
+    return [(name_it, name_en, str(it).strip(), str(en).strip()) for name_it, name_en, it, en in rows]
+
+
 def cell(text):
     """Text safe inside a Markdown table cell."""
     return markdown_text(text).replace("\n", " ")
@@ -110,7 +139,7 @@ def environment(lang):
     )
     registries = vocabulary.REGISTRIES
     env.globals.update(
-        lang=lang, eur=eur, duration=duration,
+        lang=lang, eur=eur, duration=duration, offer_rows=offer_rows,
         kind_of=lambda rooms: kind_of(rooms, "it"), kind_of_en=lambda rooms: kind_of(rooms, "en"),
         T=lambda it, en: it if lang == "it" else en,
         label=lambda registry, key, language=lang: vocabulary.label(registries[registry], key, language),
@@ -267,13 +296,19 @@ def navigation(lang, nav_guides):
     return nav
 
 
-def write_site(data, work):
-    """Write both languages under ``work/docs_<lang>``; return their navigations."""
+def write_site(data, work, written=None):
+    """Write both languages under ``work/docs_<lang>``; return their navigations.
+
+    English first: ``written(lang, nav)``, when given, is called as soon as a
+    language is on disk (the publisher starts its MkDocs build then).
+    """
     figures, districts = load_figures(), load_districts()
     navs = {}
-    for lang in LANGUAGES:
+    for lang in ("en", "it"):
         docs = work / f"docs_{lang}"
         if docs.exists():
             shutil.rmtree(docs)
         navs[lang] = write_language(data, lang, docs, figures, districts)
+        if written is not None:
+            written(lang, navs[lang])
     return navs

@@ -100,11 +100,12 @@ def publish(force=False, root=None, timings=None):
     yaml_writer = BackgroundCall(write_yaml, data)
     release = releases.new()
     work = pathlib.Path(tempfile.mkdtemp(prefix="housing-build-"))
+    builder = build.Builder(work, release)
     try:
-        with stage("Markdown pages"):
-            navs = pages.write_site(data, work)
+        with stage("Markdown pages"):  # English builds meanwhile
+            pages.write_site(data, work, written=builder.start)
         with stage("MkDocs build"):
-            build.build(work, navs, release)
+            builder.finish()
         with stage("watchlist"):
             watchlist = checks.Watchlist.from_database()
         with stage("checks (links, external, privacy)"):
@@ -114,6 +115,7 @@ def publish(force=False, root=None, timings=None):
         with stage("publish (symlink swap)"):
             releases.publish(release, digest)
     except BaseException:
+        builder.abort()
         releases.discard(release)
         raise
     finally:
