@@ -263,6 +263,11 @@ def test_the_yaml_reads_back_as_the_data_the_pages_are_written_from(seeded, tmp_
 
     data = export.export_all()
     data["offers"][0]["description"] = "Riga 1\nRiga 2: «virgolette», 'apici', \"doppi\", yes, no, 1e3, 0755, null, ~"
+    for k, text in enumerate(["yes", "No", "~", "null", "0755", "1e3", "- elenco", "# nota", "a: b", " spazi ", "",
+                              "tab\tqui", "\u00e8 😀", "\\", "{x}", "[y]", "&ancora", "*alias", "!tag", "%"]):
+        data["offers"][k + 1]["description"] = text
+    data["offers"][1]["monthly_rent"], data["offers"][2]["monthly_rent"] = 1e-05, 1e16
+    data["statistics"]["extra"] = {"1": 1, "4+": None, "yes": [], "no": {}, "nested": [[1, [2]], {"a": [{"b": []}]}]}
     pipeline.write_yaml(data, tmp_path)
     assert pipeline.read_yaml(tmp_path) == data
 

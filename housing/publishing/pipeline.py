@@ -17,7 +17,7 @@ import time
 
 import yaml
 
-from housing.publishing import build, checks, export, pages, schemas
+from housing.publishing import build, checks, export, pages, schemas, yaml_out
 from housing.publishing.releases import Releases
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -51,10 +51,8 @@ def content_hash(data):
 def write_yaml(data, folder=GENERATED):
     """One YAML file per data set: the exported content the pages are written from."""
     folder.mkdir(parents=True, exist_ok=True)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     for name in schemas.DATA_SETS:
-        text = yaml.dump(data[name], Dumper=dumper, allow_unicode=True, sort_keys=False)
-        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+        (folder / f"{name}.yaml").write_text(yaml_out.dumps(data[name]), encoding="utf-8")
 
 
 def read_yaml(folder=GENERATED):
