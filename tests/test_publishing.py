@@ -351,3 +351,19 @@ def test_large_sites_publish_through_the_shards(seeded, site, monkeypatch):
     for offer in m.Offer.select().where((m.Offer.published == True) & (m.Offer.status == "published")):  # noqa: E712
         assert (root / "offerte" / f"O{offer.id:05d}" / "index.html").is_file()
     assert (root / "en" / "index.html").is_file()
+
+
+def test_the_work_folder_is_rewritten_in_place_and_forgets_removed_offers(seeded, site):
+    """Pages of offers still published keep their file (no new inode); a withdrawn offer's page goes."""
+    assert pipeline.publish(root=site)[0] == "success"
+    docs = Releases(site).work() / "docs_it" / "offerte"
+    offers = list(m.Offer.select().where((m.Offer.published == True) & (m.Offer.status == "published")))  # noqa: E712
+    kept, withdrawn = offers[0], offers[1]
+    inode = (docs / f"O{kept.id:05d}.md").stat().st_ino
+    m.Offer.update(published=False).where(m.Offer.id == withdrawn.id).execute()
+    m.Offer.update(monthly_rent=m.Offer.monthly_rent + 1).where(m.Offer.id == kept.id).execute()
+    assert pipeline.publish(root=site)[0] == "success"
+    assert (docs / f"O{kept.id:05d}.md").stat().st_ino == inode
+    assert not (docs / f"O{withdrawn.id:05d}.md").exists()
+    assert not (live(site) / "offerte" / f"O{withdrawn.id:05d}").exists()
+    assert (live(site) / "offerte" / f"O{kept.id:05d}" / "index.html").is_file()

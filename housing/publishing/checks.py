@@ -217,7 +217,8 @@ class Scanner:
         """(broken links, external resources, privacy findings) of one file of the release."""
         with open(os.path.join(self.root, relative), encoding="utf-8", errors="replace") as handle:
             raw = handle.read()
-        chunks = [self.chunk(chunk) for chunk in BLANK_LINES.split(raw)]
+        memo = self.memo
+        chunks = [memo.get(chunk) or self.chunk(chunk) for chunk in BLANK_LINES.split(raw)]
         links, external, private = [], [], []
         if relative.endswith(".html"):
             links = self.links(relative, raw, chunks)

@@ -10,8 +10,6 @@ import hashlib
 import json
 import os
 import pathlib
-import shutil
-import tempfile
 import threading
 import time
 
@@ -97,7 +95,7 @@ def publish(force=False, root=None, timings=None):
     # same data (tests/test_publishing.py checks that the YAML reads back as these data).
     yaml_writer = BackgroundCall(write_yaml, data)
     release = releases.new()
-    work = pathlib.Path(tempfile.mkdtemp(prefix="housing-build-"))
+    work = releases.work()  # kept between publications: pages are rewritten in place
     builder = build.Builder(work, release)
     try:
         with stage("Markdown pages"):  # English builds meanwhile
@@ -118,7 +116,6 @@ def publish(force=False, root=None, timings=None):
         raise
     finally:
         yaml_writer.result(raise_error=False)
-        shutil.rmtree(work, ignore_errors=True)
     return "success", (f"Sito pubblicato: {len(data['offers'])} offerte, {len(data['partners'])} partner, "
                        f"{len(data['agreements'])} accordi ({release.name}).")
 

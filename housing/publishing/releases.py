@@ -20,6 +20,12 @@ class Releases:
         self.folder = self.root / "releases"
         self.current = self.root / "current"
 
+    def work(self):
+        """The publisher's work folder (Markdown pages, MkDocs configs, shard outputs), kept between runs."""
+        folder = self.root / "work"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def new(self):
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
