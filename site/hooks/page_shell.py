@@ -6,10 +6,11 @@ whole template cost about 4 ms of CPU a page; two thirds of it in Python's
 HTMLParser reading the body, the rest in the template. This hook does that work
 once per kind of page:
 
-- **Raw body passed around Python-Markdown.** An offer page is a heading and
-  one block of plain HTML (``offer_plain.md.j2``). Markdown keeps such a block
-  verbatim; the hook hands Markdown the heading and a placeholder paragraph,
-  then puts the block back in place of the placeholder's HTML.
+- **Plain HTML passed around Python-Markdown.** An offer page is a heading and
+  one block of plain HTML (``offer_plain.md.j2``); the offer listing holds a
+  list of 10,000 links in HTML. Markdown keeps such blocks as they are, after
+  parsing them with Python's HTMLParser; the hook hands Markdown a placeholder
+  paragraph instead and puts the block back in place of its HTML.
 - **One shell per kind of page.** For a page outside the navigation whose
   table of contents is its single heading, ``overrides/main.html`` asks
   ``hf_shell_ready``: the hook renders the full template once with placeholder
@@ -44,9 +45,10 @@ PLACEHOLDERS = {name: TOKEN.format(name) for name in ("title", "anchor", "slug")
 PLACEHOLDERS["content"] = TOKEN.format("content") + "<h1>"
 SLOTS = {text: name for name, text in PLACEHOLDERS.items()}
 TOKENS = re.compile("(" + "|".join(re.escape(text) for text in SLOTS) + ")")
-# A heading, then one block of HTML with no blank line: Markdown passes the block through verbatim.
-RAW_BODY = re.compile(r"(\n*# [^\n]+\n\n)(<div>\n(?:(?!\n\n).)*\n</div>)\n?", re.S)
-PLACEHOLDER = TOKEN.format("body")
+# A block of HTML that starts a line after a blank line, holds no blank line and closes on its last line:
+# Python-Markdown keeps it as it is, and so does this hook, without parsing it.
+RAW_BLOCK = re.compile(r"(?:^|(?<=\n\n))(<(div|table|ul|ol|figure|p)\b[^>\n]*>(?:(?!\n\n).)*?</\2>)(?=\n\n|\n?$)", re.S)
+MARKDOWN_IN_HTML = re.compile(r"<[a-z][^>]*\smarkdown(?:=|\s|>)")
 ESCAPED = "&<>\"'"
 
 _in_nav = set()
@@ -107,23 +109,33 @@ def on_nav(nav, config, files):
 
 
 def on_page_markdown(markdown, page, config, files):
-    if page.file.src_uri in _in_nav or "hf0shell0" in markdown:
-        return markdown
-    match = RAW_BODY.fullmatch(markdown)
-    if not match:
-        return markdown
-    _raw[page.file.src_uri] = match.group(2)
-    return match.group(1) + PLACEHOLDER + "\n"
+    """Blocks of plain HTML leave the Markdown for a placeholder paragraph each; on_page_content puts them back."""
+    if "hf0shell0" in markdown or MARKDOWN_IN_HTML.search(markdown) or "```" in markdown or "~~~" in markdown:
+        return markdown  # HTML that holds Markdown, or code that may show HTML: left to Python-Markdown
+    blocks = []
+
+    def stash(match):
+        block, tag = match.group(1), match.group(2)
+        if len(re.findall(rf"<{tag}\b", block)) != block.count(f"</{tag}>"):
+            return block  # not closed on its last line: Markdown decides where it ends
+        blocks.append(block)
+        return TOKEN.format(f"raw{len(blocks) - 1}")
+
+    markdown = RAW_BLOCK.sub(stash, markdown)
+    if blocks:
+        _raw[page.file.src_uri] = blocks
+    return markdown
 
 
 def on_page_content(html, page, config, files):
-    block = _raw.pop(page.file.src_uri, None)
-    if block is None:
-        return html
-    marker = f"<p>{PLACEHOLDER}</p>"
-    if html.count(marker) != 1:
-        raise PluginError(f"page_shell: the body of {page.file.src_uri} lost its place")
-    return html.replace(marker, block)
+    blocks = _raw.pop(page.file.src_uri, None)
+    for k, block in enumerate(blocks or ()):
+        marker = f"<p>{TOKEN.format(f'raw{k}')}</p>"
+        if html.count(marker) != 1:
+            raise PluginError(f"page_shell: a block of HTML of {page.file.src_uri} lost its place")
+        # Markdown keeps the line break that follows a block, except at the very end of the page.
+        html = html[:-len(marker)] + block if html.endswith(marker) else html.replace(marker, block + "\n")
+    return html
 
 
 def _values(page):
