@@ -163,6 +163,24 @@ def test_link_check_finds_broken_links(tmp_path):
     assert sorted(failure.value.problems) == ["a/index.html -> ../img.png", "index.html -> b/"]
 
 
+def test_links_that_climb_out_of_a_page_folder_are_checked_too(tmp_path):
+    """The offer pages link "../" (the listing): resolved once per folder, but resolved."""
+    for ref in ("O1", "O2"):
+        (tmp_path / "offerte" / ref).mkdir(parents=True)
+        (tmp_path / "offerte" / ref / "index.html").write_text(
+            '<a href="../">list</a><a href="../#map">map</a><a href="../../nuclei/">how</a><a href="..//x/">x</a>')
+    (tmp_path / "nuclei").mkdir()
+    (tmp_path / "nuclei" / "index.html").write_text("ok")
+    (tmp_path / "offerte" / "x").mkdir()
+    (tmp_path / "offerte" / "x" / "index.html").write_text("ok")
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.link_check(tmp_path)  # offerte/index.html is missing
+    assert sorted(failure.value.problems) == [f"offerte/{ref}/index.html -> {target}"
+                                              for ref in ("O1", "O2") for target in ("../", "../#map")]
+    (tmp_path / "offerte" / "index.html").write_text("listing")
+    checks.link_check(tmp_path)
+
+
 def test_watchlist_matches_names_in_any_order_and_case():
     watch = checks.Watchlist(names=["Mario Rossi"], codes=["RSSMRA80A01C351B"], addresses=["Via Etnea 100"])
     assert watch.find("nessun dato") == []
@@ -267,7 +285,9 @@ def test_the_yaml_reads_back_as_the_data_the_pages_are_written_from(seeded, tmp_
                               "tab\tqui", "\u00e8 😀", "\\", "{x}", "[y]", "&ancora", "*alias", "!tag", "%"]):
         data["offers"][k + 1]["description"] = text
     data["offers"][1]["monthly_rent"], data["offers"][2]["monthly_rent"] = 1e-05, 1e16
-    data["statistics"]["extra"] = {"1": 1, "4+": None, "yes": [], "no": {}, "nested": [[1, [2]], {"a": [{"b": []}]}]}
+    data["statistics"]["extra"] = {"1": 1, "4+": None, "yes": [], "no": {}, "nested": [[1, [2]], {"a": [{"b": []}]}],
+                                   "controls": ["c1\x9b", "a\x85b", "\u2028", "\ufeffz", "\x7f", "\x00\x1f"],
+                                   "k\x85ey": 1}
     pipeline.write_yaml(data, tmp_path)
     assert pipeline.read_yaml(tmp_path) == data
 
@@ -304,6 +324,12 @@ def test_the_sharded_italian_build_makes_the_same_site(seeded, tmp_path, monkeyp
         release.mkdir()
         build.build(work, navs, release, shards=count)
         trees[count] = _tree(release)
+    assert (work / "docs_it.2").exists() and (work / "site_it.2").exists()
+    release = tmp_path / "release-again"
+    release.mkdir()
+    build.build(work, navs, release, shards=2)  # what the third shard left is removed
+    assert not (work / "docs_it.2").exists() and not (work / "site_it.2").exists()
+    assert not (work / "mkdocs.it.2.yml").exists() and (work / "docs_it.1").exists()
     one = trees[1]
     for count in (2, 3):
         assert sorted(trees[count]) == sorted(one), count
@@ -356,7 +382,7 @@ def test_large_sites_publish_through_the_shards(seeded, site, monkeypatch):
 def test_the_work_folder_is_rewritten_in_place_and_forgets_removed_offers(seeded, site):
     """Pages of offers still published keep their file (no new inode); a withdrawn offer's page goes."""
     assert pipeline.publish(root=site)[0] == "success"
-    docs = Releases(site).work() / "docs_it" / "offerte"
+    docs = Releases(site).work_folder / "docs_it" / "offerte"
     offers = list(m.Offer.select().where((m.Offer.published == True) & (m.Offer.status == "published")))  # noqa: E712
     kept, withdrawn = offers[0], offers[1]
     inode = (docs / f"O{kept.id:05d}.md").stat().st_ino
@@ -367,3 +393,13 @@ def test_the_work_folder_is_rewritten_in_place_and_forgets_removed_offers(seeded
     assert not (docs / f"O{withdrawn.id:05d}.md").exists()
     assert not (live(site) / "offerte" / f"O{withdrawn.id:05d}").exists()
     assert (live(site) / "offerte" / f"O{kept.id:05d}" / "index.html").is_file()
+
+
+def test_two_publishers_cannot_share_a_work_folder(seeded, site):
+    from housing.publishing.releases import WorkFolderBusy
+
+    with Releases(site).working():
+        with pytest.raises(WorkFolderBusy):
+            pipeline.publish(root=site)
+    assert live(site) is None
+    assert pipeline.publish(root=site)[0] == "success"

@@ -1,4 +1,6 @@
 """Free text typed in the back office reaches the public site as text: no HTML, no links, no scripts."""
+import re
+
 import pytest
 
 from housing import demo
@@ -7,6 +9,7 @@ from housing.publishing import build, export, pages
 SCRIPT = "<script>alert(1)</script>"
 LINK = "[premi qui](javascript:alert(2))"
 IMAGE = '<img src="x" onerror="alert(3)">'
+ATTRIBUTES = '*luminoso*{: onmouseover="alert(5)" }'  # attr_list would make it an attribute
 
 
 @pytest.fixture
@@ -16,12 +19,15 @@ def built(database, tmp_path, monkeypatch):
     data = export.export_all()
     offers = data["offers"]
     offers[0] = dict(offers[0], district=f"Ognina {SCRIPT}", description=f"Bello. {LINK} `codice` | a\\b")
-    offers[1] = dict(offers[1], street=IMAGE, zone_name=SCRIPT, landlord=LINK)
+    offers[1] = dict(offers[1], street=IMAGE, zone_name=SCRIPT, landlord=LINK, description=f"Bello, {ATTRIBUTES}.")
+    offers[2] = dict(offers[2], district="*v*{: onclick=alert(6)}")
     partner = data["partners"][0]
-    data["partners"][0] = dict(partner, name=f"Coop {IMAGE}", services=LINK, address=SCRIPT,
+    data["partners"][0] = dict(partner, name=f"Coop {IMAGE}", services=LINK, address=ATTRIBUTES,
+                               email="<svg/onload=alert(8)>@e.it",
                                website='https://example.org/a"><script>alert(4)</script>')
     agreement = data["agreements"][0]
-    data["agreements"][0] = dict(agreement, title=f"Accordo {SCRIPT}", commitments=LINK)
+    data["agreements"][0] = dict(agreement, title=f"Accordo {SCRIPT}", commitments="**x**{: onclick=alert(7)}",
+                                 kind="<b>nuovo</b>")
     work = tmp_path / "work"
     navs = pages.write_site(data, work)
     release = tmp_path / "release"
@@ -37,6 +43,8 @@ def _pages(release):
 def test_no_injected_markup_reaches_any_page(built):
     _, release = built
     for name, html in _pages(release).items():
+        assert not re.search(r"<[a-z][^<>]*\son[a-z]+=", html), (name, re.search(r"<[a-z][^<>]*\son[a-z]+=[^>]*>", html))
+        assert "<b>nuovo</b>" not in html and "<svg/onload" not in html, name
         assert "<script>alert" not in html, name
         assert 'href="javascript:' not in html, name
         assert '<img src="x"' not in html, name

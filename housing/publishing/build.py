@@ -91,6 +91,7 @@ class Builder:
             return
         offers = sharding.offer_sources(work / "docs_it")
         self.parts = sharding.split(offers, sharding.shard_count(len(offers), shards=self.shards))
+        self._forget_shards(keep=len(self.parts) if len(self.parts) > 1 else 0)
         if len(self.parts) == 1:
             self._run("it", write_config(work, "it", nav, self.release), self.release)
             return
@@ -98,6 +99,13 @@ class Builder:
             docs = sharding.write_docs(work / "docs_it", work / f"docs_it.{k}", offers, part)
             output = self.release if k == 0 else work / f"site_it.{k}"
             self._run(f"it.{k}", write_config(work, "it", nav, output, docs_dir=docs.name, name=f"it.{k}"), output)
+
+    def _forget_shards(self, keep):
+        """Remove what shards beyond the first ``keep`` left in the work folder in an earlier run."""
+        for path in [*self.work.glob("docs_it.*"), *self.work.glob("site_it.*"), *self.work.glob("mkdocs.it.*.yml")]:
+            number = path.name.removesuffix(".yml").rsplit(".", 1)[-1]
+            if number.isdigit() and int(number) >= keep:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     def abort(self):
         for process, _ in self.jobs.values():
@@ -111,8 +119,9 @@ class Builder:
         deadline = time.monotonic() + BUILD_TIMEOUT
         failures = []
         for name, (process, _) in self.jobs.items():
-            try:
-                output, _ = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
+            try:  # a process that has ended is read to the end, whatever the time left
+                timeout = None if process.poll() is not None else max(0.1, deadline - time.monotonic())
+                output, _ = process.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.abort()
                 raise BuildError(f"mkdocs build ({name}) took longer than {BUILD_TIMEOUT} s")

@@ -197,14 +197,15 @@ class Scanner:
         if target.startswith(("#", "mailto:", "tel:", "data:")):
             return True
         # "../" climbs out of the page's own folder: 10,000 offer pages then share one answer.
-        while target.startswith("../") and folder:
-            folder, target = posixpath.dirname(folder), target[3:]
-        key = (folder, target)
+        climbed = False
+        while target.startswith("../") and folder and not target.startswith("..//"):
+            folder, target, climbed = posixpath.dirname(folder), target[3:], True
+        key = (folder, target, climbed)
         known = self.resolved.get(key)
         if known is None:
             parts = urlsplit(html.unescape(target))
-            if parts.scheme or parts.netloc or not parts.path:
-                known = True
+            if parts.scheme or parts.netloc or (not parts.path and not climbed):
+                known = True  # another host, or this very page
             else:
                 path = unquote(parts.path)
                 found = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path))

@@ -101,8 +101,10 @@ def cell(text):
 
 # Free text typed in the back office is shown as text: never as HTML, a link or code.
 _HTML_ACTIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Braces too: attr_list would read "{: onclick=...}" as attributes of the element before it.
 _MARKDOWN_ACTIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "\\": "\\\\",
-                                  "`": "\\`", "|": "\\|"})
+                                  "`": "\\`", "|": "\\|", "{": "\\{", "}": "\\}"})
+PLAIN_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def html_text(value):
@@ -113,6 +115,12 @@ def html_text(value):
 def markdown_text(value):
     """Free text inside Markdown: no raw HTML, no link, no code span, no table cell break."""
     return str(value).translate(_MARKDOWN_ACTIVE)
+
+
+def email_link(value):
+    """An email address as a Markdown autolink when it is a plain address, as text otherwise."""
+    text = str(value)
+    return f"<{text}>" if PLAIN_EMAIL.fullmatch(text) else markdown_text(text)
 
 
 def link_url(value):
@@ -142,9 +150,10 @@ def environment(lang):
         lang=lang, eur=eur, duration=duration, offer_rows=offer_rows,
         kind_of=lambda rooms: kind_of(rooms, "it"), kind_of_en=lambda rooms: kind_of(rooms, "en"),
         T=lambda it, en: it if lang == "it" else en,
-        label=lambda registry, key, language=lang: vocabulary.label(registries[registry], key, language),
+        # An unknown key is printed as it is: as text.
+        label=lambda registry, key, language=lang: markdown_text(vocabulary.label(registries[registry], key, language)),
     )
-    env.filters.update(cell=cell, md=markdown_text, h=html_text, url=link_url)
+    env.filters.update(cell=cell, md=markdown_text, h=html_text, url=link_url, email=email_link)
     return env
 
 

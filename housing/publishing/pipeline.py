@@ -91,11 +91,18 @@ def publish(force=False, root=None, timings=None):
         return "skipped", "Contenuti invariati: nessuna nuova versione del sito."
     with stage("schema validation"):
         schemas.validate_all(data)
+    # The work folder is kept between publications (pages are rewritten in place), one publisher at a time.
+    with releases.working() as work:
+        release = _build_check_publish(data, digest, releases, work, stage)
+    return "success", (f"Sito pubblicato: {len(data['offers'])} offerte, {len(data['partners'])} partner, "
+                       f"{len(data['agreements'])} accordi ({release.name}).")
+
+
+def _build_check_publish(data, digest, releases, work, stage):
     # The YAML of content/generated is written while MkDocs builds; the pages are written from the
     # same data (tests/test_publishing.py checks that the YAML reads back as these data).
     yaml_writer = BackgroundCall(write_yaml, data)
     release = releases.new()
-    work = releases.work()  # kept between publications: pages are rewritten in place
     builder = build.Builder(work, release)
     try:
         with stage("Markdown pages"):  # English builds meanwhile
@@ -116,8 +123,7 @@ def publish(force=False, root=None, timings=None):
         raise
     finally:
         yaml_writer.result(raise_error=False)
-    return "success", (f"Sito pubblicato: {len(data['offers'])} offerte, {len(data['partners'])} partner, "
-                       f"{len(data['agreements'])} accordi ({release.name}).")
+    return release
 
 
 class BackgroundCall:

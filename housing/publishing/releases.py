@@ -5,7 +5,9 @@ symlink to the live one, replaced in one ``os.replace`` so that a visitor sees
 either the old site or the new one, never half of each. The last
 ``KEEP`` releases stay on disk for rollback.
 """
+import contextlib
 import datetime
+import fcntl
 import os
 import pathlib
 import shutil
@@ -14,17 +16,34 @@ KEEP = 5
 HASH_FILE = ".content-hash"
 
 
+class WorkFolderBusy(RuntimeError):
+    """Another publisher holds the work folder of this site root."""
+
+
 class Releases:
     def __init__(self, root):
         self.root = pathlib.Path(root)
         self.folder = self.root / "releases"
         self.current = self.root / "current"
 
-    def work(self):
+    @property
+    def work_folder(self):
         """The publisher's work folder (Markdown pages, MkDocs configs, shard outputs), kept between runs."""
-        folder = self.root / "work"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return self.root / "work"
+
+    @contextlib.contextmanager
+    def working(self):
+        """The work folder, for this process alone: a second publisher on the same root is refused."""
+        self.work_folder.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "work.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise WorkFolderBusy(f"un'altra pubblicazione sta usando {self.work_folder}") from None
+            try:
+                yield self.work_folder
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def new(self):
         self.folder.mkdir(parents=True, exist_ok=True)

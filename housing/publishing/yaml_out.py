@@ -17,9 +17,18 @@ PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
 
+# Characters JSON leaves as they are but YAML does not read back: C1 controls (NEL is a line break to
+# YAML), line and paragraph separators, surrogates, the byte-order mark and the two non-characters.
+UNSAFE_CHARACTER = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def _escape(match):
+    return f"\\u{ord(match.group()):04x}"
+
+
 def _key(key):
     text = str(key)
-    return text if PLAIN_KEY.fullmatch(text) and text.lower() not in RESERVED else json.dumps(text, ensure_ascii=False)
+    return text if PLAIN_KEY.fullmatch(text) and text.lower() not in RESERVED else _scalar(text)
 
 
 def _scalar(value):
@@ -40,7 +49,7 @@ def _scalar(value):
         # YAML 1.1 reads an exponent without a dot as a string: 1e-05 is written 1.0e-05.
         return text.replace("e", ".0e") if "e" in text and "." not in text else text
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return UNSAFE_CHARACTER.sub(_escape, json.dumps(value, ensure_ascii=False))
     raise TypeError(f"cannot write {type(value).__name__} to YAML")
 
 

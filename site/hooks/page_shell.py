@@ -48,7 +48,11 @@ TOKENS = re.compile("(" + "|".join(re.escape(text) for text in SLOTS) + ")")
 # A block of HTML that starts a line after a blank line, holds no blank line and closes on its last line:
 # Python-Markdown keeps it as it is, and so does this hook, without parsing it.
 RAW_BLOCK = re.compile(r"(?:^|(?<=\n\n))(<(div|table|ul|ol|figure|p)\b[^>\n]*>(?:(?!\n\n).)*?</\2>)(?=\n\n|\n?$)", re.S)
-MARKDOWN_IN_HTML = re.compile(r"<[a-z][^>]*\smarkdown(?:=|\s|>)")
+MARKDOWN_IN_HTML = re.compile(r"<[a-z][^>]*\smarkdown(?:=|\s|>)", re.I)
+# Pages where a block may sit in code, a comment or a script, which Markdown reads otherwise: left alone.
+UNSAFE_PAGE = re.compile(r"```|~~~|<!--|<(?:pre|script|style|textarea)\b", re.I)
+# An ampersand that does not start a complete reference: Python-Markdown would rewrite it.
+LOOSE_AMPERSAND = re.compile(r"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
 ESCAPED = "&<>\"'"
 
 _in_nav = set()
@@ -108,16 +112,26 @@ def on_nav(nav, config, files):
     _in_nav.update(page.file.src_uri for page in nav.pages)
 
 
+def one_element(block, tag):
+    """True when ``block`` is one ``tag`` element, closed by its last end tag and by no earlier one."""
+    depth, last = 0, block.rfind(f"</{tag}>")
+    for match in re.finditer(rf"<(/?){tag}\b", block):
+        depth += -1 if match.group(1) else 1
+        if depth < 0 or (depth == 0 and match.start() != last):
+            return False
+    return depth == 0
+
+
 def on_page_markdown(markdown, page, config, files):
     """Blocks of plain HTML leave the Markdown for a placeholder paragraph each; on_page_content puts them back."""
-    if "hf0shell0" in markdown or MARKDOWN_IN_HTML.search(markdown) or "```" in markdown or "~~~" in markdown:
-        return markdown  # HTML that holds Markdown, or code that may show HTML: left to Python-Markdown
+    if "hf0shell0" in markdown or MARKDOWN_IN_HTML.search(markdown) or UNSAFE_PAGE.search(markdown):
+        return markdown  # HTML that holds Markdown, code or comments: left to Python-Markdown
     blocks = []
 
     def stash(match):
         block, tag = match.group(1), match.group(2)
-        if len(re.findall(rf"<{tag}\b", block)) != block.count(f"</{tag}>"):
-            return block  # not closed on its last line: Markdown decides where it ends
+        if not one_element(block, tag) or LOOSE_AMPERSAND.search(block):
+            return block  # Markdown decides where it ends, or rewrites part of it
         blocks.append(block)
         return TOKEN.format(f"raw{len(blocks) - 1}")
 
@@ -130,11 +144,15 @@ def on_page_markdown(markdown, page, config, files):
 def on_page_content(html, page, config, files):
     blocks = _raw.pop(page.file.src_uri, None)
     for k, block in enumerate(blocks or ()):
-        marker = f"<p>{TOKEN.format(f'raw{k}')}</p>"
-        if html.count(marker) != 1:
+        token = TOKEN.format(f"raw{k}")
+        marker = f"<p>{token}</p>"
+        if html.count(marker) == 1:
+            # Markdown keeps the line break that follows a block, except at the very end of the page.
+            html = html[:-len(marker)] + block if html.endswith(marker) else html.replace(marker, block + "\n")
+        elif html.count(token) == 1:
+            html = html.replace(token, block)  # inside a larger block of HTML, which Markdown kept as it is
+        else:
             raise PluginError(f"page_shell: a block of HTML of {page.file.src_uri} lost its place")
-        # Markdown keeps the line break that follows a block, except at the very end of the page.
-        html = html[:-len(marker)] + block if html.endswith(marker) else html.replace(marker, block + "\n")
     return html
 
 
@@ -143,7 +161,7 @@ def _values(page):
     if page is None or page.file is None or page.file.src_uri in _in_nav or not page.url.endswith("/"):
         return None
     title, toc = (page.meta or {}).get("title"), list(page.toc or ())
-    if not isinstance(title, str) or len(toc) != 1 or toc[0].level != 1 or list(toc[0].children):
+    if not isinstance(title, str) or not title.strip() or len(toc) != 1 or toc[0].level != 1 or list(toc[0].children):
         return None
     slug = posixpath.basename(page.url.rstrip("/"))
     if not _state["site_url"] or page.canonical_url != urljoin(_state["site_url"], page.url):
