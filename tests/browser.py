@@ -43,14 +43,8 @@ def chromium_page():
 
 
 @contextlib.contextmanager
-def serve_directory(path):
-    """Serve ``path`` on a free loopback port; yield the base URL."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serving(server):
+    """Run ``server`` (bound to a free loopback port) in a thread; yield its base URL, ending in "/"."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -58,3 +52,16 @@ def serve_directory(path):
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_directory(path):
+    """Serve ``path`` on a free loopback port; yield the base URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(path))
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as base:
+        yield base

@@ -5,16 +5,13 @@ served from a temporary folder with a copy of calculators.js/css and a
 rent-data.json made by ``rents.rent_data`` from the vectors' zones and figures;
 Debian's chromium fills the forms through Playwright.
 """
-import functools
-import http.server
 import json
-import os
 import pathlib
 import shutil
-import threading
 
 import pytest
 
+from browser import chromium_browser, serve_directory
 from housing import rents
 
 pytestmark = pytest.mark.browser
@@ -22,9 +19,6 @@ pytestmark = pytest.mark.browser
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "site" / "static" / "assets"
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "calculators.json").read_text(encoding="utf-8"))
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 MARKERS = "\n".join(f'<div class="hf-calculator" data-calculator="{name}"></div>'
                     for name in ("concordato-range", "landlord-income", "sustainability"))
 # The Italian page finds the data through data-hf-root, the English one through the script's URL.
@@ -47,11 +41,6 @@ def money(value, lang):
     return ("\u2212" if value < 0 else "") + text
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("harness")
@@ -62,27 +51,14 @@ def site(tmp_path_factory):
     (root / "assets" / "rent-data.json").write_text(json.dumps(data), encoding="utf-8")
     (root / "it.html").write_text(PAGE.format(lang="it", root=' data-hf-root="./"', markers=MARKERS), encoding="utf-8")
     (root / "en.html").write_text(PAGE.format(lang="en-GB", root="", markers=MARKERS), encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serve_directory(root) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run the browser tests")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright Python package is missing: pip install playwright")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium_browser() as instance:
+        yield instance
 
 
 @pytest.fixture

@@ -16,13 +16,12 @@ by Playwright (tests/browser.py): the test skips where either is missing.
 """
 import contextlib
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser
+from browser import chromium_browser, require_browser, serving
 from conftest import PASSWORD, make_user
 from housing import matches
 from housing import vocabulary as v
@@ -65,14 +64,8 @@ def live_server(app):
         def log_request(self, *args, **kwargs):
             pass
 
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)) as base:
+        yield base.rstrip("/")
 
 
 @pytest.fixture
