@@ -48,8 +48,8 @@ def write_config(work, lang, nav, site_dir, docs_dir=None, name=None):
         # every page embeds the whole navigation, so 10,000 entries would be quadratic.
         "not_in_nav": "/offerte/O*.md\n",
         "extra": {"alternate": alternate},
-        # Pages outside the navigation share their rendered sidebar; offer titles are indexed alone;
-        # offer pages are filled in from one rendered shell (the same output, checked by the hook).
+        # Offer titles are indexed alone; offer pages are filled in from one rendered shell
+        # (the same output, checked by the hook).
         "hooks": [str(SITE_DIR / "hooks" / name) for name in HOOKS],
     }
     if lang == "en":
