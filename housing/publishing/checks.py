@@ -187,9 +187,9 @@ class Scanner:
                 long_tokens += hit[3]
         return self.watchlist.match(tokens, patterns, starts, long_tokens)
 
-    def links(self, relative, raw, chunks=None):
+    def links(self, relative, chunks):
         folder = posixpath.dirname(relative)
-        targets = {t for hit in chunks for t in hit[4]} if chunks is not None else set(LINK.findall(raw))
+        targets = {target for hit in chunks for target in hit[4]}
         return [f"{relative} -> {target}" for target in targets if not self.resolves(folder, target)]
 
     def resolves(self, folder, target):
@@ -222,7 +222,7 @@ class Scanner:
         chunks = [memo.get(chunk) or self.chunk(chunk) for chunk in BLANK_LINES.split(raw)]
         links, external, private = [], [], []
         if relative.endswith(".html"):
-            links = self.links(relative, raw, chunks)
+            links = self.links(relative, chunks)
             external = [f"{relative}: {tag}" for hit in chunks for tag in hit[5]]
         if not relative.startswith(SKIP_SCAN) and os.path.splitext(relative)[1].lower() in TEXT_SUFFIXES:
             private = [f"{relative}: {kind} «{value}»" for kind, value in self.privacy(raw, chunks)]

@@ -53,38 +53,38 @@ def _scalar(value):
     raise TypeError(f"cannot write {type(value).__name__} to YAML")
 
 
+def _block(value):
+    """True for what is written as a block below its key or dash: a dict or list that is not empty."""
+    return isinstance(value, (dict, list)) and bool(value)
+
+
+def _inline(value):
+    """A scalar, or an empty dict or list, written on its key's or dash's line."""
+    if isinstance(value, (dict, list)):
+        return "{}" if isinstance(value, dict) else "[]"
+    return _scalar(value)
+
+
 def _lines(value, indent, out):
     pad = " " * indent
-    if isinstance(value, dict):
-        if not value:
-            out.append(pad + "{}")
+    if not _block(value):
+        out.append(pad + _inline(value))
+    elif isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(item, (dict, list)) and item:
+            if _block(item):
                 out.append(f"{pad}{_key(key)}:")
                 _lines(item, indent + 2, out)
             else:
-                out.append(f"{pad}{_key(key)}: {_container(item)}")
-    elif isinstance(value, list):
-        if not value:
-            out.append(pad + "[]")
+                out.append(f"{pad}{_key(key)}: {_inline(item)}")
+    else:
         for item in value:
-            if isinstance(item, (dict, list)) and item:
+            if _block(item):
                 nested = []
                 _lines(item, indent + 2, nested)
                 out.append(f"{pad}- {nested[0][indent + 2:]}")
                 out.extend(nested[1:])
             else:
-                out.append(f"{pad}- {_container(item)}")
-    else:
-        out.append(pad + _scalar(value))
-
-
-def _container(value):
-    if value == {} and isinstance(value, dict):
-        return "{}"
-    if value == [] and isinstance(value, list):
-        return "[]"
-    return _scalar(value)
+                out.append(f"{pad}- {_inline(item)}")
 
 
 def dumps(value):
