@@ -51,3 +51,29 @@ def configured_url(instance_path=None):
         return url
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     return sqlite_url(os.path.join(instance_path or os.path.join(root, "instance"), "housing.db"))
+
+
+def is_postgres(database):
+    """True for a PostgreSQL database (a peewee proxy is looked through)."""
+    database = getattr(database, "obj", None) or database
+    return database.__class__.__name__.startswith("Postgres")
+
+
+def locked(query):
+    """``query`` with its rows locked until the transaction ends.
+
+    On PostgreSQL this is ``SELECT ... FOR UPDATE``; SQLite has no row locks,
+    but our transactions are IMMEDIATE (``open_database``), so a writer already
+    holds the database's write lock when it reads inside ``db.atomic()``.
+    Call it inside the transaction: a row read before ``atomic()`` is stale.
+    """
+    return query.for_update() if is_postgres(query.model._meta.database) else query
+
+
+def serialise(database, name):
+    """Serialise the transactions that check then write ``name`` (a registry, a
+    pair...): a transaction-scoped advisory lock on PostgreSQL; on SQLite the
+    IMMEDIATE transaction already serialises every writer. Call inside
+    ``db.atomic()``; the lock ends with the transaction."""
+    if is_postgres(database):
+        database.execute_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
