@@ -69,6 +69,10 @@ def normalise(name, value):
 
 class BaseModel(Model):
     personal_fields = ()
+    # Staff edit it in forms: it gets a ``version`` column (see ``_add_version_columns``)
+    # that grows at every save, so that a form saved over a newer version is refused
+    # instead of silently reverting it (optimistic locking, checked by the back office).
+    versioned = False
 
     class Meta:
         database = db
@@ -79,10 +83,13 @@ class BaseModel(Model):
             if isinstance(value, str):
                 value = normalise(name, value)
                 self.__data__[name] = value or (None if self._meta.fields[name].null else value)
+        if self.versioned and self._pk is not None and not kwargs.get("force_insert"):
+            self.version = (self.version or 0) + 1
         return super().save(*args, **kwargs)
 
 
 class TimestampedModel(BaseModel):
+    versioned = True
     created_at = DateTimeField(default=now)
     updated_at = DateTimeField(default=now)
 
@@ -106,6 +113,8 @@ class User(TimestampedModel):
     password_hash = CharField(max_length=255)
     last_login = DateTimeField(null=True)
     language = CharField(max_length=2, default="it")
+    # Bumped at logout and password change: the sessions opened before end.
+    session_version = IntegerField(default=0)
 
     def __str__(self):
         return self.full_name or self.username
@@ -161,6 +170,8 @@ class Agreement(TimestampedModel):
 class AgreementPartner(BaseModel):
     """Firmatario: a partner's part in an agreement, with its role."""
 
+    versioned = True
+
     agreement = ForeignKeyField(Agreement, backref="signatories", on_delete="CASCADE")
     partner = ForeignKeyField(Partner, backref="agreements", on_delete="RESTRICT")
     role = CharField(max_length=120, null=True)
@@ -211,6 +222,8 @@ class TerritorialAgreement(TimestampedModel):
 class AgreementZone(BaseModel):
     """Zona dell'accordo territoriale: an area with its own rent bands."""
 
+    versioned = True
+
     territorial_agreement = ForeignKeyField(TerritorialAgreement, backref="zones", on_delete="CASCADE")
     code = CharField(max_length=16)
     name = CharField(max_length=120)
@@ -230,6 +243,8 @@ class RentBand(BaseModel):
     (lift, heating, parking, condition, furnished...), from ``min_features``.
     """
 
+    versioned = True
+
     zone = ForeignKeyField(AgreementZone, backref="bands", on_delete="CASCADE")
     label = CharField(max_length=60)
     min_features = IntegerField(default=0, constraints=[Check("min_features >= 0")])
@@ -246,6 +261,8 @@ class RentBand(BaseModel):
 class ContractDuration(BaseModel):
     """Durata ammessa: the duration range a territorial agreement allows for
     one contract type (e.g. transitory 1-18 months)."""
+
+    versioned = True
 
     territorial_agreement = ForeignKeyField(TerritorialAgreement, backref="durations", on_delete="CASCADE")
     contract_type = CharField(max_length=16, choices=choices(v.CONTRACT_TYPES))
@@ -379,6 +396,8 @@ class Household(TimestampedModel):
 class Person(BaseModel):
     """Componente: a member of a household; all of it is personal data."""
 
+    versioned = True
+
     personal_fields = (
         "first_name", "last_name", "tax_code", "birth_date", "sex", "citizenship",
         "relation", "has_disability", "disability_percent", "employment_status",
@@ -461,6 +480,8 @@ class StepSetting(BaseModel):
     """Impostazione di una fase: how many days a match may wait at a step of the
     workflow (``housing.workflow.STEPS``) before it is flagged as stalled."""
 
+    versioned = True
+
     step = CharField(max_length=32, unique=True)
     stall_days = IntegerField(constraints=[Check("stall_days >= 0")])
 
@@ -472,6 +493,8 @@ class DeclineReasonSetting(BaseModel):
     """Motivo di rifiuto: a coded decline reason and its consequence (parking
     the household for ``park_days``). Rows are synced from
     ``housing.workflow.DECLINE_REASONS``; staff may change the texts and days."""
+
+    versioned = True
 
     key = CharField(max_length=40, unique=True)
     label_it = CharField(max_length=200)
@@ -664,6 +687,8 @@ class SupportPlan(TimestampedModel):
 class PlanGoal(BaseModel):
     """Obiettivo del progetto: a goal of the plan, linked to a life domain of the assessment."""
 
+    versioned = True
+
     plan = ForeignKeyField(SupportPlan, backref="goals", on_delete="CASCADE")
     domain = CharField(max_length=32)
     description = CharField(max_length=300)
@@ -676,6 +701,8 @@ class PlanGoal(BaseModel):
 
 class PlanAction(BaseModel):
     """Azione: a step towards a goal, owned by a member of staff or a partner."""
+
+    versioned = True
 
     goal = ForeignKeyField(PlanGoal, backref="actions", on_delete="CASCADE")
     description = CharField(max_length=300)
@@ -714,6 +741,8 @@ class ContactLog(BaseModel):
     """Diario dei contatti: a home visit, call or meeting with the household.
     ``sensitive_note`` holds special-category content (health, addictions,
     legal matters): only the case worker and admins read it, and reads are logged."""
+
+    versioned = True
 
     personal_fields = ("note", "sensitive_note")
     audit_masked = ("sensitive_note",)
@@ -796,6 +825,8 @@ class Tenancy(TimestampedModel):
 class FollowUpVisit(BaseModel):
     """Visita di monitoraggio: a follow-up visit of a tenancy."""
 
+    versioned = True
+
     personal_fields = ("note",)
 
     tenancy = ForeignKeyField(Tenancy, backref="visits", on_delete="CASCADE")
@@ -806,6 +837,8 @@ class FollowUpVisit(BaseModel):
 
 class ArrearsEpisode(BaseModel):
     """Episodio di morosità: rent arrears during a tenancy."""
+
+    versioned = True
 
     personal_fields = ("amount", "note")
 
@@ -821,6 +854,8 @@ class ArrearsEpisode(BaseModel):
 
 class TenancyOutcome(BaseModel):
     """Esito a 6, 12 o 24 mesi: the headline outcome of Housing First for a tenancy."""
+
+    versioned = True
 
     tenancy = ForeignKeyField(Tenancy, backref="outcomes", on_delete="CASCADE")
     milestone_months = IntegerField(constraints=[Check("milestone_months IN (6, 12, 24)")])
@@ -891,5 +926,16 @@ MODELS = [  # every table, in dependency order
     InstrumentVersion, Assessment, AssessmentScore, SupportPlan, PlanGoal, PlanAction, Referral, ContactLog,
     Place, Stay, Tenancy, FollowUpVisit, ArrearsEpisode, TenancyOutcome, Incentive, GuaranteeClaim, FidelityReview,
 ]
+
+
+def _add_version_columns():
+    # Added after the class bodies so that the column comes last, where
+    # migration 0007's ALTER TABLE put it in existing databases.
+    for model in MODELS:
+        if model.versioned:
+            model._meta.add_field("version", IntegerField(default=1))
+
+
+_add_version_columns()
 
 __all__ = ["db", "MODELS", "SQL", "fn"] + [m.__name__ for m in MODELS]

@@ -18,6 +18,7 @@ FIELD_LABELS = {
     "password_hash": ("Password (hash)", "Password (hash)"),
     "last_login": ("Ultimo accesso", "Last login"),
     "language": ("Lingua", "Language"),
+    "session_version": ("Versione della sessione", "Session version"),
     # partners and agreements
     "name": ("Nome", "Name"),
     "sector": ("Settore", "Sector"),

@@ -29,14 +29,14 @@ PUBLIC_FIELDS = {
                   "document_reference"},
 }
 PRIVATE_FIELDS = {
-    "offer": {"dwelling", "deposit", "status", "published", "created_at", "updated_at"},
+    "offer": {"dwelling", "deposit", "status", "published", "created_at", "updated_at", "version"},
     "dwelling": {"id", "landlord", "ownership", "postcode", "latitude", "longitude", "cadastral_sheet",
                  "cadastral_parcel", "cadastral_unit", "condition", "vacant_since", "status", "notes",
-                 "created_at", "updated_at"},
+                 "created_at", "updated_at", "version"},
     "landlord": {"id", "kind", "tax_code", "vat_number", "email", "phone", "address", "public_name_consent",
-                 "orientation_sessions", "last_orientation_on", "notes", "created_at", "updated_at"},
-    "partner": {"id", "contact_person", "listed_publicly", "notes", "created_at", "updated_at"},
-    "agreement": {"published", "created_at", "updated_at"},
+                 "orientation_sessions", "last_orientation_on", "notes", "created_at", "updated_at", "version"},
+    "partner": {"id", "contact_person", "listed_publicly", "notes", "created_at", "updated_at", "version"},
+    "agreement": {"published", "created_at", "updated_at", "version"},
 }
 # Everything from the first number on: the house number and what follows it.
 HOUSE_NUMBER = re.compile(r"[\s,]+\d.*$")
