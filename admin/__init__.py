@@ -11,6 +11,7 @@ import secrets
 from flask import Flask, g, redirect, render_template, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import auth, cli, i18n
 from admin.config import SETTINGS
@@ -54,6 +55,9 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if int(app.config["TRUSTED_PROXIES"]):
+        # Only the given number of hops is believed: a client's own header is not.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))
 
     database = bind(app.config["DATABASE_URL"])
     app.extensions["database"] = database

@@ -21,4 +21,6 @@ SETTINGS = (
     Setting("SESSION_HOURS", 8, "Hours a login lasts."),
     Setting("ASSESSMENT_LOCK_DAYS", 14, "Days an assessment may still be amended; after that a correction is a new assessment with a reason."),
     Setting("SITE_URL", "", "Public address of the published site, shown in the back office."),
+    Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the back office whose X-Forwarded-For names the client "
+            "(login throttling counts per client address); 0 trusts no header."),
 )

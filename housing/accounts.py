@@ -1,7 +1,9 @@
-"""Staff accounts: password hashing (argon2id), creation, login throttling."""
+"""Staff accounts: password hashing (argon2id), creation, login throttling, sessions."""
 import datetime
+import functools
 import re
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,11 +16,16 @@ _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
-# Throttling: failed logins counted over a sliding window, per account and
-# per address, so one cannot guess a password nor spray many accounts.
+# Throttling: failed logins counted over a sliding window. The tight limit is
+# per (address, account) pair, so a guesser locks out only itself; an address
+# trying many accounts (a spray) and an account tried from many addresses hit
+# higher ceilings. The address is the client's own only when the proxy in
+# front is trusted (setting TRUSTED_PROXIES): otherwise every colleague behind
+# a reverse proxy shares one address, and its ceiling is the office's.
 FAILURE_WINDOW = datetime.timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_PAIR = 5
+MAX_FAILURES_PER_ACCOUNT = 20
+MAX_FAILURES_PER_ADDRESS = 50
 
 
 class AccountError(ValueError):
@@ -29,13 +36,27 @@ class AccountError(ValueError):
         self.field = field
 
 
+def normalise_username(username):
+    """The one spelling of a username, for the login, the throttle and new accounts."""
+    return unicodedata.normalize("NFKC", username or "").strip().lower()
+
+
 def hash_password(password):
     return _hasher.hash(password)
 
 
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(hasher):
+    # A hash with the hasher's own cost, verified for unknown or inactive
+    # accounts so that they take as long as a wrong password.
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
 def verify_password(user, password):
+    """True when ``password`` is ``user``'s; with ``user`` None, the same work and False."""
+    stored = user.password_hash if user is not None else _dummy_hash(_hasher)
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(stored, password) and user is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -51,7 +72,7 @@ def check_password(password):
 
 def create_user(username, role, password, full_name=None, email=None, language="it"):
     """Create an active staff account; raise ``AccountError`` on bad input."""
-    username = (username or "").strip().lower()
+    username = normalise_username(username)
     if not USERNAME_PATTERN.match(username):
         raise AccountError("username", "Nome utente non valido: 2-64 caratteri tra a-z, 0-9, '.', '_' e '-'.")
     if role not in keys(ROLES):
@@ -70,29 +91,42 @@ def create_user(username, role, password, full_name=None, email=None, language="
         )
 
 
+def _throttle_key(username):
+    return normalise_username(username)[:64]
+
+
 def is_throttled(username, remote_addr, moment=None):
-    since = (moment or now()) - FAILURE_WINDOW
-    recent = LoginAttempt.select().where(LoginAttempt.at >= since)
-    by_user = recent.where(LoginAttempt.username == (username or "").lower()).count()
-    by_addr = recent.where(LoginAttempt.remote_addr == remote_addr).count()
-    return by_user >= MAX_FAILURES_PER_USERNAME or by_addr >= MAX_FAILURES_PER_ADDRESS
+    """True when logins for ``username`` from ``remote_addr`` must wait."""
+    account, address = _throttle_key(username), (remote_addr or "unknown")[:64]
+    recent = LoginAttempt.select().where(LoginAttempt.at >= (moment or now()) - FAILURE_WINDOW)
+    by_account = recent.where(LoginAttempt.username == account)
+    return (by_account.where(LoginAttempt.remote_addr == address).count() >= MAX_FAILURES_PER_PAIR
+            or by_account.count() >= MAX_FAILURES_PER_ACCOUNT
+            or recent.where(LoginAttempt.remote_addr == address).count() >= MAX_FAILURES_PER_ADDRESS)
 
 
 def authenticate(username, password, remote_addr):
     """Return the active user for these credentials, or None.
 
-    Failures are recorded for throttling; a success clears the account's
-    recent failures and stamps ``last_login``.
+    An unknown or inactive account costs the same password verification as a
+    wrong password (no timing oracle). Failures are recorded for throttling; a
+    success clears the failures of its own (address, account) pair only, so
+    that the owner logging in elsewhere does not reset a guesser's count, and
+    stamps ``last_login``.
     """
-    username = (username or "").strip().lower()
-    user = User.get_or_none(User.username == username)
-    if user is None or not user.active or not verify_password(user, password or ""):
-        LoginAttempt.create(username=username[:64], remote_addr=remote_addr[:64])
+    account, address = _throttle_key(username), (remote_addr or "unknown")[:64]
+    user = User.get_or_none(User.username == normalise_username(username))
+    verified = verify_password(user, password or "")
+    if not (verified and user.active):
+        LoginAttempt.create(username=account, remote_addr=address)
         return None
     with db.atomic():
-        LoginAttempt.delete().where(LoginAttempt.username == username).execute()
+        LoginAttempt.delete().where((LoginAttempt.username == account)
+                                    & (LoginAttempt.remote_addr == address)).execute()
+        changes = {User.last_login: now()}
         if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.last_login = now()
-        user.save()
-    return user
+            changes[User.password_hash] = hash_password(password)
+        # An UPDATE, not save(): a login must not count as an edit of the account
+        # (it would bump its version and refuse an administrator's open form).
+        User.update(changes).where(User.id == user.id).execute()
+    return User.get_by_id(user.id)
