@@ -1,7 +1,14 @@
-"""Login and logout of staff accounts (Flask-Login), with throttling."""
+"""Login and logout of staff accounts (Flask-Login), with throttling.
+
+A session is bound to its account's ``session_version`` and to a fingerprint
+of its password hash: logout, a deactivation or a new password (written by
+whatever code) make every session opened before useless, copied cookies too.
+"""
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_admin.form import SecureForm
 from flask_login import LoginManager, current_user, login_user, logout_user
 from wtforms import PasswordField, StringField
@@ -22,10 +29,24 @@ class LoginForm(SecureForm):
     password = PasswordField(Text("Password", "Password"), validators=[DataRequired(), Length(max=256)])
 
 
+def password_stamp(user):
+    """A fingerprint of the password hash, keyed by the app secret (the cookie is readable)."""
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def bind_session(user):
+    session["session_version"] = user.session_version
+    session["password_stamp"] = password_stamp(user)
+
+
 @login_manager.user_loader
 def load_user(user_id):
     user = User.get_or_none(User.id == int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or session.get("session_version") != user.session_version:
+        return None
+    return user if hmac.compare_digest(session.get("password_stamp") or "", password_stamp(user)) else None
 
 
 # Flask-Login's user mixin methods, provided without touching models.py
@@ -60,6 +81,7 @@ def login():
             return render_template("auth/login.html", form=form), 401
         session.clear()
         login_user(user)
+        bind_session(user)
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -70,6 +92,8 @@ def logout():
     form = SecureForm(request.form)
     if not form.validate():
         abort(400)
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
