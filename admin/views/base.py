@@ -26,7 +26,9 @@ from wtforms.validators import Optional
 from admin import roles
 from admin.i18n import Text, format_value, term_choices, term_text
 from admin.labels import FIELD_LABELS, field_label, registry_name
+from admin.views import versions
 from housing import audit, validation
+from housing.database import serialise
 from models import db, normalise
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,14 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
 
     def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
         return super().get_list(clean_arg(term or "")[:MAX_SEARCH_CHARS], max(0, min(offset or 0, MAX_PAGE)), limit)
+
+class Refused(Exception):
+    """A save refused by the checks run inside its transaction: ``errors`` by field."""
+
+    def __init__(self, errors):
+        super().__init__("refused")
+        self.errors = errors
+
 
 SAVE_FAILED = Text(
     "Salvataggio non riuscito: i dati sono in conflitto con altri record. Nessuna modifica è stata salvata.",
@@ -317,10 +327,19 @@ class SecureModelView(RoleGuard, ModelView):
     def update_model(self, form, model):
         return bool(self._save(form, model))
 
+    def get_edit_form(self):
+        form_class = super().get_edit_form()
+        return versions.with_version_field(form_class) if self.model.versioned else form_class
+
     def _save(self, form, model):
         is_created = model is None
         try:
             with db.atomic():
+                # The checks that read other records ran before this transaction:
+                # run them again, serialised, so that two saves cannot both pass them.
+                serialise(db, self.model._meta.table_name)
+                self._refuse_stale(form, model)
+                self._refuse_invalid(form, model)
                 if is_created:
                     model = self.model()
                 before = {} if is_created else audit.snapshot(model)
@@ -331,12 +350,67 @@ class SecureModelView(RoleGuard, ModelView):
                 save_inline(form, model)
                 audit.record(current_user, "create" if is_created else "update", model, before, audit.snapshot(model))
                 self._audit_children(children_before, self._children(form, model))
+        except versions.Conflict as conflict:
+            self._report_conflict(conflict)
+            return False
+        except Refused as refused:
+            attach_errors(form, refused.errors)
+            flash(Text("Salvataggio non riuscito: i dati sono cambiati nel frattempo, vedi i campi segnalati.",
+                       "Save failed: the data changed meanwhile, see the fields marked."), "error")
+            return False
         except (IntegrityError, DatabaseError):
             log.exception("Save refused by the database")
             flash(SAVE_FAILED, "error")
             return False
         self.after_model_change(form, model, is_created)
         return model
+
+    def _refuse_stale(self, form, model):
+        """Raise ``versions.Conflict`` when the record or one of its inline rows
+        was saved by someone else after the form was opened."""
+        conflicts = [versions.check(form, self.model, model.get_id())] if model is not None else []
+        for inline in self._inline_lists(form):
+            owned = self._owned_ids(inline, model.get_id()) if model is not None else set()
+            for entry in inline.entries:
+                child_id = str(entry.get_pk() or "")
+                if child_id in owned and inline.model.versioned:
+                    conflicts.append(versions.check(entry.form, inline.model, int(child_id)))
+        conflicts = [c for c in conflicts if c]
+        if conflicts:
+            raise versions.Conflict(conflicts)
+
+    def _refuse_invalid(self, form, model):
+        """Raise ``Refused`` when the checks against other records fail now."""
+        current_id = None if model is None else model.get_id()
+        data = {name: field.data for name, field in form._fields.items() if name in self.model._meta.fields}
+        data = {name: normalise(name, value) for name, value in data.items()}
+        errors = validation.duplicates(self.model, data, current_id)
+        for name, messages in self._cross_record_errors(data, current_id).items():
+            errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise Refused(errors)
+
+    def _report_conflict(self, conflict):
+        for form, model, record_id, opened, stored in conflict.conflicts:
+            saves = versions.changes_since(model, record_id, opened)
+            actors = ", ".join(sorted({actor for actor, _, _ in saves})) or "?"
+            fields = sorted({name for _, _, names in saves for name in names})
+            labels = ", ".join(str(field_label(name)) for name in fields) or "-"
+            flash(Text(
+                f"Mentre modificavi, {actors} ha salvato una versione più recente di «{registry_name(model._meta.table_name)}» "
+                f"n. {record_id} (campi cambiati: {labels}). Nulla è stato salvato: i tuoi dati sono ancora nel modulo; "
+                "confrontali con i valori attuali e salva di nuovo per sovrascriverli.",
+                f"While you were editing, {actors} saved a newer version of “{registry_name(model._meta.table_name)}” "
+                f"no. {record_id} (fields changed: {labels}). Nothing was saved: what you typed is still in the form; "
+                "compare it with the current values and save again to overwrite them.",
+            ), "error")
+            current = model.get_or_none(model._meta.primary_key == record_id)
+            attach_errors(form, {
+                name: [Text(f"Cambiato nel frattempo da {actors}; ora vale: {format_value(getattr(current, name, None))}",
+                            f"Changed meanwhile by {actors}; it is now: {format_value(getattr(current, name, None))}")]
+                for name in fields if name in form._fields and current is not None
+            })
+            versions.bring_forward(form, stored)
 
     def _children(self, form, model):
         """Snapshots of the inline rows of ``model``, by (table, id)."""
@@ -489,4 +563,6 @@ def optional_id_inline(model, **options):
     """Inline options that let new child rows be created (flask-admin #1718)."""
     form_args = with_labels(model, options.pop("form_args", {}))
     form_args["id"]["validators"] = [Optional()]
+    if model.versioned:  # each row carries the version it was opened at (optimistic locking)
+        options["form_extra_fields"] = {**options.get("form_extra_fields", {}), "version": versions.VersionField()}
     return (model, {"form_args": form_args, **options})
