@@ -9,6 +9,13 @@ Each job catches and logs its own errors and records every run (start, end,
 outcome, message) in the database; a failing job never stops the others. One
 runner at a time: a second one exits at once. "Pubblica ora" in the back office
 asks for a run that this runner starts at its next tick.
+
+A runner that dies in the middle of a run (SIGKILL, out of memory, power cut)
+cannot record its end: its run stays "running". The next runner, once it holds
+the lock, knows that no other runner is alive, so it marks every run still
+"running" as failed, naming the runner that held it (``recover_abandoned``).
+The dead runner's MkDocs children ended with it (``housing/publishing/children.py``)
+and its unfinished release is swept by the next publication (``releases.py``).
 """
 import argparse
 import fcntl
@@ -17,6 +24,7 @@ import logging
 import os
 import pathlib
 import signal
+import socket
 import sys
 import threading
 import time
@@ -101,11 +109,38 @@ class RunnerLock:
         self.handle.close()
 
 
+def runner_name():
+    """This runner, as a run records it while running: ``job runner <host>:<pid>``."""
+    return f"job runner {socket.gethostname()}:{os.getpid()}"
+
+
+def recover_abandoned(database):
+    """Fail the runs that a dead runner left "running"; return them.
+
+    Call only while holding the ``RunnerLock``: then no other runner is alive, and a
+    run still "running" belongs to one that ended without recording its end.
+    """
+    with database.connection_context():
+        abandoned = list(JobRun.select().where(JobRun.outcome == "running").order_by(JobRun.id))
+        for run in abandoned:
+            dead = run.message if (run.message or "").startswith("job runner ") else "job runner"
+            run.outcome, run.finished_at = "failed", now()
+            run.message = (f"Interrotta: il {dead} è terminato prima della fine (processo ucciso o spento); "
+                           f"rilevato all'avvio del {runner_name()}. Il sito pubblico è rimasto alla versione "
+                           f"precedente. / Interrupted: the {dead} ended before the run finished.")
+            # Only if still "running" (the lock makes this certain; the condition keeps it true on its own).
+            JobRun.update(outcome=run.outcome, finished_at=run.finished_at, message=run.message).where(
+                (JobRun.id == run.id) & (JobRun.outcome == "running")).execute()
+            log.warning("Run %s of %s (%s) was left running by a dead runner: marked failed.", run.id, run.name, dead)
+    return abandoned
+
+
 def recorded(database, job, request=None):
     """Run ``job`` and record the run; never raise (schedule would skip later jobs)."""
     with database.connection_context():
         run = request or JobRun(name=job.name)
-        run.outcome, run.started_at, run.finished_at, run.message = "running", now(), None, None
+        # Who runs it: named in the failure that the next runner records if this one dies meanwhile.
+        run.outcome, run.started_at, run.finished_at, run.message = "running", now(), None, runner_name()
         run.save()
     try:
         outcome, message = job.run()
@@ -195,6 +230,7 @@ def main(argv=None):
     database = bind(configured_url())
     try:
         with RunnerLock():
+            recover_abandoned(database)
             if args.once:
                 run = recorded(database, jobs[args.once])
                 print(f"{run.name}: {run.outcome} - {run.message}")

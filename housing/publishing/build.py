@@ -1,7 +1,9 @@
 """Build the two language sites with MkDocs, each in its own subprocess.
 
 ``mkdocs build`` runs as a subprocess with a timeout (never in-process): a
-hung or crashing build cannot take the job runner down with it. Above
+hung or crashing build cannot take the job runner down with it; and the
+runner cannot leave a build behind: each child ends with the runner, even a
+SIGKILLed one (``housing/publishing/children.py``). Above
 ``shards.SHARD_THRESHOLD`` offers the Italian build is split over several
 processes (``housing/publishing/shards.py``) and merged into the same site.
 """
@@ -9,11 +11,11 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 import time
 
 import yaml
 
+from housing.publishing import children
 from housing.publishing import shards as sharding
 from housing.publishing.pages import SITE_DIR
 
@@ -79,7 +81,7 @@ class Builder:
 
     def _run(self, name, config, output):
         process = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--quiet", "--clean", "--config-file", str(config)],
+            children.command("mkdocs", "build", "--quiet", "--clean", "--config-file", config),
             cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env,
         )
         self.jobs[name] = (process, output)

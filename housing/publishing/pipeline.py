@@ -116,7 +116,7 @@ def _build_check_publish(data, digest, releases, work, stage):
         with stage("YAML written (wait)"):
             yaml_writer.result()
         with stage("publish (symlink swap)"):
-            releases.publish(release, digest)
+            release = releases.publish(release, digest)
     except BaseException:
         builder.abort()
         releases.discard(release)
