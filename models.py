@@ -591,6 +591,10 @@ class JobRun(BaseModel):
     started_at = DateTimeField(null=True, index=True)
     finished_at = DateTimeField(null=True)
     message = TextField(null=True)
+    # "<host>:<pid>" of the runner that took the run, and its last sign of life:
+    # a "running" run whose runner is gone is marked failed at the next start.
+    runner = CharField(max_length=255, null=True)
+    heartbeat_at = DateTimeField(null=True)
 
     def __str__(self):
         return f"{self.name} {self.outcome} {self.started_at or self.requested_at}"

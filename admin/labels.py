@@ -180,6 +180,8 @@ FIELD_LABELS = {
     "started_at": ("Iniziato il", "Started at"),
     "finished_at": ("Terminato il", "Finished at"),
     "message": ("Messaggio", "Message"),
+    "runner": ("Processo esecutore", "Runner process"),
+    "heartbeat_at": ("Ultimo segnale di vita", "Last heartbeat"),
     # accompaniment
     "instrument": ("Strumento (versione)", "Instrument (version)"),
     "version": ("Versione", "Version"),

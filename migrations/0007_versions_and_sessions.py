@@ -3,9 +3,11 @@
 Every table staff edit in forms gets ``version`` (grows at every save; a form
 saved over a newer version is refused), and ``user`` gets ``session_version``
 (bumped at logout and password change, so an old session cookie stops working).
+``job_run`` gets the runner that took a run and its heartbeat, so that a run
+whose runner died is recognised and marked failed.
 The columns are appended, as ``models.py`` declares them last.
 """
-from peewee import IntegerField
+from peewee import CharField, DateTimeField, IntegerField
 
 # Frozen here: the tables whose models were ``versioned`` when this was written.
 VERSIONED_TABLES = (
@@ -22,9 +24,13 @@ def up(migrator, db):
     migrator.migrate(migrator.add_column("user", "session_version", IntegerField(default=0)))
     for table in VERSIONED_TABLES:
         migrator.migrate(migrator.add_column(table, "version", IntegerField(default=1)))
+    migrator.migrate(migrator.add_column("job_run", "runner", CharField(max_length=255, null=True)))
+    migrator.migrate(migrator.add_column("job_run", "heartbeat_at", DateTimeField(null=True)))
 
 
 def down(migrator, db):
+    migrator.migrate(migrator.drop_column("job_run", "heartbeat_at"))
+    migrator.migrate(migrator.drop_column("job_run", "runner"))
     for table in reversed(VERSIONED_TABLES):
         migrator.migrate(migrator.drop_column(table, "version"))
     migrator.migrate(migrator.drop_column("user", "session_version"))
