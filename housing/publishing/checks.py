@@ -2,6 +2,10 @@
 
 - every internal link and asset reference resolves to a file of the release;
 - nothing (script, style, font, image) is loaded from another host;
+- nothing runs but the site's own scripts: no <script> other than the files under
+  the site's assets and the theme's inline scripts (those whose hashes the site's
+  Content-Security-Policy lists: exactly what the browser would run), no
+  event-handler attribute, no javascript: URL, no frame or plug-in element;
 - the privacy scan: no tax-code pattern; no full name or tax code of any
   household member or of a private landlord without consent; no street address
   (street and number) of a home lived in by a programme tenant.
@@ -17,10 +21,13 @@ code or an attribute of the generated HTML, so the result is the same as for the
 whole file at once. Links climbing out of a page's folder ("../") are resolved
 once for all the pages of the folder.
 
-Each file is read once for the three checks, in worker processes
+Each file is read once for the four checks, in worker processes
 (``python -m housing.publishing.checks``, one per CPU); the watchlist reaches
 them through a pipe, never through a file.
 """
+import base64
+import functools
+import hashlib
 import html
 import json
 import os
@@ -44,6 +51,25 @@ STREET_WORDS = {"via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo"
 LOADING_TAG = re.compile(r"<(script|link|img|iframe|source)\b[^>]*>", re.I)
 REMOTE = re.compile(r'(?:src|href)="(?:https?:)?//', re.I)
 NOT_LOADED = re.compile(r'rel="(?:canonical|alternate|prev|next)"', re.I)
+# Active content: a script, frame or plug-in element, or a tag whose attributes may hold an event
+# handler, a script URL or an entity that hides one. Only these tags are parsed attribute by attribute.
+ACTIVE = re.compile(r"<(script|iframe|frame|frameset|object|embed|applet|base)\b[^>]*>?"
+                    r"|<[a-zA-Z][\w:-]*(?=[\s/])[^<>]*?(?:[\s/]on|script|&)[^<>]*>?", re.I)
+ATTRIBUTE = re.compile(r"""[\s/]*([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+SCRIPT_END = re.compile(r"</script", re.I)
+# Browsers ignore ASCII whitespace and control characters inside a URL's scheme ("java\tscript:").
+URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+SCRIPT_URL = ("javascript:", "vbscript:")
+# Attributes whose value a browser follows or loads as a URL (SVG animations can set one: to, values...).
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
+                  "codebase", "ping", "srcset", "lowsrc", "dynsrc", "longdesc", "manifest", "icon", "archive",
+                  "classid", "to", "from", "values", "by"}
+# The site's own script files: under its assets folder (the theme's bundle and site/static/assets).
+OWN_SCRIPT = re.compile(r"(?:\.\./)*/?(?:[\w-]+/)*assets/(?:[\w-]+/)*[\w.-]+\.js")
+# The theme's configuration: a data block (never run), as Material writes it.
+THEME_DATA = {"id": "__config", "type": "application/json"}
+ACTIVE_SUFFIXES = (".html", ".svg")
+SITE_CONFIG = PROJECT / "site" / "mkdocs.yml"
 
 
 class CheckFailed(RuntimeError):
@@ -151,13 +177,74 @@ class Watchlist:
         return self.match(words(text), TAX_CODE.findall(text))
 
 
+@functools.cache
+def site_policy():
+    """The Content-Security-Policy of every page (``extra.content_security_policy`` of site/mkdocs.yml)."""
+    import yaml
+
+    return yaml.safe_load(SITE_CONFIG.read_text(encoding="utf-8"))["extra"]["content_security_policy"]
+
+
+@functools.cache
+def site_script_hashes():
+    """The hashes of the inline scripts the site's policy lets run: the theme's own."""
+    return frozenset(re.findall(r"'(sha256-[A-Za-z0-9+/=]+)'", site_policy()))
+
+
+def script_hash(body):
+    return "sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+
+
+def attributes(tag):
+    """(name, value) of each attribute of a start tag, names in lower case, values unescaped (None when absent)."""
+    name_end = re.match(r"<[^\s/>]*", tag).end()
+    found = []
+    for match in ATTRIBUTE.finditer(tag.rstrip(">"), name_end):
+        value = match.group(2)
+        if value is not None:
+            value = html.unescape(value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value)
+        found.append((match.group(1).lower(), value))
+    return found
+
+
+def active_findings(chunk, script_hashes):
+    """What may run in a chunk of HTML and is not the site's own, as problem descriptions."""
+    found = []
+    for match in ACTIVE.finditer(chunk):
+        tag, element = match.group(0), (match.group(1) or "").lower()
+        shown = tag[:120]
+        attrs = attributes(tag)
+        for name, value in attrs:
+            if name.startswith("on"):
+                found.append(f"event-handler attribute «{name}» in {shown}")
+            elif name in URL_ATTRIBUTES and value and URL_IGNORED.sub("", value).lower().startswith(SCRIPT_URL):
+                found.append(f"script URL in {shown}")
+        if element == "script":
+            values = dict(attrs)
+            if "src" in values:
+                if not OWN_SCRIPT.fullmatch(values["src"] or ""):
+                    found.append(f"script not among the site's own assets «{values['src']}»")
+                continue
+            end = SCRIPT_END.search(chunk, match.end())
+            if end is None:
+                found.append(f"inline script not among the site's own (not closed in its block): {shown}")
+            elif values != THEME_DATA:
+                digest = script_hash(chunk[match.end():end.start()])
+                if digest not in script_hashes:
+                    found.append(f"inline script not among the site's own ({digest})")
+        elif element:
+            found.append(f"active element {shown}")
+    return found
+
+
 class Scanner:
-    """The three checks of one release, one read per file, lines memoised (see the module's notes)."""
+    """The four checks of one release, one read per file, lines memoised (see the module's notes)."""
 
     MEMO_LIMIT = 200_000
 
-    def __init__(self, root, watchlist, files):
+    def __init__(self, root, watchlist, files, script_hashes=None):
         self.root, self.watchlist, self.files, self.memo, self.resolved = root, watchlist, files, {}, {}
+        self.script_hashes = site_script_hashes() if script_hashes is None else script_hashes
 
     def chunk(self, chunk):
         """What the checks need of one chunk of a file, computed once per distinct chunk."""
@@ -172,7 +259,8 @@ class Scanner:
                 tokens, TAX_CODE.findall(text), [i for i, w in enumerate(tokens) if w in first],
                 [w for w in tokens if len(w) == 16], LINK.findall(chunk),
                 [tag.group(0)[:120] for tag in LOADING_TAG.finditer(chunk)
-                 if REMOTE.search(tag.group(0)) and not NOT_LOADED.search(tag.group(0))])
+                 if REMOTE.search(tag.group(0)) and not NOT_LOADED.search(tag.group(0))],
+                active_findings(chunk, self.script_hashes) if "<" in chunk else [])
         return hit
 
     def privacy(self, raw, chunks=None):
@@ -215,18 +303,20 @@ class Scanner:
         return known
 
     def scan(self, relative):
-        """(broken links, external resources, privacy findings) of one file of the release."""
+        """(broken links, external resources, privacy findings, active content) of one file of the release."""
         with open(os.path.join(self.root, relative), encoding="utf-8", errors="replace") as handle:
             raw = handle.read()
         memo = self.memo
         chunks = [memo.get(chunk) or self.chunk(chunk) for chunk in BLANK_LINES.split(raw)]
-        links, external, private = [], [], []
+        links, external, private, active = [], [], [], []
         if relative.endswith(".html"):
             links = self.links(relative, chunks)
             external = [f"{relative}: {tag}" for hit in chunks for tag in hit[5]]
+        if relative.endswith(ACTIVE_SUFFIXES):
+            active = [f"{relative}: {problem}" for hit in chunks for problem in hit[6]]
         if not relative.startswith(SKIP_SCAN) and os.path.splitext(relative)[1].lower() in TEXT_SUFFIXES:
             private = [f"{relative}: {kind} «{value}»" for kind, value in self.privacy(raw, chunks)]
-        return links, external, private
+        return links, external, private, active
 
 
 def release_files(root):
@@ -238,8 +328,11 @@ def release_files(root):
     return files
 
 
+KINDS = ("links", "external", "privacy", "active")
+
+
 def scan(root, watchlist, files=None, workers=None):
-    """Run the checks over the release; returns {"links", "external", "privacy"}: lists of problems."""
+    """Run the checks over the release; returns {"links", "external", "privacy", "active"}: lists of problems."""
     root = os.path.realpath(root)
     files = release_files(root) if files is None else files
     todo = sorted(f for f in files if f.endswith(".html") or os.path.splitext(f)[1].lower() in TEXT_SUFFIXES)
@@ -262,17 +355,15 @@ def scan(root, watchlist, files=None, workers=None):
         if process.wait() != 0:
             raise RuntimeError(f"check worker failed with exit code {process.returncode}")
         results.append(json.loads(output))
-    return {key: sorted(p for r in results for p in r[key]) for key in ("links", "external", "privacy")}
+    return {key: sorted(p for r in results for p in r[key]) for key in KINDS}
 
 
 def _scan_all(root, watchlist, files, todo):
     scanner = Scanner(root, watchlist, files)
-    found = {"links": [], "external": [], "privacy": []}
+    found = {key: [] for key in KINDS}
     for relative in todo:
-        links, external, private = scanner.scan(relative)
-        found["links"] += links
-        found["external"] += external
-        found["privacy"] += private
+        for key, problems in zip(KINDS, scanner.scan(relative)):
+            found[key] += problems
     return found
 
 
@@ -300,6 +391,11 @@ def external_references(root):
     return [p for f in sorted(release_files(root)) if f.endswith(".html") for p in scanner.scan(f)[1]]
 
 
+def active_content(root):
+    """Scripts, event handlers, script URLs and frames that are not the site's own (see the module's notes)."""
+    return scan(root, Watchlist())["active"]
+
+
 def privacy_scan(root, watchlist):
     problems = scan(root, watchlist)["privacy"]
     if problems:
@@ -308,7 +404,8 @@ def privacy_scan(root, watchlist):
 
 def check_release(root, watchlist, workers=None):
     found = scan(root, watchlist, workers=workers)
-    for kind, key in (("broken links", "links"), ("external resources", "external"), ("privacy scan", "privacy")):
+    for kind, key in (("broken links", "links"), ("external resources", "external"), ("active content", "active"),
+                      ("privacy scan", "privacy")):
         if found[key]:
             raise CheckFailed(kind, found[key])
 

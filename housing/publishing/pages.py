@@ -94,9 +94,21 @@ def offer_rows(o):
     return [(name_it, name_en, str(it).strip(), str(en).strip()) for name_it, name_en, it, en in rows]
 
 
+class Escaped(str):
+    """Text already escaped for the place it is printed in: a template prints it as it is.
+
+    Only the page writer's own filters (``md``, ``h``, ``cell``, ``url``, ``email``, ``safe``), the
+    registry labels and the rendered output of a template or macro (made of escaped values and the
+    template's own text) are ``Escaped``. Any operation on it (``~``, ``replace``...) gives a plain
+    ``str`` again, escaped once more when printed: a mistake shows as visible entities, never as markup.
+    """
+
+    __slots__ = ()
+
+
 def cell(text):
     """Text safe inside a Markdown table cell."""
-    return markdown_text(text).replace("\n", " ")
+    return Escaped(markdown_text(text).replace("\n", " "))
 
 
 # Free text typed in the back office is shown as text: never as HTML, a link or code.
@@ -104,28 +116,44 @@ _HTML_ACTIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Braces too: attr_list would read "{: onclick=...}" as attributes of the element before it.
 _MARKDOWN_ACTIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "\\": "\\\\",
                                   "`": "\\`", "|": "\\|", "{": "\\{", "}": "\\}"})
+# A value printed without a filter may sit in Markdown text or in a quoted HTML attribute: quotes too.
+_VALUE_ACTIVE = str.maketrans({**_MARKDOWN_ACTIVE, ord('"'): "&quot;", ord("'"): "&#39;"})
 PLAIN_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def html_text(value):
     """Free text inside HTML or a page title (which Material prints as it is)."""
-    return str(value).translate(_HTML_ACTIVE)
+    return Escaped(str(value).translate(_HTML_ACTIVE))
 
 
 def markdown_text(value):
     """Free text inside Markdown: no raw HTML, no link, no code span, no table cell break."""
-    return str(value).translate(_MARKDOWN_ACTIVE)
+    return Escaped(str(value).translate(_MARKDOWN_ACTIVE))
+
+
+def page_value(value):
+    """How a template prints ``{{ value }}``: as it is when already escaped, else escaped for Markdown and attributes.
+
+    This is the templates' ``finalize``: every value is escaped unless a filter of the page writer
+    marked it, so a template that forgets a filter shows text, never markup.
+    """
+    return value if isinstance(value, Escaped) else Escaped(str(value).translate(_VALUE_ACTIVE))
 
 
 def email_link(value):
     """An email address as a Markdown autolink when it is a plain address, as text otherwise."""
     text = str(value)
-    return f"<{text}>" if PLAIN_EMAIL.fullmatch(text) else markdown_text(text)
+    return Escaped(f"<{text}>") if PLAIN_EMAIL.fullmatch(text) else markdown_text(text)
 
 
 def link_url(value):
     """A validated http(s) address inside a Markdown autolink: nothing in it can close the link."""
-    return quote(str(value), safe=":/?#@!$&'()*+,;=%~")
+    return Escaped(quote(str(value), safe=":/?#@!$&'()*+,;=%~"))
+
+
+def json_value(value):
+    """A value as JSON with ``<``, ``>``, ``&`` and ``'`` escaped: safe as a YAML scalar and inside HTML."""
+    return Escaped(jinja2.utils.htmlsafe_json_dumps(value, dumps=json.dumps, sort_keys=True))
 
 
 # Text that Markdown leaves as it is: letters, digits, single spaces and common punctuation,
@@ -141,10 +169,19 @@ def plain_offer(offer):
 
 
 def environment(lang):
+    """The Jinja environment of every template, guide and page: values are escaped unless marked ``Escaped``.
+
+    Jinja's own autoescape escapes for HTML only and trusts its ``Markup`` (which ``join``, ``e`` or
+    ``tojson`` return) in Markdown, where a link or ``{: onclick=...}`` needs no ``<``. So autoescape is
+    off and ``finalize`` (``page_value``) escapes every printed value for Markdown and attributes;
+    ``concat`` marks what a template, a macro or a ``{% set %}`` block renders (its own text and
+    escaped values) as ``Escaped``, so that a macro's output is not escaped twice.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(SITE_DIR / "templates"), str(CONTENT_DIR)]),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=page_value,
     )
+    env.concat = lambda parts: Escaped("".join(parts))
     registries = vocabulary.REGISTRIES
     env.globals.update(
         lang=lang, eur=eur, duration=duration, offer_rows=offer_rows,
@@ -153,7 +190,8 @@ def environment(lang):
         # An unknown key is printed as it is: as text.
         label=lambda registry, key, language=lang: markdown_text(vocabulary.label(registries[registry], key, language)),
     )
-    env.filters.update(cell=cell, md=markdown_text, h=html_text, url=link_url, email=email_link)
+    env.filters.update(cell=cell, md=markdown_text, h=html_text, url=link_url, email=email_link, tojson=json_value,
+                       safe=Escaped)
     return env
 
 
@@ -195,21 +233,21 @@ def map_svg(offers, districts, lang):
         y = pad + (max(lats) - d["lat"]) * scale_y
         n = counts[d["name"]]
         radius = 5 + 4 * math.sqrt(n)
-        name = d["name"].replace("&", "&amp;").replace("<", "&lt;")
+        name = html_text(d["name"])
         parts.append(f'<g><title>{name}: {n}</title><circle cx="{x:.0f}" cy="{y:.0f}" r="{radius:.1f}"/>'
                      f'<text x="{x:.0f}" y="{y - radius - 3:.0f}">{name} ({n})</text></g>')
     parts.append("</svg></figure>")
-    return "".join(parts)
+    return Escaped("".join(parts))
 
 
 def stats_table(rows, lang):
     if not rows:
-        return "Nessun dato." if lang == "it" else "No data."
+        return Escaped("Nessun dato." if lang == "it" else "No data.")
     head = "| " + ("Quartiere" if lang == "it" else "District") + " | 1 | 2 | 3 | 4+ |\n| --- | ---: | ---: | ---: | ---: |\n"
     body = "".join(
         "| " + cell(row["district"]) + " | " + " | ".join("·" if row[s] is None else str(row[s]) for s in ("1", "2", "3", "4+")) + " |\n"
         for row in rows)
-    return head + body
+    return Escaped(head + body)
 
 
 def offer_index(offers, lang):
@@ -277,11 +315,11 @@ def write_language(data, lang, docs, figures, districts, written=None):
     for section, stem, meta, name in guides(lang):
         folder, _ = SECTIONS.get(section, SECTIONS["programme"])[lang]
         _, body = front_matter(env.get_template(name).render(**context))
-        write(f"{folder}/{stem}.md", f"---\ntitle: {json.dumps(meta.get('title', stem))}\n---\n{body}")
+        write(f"{folder}/{stem}.md", f"---\ntitle: {json.dumps(html_text(meta.get('title', stem)))}\n---\n{body}")
         nav_guides.setdefault(section, []).append((meta.get("title", stem), f"{folder}/{stem}.md"))
     for section, items in nav_guides.items():
         folder, title = SECTIONS[section][lang]
-        links = "\n".join(f"- [{t}]({path.split('/', 1)[1]})" for t, path in items)
+        links = "\n".join(f"- [{markdown_text(t)}]({path.split('/', 1)[1]})" for t, path in items)
         write(f"{folder}/index.md", f"---\ntitle: {json.dumps(title)}\n---\n\n# {title}\n\n{links}\n")
 
     assets, static = docs / "assets", SITE_DIR / "static" / "assets"
