@@ -403,3 +403,51 @@ def test_two_publishers_cannot_share_a_work_folder(seeded, site):
             pipeline.publish(root=site)
     assert live(site) is None
     assert pipeline.publish(root=site)[0] == "success"
+
+
+@pytest.fixture
+def figures_file(tmp_path, monkeypatch):
+    """A copy of the content folder for the publisher to read; returns a function that changes a figure."""
+    import shutil
+
+    import yaml
+
+    from housing.publishing import pages
+
+    content = tmp_path / "content"
+    shutil.copytree(pages.CONTENT_DIR, content, ignore=shutil.ignore_patterns("generated"))
+    monkeypatch.setattr(pages, "CONTENT_DIR", content)
+    path = content / "figures.yaml"
+
+    def change(section, key, value):
+        figures = yaml.safe_load(path.read_text(encoding="utf-8"))
+        figures[section][key]["value"] = value
+        path.write_text(yaml.safe_dump(figures, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    return change
+
+
+@pytest.mark.parametrize("section, key, value", [
+    ("flat_tax", "concordato", -5.0),  # "Cedolare secca al 10% invece del -500%"
+    ("sustainability", "threshold", 30),  # a percentage where the file writes fractions
+    ("programme", "landlord_grant", -1500),
+    ("programme", "guarantee_months", 1.5),
+])
+def test_a_figure_out_of_range_fails_the_publication_and_the_live_site_stays(seeded, site, figures_file,
+                                                                            section, key, value):
+    from housing.publishing import schemas
+
+    assert pipeline.publish(root=site)[0] == "success"
+    before = live(site)
+    served = (before / "index.html").read_bytes()
+    guides = sorted(p.relative_to(before) for p in before.rglob("*.html"))
+    figures_file(section, key, value)
+    with pytest.raises(schemas.SchemaError) as failure:
+        pipeline.publish(root=site, force=True)
+    message = str(failure.value)
+    assert "figures.yaml" in message and f"{section}/{key}/value" in message, message
+    assert live(site) == before and (before / "index.html").read_bytes() == served
+    assert sorted(p.relative_to(before) for p in before.rglob("*.html")) == guides
+    assert [p.name for p in Releases(site).kept()] == [before.name]
+    assert not [p for p in (site / "releases").iterdir() if p != before], "nothing was built"

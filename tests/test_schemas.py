@@ -50,3 +50,95 @@ def test_bad_data_fail_both_and_the_message_names_the_place(database, name, chan
     assert message and f"{name}.yaml, {where}" in message, message
     with pytest.raises(schemas.SchemaError, match=f"{name}.yaml, {where}"):
         schemas.validate(name, data[name])
+
+
+# -- the editorial figures (content/figures.yaml) ---------------------------------
+
+def _set(path, value):
+    def change(figures):
+        *parents, last = path.split("/")
+        node = figures
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[last] = value
+    return change
+
+
+def _drop(path):
+    def change(figures):
+        *parents, last = path.split("/")
+        node = figures
+        for key in parents:
+            node = node[key]
+        del node[last]
+    return change
+
+
+BAD_FIGURES = [  # (change, figure named in the message)
+    (_set("flat_tax/concordato/value", -5.0), "flat_tax/concordato/value"),  # "Cedolare secca al -500%"
+    (_set("flat_tax/free_market/value", 21), "flat_tax/free_market/value"),  # a percentage where fractions are written
+    (_set("flat_tax/free_market/value", "21%"), "flat_tax/free_market/value"),
+    (_set("flat_tax/free_market/value", True), "flat_tax/free_market/value"),
+    (_set("imu/concordato_coefficient/value", 1.75), "imu/concordato_coefficient/value"),
+    (_set("ordinary_regime/registration_rate/value", -0.02), "ordinary_regime/registration_rate/value"),
+    (_set("programme/landlord_grant/value", -1500), "programme/landlord_grant/value"),
+    (_set("programme/guarantee_max_amount/value", 720000000), "programme/guarantee_max_amount/value"),
+    (_set("programme/guarantee_months/value", 18.5), "programme/guarantee_months/value"),
+    (_set("programme/guarantee_months/value", -1), "programme/guarantee_months/value"),
+    (_set("sustainability/threshold/value", 0), "sustainability/threshold/value"),
+    (_set("sustainability/threshold/value", 30), "sustainability/threshold/value"),
+    (_set("sustainability/isee_ceiling/value", -26000), "sustainability/isee_ceiling/value"),
+    (_set("sustainability/threshold/unit", "EUR"), "sustainability/threshold/unit"),
+    (_set("sustainability/threshold/unit", "percent"), "sustainability/threshold/unit"),
+    (_drop("flat_tax/concordato/value"), "flat_tax/concordato"),
+    (_drop("flat_tax/concordato"), "flat_tax"),
+    (_set("flat_tax/short_let", {"value": 2.6, "unit": "rate", "source": "L. 178/2020"}), "flat_tax/short_let/value"),
+    (_set("new_section", {"fee": {"value": -3, "unit": "EUR", "source": "x"}}), "new_section/fee/value"),
+    (_set("programme/items", {"value": 1, "unit": "EUR", "source": "x"}), "programme"),
+    (_set("concordato/features/0/key", "Lift!"), "concordato/features/0/key"),
+    (_set("updated", "2025-13"), "updated"),
+]
+
+
+@pytest.fixture(scope="module")
+def figures():
+    return schemas.load_figures()
+
+
+def test_the_figures_file_passes_both(figures):
+    schemas.compiled("figures")(figures)
+    assert schemas.explain("figures", figures) is None
+
+
+@pytest.mark.parametrize("change, where", BAD_FIGURES, ids=[w for _, w in BAD_FIGURES])
+def test_a_bad_figure_fails_both_and_the_message_names_it_and_the_file(figures, change, where):
+    bad = copy.deepcopy(figures)
+    change(bad)
+    message = schemas.explain("figures", bad, "content/figures.yaml")
+    assert message and message.startswith(f"content/figures.yaml, {where}"), message
+    with pytest.raises(schemas.SchemaError, match=f"^content/figures.yaml, {where}"):
+        schemas.validate_figures(bad)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("flat_tax: {concordato: {value: .nan, unit: rate, source: x}}", "not a finite number"),
+    ("programme: {landlord_grant: {value: .inf, unit: EUR, source: x}}", ""),
+    ("flat_tax: [unclosed", "not valid YAML"),
+])
+def test_a_figures_file_that_cannot_be_trusted_is_refused_with_its_name(figures, tmp_path, text, problem):
+    import yaml
+
+    path = tmp_path / "figures.yaml"
+    good = yaml.safe_dump(figures, allow_unicode=True, sort_keys=False)
+    path.write_text(good + "\n" + text + "\n" if "unclosed" not in text else text, encoding="utf-8")
+    if "nan" in text or "inf" in text:  # replace the section with the bad one
+        loaded = yaml.safe_load(good)
+        loaded.update(yaml.safe_load(text))
+        for section in ("flat_tax", "programme"):
+            loaded[section] = {**figures[section], **loaded[section]}
+        path.write_text(yaml.safe_dump(loaded, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(schemas.SchemaError, match=str(path)) as failure:
+        schemas.load_figures(path)
+    assert problem in str(failure.value)
+    with pytest.raises(schemas.SchemaError, match="file not found"):
+        schemas.load_figures(tmp_path / "missing.yaml")

@@ -1,7 +1,7 @@
 """Export, build, check and publish the public site, or do nothing if unchanged.
 
-A release replaces the live site only when every step passed: the data match
-their schemas, MkDocs built both languages, links resolve and the privacy scan
+A release replaces the live site only when every step passed: the figures
+(``content/figures.yaml``) and the data match their schemas, MkDocs built both languages, links resolve and the privacy scan
 found nothing. Otherwise the release folder is discarded and the live site
 stays as it was.
 """
@@ -82,6 +82,8 @@ def publish(force=False, root=None, timings=None):
     """
     stage = Stages(timings)
     releases = Releases(root or site_root())
+    with stage("figures"):  # the file the pages are written from; a figure out of its range stops here
+        schemas.load_figures(pathlib.Path(pages.CONTENT_DIR) / "figures.yaml")
     with stage("export"):
         data = export.export_all()
     with stage("content hash"):
