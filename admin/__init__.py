@@ -13,7 +13,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from admin import auth, cli, i18n
+from admin import auth, cli, headers, i18n
 from admin.config import SETTINGS
 from admin.labels import category
 from housing.database import bind, configured_url
@@ -73,6 +73,7 @@ def create_app(test_config=None):
 
     i18n.init_app(app)
     auth.init_app(app)
+    headers.init_app(app)
     cli.init_app(app)
     build_admin(app)
     register_error_pages(app)
