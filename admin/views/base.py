@@ -269,6 +269,15 @@ class SecureModelView(RoleGuard, ModelView):
             owned = self._owned_ids(inline, current_id)
             for entry in inline.entries:
                 if inline.should_delete(entry):
+                    # removing a row is a delete: refused while other records depend on it
+                    child_id = str(entry.get_pk() or "")
+                    child = inline.model.get_or_none(inline.model._meta.primary_key == int(child_id)) \
+                        if child_id in owned else None
+                    blockers = blocking_dependents(child) if child is not None else []
+                    if blockers:
+                        attach_errors(entry.form, {"id": [refusal(blockers)]})
+                        flash(refusal(blockers), "error")
+                        valid = False
                     continue
                 # Only an id this record owns may be excluded from the duplicate check.
                 child_id = str(entry.get_pk() or "")
@@ -435,10 +444,7 @@ class SecureModelView(RoleGuard, ModelView):
     def delete_model(self, model):
         blockers = blocking_dependents(model)
         if blockers:
-            flash(Text(
-                "Impossibile eliminare: il record è collegato a " + ", ".join(f"{n} {t.it}" for t, n in blockers) + ".",
-                "Cannot delete: the record is linked to " + ", ".join(f"{n} {t.en}" for t, n in blockers) + ".",
-            ), "error")
+            flash(refusal(blockers), "error")
             return False
         try:
             with db.atomic():
@@ -521,23 +527,43 @@ def attach_related(model, rows):
                 setattr(row, name, obj)
 
 
+def _on_delete(field):
+    return (field.on_delete or "").upper()
+
+
 def _dependents(model, cascade):
+    """(foreign key, query) of the rows pointing at ``model``: those a delete
+    removes with it (``cascade``), or those it would otherwise change or trip on."""
     for backref_field in model._meta.backrefs:
-        is_cascade = (backref_field.on_delete or "").upper() == "CASCADE"
-        is_set_null = (backref_field.on_delete or "").upper() == "SET NULL"
-        if is_set_null or is_cascade != cascade:
-            continue
-        yield backref_field, backref_field.model.select().where(backref_field == model.get_id())
+        if (_on_delete(backref_field) == "CASCADE") == cascade:
+            yield backref_field, backref_field.model.select().where(backref_field == model.get_id())
 
 
 def blocking_dependents(model):
-    """(registry label, count) for every dependent that forbids the delete."""
-    found = []
-    for field, query in _dependents(model, cascade=False):
-        count = query.count()
-        if count:
-            found.append((registry_name(field.model._meta.table_name), count))
-    return found
+    """(registry label, count) for every row outside the record that a delete
+    of ``model`` would change (SET NULL) or that forbids it (RESTRICT), looking
+    through the parts deleted with it: a territorial agreement's zones are its
+    own, the dwellings in those zones are not."""
+    counts = {}
+    for record in [model, *cascaded_children(model)]:
+        for field, query in _dependents(record, cascade=False):
+            count = query.count()
+            if count:
+                label = registry_name(field.model._meta.table_name)
+                counts[label] = counts.get(label, 0) + count
+    return list(counts.items())
+
+
+def refusal(blockers):
+    """The message that refuses a delete, naming what depends on the record."""
+    names_it = ", ".join(f"{n} {t.it}" for t, n in blockers)
+    names_en = ", ".join(f"{n} {t.en}" for t, n in blockers)
+    return Text(
+        f"Impossibile eliminare: il record è collegato a {names_it}. Scollega o elimina prima quei record "
+        "(un account si disattiva invece di eliminarlo).",
+        f"Cannot delete: the record is linked to {names_en}. Unlink or delete those records first "
+        "(an account is deactivated instead of deleted).",
+    )
 
 
 def cascaded_children(model):
