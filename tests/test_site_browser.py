@@ -83,3 +83,71 @@ def test_english_listing_links_to_the_offer_pages(published_site):
         page.click("#hf-results li.hf-offer a >> nth=0")
         page.wait_for_load_state()
         assert "/offerte/O" in page.url and "Monthly rent" in page.content()
+
+
+# Recorded before any script of the page runs (Playwright's init scripts are not subject to the page's policy).
+WATCH = """window.__hf_blocked = [];
+document.addEventListener("securitypolicyviolation", e => window.__hf_blocked.push(e.violatedDirective + " " + e.blockedURI));"""
+
+
+@pytest.fixture
+def watched_page():
+    """A chromium page that records policy violations, dialogs (alert) and script errors; none may happen."""
+    with chromium_page() as page:
+        events = []
+        page.add_init_script(WATCH)
+        page.on("dialog", lambda dialog: events.append(f"dialog: {dialog.message}") or dialog.dismiss())
+        page.on("pageerror", lambda error: events.append(f"error: {error}"))
+        page.on("console", lambda msg: events.append(f"console: {msg.text}") if msg.type == "error" else None)
+
+        def blocked():
+            return events + page.evaluate("window.__hf_blocked")
+
+        page.blocked = blocked
+        yield page
+        assert not events, events
+
+
+def test_the_theme_and_the_site_scripts_work_under_the_policy(published_site, watched_page):
+    page = watched_page
+    with serve_directory(published_site) as base:
+        page.goto(base)
+        assert page.evaluate("document.querySelector('meta[http-equiv=Content-Security-Policy]').content").startswith(
+            "default-src 'none'")
+        assert page.evaluate("typeof __md_get") == "function", "the theme's inline scripts ran"
+        page.click("input[data-md-component=search-query]")
+        page.keyboard.type("canone")
+        page.wait_for_selector(".md-search-result__item")  # the search worker and its index
+        assert page.blocked() == []
+        page.goto(base + "locatori/landlords-canone-concordato/")
+        page.wait_for_selector(".hf-calculator[data-hf-ready=true]")
+        assert page.locator("td[align=right]").count() > 0, "table columns aligned without an inline style"
+        for path in ("offerte/", "en/offers/", "en/landlords/landlords-canone-concordato/", "404.html"):
+            page.goto(base + path)
+            page.wait_for_load_state("load")
+            assert page.blocked() == [], path
+
+
+def test_scripts_typed_into_the_agreement_run_nowhere(database, tmp_path, watched_page):
+    """Issue 10: a zone's districts and a band's label holding scripts, published, then opened in a browser."""
+    require_browser()
+    demo.seed(scale=0.2)
+    zone = m.AgreementZone.select().order_by(m.AgreementZone.id).first()
+    zone.districts = "Centro <script>alert(document.domain)</script>"
+    zone.name = 'Centro" onmouseover="alert(2)'
+    zone.save()
+    band = m.RentBand.select().where(m.RentBand.zone == zone).first()
+    band.label = "<img src=x onerror=alert(3)>"
+    band.save()
+    outcome, message = pipeline.publish(root=tmp_path / "site")
+    assert outcome == "success", message
+    page = watched_page
+    with serve_directory(Releases(tmp_path / "site").live()) as base:
+        for path in ("locatori/landlords-canone-concordato/", "en/landlords/landlords-canone-concordato/"):
+            page.goto(base + path)
+            page.wait_for_selector(".hf-calculator[data-hf-ready=true]")
+            text = page.inner_text("article")
+            assert "Centro <script>alert(document.domain)</script>" in text and "<img src=x onerror=alert(3)>" in text
+            page.hover("text=alert(2)")
+            assert page.evaluate("document.querySelectorAll('article script, article img[src=x]').length") == 0
+            assert page.blocked() == [], path
