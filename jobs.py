@@ -13,11 +13,14 @@ asks for a run that this runner starts at its next tick.
 A runner that dies in the middle of a run (SIGKILL, out of memory, power cut)
 cannot record its end: its run stays "running". The next runner, once it holds
 the lock, knows that no other runner is alive, so it marks every run still
-"running" as failed, naming the runner that held it (``recover_abandoned``).
+"running" as failed, naming the runner that held it (``recover_abandoned``);
+each run records its runner (``<host>:<pid>``) and a heartbeat, so that the
+back office, and a runner on another host, can tell a silent runner too.
 The dead runner's MkDocs children ended with it (``housing/publishing/children.py``)
 and its unfinished release is swept by the next publication (``releases.py``).
 """
 import argparse
+import datetime
 import fcntl
 import http.server
 import logging
@@ -109,46 +112,100 @@ class RunnerLock:
         self.handle.close()
 
 
-def runner_name():
-    """This runner, as a run records it while running: ``job runner <host>:<pid>``."""
-    return f"job runner {socket.gethostname()}:{os.getpid()}"
+# While a job runs, its runner refreshes JobRun.heartbeat_at this often (seconds) ...
+HEARTBEAT_SECONDS = 5
+# ... and a run that has not beaten for this long is taken for dead by anyone: the back office,
+# or a runner on another host (a dozen beats missed: far above a busy database's pauses).
+STALE_AFTER = datetime.timedelta(seconds=60)
 
 
-def recover_abandoned(database):
+def runner_id():
+    """This runner, as JobRun.runner records it: ``<host>:<pid>``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def runner_gone(run, at=None):
+    """True when the runner of a "running" run has given no sign of life for ``STALE_AFTER``."""
+    last = run.heartbeat_at or run.started_at
+    return last is None or (at or now()) - last > STALE_AFTER
+
+
+def recover_abandoned(database, warned=None):
     """Fail the runs that a dead runner left "running"; return them.
 
-    Call only while holding the ``RunnerLock``: then no other runner is alive, and a
-    run still "running" belongs to one that ended without recording its end.
+    Call only while holding the ``RunnerLock`` and between jobs. A run is abandoned when its
+    runner was on this host (the lock proves that no runner here is alive, and this one is
+    between jobs), was never recorded (runs from before the column), or has stopped beating
+    (``runner_gone``: a runner on another host). A run that another host's runner still beats
+    for is left alone: two runners share this database, which the lock file cannot prevent.
     """
+    host, abandoned = socket.gethostname(), []
     with database.connection_context():
-        abandoned = list(JobRun.select().where(JobRun.outcome == "running").order_by(JobRun.id))
-        for run in abandoned:
-            dead = run.message if (run.message or "").startswith("job runner ") else "job runner"
+        for run in JobRun.select().where(JobRun.outcome == "running").order_by(JobRun.id):
+            local = run.runner is None or run.runner.rpartition(":")[0] == host
+            if not local and not runner_gone(run):
+                if warned is None or run.id not in warned:
+                    log.warning("Run %s of %s is held by the runner %s on another host, still alive: "
+                                "two runners share this database.", run.id, run.name, run.runner)
+                if warned is not None:
+                    warned.add(run.id)
+                continue
+            dead = f"job runner {run.runner}" if run.runner else "job runner"
+            last = f", ultimo segnale alle {run.heartbeat_at:%H:%M:%S} del {run.heartbeat_at:%d/%m/%Y}" if run.heartbeat_at else ""
             run.outcome, run.finished_at = "failed", now()
-            run.message = (f"Interrotta: il {dead} è terminato prima della fine (processo ucciso o spento); "
-                           f"rilevato all'avvio del {runner_name()}. Il sito pubblico è rimasto alla versione "
+            run.message = (f"Interrotta: il {dead} è terminato prima della fine (processo ucciso o spento{last}); "
+                           f"rilevato dal job runner {runner_id()}. Il sito pubblico è rimasto alla versione "
                            f"precedente. / Interrupted: the {dead} ended before the run finished.")
-            # Only if still "running" (the lock makes this certain; the condition keeps it true on its own).
-            JobRun.update(outcome=run.outcome, finished_at=run.finished_at, message=run.message).where(
+            # Only if still "running": the condition keeps this true even without the lock.
+            changed = JobRun.update(outcome=run.outcome, finished_at=run.finished_at, message=run.message).where(
                 (JobRun.id == run.id) & (JobRun.outcome == "running")).execute()
-            log.warning("Run %s of %s (%s) was left running by a dead runner: marked failed.", run.id, run.name, dead)
+            if changed:
+                abandoned.append(run)
+                log.warning("Run %s of %s was left running by the %s: marked failed.", run.id, run.name, dead)
     return abandoned
+
+
+class Heartbeat:
+    """Refresh ``run.heartbeat_at`` from a thread while the job runs (its own connection)."""
+
+    def __init__(self, database, run):
+        self.database, self.run, self.stopping = database, run, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{run.id}", daemon=True)
+
+    def _beat(self):
+        while not self.stopping.wait(HEARTBEAT_SECONDS):
+            try:
+                with self.database.connection_context():
+                    JobRun.update(heartbeat_at=now()).where(
+                        (JobRun.id == self.run.id) & (JobRun.outcome == "running")).execute()
+            except Exception:  # noqa: BLE001 - a missed beat is not a failed job
+                log.warning("Heartbeat of run %s not recorded", self.run.id, exc_info=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
 
 
 def recorded(database, job, request=None):
     """Run ``job`` and record the run; never raise (schedule would skip later jobs)."""
     with database.connection_context():
         run = request or JobRun(name=job.name)
-        # Who runs it: named in the failure that the next runner records if this one dies meanwhile.
-        run.outcome, run.started_at, run.finished_at, run.message = "running", now(), None, runner_name()
+        run.outcome, run.started_at, run.finished_at, run.message = "running", now(), None, None
+        # Who runs it, and its sign of life: a run whose runner dies is recognised and failed.
+        run.runner, run.heartbeat_at = runner_id(), run.started_at
         run.save()
     try:
-        outcome, message = job.run()
+        with Heartbeat(database, run):
+            outcome, message = job.run()
     except Exception as error:  # noqa: BLE001 - the record says what failed
         log.exception("Job %s failed", job.name)
         outcome, message = "failed", f"{type(error).__name__}: {error}"[:4000]
     with database.connection_context():
-        run.outcome, run.message, run.finished_at = outcome, message, now()
+        run.outcome, run.message, run.finished_at, run.heartbeat_at = outcome, message, now(), now()
         run.save()
     log.info("Job %s: %s - %s", job.name, outcome, message)
     return run
@@ -205,8 +262,10 @@ def run_forever(database, jobs, tick=1.0, serve=None):
         log.info("Serving the live site on http://%s/", serve)
     for job in jobs.values():  # a build at start-up, then on schedule
         recorded(database, job)
+    warned = set()
     while not stopping.is_set():
         scheduler.run_pending()
+        recover_abandoned(database, warned)  # e.g. a run of another host's runner that stopped beating
         run_requested(database, jobs)
         stopping.wait(tick)
     log.info("Job runner stopped.")

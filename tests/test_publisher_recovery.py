@@ -9,7 +9,9 @@ site must be the one published before.
 import os
 import pathlib
 import re
+import datetime
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -145,7 +147,8 @@ def test_a_publisher_killed_while_mkdocs_builds_is_recovered_at_the_next_start(a
     with database.connection_context():
         killed = m.JobRun.get_by_id(killed.id)
         assert killed.outcome == "failed" and killed.finished_at is not None
-        assert "Interrotta" in killed.message and str(runner.pid) in killed.message, killed.message
+        assert killed.runner == f"{socket.gethostname()}:{runner.pid}" and killed.heartbeat_at
+        assert "Interrotta" in killed.message and killed.runner in killed.message, killed.message
         assert not m.JobRun.select().where(m.JobRun.outcome == "running").exists()
     button, html = _publish_button(client)
     assert "disabled" not in button
@@ -160,16 +163,41 @@ def test_a_publisher_killed_while_mkdocs_builds_is_recovered_at_the_next_start(a
 
 
 def test_the_next_runner_fails_what_a_dead_runner_left_running(database, tmp_path):
-    dead = m.JobRun.create(name="publish", outcome="running", started_at=m.now(), requested_by="anna",
-                           message="job runner example:4242")
+    here, moment = socket.gethostname(), m.now()
+    recent, old = moment - datetime.timedelta(seconds=5), moment - jobs.STALE_AFTER - datetime.timedelta(seconds=5)
+    dead = m.JobRun.create(name="publish", outcome="running", started_at=old, requested_by="anna",
+                           runner=f"{here}:4242", heartbeat_at=recent)  # this host: the lock proves it dead
+    silent = m.JobRun.create(name="publish", outcome="running", started_at=old, runner="elsewhere:77", heartbeat_at=old)
+    alive = m.JobRun.create(name="publish", outcome="running", started_at=old, runner="elsewhere:78", heartbeat_at=recent)
+    legacy = m.JobRun.create(name="publish", outcome="running", started_at=old)  # from before runners were recorded
     done = m.JobRun.create(name="publish", outcome="success", started_at=m.now(), finished_at=m.now(), message="ok")
     queued = m.JobRun.create(name="publish", outcome="requested", requested_by="anna", requested_at=m.now())
     with jobs.RunnerLock(tmp_path / "jobs.lock"):
         recovered = jobs.recover_abandoned(database)
-    assert [run.id for run in recovered] == [dead.id]
-    dead = m.JobRun.get_by_id(dead.id)
-    assert dead.outcome == "failed" and dead.finished_at and "example:4242" in dead.message and "Interrotta" in dead.message
+    assert sorted(run.id for run in recovered) == sorted([dead.id, silent.id, legacy.id])
+    for run, name in ((dead, f"{here}:4242"), (silent, "elsewhere:77"), (legacy, "job runner")):
+        run = m.JobRun.get_by_id(run.id)
+        assert run.outcome == "failed" and run.finished_at and name in run.message and "Interrotta" in run.message
+    assert m.JobRun.get_by_id(alive.id).outcome == "running", "a runner on another host that still beats is left alone"
     assert m.JobRun.get_by_id(done.id).outcome == "success" and m.JobRun.get_by_id(queued.id).outcome == "requested"
+
+
+def test_a_running_job_beats_and_records_its_runner(database, monkeypatch):
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    seen = []
+
+    def slow():
+        started = m.JobRun.get(m.JobRun.name == "slow")
+        time.sleep(1.3)
+        seen.append((started, m.JobRun.get(m.JobRun.name == "slow")))
+        return "success", "ok"
+
+    run = jobs.recorded(database, jobs.Job("slow", 1, slow, ""))
+    [(started, later)] = seen
+    assert started.outcome == "running" and started.runner == f"{socket.gethostname()}:{os.getpid()}"
+    assert later.heartbeat_at > started.heartbeat_at, "the heartbeat moves while the job runs"
+    stored = m.JobRun.get_by_id(run.id)
+    assert stored.outcome == "success" and stored.runner == started.runner and stored.heartbeat_at >= later.heartbeat_at
 
 
 def test_incomplete_releases_are_never_counted_and_are_swept(tmp_path):
@@ -199,12 +227,30 @@ def test_publish_now_is_offered_again_once_the_dead_run_is_failed(app, login, tm
     client = login("clerk")
     database = app.extensions["database"]
     with database.connection_context():
-        m.JobRun.create(name="publish", outcome="running", started_at=m.now(), message="job runner example:4242")
-    assert "disabled" in _publish_button(client)[0]
+        run = m.JobRun.create(name="publish", outcome="running", started_at=m.now(),
+                              runner=f"{socket.gethostname()}:4242", heartbeat_at=m.now())
+    assert "disabled" in _publish_button(client)[0], "a run whose runner beats is in progress"
     with database.connection_context(), jobs.RunnerLock(tmp_path / "jobs.lock"):
         jobs.recover_abandoned(database)
     button, html = _publish_button(client)
-    assert "disabled" not in button and "example:4242" in html
+    assert "disabled" not in button and f"{socket.gethostname()}:4242" in html and "Interrotta" in html
+    client.post("/admin/job_run/publish", data={"csrf_token": csrf_token(client, "/admin/job_run/")})
+    with database.connection_context():
+        assert m.JobRun.select().where(m.JobRun.outcome == "requested").count() == 1
+        assert m.JobRun.get_by_id(run.id).outcome == "failed"
+
+
+def test_a_run_whose_runner_stopped_beating_does_not_block_publish_now(app, login):
+    """No runner has started since: the back office sees the silence, and queues a new request."""
+    client = login("clerk")
+    database = app.extensions["database"]
+    silent_since = m.now() - jobs.STALE_AFTER - datetime.timedelta(seconds=1)
+    with database.connection_context():
+        m.JobRun.create(name="publish", outcome="running", started_at=silent_since, runner="example:4242",
+                        heartbeat_at=silent_since)
+    button, html = _publish_button(client)
+    assert "disabled" not in button
+    assert "non dà segni di vita" in html and "example:4242" in html
     client.post("/admin/job_run/publish", data={"csrf_token": csrf_token(client, "/admin/job_run/")})
     with database.connection_context():
         assert m.JobRun.select().where(m.JobRun.outcome == "requested").count() == 1

@@ -8,6 +8,7 @@ from admin import roles
 from admin.i18n import Text
 from admin.views.base import SecureModelView
 from housing import vocabulary as v
+from jobs import runner_gone
 from models import JobRun, now
 
 
@@ -17,7 +18,8 @@ class JobRunView(SecureModelView):
     category_key = "system"
     choices = {"outcome": v.JOB_OUTCOMES}
     list_template = "admin/job_run_list.html"
-    column_list = ["name", "outcome", "requested_by", "requested_at", "started_at", "finished_at", "message"]
+    column_list = ["name", "outcome", "requested_by", "requested_at", "started_at", "finished_at", "message", "runner",
+                   "heartbeat_at"]
     column_filters = ["name", "outcome", "started_at"]
     column_sortable_list = ["name", "outcome", "requested_at", "started_at", "finished_at"]
     column_default_sort = ("id", True)
@@ -31,7 +33,13 @@ class JobRunView(SecureModelView):
         kwargs.setdefault("last_publish", JobRun.select().where(
             (JobRun.name == "publish") & (JobRun.outcome.in_(["success", "failed", "skipped"])))
             .order_by(JobRun.id.desc()).first())
-        kwargs.setdefault("pending", JobRun.select().where(JobRun.outcome.in_(["requested", "running"])).exists())
+        # A run is in progress only while its runner beats: a killed runner's run ("silent") must not
+        # keep "Pubblica ora" disabled until a runner starts again and marks it failed.
+        running = list(JobRun.select().where(JobRun.outcome == "running").order_by(JobRun.id))
+        silent = [run for run in running if runner_gone(run)]
+        kwargs.setdefault("silent_runs", silent)
+        kwargs.setdefault("pending", len(silent) < len(running) or JobRun.select().where(
+            JobRun.outcome == "requested").exists())
         return super().render(template, **kwargs)
 
     @expose("/publish", methods=["POST"])
