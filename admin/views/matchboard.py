@@ -15,6 +15,13 @@ from models import DeclineReasonSetting, Household, Match, Offer
 class MatchBoardView(SecureBaseView):
     registry = "match_board"
 
+    @staticmethod
+    def _step_seen():
+        """The step the board showed when the person acted (its forms send it): an
+        action on a match that has moved since is refused, so a second click or a
+        colleague's action never makes it skip a step."""
+        return request.form.get("step") or None
+
     @expose("/")
     def index(self):
         stalled = {match.id: (days, limit) for match, days, limit in matches.stalled()}
@@ -36,7 +43,8 @@ class MatchBoardView(SecureBaseView):
         match = get_or_404(Match, match_id)
         if self._guard():
             try:
-                matches.advance(match, current_user, (request.form.get("note") or "").strip()[:2000] or None)
+                matches.advance(match, current_user, (request.form.get("note") or "").strip()[:2000] or None,
+                                expected_step=self._step_seen())
                 flash(Text("Abbinamento aggiornato.", "Match updated."), "success")
             except WorkflowError as error:
                 flash(str(error), "error")
@@ -50,9 +58,9 @@ class MatchBoardView(SecureBaseView):
             note = (request.form.get("note") or "").strip()[:2000] or None
             try:
                 if reason.startswith("admin_"):
-                    matches.withdraw(match, current_user, reason, note)
+                    matches.withdraw(match, current_user, reason, note, expected_step=self._step_seen())
                 else:
-                    matches.decline(match, reason, current_user, note)
+                    matches.decline(match, reason, current_user, note, expected_step=self._step_seen())
                 flash(Text("Abbinamento chiuso.", "Match closed."), "success")
             except WorkflowError as error:
                 flash(str(error), "error")
