@@ -3,7 +3,13 @@
 ``edit`` means create, edit and delete; ``read`` means list, details and
 export; a missing role means no access at all (the view is hidden and its URLs
 answer 403). Viewers reach people-related registries only through restricted
-views that carry no personal field (see ``admin.views.base.restricted``).
+views that carry no personal field (``admin.views.registries.RestrictedView``).
+
+Fields have one classification too, read by every way out of a view (list,
+details, export, search, sort, filters, ajax lookups, related labels: see
+``admin.views.field_access``): a model's ``personal_fields`` belong to the
+person the record describes, and a role reads them only with read access to
+that person's own registry (not to a summary of it).
 """
 NONE, READ, EDIT = 0, 1, 2
 
@@ -69,3 +75,70 @@ def can_edit(user, registry):
 
 def _active(user):
     return bool(user and getattr(user, "is_authenticated", False) and user.active)
+
+
+# -- fields: who reads which -----------------------------------------------------
+
+SPECIAL = "special"  # GDPR art. 9 notes: read only on the household's page (housing.accompaniment.sensitive)
+HIDDEN = "hidden"    # internal values that no view shows (hashes, version counters)
+
+# The registry whose read access opens a table's personal fields, when it is not the table's own.
+DATA_SUBJECT = {
+    "assessment": "journey",
+    "assessment_score": "journey",
+    "follow_up_visit": "tenancy",
+    "arrears_episode": "tenancy",
+}
+
+# Fields protected beyond the models' personal_fields: (table, field) -> registry, SPECIAL or HIDDEN.
+FIELD_CLASSES = {
+    # the cadastral reference and the notes of a dwelling name its owner
+    ("dwelling", "cadastral_sheet"): "landlord",
+    ("dwelling", "cadastral_parcel"): "landlord",
+    ("dwelling", "cadastral_unit"): "landlord",
+    ("dwelling", "notes"): "landlord",
+    ("contact_log", "sensitive_note"): SPECIAL,
+    ("user", "password_hash"): HIDDEN,
+    ("user", "session_version"): HIDDEN,
+    ("instrument_version", "version"): None,  # the instrument's own number, not a lock counter
+}
+# Any table: an optimistic-locking counter is never shown.
+HIDDEN_FIELDS = frozenset({"version"})
+
+# A protected field that its data subject agreed to make public, row by row: the field holding the consent.
+CONSENTS = {("landlord", "name"): "public_name_consent"}
+
+
+def field_class(model, name):
+    """The registry whose read access opens ``model.name``, SPECIAL, HIDDEN, or None (free)."""
+    table = model._meta.table_name
+    if (table, name) in FIELD_CLASSES:
+        return FIELD_CLASSES[(table, name)]
+    if name in HIDDEN_FIELDS:
+        return HIDDEN
+    if name in getattr(model, "personal_fields", ()):
+        return DATA_SUBJECT.get(table, table)
+    return None
+
+
+def role_reads(role, model, name):
+    """May ``role`` read the field ``name`` of ``model`` in a registry view?"""
+    needed = field_class(model, name)
+    if needed is None:
+        return True
+    if needed in (SPECIAL, HIDDEN):
+        return False
+    return access(role, needed) >= READ
+
+
+def role_reads_value(role, record, name):
+    """As ``role_reads``, for one record: a consent given by the data subject opens the field."""
+    if role_reads(role, type(record), name):
+        return True
+    consent = CONSENTS.get((record._meta.table_name, name))
+    return bool(consent and getattr(record, consent, False))
+
+
+def current_role(user):
+    """The role whose rules apply to ``user`` (None for anonymous or inactive users)."""
+    return user.role if _active(user) else None

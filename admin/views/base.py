@@ -26,6 +26,7 @@ from wtforms.validators import Optional
 from admin import roles
 from admin.i18n import Text, format_value, term_choices, term_text
 from admin.labels import FIELD_LABELS, field_label, registry_name
+from admin.views import field_access
 from admin.views import versions
 from housing import audit, validation
 from housing.database import serialise
@@ -57,7 +58,15 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
             return None
 
     def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
+        limit = max(1, min(limit or DEFAULT_PAGE_SIZE, field_access.MAX_AJAX_LIMIT))
         return super().get_list(clean_arg(term or "")[:MAX_SEARCH_CHARS], max(0, min(offset or 0, MAX_PAGE)), limit)
+
+    def format(self, model):
+        """(id, label), the label hidden where the role may not read it (``field_access.label``)."""
+        if model is None:
+            return None
+        return getattr(model, self.pk), str(field_access.label(field_access.current_role(), model))
+
 
 class Refused(Exception):
     """A save refused by the checks run inside its transaction: ``errors`` by field."""
@@ -125,7 +134,7 @@ class SecureBaseView(RoleGuard, BaseView):
         return True
 
 
-class SecureModelView(RoleGuard, ModelView):
+class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
     """A registry view whose permissions come from ``admin.roles``."""
 
     category_key = None
@@ -226,8 +235,11 @@ class SecureModelView(RoleGuard, ModelView):
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         g.exact_search = None
+        if sort_column is not None and sort_column not in self._sortable_columns:
+            sort_column = None  # ?sort=N on a column that is not sortable (for this role): the default order
+        readable = {field.name for field in self._search_fields if field.model is self.model}
         for name, pattern in self.exact_search.items():
-            if search and re.fullmatch(pattern, search.strip(), re.I):
+            if search and name in readable and re.fullmatch(pattern, search.strip(), re.I):
                 g.exact_search, search = (getattr(self.model, name), normalise(name, search.strip()).upper()), None
                 break
         try:
