@@ -142,6 +142,12 @@ def _theme_script():
     '<script src="//evil.example/assets/x.js"></script>',
     '<img src="x" onerror="alert(1)">',
     "<div\nonmouseover=alert(1)>x</div>",
+    '<a title="a>b" onclick=alert(1)>x</a>',  # a quoted ">" does not end the tag
+    '<a title=x"y onmouseover=alert(1)>x</a>',  # nor does a quote inside an unquoted value
+    '<a x" onclick=alert(1)>x</a>',
+    '<a href="x"onclick=alert(1)>x</a>',
+    '<svg><animate attributeName="href" values="javascript:alert(1)"/></svg>',
+    '<base href="//evil.example/">',
     '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
     '<a href="javascript:alert(1)">x</a>',
     '<a href=" JaVa&#x09;Script&colon;alert(1)">x</a>',

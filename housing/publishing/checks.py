@@ -51,11 +51,18 @@ STREET_WORDS = {"via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo"
 LOADING_TAG = re.compile(r"<(script|link|img|iframe|source)\b[^>]*>", re.I)
 REMOTE = re.compile(r'(?:src|href)="(?:https?:)?//', re.I)
 NOT_LOADED = re.compile(r'rel="(?:canonical|alternate|prev|next)"', re.I)
-# Active content: a script, frame or plug-in element, or a tag whose attributes may hold an event
-# handler, a script URL or an entity that hides one. Only these tags are parsed attribute by attribute.
-ACTIVE = re.compile(r"<(script|iframe|frame|frameset|object|embed|applet|base)\b[^>]*>?"
-                    r"|<[a-zA-Z][\w:-]*(?=[\s/])[^<>]*?(?:[\s/]on|script|&)[^<>]*>?", re.I)
-ATTRIBUTE = re.compile(r"""[\s/]*([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+# Active content. Start tags with attributes, as a browser reads them (a quote opens a value only
+# after "=", so no quote hides an attribute), and script, frame and plug-in elements, case aside;
+# both without IGNORECASE, which would cost the regex its fast scan for "<".
+TAG_WITH_ATTRIBUTES = re.compile(r"""<[a-zA-Z][\w:-]*[\s/][^>=]*(?:=\s*(?:"[^"]*"|'[^']*'|[^\s>]*)[^>=]*)*>?""")
+# What a tag needs to run something: an attribute name starting with "on" (after a space, a slash or a
+# quote), a script URL or a character reference that could spell one (plain substring tests: fastest).
+ACTIVE_HINTS = (" on", "\non", "\ton", "\ron", "\fon", "/on", '"on', "'on", "script", "&")
+ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+ACTIVE_ELEMENT = re.compile("<(" + "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in (
+    "script", "iframe", "frameset", "frame", "object", "embed", "applet", "base")) + r")(?=[\s/>]|$)")
+ANY_TAG = re.compile(r"<[^>]*>?")
+TAG_NAME = re.compile(r"<[^\s/>]*")
 SCRIPT_END = re.compile(r"</script", re.I)
 # Browsers ignore ASCII whitespace and control characters inside a URL's scheme ("java\tscript:").
 URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
@@ -197,9 +204,8 @@ def script_hash(body):
 
 def attributes(tag):
     """(name, value) of each attribute of a start tag, names in lower case, values unescaped (None when absent)."""
-    name_end = re.match(r"<[^\s/>]*", tag).end()
     found = []
-    for match in ATTRIBUTE.finditer(tag.rstrip(">"), name_end):
+    for match in ATTRIBUTE.finditer(tag.rstrip(">"), TAG_NAME.match(tag).end()):
         value = match.group(2)
         if value is not None:
             value = html.unescape(value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value)
@@ -210,30 +216,33 @@ def attributes(tag):
 def active_findings(chunk, script_hashes):
     """What may run in a chunk of HTML and is not the site's own, as problem descriptions."""
     found = []
-    for match in ACTIVE.finditer(chunk):
-        tag, element = match.group(0), (match.group(1) or "").lower()
-        shown = tag[:120]
-        attrs = attributes(tag)
-        for name, value in attrs:
+    for tag in TAG_WITH_ATTRIBUTES.findall(chunk):
+        lowered = tag.lower()
+        if not any(hint in lowered for hint in ACTIVE_HINTS):
+            continue
+        for name, value in attributes(tag):
             if name.startswith("on"):
-                found.append(f"event-handler attribute «{name}» in {shown}")
+                found.append(f"event-handler attribute «{name}» in {tag[:120]}")
             elif name in URL_ATTRIBUTES and value and URL_IGNORED.sub("", value).lower().startswith(SCRIPT_URL):
-                found.append(f"script URL in {shown}")
-        if element == "script":
-            values = dict(attrs)
-            if "src" in values:
-                if not OWN_SCRIPT.fullmatch(values["src"] or ""):
-                    found.append(f"script not among the site's own assets «{values['src']}»")
-                continue
-            end = SCRIPT_END.search(chunk, match.end())
-            if end is None:
-                found.append(f"inline script not among the site's own (not closed in its block): {shown}")
-            elif values != THEME_DATA:
-                digest = script_hash(chunk[match.end():end.start()])
-                if digest not in script_hashes:
-                    found.append(f"inline script not among the site's own ({digest})")
-        elif element:
-            found.append(f"active element {shown}")
+                found.append(f"script URL in {tag[:120]}")
+    for match in ACTIVE_ELEMENT.finditer(chunk):
+        tag = TAG_WITH_ATTRIBUTES.match(chunk, match.start()) or ANY_TAG.match(chunk, match.start())
+        element, tag = match.group(1).lower(), tag.group(0)
+        if element != "script":
+            found.append(f"active element {tag[:120]}")
+            continue
+        values = dict(attributes(tag))
+        if "src" in values:
+            if not OWN_SCRIPT.fullmatch(values["src"] or ""):
+                found.append(f"script not among the site's own assets «{values['src']}»")
+            continue
+        end = SCRIPT_END.search(chunk, match.start() + len(tag))
+        if end is None:
+            found.append(f"inline script not among the site's own (not closed in its block): {tag[:120]}")
+        elif values != THEME_DATA:
+            digest = script_hash(chunk[match.start() + len(tag):end.start()])
+            if digest not in script_hashes:
+                found.append(f"inline script not among the site's own ({digest})")
     return found
 
 
