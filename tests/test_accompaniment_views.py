@@ -361,3 +361,114 @@ def test_deleting_a_member_audits_the_assessment_scores_it_cascades_to(app, logi
         deleted = {e.entity for e in m.AuditLog.select().where(m.AuditLog.action == "delete")}
         assert m.AssessmentScore.select().count() == 0
     assert deleted == {"person", "assessment", "assessment_score"}
+
+
+# -- who assigns the case worker (and so opens the restricted notes) -----------------------
+
+def edit_form_data(client, url):
+    """The values an edit form shows, as a browser would post them back (checked boxes only)."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.select, self.textarea = {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+                if a.get("type") != "checkbox" or "checked" in a:
+                    self.data[a["name"]] = a.get("value") or ("y" if a.get("type") == "checkbox" else "")
+            elif tag == "select" and a.get("name"):
+                self.select = a["name"]
+                self.data.setdefault(self.select, "")
+            elif tag == "option" and self.select and "selected" in a:
+                self.data[self.select] = a.get("value", "")
+            elif tag == "textarea" and a.get("name"):
+                self.textarea = a["name"]
+                self.data[self.textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data
+
+    parser = Fields()
+    parser.feed(client.get(url).get_data(as_text=True))
+    return {k: v for k, v in parser.data.items() if k != "csrf_token"}
+
+
+def assign(client, household, user_id):
+    url = f"/admin/household/edit/?id={household.id}"
+    data = edit_form_data(client, url)
+    data["case_worker"] = str(user_id) if user_id else ""
+    return form_post(client, url, data)
+
+
+def test_only_an_admin_or_the_case_worker_assigns_the_case_worker(app, client, journey):
+    household, _ = journey
+    with within(app):
+        m.ContactLog.create(household=household, contact_on=TODAY, contact_type="home_visit", operator_name="x",
+                            sensitive_note="ricaduta nell'uso di alcol")
+        other = m.User.get(m.User.username == "otheroperator")
+        case_worker = m.User.get(m.User.username == "caseworker")
+    sensitive_url = f"/admin/journey/{household.id}?sensitive=1"
+
+    # another operator cannot make themself the case worker, nor remove the current one
+    log_in_as(client, "otheroperator")
+    for target in (other.id, None):
+        response = assign(client, household, target)
+        assert response.status_code == 200 and "Solo un amministratore" in response.get_data(as_text=True)
+        with within(app):
+            assert m.Household.get_by_id(household.id).case_worker_id == case_worker.id
+    assert client.get(sensitive_url).status_code == 403
+    # other edits of the household stay open to them
+    url = f"/admin/household/edit/?id={household.id}"
+    assert form_post(client, url, {**edit_form_data(client, url), "languages": "arabo"}).status_code == 302
+
+    # the case worker hands over: audited, and the actor is told what it opens
+    client.get("/auth/logout")
+    log_in_as(client, "caseworker")
+    response = assign(client, household, other.id)
+    assert response.status_code == 302
+    flashed = client.get(response.location).get_data(as_text=True)
+    assert "note riservate" in flashed
+    with within(app):
+        assert m.Household.get_by_id(household.id).case_worker_id == other.id
+        entry = (m.AuditLog.select().where((m.AuditLog.entity == "household") & (m.AuditLog.action == "update"))
+                 .order_by(m.AuditLog.id.desc()).first())
+    assert json.loads(entry.changes)["case_worker"] == [case_worker.id, other.id] and entry.actor == "caseworker"
+    assert client.get(sensitive_url).status_code == 403  # the former case worker no longer reads them
+    client.get("/auth/logout")
+    log_in_as(client, "otheroperator")
+    assert client.get(sensitive_url).status_code == 200
+
+    # an administrator assigns anyone, an unassigned household included
+    make_user(app, "boss", "admin")
+    client.get("/auth/logout")
+    log_in_as(client, "boss")
+    assert assign(client, household, None).status_code == 302
+    client.get("/auth/logout")
+    log_in_as(client, "caseworker")
+    response = assign(client, household, case_worker.id)
+    assert response.status_code == 200 and "Solo un amministratore" in response.get_data(as_text=True)
+
+
+def test_an_operator_may_name_the_case_worker_of_a_new_household(app, client, journey):
+    """A new household has no restricted notes yet: whoever records it may name its case worker."""
+    from samples import prepared
+
+    log_in_as(client, "otheroperator")
+    with within(app):
+        other = m.User.get(m.User.username == "otheroperator")
+    data = {**prepared(app, "household"), "case_worker": str(other.id), "members-0-first_name": "Anna",
+            "members-0-last_name": "Bianchi", "members-0-tax_code": ANNA, "members-0-birth_date": "1985-08-01",
+            "members-0-sex": "F"}
+    assert form_post(client, "/admin/household/new/", data).status_code == 302
+    with within(app):
+        assert m.Household.get(m.Household.code == "NF-2026-0100").case_worker_id == other.id

@@ -1,5 +1,5 @@
 """One view per registry: the columns, filters and searches staff need."""
-from flask import url_for
+from flask import flash, url_for
 from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from markupsafe import Markup
@@ -11,6 +11,7 @@ from admin.i18n import Text
 from admin.labels import field_label
 from admin.views.base import SecureModelView, optional_id_inline
 from housing import accounts
+from housing.accompaniment import sensitive
 from housing import vocabulary as v
 from models import (
     Agreement, AgreementPartner, AuditLog, AgreementZone, ContractDuration, Dwelling, Household, Offer, Partner,
@@ -188,6 +189,28 @@ class HouseholdView(SecureModelView):
             "employment_status": [(t.key, t.it) for t in v.EMPLOYMENT_STATUSES],
         },
     )]
+
+    def record_checks(self, data, current_id):
+        if "case_worker" not in data:
+            return {}
+        stored = Household.get_or_none(Household.id == int(current_id)) if current_id is not None else None
+        new = data["case_worker"]
+        if not sensitive.may_assign_case_worker(current_user, stored, new.id if new is not None else None):
+            return {"case_worker": [Text(
+                "Solo un amministratore o l'attuale case worker può assegnare il case worker del nucleo.",
+                "Only an administrator or the current case worker may assign the household's case worker.")]}
+        return {}
+
+    def after_model_change(self, form, model, is_created):
+        field = getattr(form, "case_worker", None)
+        old = getattr(field, "object_data", None) if not is_created else None
+        if field is not None and (old.id if old else None) != model.case_worker_id and model.case_worker_id:
+            name = model.case_worker.full_name or model.case_worker.username
+            flash(Text(f"Case worker del nucleo {model.code}: {name}. Da ora legge le note riservate del nucleo; "
+                       "l'assegnazione è registrata nel registro delle attività.",
+                       f"Case worker of household {model.code}: {name}. They now read the household's restricted "
+                       "notes; the assignment is recorded in the audit log."), "info")
+        super().after_model_change(form, model, is_created)
 
     def validate_form(self, form):
         valid = super().validate_form(form)
