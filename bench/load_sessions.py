@@ -59,6 +59,7 @@ import importlib.util
 import json
 import os
 import random
+import resource
 import re
 import secrets
 import shutil
@@ -515,6 +516,41 @@ def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
 
 
+# -- CPU accounting from /proc -------------------------------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def session_cpu(sid):
+    """CPU seconds of the live processes of session ``sid`` (gunicorn's or the publisher's,
+    both started in a session of their own), children they have reaped included."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:   # field 6 of stat: the session id
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / CLK_TCK
+
+
+def own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu():
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    with open("/proc/stat") as fh:
+        values = [int(x) for x in fh.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK
+
+
 # -- the publisher beside the load ---------------------------------------------------------------------
 
 class Publisher(threading.Thread):
@@ -540,13 +576,20 @@ class Publisher(threading.Thread):
                 load = os.getloadavg()[0]
                 self.proc = subprocess.Popen([python, "jobs.py", "--once", "publish"], cwd=self.code_root, env=env,
                                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                cpu, tick = 0.0, 0
                 while self.proc.poll() is None and not self.halt.is_set():
                     time.sleep(0.2)
+                    tick += 1
+                    if tick % 5 == 0:
+                        cpu = max(cpu, session_cpu(self.proc.pid))
                 stopped = self.proc.poll() is None
+                if stopped:
+                    cpu = max(cpu, session_cpu(self.proc.pid))
                 if stopped:
                     self.kill()
                 seconds = time.perf_counter() - started
                 self.runs.append({"run": n, "seconds": round(seconds, 1), "load_at_start": round(load, 2),
+                                  "cpu_seconds_seen": round(cpu, 1),
                                   "outcome": "stopped at the end of the window" if stopped else
                                   ("success" if self.proc.returncode == 0 else f"exit {self.proc.returncode}")})
                 shutil.rmtree(env["HOUSING_SITE_ROOT"], ignore_errors=True)
@@ -649,7 +692,9 @@ def print_phase(name, s, load):
     log(f"\n  phase {name!r}: {s['requests']} requests, errors {s['errors']}, conflicts {s['conflicts']}, "
         f"saves {s['saves']}, other refused saves {s['refused_other']}; statuses {s['statuses']}")
     log(f"  load average (1 min) {load['start'][0]:.2f} at start, {load['end'][0]:.2f} at end, "
-        f"max {load['max_1min']:.2f}")
+        f"max {load['max_1min']:.2f}; CPU seconds: gunicorn {s['cpu']['gunicorn_cpu_seconds']}, load generator "
+        f"{s['cpu']['load_generator_cpu_seconds']}, whole machine busy "
+        f"{s['cpu']['machine_busy_cpu_seconds']} of {s['cpu']['machine_cpu_seconds']}")
     log(f"  {'kind':<24} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for kind, st in list(s["by_kind"].items()) + [("OVERALL", s["overall"])]:
         if st["n"]:
@@ -719,19 +764,25 @@ def run_engine(engine, args, code_root, http_bench, tmp, roles):
         for i, s in enumerate(sessions):
             s.start()
             time.sleep(args.think / len(sessions))  # spread the sessions over one think time
-        loads = {}
+        loads, cpus = {}, {}
         for phase, seconds in phases:
             if phase == "with publisher":
                 publisher = Publisher(code_root, url, tmp, plog)
                 publisher.start()
             recorder.phase = phase
             start_load, peak, end = os.getloadavg(), 0.0, time.monotonic() + seconds
+            cpu0, machine0, own0 = session_cpu(server.proc.pid), machine_cpu(), own_cpu()
             log(f"  {phase}: {seconds} s (load average {start_load[0]:.2f}) ...")
             while time.monotonic() < end:
                 time.sleep(min(1.0, max(0.0, end - time.monotonic())))
                 peak = max(peak, os.getloadavg()[0])
             loads[phase] = {"start": [round(x, 2) for x in start_load], "end": [round(x, 2) for x in os.getloadavg()],
                             "max_1min": round(peak, 2)}
+            machine1 = machine_cpu()
+            cpus[phase] = {"gunicorn_cpu_seconds": round(session_cpu(server.proc.pid) - cpu0, 1),
+                           "load_generator_cpu_seconds": round(own_cpu() - own0, 1),
+                           "machine_busy_cpu_seconds": round(machine1[0] - machine0[0], 1),
+                           "machine_cpu_seconds": round(machine1[1] - machine0[1], 1)}
             if phase == "with publisher":
                 recorder.phase = "after"
                 publisher.stop()
@@ -746,6 +797,7 @@ def run_engine(engine, args, code_root, http_bench, tmp, roles):
             summary = summarise(http_bench, recorder.samples, phase)
             summary["seconds"] = seconds
             summary["load_average"] = loads[phase]
+            summary["cpu"] = cpus[phase]
             summary["requests_per_second"] = round(summary["requests"] / seconds, 1)
             if phase == "with publisher":
                 summary["publisher_runs"] = publisher.runs
@@ -868,7 +920,8 @@ def main(argv=None):
             for phase, s in res.get("phases", {}).items():
                 print_phase(phase, s, s["load_average"])
                 for run in s.get("publisher_runs", []):
-                    log(f"    publisher run {run['run']}: {run['outcome']} in {run['seconds']} s")
+                    log(f"    publisher run {run['run']}: {run['outcome']} in {run['seconds']} s "
+                        f"({run['cpu_seconds_seen']} CPU s seen)")
             if "p95_ratio_with_over_without" in res:
                 log(f"\n  p95 with / without the publisher: {res['p95_ratio_with_over_without']}")
             ls = res.get("lost_saves", {})
