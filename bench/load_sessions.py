@@ -617,9 +617,10 @@ class Publisher(threading.Thread):
 
 def summarise(http_bench, samples, phase):
     rows = [s for s in samples if s[0] == phase]
-    by_kind = defaultdict(list)
-    for _, kind, _, _, ms, _ in rows:
+    by_kind, by_pair = defaultdict(list), defaultdict(list)
+    for _, kind, registry, _, ms, _ in rows:
         by_kind[kind].append(ms)
+        by_pair[(kind, registry)].append(ms)
 
     def stats(values):
         values = sorted(values)
@@ -640,6 +641,7 @@ def summarise(http_bench, samples, phase):
         "outcomes": dict(outcomes), "statuses": dict(statuses),
         "overall": stats([s[4] for s in rows]),
         "by_kind": {kind: stats(v) for kind, v in sorted(by_kind.items())},
+        "by_kind_and_registry": {f"{kind} {registry}": stats(v) for (kind, registry), v in sorted(by_pair.items())},
     }
 
 
@@ -700,6 +702,32 @@ def print_phase(name, s, load):
         if st["n"]:
             log(f"  {kind:<24} {st['n']:>6} {st['p50_ms']:>8.1f} {st['p95_ms']:>8.1f} {st['p99_ms']:>8.1f} "
                 f"{st['max_ms']:>8.1f}")
+
+
+def markdown(out):
+    """The figures as Markdown tables, for bench/LOAD.md and the README."""
+    log("\nMarkdown summary\n")
+    log("| engine | phase | requests | errors | conflicts | saves | p50 ms | p95 ms | p99 ms | load avg start → end |")
+    log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for engine, res in out["engines"].items():
+        for phase, s in res.get("phases", {}).items():
+            o, la = s["overall"], s["load_average"]
+            log(f"| {engine} | {phase} | {s['requests']} | {s['errors']} | {s['conflicts']} | {s['saves']} | "
+                f"{o.get('p50_ms')} | {o.get('p95_ms')} | {o.get('p99_ms')} | {la['start'][0]:.2f} → {la['end'][0]:.2f} |")
+    kinds = sorted({k for res in out["engines"].values() for s in res.get("phases", {}).values() for k in s["by_kind"]})
+    columns = [(engine, phase) for engine, res in out["engines"].items() for phase in res.get("phases", {})]
+    log("\n| p95 ms | " + " | ".join(f"{e} {p}" for e, p in columns) + " |")
+    log("| --- |" + " ---: |" * len(columns))
+    for kind in kinds + ["OVERALL"]:
+        cells = []
+        for engine, phase in columns:
+            s = out["engines"][engine]["phases"][phase]
+            st = s["overall"] if kind == "OVERALL" else s["by_kind"].get(kind, {})
+            cells.append(str(st.get("p95_ms", "-")))
+        log(f"| {kind} | " + " | ".join(cells) + " |")
+    for engine, res in out["engines"].items():
+        if "p95_ratio_with_over_without" in res:
+            log(f"\n{engine}: p95 with / without the publisher = {res['p95_ratio_with_over_without']}")
 
 
 # -- one engine ----------------------------------------------------------------------------------------
@@ -936,6 +964,7 @@ def main(argv=None):
                    + len(ls.get("problems", [])) + (g.get("tracebacks") or 0))
             if bad:
                 status = 1
+        markdown(out)
     finally:
         out["finished"] = now_iso()
         out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
