@@ -70,12 +70,12 @@ def safe_next(target):
 def login():
     form = LoginForm(request.form)
     if request.method == "POST" and form.validate():
-        address = request.remote_addr or "unknown"
-        if accounts.is_throttled(form.username.data, address):
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data, request.remote_addr)
+        except accounts.Throttled:
             flash(Text("Troppi tentativi falliti: riprova tra 15 minuti.",
                        "Too many failed attempts: try again in 15 minutes."), "error")
             return render_template("auth/login.html", form=form), 429
-        user = accounts.authenticate(form.username.data, form.password.data, address)
         if user is None:
             flash(Text("Nome utente o password non corretti.", "Wrong username or password."), "error")
             return render_template("auth/login.html", form=form), 401

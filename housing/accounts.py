@@ -28,6 +28,10 @@ MAX_FAILURES_PER_ACCOUNT = 20
 MAX_FAILURES_PER_ADDRESS = 50
 
 
+class Throttled(Exception):
+    """Too many failed logins for this account or address: try again later."""
+
+
 class AccountError(ValueError):
     """A refused account operation; ``field`` names the offending input."""
 
@@ -124,30 +128,35 @@ def _throttle_key(username):
     return normalise_username(username)[:64]
 
 
-def is_throttled(username, remote_addr, moment=None):
-    """True when logins for ``username`` from ``remote_addr`` must wait."""
-    account, address = _throttle_key(username), (remote_addr or "unknown")[:64]
+def _over_limits(account, address, moment=None):
+    """True when the recorded attempts (the caller's own included) exceed a limit."""
     recent = LoginAttempt.select().where(LoginAttempt.at >= (moment or now()) - FAILURE_WINDOW)
     by_account = recent.where(LoginAttempt.username == account)
-    return (by_account.where(LoginAttempt.remote_addr == address).count() >= MAX_FAILURES_PER_PAIR
-            or by_account.count() >= MAX_FAILURES_PER_ACCOUNT
-            or recent.where(LoginAttempt.remote_addr == address).count() >= MAX_FAILURES_PER_ADDRESS)
+    return (by_account.where(LoginAttempt.remote_addr == address).count() > MAX_FAILURES_PER_PAIR
+            or by_account.count() > MAX_FAILURES_PER_ACCOUNT
+            or recent.where(LoginAttempt.remote_addr == address).count() > MAX_FAILURES_PER_ADDRESS)
 
 
 def authenticate(username, password, remote_addr):
-    """Return the active user for these credentials, or None.
+    """Return the active user for these credentials, or None; raise ``Throttled``.
 
-    An unknown or inactive account costs the same password verification as a
-    wrong password (no timing oracle). Failures are recorded for throttling; a
+    The attempt is recorded before the limits are read and the password is
+    checked, so that concurrent guesses cannot all pass a count taken before
+    any of them was recorded; a throttled attempt removes its row. A wrong
+    password keeps it as a failure. An unknown or inactive account costs the
+    same password verification as a wrong password (no timing oracle). A
     success clears the failures of its own (address, account) pair only, so
     that the owner logging in elsewhere does not reset a guesser's count, and
     stamps ``last_login``.
     """
     account, address = _throttle_key(username), (remote_addr or "unknown")[:64]
+    attempt = LoginAttempt.create(username=account, remote_addr=address)
+    if _over_limits(account, address):
+        attempt.delete_instance()
+        raise Throttled()
     user = User.get_or_none(User.username == normalise_username(username))
     verified = verify_password(user, password or "")
     if not (verified and user.active):
-        LoginAttempt.create(username=account, remote_addr=address)
         return None
     with db.atomic():
         LoginAttempt.delete().where((LoginAttempt.username == account)

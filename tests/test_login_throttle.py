@@ -156,3 +156,40 @@ def test_unknown_and_existing_usernames_take_comparable_time(app):
     with app.extensions["database"].connection_context():
         existing, unknown = fastest("anna"), fastest("nobody")
     assert unknown > existing / 3, (existing, unknown)
+
+
+def test_concurrent_guesses_cannot_outrun_the_limit(app, monkeypatch):
+    """Twenty guesses at once from one address: at most the pair's limit reach the password check
+    (checking the count before recording the failure let every one of them through)."""
+    import threading
+
+    class SlowHasher(CountingHasher):
+        def verify(self, hash, password):
+            time.sleep(0.05)  # argon2's real cost opens the same window
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", SlowHasher())
+    make_user(app, "anna", "operator")
+    database = app.extensions["database"]
+
+    def guess(outcomes):
+        with database.connection_context():
+            try:
+                outcomes.append(accounts.authenticate("anna", "wrong password!", "198.51.100.66"))
+            except accounts.Throttled:
+                outcomes.append("throttled")
+
+    for _ in range(20):
+        with database.connection_context():
+            accounts.LoginAttempt.delete().execute()
+        outcomes = []
+        threads = [threading.Thread(target=guess, args=(outcomes,)) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        checked = [outcome for outcome in outcomes if outcome != "throttled"]
+        assert len(outcomes) == 20 and checked == [None] * len(checked)
+        assert 1 <= len(checked) <= accounts.MAX_FAILURES_PER_PAIR, len(checked)
+        with database.connection_context():
+            assert accounts.LoginAttempt.select().count() == len(checked), "throttled attempts leave no row"
