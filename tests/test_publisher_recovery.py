@@ -254,3 +254,15 @@ def test_a_run_whose_runner_stopped_beating_does_not_block_publish_now(app, logi
     client.post("/admin/job_run/publish", data={"csrf_token": csrf_token(client, "/admin/job_run/")})
     with database.connection_context():
         assert m.JobRun.select().where(m.JobRun.outcome == "requested").count() == 1
+
+
+def test_a_child_whose_parent_is_already_gone_does_not_start(tmp_path):
+    """The parent may die between the fork and the child's request to die with it: the child then exits."""
+    from housing.publishing import children
+
+    command = children.command("json.tool", "--help")
+    ran = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert ran.returncode == 0 and "usage" in ran.stdout.lower(), ran.stderr  # runs as "python -m json.tool"
+    command[2] = "1"  # not its parent
+    orphan = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert orphan.returncode == children.ORPHANED and not orphan.stdout

@@ -1,9 +1,11 @@
 """Export, build, check and publish the public site, or do nothing if unchanged.
 
 A release replaces the live site only when every step passed: the figures
-(``content/figures.yaml``) and the data match their schemas, MkDocs built both languages, links resolve and the privacy scan
-found nothing. Otherwise the release folder is discarded and the live site
-stays as it was.
+(``content/figures.yaml``) and the data match their schemas, MkDocs built
+both languages, links resolve and the privacy scan found nothing. Otherwise
+the release folder is discarded and the live site stays as it was; a
+publisher killed on the way leaves an unfinished folder that the next one
+sweeps (``releases.py``), and no MkDocs process behind (``children.py``).
 """
 import contextlib
 import hashlib
