@@ -63,6 +63,7 @@ ACTIVE_ELEMENT = re.compile("<(" + "|".join("".join(f"[{c}{c.upper()}]" for c in
     "script", "iframe", "frameset", "frame", "object", "embed", "applet", "base")) + r")(?=[\s/>]|$)")
 ANY_TAG = re.compile(r"<[^>]*>?")
 TAG_NAME = re.compile(r"<[^\s/>]*")
+TAG_NAME_ONLY = re.compile(r"<[a-zA-Z][\w:-]*")
 SCRIPT_END = re.compile(r"</script", re.I)
 # Browsers ignore ASCII whitespace and control characters inside a URL's scheme ("java\tscript:").
 URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
@@ -216,7 +217,12 @@ def attributes(tag):
 def active_findings(chunk, script_hashes):
     """What may run in a chunk of HTML and is not the site's own, as problem descriptions."""
     found = []
+    last = chunk.rfind("<")
+    if TAG_NAME_ONLY.fullmatch(chunk, last if last >= 0 else len(chunk)):
+        found.append(f"a tag left open across a blank line: {chunk[last:][:120]}")  # its attributes are in the next chunk
     for tag in TAG_WITH_ATTRIBUTES.findall(chunk):
+        if not tag.endswith(">"):
+            found.append(f"a tag left open across a blank line or by a quote: {tag[:120]}")
         lowered = tag.lower()
         if not any(hint in lowered for hint in ACTIVE_HINTS):
             continue
