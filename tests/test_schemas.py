@@ -91,6 +91,7 @@ BAD_FIGURES = [  # (change, figure named in the message)
     (_set("sustainability/threshold/unit", "EUR"), "sustainability/threshold/unit"),
     (_set("sustainability/threshold/unit", "percent"), "sustainability/threshold/unit"),
     (_drop("flat_tax/concordato/value"), "flat_tax/concordato"),
+    (_drop("flat_tax/concordato/unit"), "flat_tax/concordato: 'unit' is a required property"),
     (_drop("flat_tax/concordato"), "flat_tax"),
     (_set("flat_tax/short_let", {"value": 2.6, "unit": "rate", "source": "L. 178/2020"}), "flat_tax/short_let/value"),
     (_set("new_section", {"fee": {"value": -3, "unit": "EUR", "source": "x"}}), "new_section/fee/value"),
