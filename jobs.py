@@ -151,7 +151,8 @@ def recover_abandoned(database, warned=None):
                     warned.add(run.id)
                 continue
             dead = f"job runner {run.runner}" if run.runner else "job runner"
-            last = f", ultimo segnale alle {run.heartbeat_at:%H:%M:%S} del {run.heartbeat_at:%d/%m/%Y}" if run.heartbeat_at else ""
+            beat = run.heartbeat_at
+            last = f", ultimo segnale alle {beat:%H:%M:%S} del {beat:%d/%m/%Y}" if beat else ""
             run.outcome, run.finished_at = "failed", now()
             run.message = (f"Interrotta: il {dead} è terminato prima della fine (processo ucciso o spento{last}); "
                            f"rilevato dal job runner {runner_id()}. Il sito pubblico è rimasto alla versione "
