@@ -227,8 +227,10 @@ def with_marker(fields, name, tag):
 
 def flashed_errors(page):
     """The flashed messages and field errors of a page, as text (for a report)."""
-    found = re.findall(r'class="(?:alert[^"]*|invalid-feedback|help-block[^"]*)"[^>]*>(.*?)</', page, re.S)
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", f)).split())[:300] for f in found if f.strip()][:10]
+    found = re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S)
+    found += re.findall(r'class="(?:invalid-feedback|help-block)[^"]*"[^>]*>(.*?)</', page, re.S)
+    texts = (" ".join(html.unescape(re.sub(r"<[^>]+>", " ", f)).replace("\u00d7", " ").split()) for f in found)
+    return [t[:300] for t in texts if t][:10]
 
 
 # -- the database ---------------------------------------------------------------------------------
