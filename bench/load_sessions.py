@@ -55,6 +55,7 @@ import argparse
 import datetime
 import html
 import html.parser
+import http.client
 import importlib.util
 import json
 import os
@@ -391,7 +392,7 @@ class Session(threading.Thread):
                 status, headers, body, elapsed = self.client.get(path)
             else:
                 status, headers, body, elapsed = self.client.post_form(path, fields)
-        except OSError as error:  # connection refused/reset, timeout
+        except (OSError, http.client.HTTPException) as error:  # refused, reset, timeout, truncated answer
             ms = (time.perf_counter() - started) * 1000
             self.rec.add(phase, kind, registry, 0, ms, "error")
             self.rec.fail(phase=phase, kind=kind, method=method, path=path, status=0, user=self.user,
