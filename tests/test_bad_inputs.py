@@ -100,6 +100,9 @@ CASES = [
     C("agreement", "valid_to", "year-3000", "3000-01-01"),
     C("agreement", "status", "unknown", "bogus"),
     C("agreement", "commitments", "6000-chars", LONG),
+    C("agreement", "signatories-0-partner", "inline-partner-not-a-number", {"signatories-0-partner": "abc"}),
+    C("agreement", "signatories-0-partner", "inline-partner-huge", {"signatories-0-partner": "9" * 20}),
+    C("agreement", "signatories-0-partner", "inline-partner-negative", {"signatories-0-partner": "-1"}),
     C("agreement", "document_reference", "121-chars", "P" * 121),
     C("landlord", "tax_code", "bad-check-char", BAD_CF),
     C("landlord", "tax_code", "too-short", MARIO[:15]),
@@ -423,6 +426,10 @@ URLS = [
     U("/admin/dwelling/ajax/lookup/?name=bogus&query=x", "ajax-unknown-field"),
     U("/admin/dwelling/ajax/lookup/?name=landlord&query=x&offset=-5", "ajax-offset-negative"),
     U("/admin/dwelling/ajax/lookup/?name=landlord&query=a%00b", "ajax-query-nul"),
+    U(f"/admin/dwelling/ajax/lookup/?name=landlord&query=&limit={BIG}", "ajax-limit-huge"),
+    U("/admin/dwelling/ajax/lookup/?name=landlord&query=&limit=abc&offset=abc", "ajax-limit-text"),
+    U("/admin/dwelling/?sort=2", "sort-not-sortable"),
+    U("/admin/dwelling/export/csv/?sort=3&desc=1", "export-sort-not-sortable"),
 ]
 
 

@@ -29,8 +29,9 @@ ALL = object()  # outside a request (start-up, introspection): the view as decla
 MAX_AJAX_LIMIT = 50
 DEFAULT_AJAX_LIMIT = 10
 MAX_ID = 2**63 - 1
-# Never offered in a form: the database or the save sets them.
-NOT_EDITABLE = ("created_at", "updated_at")
+# Never scaffolded as form fields: the database or the save sets them (an edit form
+# carries the version it was opened at in a hidden field of its own, admin/views/versions.py).
+NOT_EDITABLE = ("created_at", "updated_at", "version")
 
 # What each model's __str__ shows, where it shows a protected field or another record's
 # label (checked against the models by tests/test_field_access.py).
