@@ -12,11 +12,15 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
+from peewee import CharField
 from stdnum.it import codicefiscale, iva
 
 MAX_TEXT = 5000
 MAX_MONEY = Decimal("1000000")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible marks that reverse how text is shown: a code could read as another.
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
 
 
 def _number(value):
@@ -103,6 +107,10 @@ def no_control_characters(value):
     # NUL and the other control characters (tab and newlines aside) are never
     # data, and PostgreSQL refuses NUL outright.
     return "Contiene caratteri di controllo non ammessi." if CONTROL.search(value) else None
+
+
+def no_bidi_controls(value):
+    return "Contiene segni invisibili di direzione del testo non ammessi." if BIDI.search(value) else None
 
 
 def text_length(value):
@@ -225,7 +233,7 @@ FIELD_RULES = {
     "budget_line": [name_text],
 }
 
-TEXT_RULES = [no_control_characters]
+TEXT_RULES = [no_control_characters, no_bidi_controls]
 
 # Fields whose rule depends on the model.
 MODEL_FIELD_RULES = {
@@ -363,11 +371,43 @@ RECORD_RULES = {
 }
 
 
-def validate(table, data):
-    """Check one record's values (a dict by field name); return field errors."""
+def _model(table):
+    import models
+
+    return {model._meta.table_name: model for model in models.MODELS}.get(table)
+
+
+def declared_errors(table, data):
+    """What a column's declaration implies, for every model: a value is given
+    where the column cannot be empty, a coded value is one of its list, and a
+    single-line field holds one line."""
+    model = _model(table)
+    if model is None:
+        return {}
     errors = {}
     for name, value in data.items():
-        if value is None or value == "":
+        field = model._meta.fields.get(name)
+        if field is None or field.primary_key:
+            continue
+        if isinstance(value, str) and not value.strip():
+            if not field.null:
+                errors[name] = ["Campo obbligatorio."]
+            continue
+        if value is None:
+            continue
+        keys = {str(key) for key, _ in (field.choices or ())}
+        if keys and str(value) not in keys:
+            errors.setdefault(name, []).append("Valore non previsto: scegliere dall'elenco.")
+        if isinstance(field, CharField) and isinstance(value, str) and LINE_BREAK.search(value):
+            errors.setdefault(name, []).append("Deve stare su una sola riga (senza a capo).")
+    return errors
+
+
+def validate(table, data):
+    """Check one record's values (a dict by field name); return field errors."""
+    errors = declared_errors(table, data)
+    for name, value in data.items():
+        if value is None or value == "" or name in errors:
             continue
         checks = MODEL_FIELD_RULES.get((table, name), FIELD_RULES.get(name, []))
         for check in (TEXT_RULES + checks if isinstance(value, str) else checks):
@@ -403,6 +443,9 @@ def duplicates(model, data, current_id=None):
     errors = {}
     for group in unique_groups(model):
         values = [data.get(name) for name in group]
+        # A value refused by the text rules never reaches a query (PostgreSQL refuses NUL outright).
+        if any(isinstance(value, str) and any(rule(value) for rule in TEXT_RULES) for value in values):
+            continue
         if any(value in (None, "") for value in values):
             continue
         values = [getattr(value, "id", value) for value in values]
