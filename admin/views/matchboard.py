@@ -1,9 +1,13 @@
 """The matches board: open matches by step, stalled ones highlighted, actions."""
+import json
+
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
 from flask_login import current_user
+from markupsafe import Markup
 
+from admin import roles
 from admin.i18n import Text, current_language
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
 from housing import matches
@@ -77,7 +81,28 @@ class MatchView(SecureModelView):
     column_sortable_list = ["step", "status", "step_since", "score_total", "closed_at"]
     column_searchable_list = ["decline_reason_text", "proposed_by"]
     column_details_list = column_list + ["snapshot"]
+    column_export_list = column_list
     allow_create = allow_edit = allow_delete = False
+    column_formatters = {"snapshot": lambda view, context, model, name: view.readable_snapshot(model.snapshot)}
+    column_formatters_export = {"snapshot": lambda view, context, model, name: ""}
+
+    # Each part of the decision context is read with the right to read its source:
+    # the household's case (income, ETHOS, need, vulnerabilities) and the score
+    # built from it only by roles that may read households.
+    SNAPSHOT_SOURCES = {"household": "household", "score": "household", "offer": "offer",
+                        "rules": "rule_setting", "weights": "rule_setting", "at": "match"}
+
+    def readable_snapshot(self, text):
+        try:
+            parts = json.loads(text or "{}")
+        except ValueError:
+            parts = {}
+        shown = {key: value for key, value in (parts if isinstance(parts, dict) else {}).items()
+                 if roles.can_read(current_user, self.SNAPSHOT_SOURCES.get(key, "household"))}
+        hidden = sorted(set(parts) - set(shown)) if isinstance(parts, dict) else []
+        note = "\n" + str(Text(f"(parti non visibili per il tuo ruolo: {', '.join(hidden)})",
+                               f"(parts not shown to your role: {', '.join(hidden)})")) if hidden else ""
+        return Markup("<pre>{}</pre>").format(json.dumps(shown, ensure_ascii=False, indent=2, sort_keys=True) + note)
 
 
 class StepSettingView(SecureModelView):
