@@ -66,17 +66,12 @@ def figure(figures, path):
 
 
 def load_figures(path=None):
-    """The programme's figures from ``content/figures.yaml`` (or ``path``)."""
-    path = pathlib.Path(path) if path else FIGURES_PATH
-    with open(path, encoding="utf-8") as handle:
-        figures = yaml.safe_load(handle)
-    if not isinstance(figures, dict):
-        raise ValueError(f"{path} is not a mapping")
-    for required in ("flat_tax.free_market", "flat_tax.concordato", "imu.concordato_coefficient",
-                     "programme.landlord_grant", "programme.guarantee_months",
-                     "programme.guarantee_max_amount", "sustainability.threshold"):
-        figure(figures, required)
-    return figures
+    """The programme's figures from ``content/figures.yaml`` (or ``path``),
+    checked against their schema: a figure out of its range stops every reader
+    (publisher, calculators, back office, matching) with the same message."""
+    from housing.publishing.schemas import load_figures as load_checked
+
+    return load_checked(path or FIGURES_PATH)
 
 
 # -- canone concordato ----------------------------------------------------------

@@ -203,10 +203,16 @@ def test_every_figure_has_a_value_a_unit_and_a_source():
 
 def test_load_figures_from_another_path_and_missing_figures(tmp_path):
     path = tmp_path / "figures.yaml"
-    path.write_text(yaml.safe_dump(VECTORS["figures"]), encoding="utf-8")
+    figures = rents.load_figures()
+    figures["programme"]["landlord_grant"]["value"] = 2000
+    path.write_text(yaml.safe_dump(figures), encoding="utf-8")
     assert rents.load_figures(path)["programme"]["landlord_grant"]["value"] == 2000
     path.write_text("flat_tax: {}\n", encoding="utf-8")
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError):  # the schema's error names the file and the figure
+        rents.load_figures(path)
+    figures["flat_tax"]["concordato"]["value"] = -5
+    path.write_text(yaml.safe_dump(figures), encoding="utf-8")
+    with pytest.raises(ValueError, match="flat_tax/concordato/value"):
         rents.load_figures(path)
 
 
