@@ -3,7 +3,7 @@
 Three layers, each tested on its own:
 - the page writer escapes every value by default (pages.environment): hostile text in every field of
   every data set, through every template and guide, reaches no page as HTML, a link or an attribute;
-- the release check (checks.active_content) refuses a <script>, an event-handler attribute or a
+- the release check (checks.active_content, site_scripts.py) refuses a <script>, an event-handler attribute or a
   javascript: URL that is not one of the site's own, and lets the theme's own scripts through;
 - every page carries a strict Content-Security-Policy whose script hashes are the theme's inline scripts.
 """
@@ -13,7 +13,7 @@ import re
 import pytest
 
 from housing import demo
-from housing.publishing import build, checks, export, pages, pipeline
+from housing.publishing import build, checks, export, pages, pipeline, site_scripts
 from housing.publishing.releases import Releases
 
 # Markup, Markdown links, attr_list attributes and attribute break-outs (both quotes) in one value.
@@ -231,7 +231,7 @@ INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
 def test_every_page_carries_a_strict_policy_that_allows_exactly_the_theme_inline_scripts(hostile_release):
-    policy = checks.site_policy()
+    policy = site_scripts.site_policy()
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
     assert directives["default-src"] == "'none'"
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy and "*" not in policy
@@ -250,7 +250,7 @@ def test_every_page_carries_a_strict_policy_that_allows_exactly_the_theme_inline
 
 
 def test_the_policy_is_one_line_of_plain_directives():
-    assert re.fullmatch(r"[a-z-]+ [^;\"<>]+(?:; [a-z-]+ [^;\"<>]+)*", checks.site_policy())
+    assert re.fullmatch(r"[a-z-]+ [^;\"<>]+(?:; [a-z-]+ [^;\"<>]+)*", site_scripts.site_policy())
 
 
 def test_no_template_prints_a_value_in_an_attribute_with_a_filter_that_leaves_quotes():

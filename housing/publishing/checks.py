@@ -2,10 +2,7 @@
 
 - every internal link and asset reference resolves to a file of the release;
 - nothing (script, style, font, image) is loaded from another host;
-- nothing runs but the site's own scripts: no <script> other than the files under
-  the site's assets and the theme's inline scripts (those whose hashes the site's
-  Content-Security-Policy lists: exactly what the browser would run), no
-  event-handler attribute, no javascript: URL, no frame or plug-in element;
+- nothing runs but the site's own scripts (housing/publishing/site_scripts.py);
 - the privacy scan: no tax-code pattern; no full name or tax code of any
   household member or of a private landlord without consent; no street address
   (street and number) of a home lived in by a programme tenant.
@@ -25,9 +22,6 @@ Each file is read once for the four checks, in worker processes
 (``python -m housing.publishing.checks``, one per CPU); the watchlist reaches
 them through a pipe, never through a file.
 """
-import base64
-import functools
-import hashlib
 import html
 import json
 import os
@@ -37,6 +31,8 @@ import re
 import subprocess
 import sys
 from urllib.parse import unquote, urlsplit
+
+from housing.publishing.site_scripts import active_findings, site_script_hashes
 
 PROJECT = pathlib.Path(__file__).resolve().parents[2]
 TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".js", ".md", ".yaml", ".csv", ".svg"}
@@ -51,33 +47,7 @@ STREET_WORDS = {"via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo"
 LOADING_TAG = re.compile(r"<(script|link|img|iframe|source)\b[^>]*>", re.I)
 REMOTE = re.compile(r'(?:src|href)="(?:https?:)?//', re.I)
 NOT_LOADED = re.compile(r'rel="(?:canonical|alternate|prev|next)"', re.I)
-# Active content. Start tags with attributes, as a browser reads them (a quote opens a value only
-# after "=", so no quote hides an attribute), and script, frame and plug-in elements, case aside;
-# both without IGNORECASE, which would cost the regex its fast scan for "<".
-TAG_WITH_ATTRIBUTES = re.compile(r"""<[a-zA-Z][\w:-]*[\s/][^>=]*(?:=\s*(?:"[^"]*"|'[^']*'|[^\s>]*)[^>=]*)*>?""")
-# What a tag needs to run something: an attribute name starting with "on" (after a space, a slash or a
-# quote), a script URL or a character reference that could spell one (plain substring tests: fastest).
-ACTIVE_HINTS = (" on", "\non", "\ton", "\ron", "\fon", "/on", '"on', "'on", "script", "&")
-ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
-ACTIVE_ELEMENT = re.compile("<(" + "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in (
-    "script", "iframe", "frameset", "frame", "object", "embed", "applet", "base")) + r")(?=[\s/>]|$)")
-ANY_TAG = re.compile(r"<[^>]*>?")
-TAG_NAME = re.compile(r"<[^\s/>]*")
-TAG_NAME_ONLY = re.compile(r"<[a-zA-Z][\w:-]*")
-SCRIPT_END = re.compile(r"</script", re.I)
-# Browsers ignore ASCII whitespace and control characters inside a URL's scheme ("java\tscript:").
-URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
-SCRIPT_URL = ("javascript:", "vbscript:")
-# Attributes whose value a browser follows or loads as a URL (SVG animations can set one: to, values...).
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
-                  "codebase", "ping", "srcset", "lowsrc", "dynsrc", "longdesc", "manifest", "icon", "archive",
-                  "classid", "to", "from", "values", "by"}
-# The site's own script files: under its assets folder (the theme's bundle and site/static/assets).
-OWN_SCRIPT = re.compile(r"(?:\.\./)*/?(?:[\w-]+/)*assets/(?:[\w-]+/)*[\w.-]+\.js")
-# The theme's configuration: a data block (never run), as Material writes it.
-THEME_DATA = {"id": "__config", "type": "application/json"}
 ACTIVE_SUFFIXES = (".html", ".svg")
-SITE_CONFIG = PROJECT / "site" / "mkdocs.yml"
 
 
 class CheckFailed(RuntimeError):
@@ -183,73 +153,6 @@ class Watchlist:
     def find(self, text):
         """Findings (kind, value) in ``text`` (already unescaped)."""
         return self.match(words(text), TAX_CODE.findall(text))
-
-
-@functools.cache
-def site_policy():
-    """The Content-Security-Policy of every page (``extra.content_security_policy`` of site/mkdocs.yml)."""
-    import yaml
-
-    return yaml.safe_load(SITE_CONFIG.read_text(encoding="utf-8"))["extra"]["content_security_policy"]
-
-
-@functools.cache
-def site_script_hashes():
-    """The hashes of the inline scripts the site's policy lets run: the theme's own."""
-    return frozenset(re.findall(r"'(sha256-[A-Za-z0-9+/=]+)'", site_policy()))
-
-
-def script_hash(body):
-    return "sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
-
-
-def attributes(tag):
-    """(name, value) of each attribute of a start tag, names in lower case, values unescaped (None when absent)."""
-    found = []
-    for match in ATTRIBUTE.finditer(tag.rstrip(">"), TAG_NAME.match(tag).end()):
-        value = match.group(2)
-        if value is not None:
-            value = html.unescape(value[1:-1] if value[:1] in "\"'" and len(value) > 1 else value)
-        found.append((match.group(1).lower(), value))
-    return found
-
-
-def active_findings(chunk, script_hashes):
-    """What may run in a chunk of HTML and is not the site's own, as problem descriptions."""
-    found = []
-    last = chunk.rfind("<")
-    if TAG_NAME_ONLY.fullmatch(chunk, last if last >= 0 else len(chunk)):
-        found.append(f"a tag left open across a blank line: {chunk[last:][:120]}")  # its attributes are in the next chunk
-    for tag in TAG_WITH_ATTRIBUTES.findall(chunk):
-        if not tag.endswith(">"):
-            found.append(f"a tag left open across a blank line or by a quote: {tag[:120]}")
-        lowered = tag.lower()
-        if not any(hint in lowered for hint in ACTIVE_HINTS):
-            continue
-        for name, value in attributes(tag):
-            if name.startswith("on"):
-                found.append(f"event-handler attribute «{name}» in {tag[:120]}")
-            elif name in URL_ATTRIBUTES and value and URL_IGNORED.sub("", value).lower().startswith(SCRIPT_URL):
-                found.append(f"script URL in {tag[:120]}")
-    for match in ACTIVE_ELEMENT.finditer(chunk):
-        tag = TAG_WITH_ATTRIBUTES.match(chunk, match.start()) or ANY_TAG.match(chunk, match.start())
-        element, tag = match.group(1).lower(), tag.group(0)
-        if element != "script":
-            found.append(f"active element {tag[:120]}")
-            continue
-        values = dict(attributes(tag))
-        if "src" in values:
-            if not OWN_SCRIPT.fullmatch(values["src"] or ""):
-                found.append(f"script not among the site's own assets «{values['src']}»")
-            continue
-        end = SCRIPT_END.search(chunk, match.start() + len(tag))
-        if end is None:
-            found.append(f"inline script not among the site's own (not closed in its block): {tag[:120]}")
-        elif values != THEME_DATA:
-            digest = script_hash(chunk[match.start() + len(tag):end.start()])
-            if digest not in script_hashes:
-                found.append(f"inline script not among the site's own ({digest})")
-    return found
 
 
 class Scanner:
