@@ -32,6 +32,7 @@ import subprocess
 import sys
 from urllib.parse import unquote, urlsplit
 
+from housing.publishing import children
 from housing.publishing.site_scripts import active_findings, site_script_hashes
 
 PROJECT = pathlib.Path(__file__).resolve().parents[2]
@@ -261,7 +262,8 @@ def scan(root, watchlist, files=None, workers=None):
                 for k in range(workers)]
     processes = []
     for payload in payloads:  # a worker reads its whole request before it writes anything: no deadlock
-        process = subprocess.Popen([sys.executable, "-m", "housing.publishing.checks"], cwd=PROJECT,
+        # a worker ends with the publisher, even one killed outright (children.py)
+        process = subprocess.Popen(children.command("housing.publishing.checks"), cwd=PROJECT,
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
         process.stdin.write(payload)
         process.stdin.close()

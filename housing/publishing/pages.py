@@ -204,8 +204,9 @@ def front_matter(text):
 
 
 def load_figures():
-    path = CONTENT_DIR / "figures.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    from housing import rents  # the one, schema-checked, loader
+
+    return rents.load_figures(CONTENT_DIR / "figures.yaml")
 
 
 def load_districts():
