@@ -104,3 +104,19 @@ def test_every_edit_form_carries_the_version_it_was_opened_at(app, login, regist
         record = MODEL_OF[registry].select().order_by(MODEL_OF[registry].id.desc()).first()
     form = opened(client, f"/admin/{registry}/edit/?id={record.id}")
     assert form.get("version") == str(record.version)
+
+
+def test_a_new_inline_row_posts_an_empty_version_as_a_browser_does(app):
+    anna, _ = two_operators(app)
+    record_id, data = household_form(app, anna)
+    url = f"/admin/household/edit/?id={record_id}"
+    form = opened(anna, url)
+    from samples import ANNA
+
+    data.update({"members-1-first_name": "Anna", "members-1-last_name": "Bianchi", "members-1-tax_code": ANNA,
+                 "members-1-birth_date": "1985-08-01", "members-1-sex": "F", "members-1-citizenship": "Italia",
+                 "members-1-relation": "partner", "members-1-id": "", "members-1-version": ""})
+    response = anna.post(url, data={**data, **form})
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    with app.extensions["database"].connection_context():
+        assert m.Household.get_by_id(record_id).members.count() == 2

@@ -269,8 +269,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
         current_id = request.args.get("id")
         errors = self._record_errors(self.model, form, current_id)
         if not errors:
-            data = {name: field.data for name, field in form._fields.items() if name in self.model._meta.fields}
-            for name, messages in self._cross_record_errors(data, current_id).items():
+            for name, messages in self._cross_record_errors(record_values(form, self.model), current_id).items():
                 errors.setdefault(name, []).extend(messages)
         for name, field in form._fields.items():
             # An id that names no record is refused, even where the field is optional.
@@ -322,8 +321,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
         return errors
 
     def _record_errors(self, model, form, current_id):
-        data = {name: field.data for name, field in form._fields.items() if name in model._meta.fields}
-        data = {name: normalise(name, value) for name, value in data.items()}
+        data = record_values(form, model, normalised=True)
         errors = validation.validate(model._meta.table_name, data)
         for name, messages in validation.duplicates(model, data, current_id).items():
             errors.setdefault(name, []).extend(messages)
@@ -403,8 +401,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
     def _refuse_invalid(self, form, model):
         """Raise ``Refused`` when the checks against other records fail now."""
         current_id = None if model is None else model.get_id()
-        data = {name: field.data for name, field in form._fields.items() if name in self.model._meta.fields}
-        data = {name: normalise(name, value) for name, value in data.items()}
+        data = record_values(form, self.model, normalised=True)
         errors = validation.duplicates(self.model, data, current_id)
         for name, messages in self._cross_record_errors(data, current_id).items():
             errors.setdefault(name, []).extend(messages)
@@ -493,6 +490,14 @@ def _formatted_types():
     from decimal import Decimal
 
     return (datetime.date, datetime.datetime, Decimal)
+
+
+def record_values(form, model, normalised=False):
+    """The values a form gives the record's fields, by name. The version the
+    form was opened at is not one of them: it is checked, never saved."""
+    data = {name: field.data for name, field in form._fields.items()
+            if name in model._meta.fields and not isinstance(field, versions.VersionField)}
+    return {name: normalise(name, value) for name, value in data.items()} if normalised else data
 
 
 def attach_errors(form, errors, fallback=None):
