@@ -102,3 +102,35 @@ def test_other_users_sessions_survive_a_logout(app):
     anna, bruno = logged_in(app, "anna"), logged_in(app, "bruno")
     anna.post("/auth/logout", data={"csrf_token": csrf_token(anna, "/admin/")})
     assert bruno.get("/admin/").status_code == 200
+
+
+def _user_form(app, client, record_id, **changes):
+    import re
+
+    url = f"/admin/user/edit/?id={record_id}"
+    html = client.get(url).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    token = csrf_token(client, url)
+    with app.extensions["database"].connection_context():
+        user = m.User.get_by_id(record_id)
+        data = {"username": user.username, "full_name": user.full_name, "role": user.role, "language": "it",
+                "active": "y", "version": version, "csrf_token": token}
+    data.update(changes)
+    return client.post(url, data={k: v for k, v in data.items() if v is not None})
+
+
+def test_a_deactivation_in_the_accounts_form_ends_the_sessions_for_good(app):
+    make_user(app, "boss", "admin")
+    make_user(app, "anna", "operator")
+    admin, anna = logged_in(app, "boss"), logged_in(app)
+    assert _user_form(app, admin, user_id(app), active=None).status_code == 302  # unticked
+    assert_refused(anna)
+    assert _user_form(app, admin, user_id(app)).status_code == 302  # reactivated
+    assert_refused(anna)
+
+
+def test_changing_one_s_own_password_in_the_form_keeps_one_logged_in(app):
+    make_user(app, "boss", "admin")
+    admin = logged_in(app, "boss")
+    assert _user_form(app, admin, user_id(app, "boss"), new_password="una nuova password lunga").status_code == 302
+    assert admin.get("/admin/").status_code == 200

@@ -57,9 +57,19 @@ class UserView(SecureModelView):
         return valid
 
     def on_model_change(self, form, model, is_created):
-        model.username = (model.username or "").strip().lower()
+        model.username = accounts.normalise_username(model.username)
         if getattr(form, "new_password", None) is not None and form.new_password.data:
             model.password_hash = accounts.hash_password(form.new_password.data)
+        if not is_created and not model.active:
+            # a deactivation ends the account's sessions for good (reactivating does not revive them)
+            model.session_version = (model.session_version or 0) + 1
+
+    def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
+        if model.id == current_user.id:
+            from admin import auth
+
+            auth.bind_session(model)  # a new password of one's own must not log the editor out
 
 
 class PartnerView(SecureModelView):
