@@ -4,8 +4,9 @@ One database, declared unbound here (``db``) and initialised by each entry
 point: the back office, the jobs, the tests and the benchmarks. Coded values are
 stable keys from ``housing.vocabulary``; money is ``Decimal`` in euros.
 Each model lists in ``personal_fields`` the columns that identify a person or
-reveal their health or economic situation: the viewer role never sees them and
-the audit log masks them for non-admins.
+reveal their health or economic situation: only roles that may read the
+person's registry see them (``admin.roles.role_reads``), and the audit log
+masks them for non-admins.
 """
 import datetime
 import random
