@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 import models as m
 from browser import chromium_page, require_browser, serve_directory
@@ -57,7 +58,8 @@ def test_listing_filters_by_district_and_max_rent(published_site):
         page.check("#hf-step-free")
         assert visible_refs(page) == expected_refs(district, int(limit), step_free=True)
         page.click(".hf-filters button[type=reset]")
-        page.wait_for_function(f"document.querySelectorAll('#hf-results li.hf-offer').length === {len(expected_refs())}")
+        # a locator assertion, not wait_for_function: the site's CSP forbids evaluating a string
+        expect(page.locator("#hf-results li.hf-offer")).to_have_count(len(expected_refs()))
         assert visible_refs(page) == expected_refs()
 
 
