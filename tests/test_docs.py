@@ -1,9 +1,10 @@
 """Documentation that must not drift: settings, labels and vocabularies."""
 import pathlib
+import re
 
 import models
 from admin.config import SETTINGS
-from admin.labels import FIELD_LABELS
+from admin.labels import FIELD_LABELS, REGISTRY_NAMES
 from housing import vocabulary
 
 README = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -32,9 +33,30 @@ def test_every_model_field_has_a_bilingual_label():
             assert it and en
 
 
-def test_every_model_has_a_docstring_with_its_italian_name():
+# "Italian name: what it is, in English." The name is what staff call the
+# record: not a class name, nor an English registry name.
+DOC_HEAD = re.compile(r"(?P<name>[A-ZÀ-Ý][^:.]{2,60}): (?P<what>\S.*)")
+
+
+def english_names():
+    names = set()
     for model in models.MODELS:
-        assert model.__doc__ and ":" in model.__doc__.splitlines()[0], model.__name__
+        names |= {model.__name__, re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__)}
+    for _, en in REGISTRY_NAMES.values():
+        names |= {en, en.removesuffix("s")}
+    return {n.lower() for n in names} - {it.lower() for it, _ in REGISTRY_NAMES.values()}
+
+
+def test_every_model_has_a_docstring_with_its_italian_name():
+    english, seen = english_names(), {}
+    for model in models.MODELS:
+        assert model.__doc__, f"{model.__name__} has no docstring"
+        head = DOC_HEAD.fullmatch(model.__doc__.strip().splitlines()[0].strip())
+        assert head, f"{model.__name__}: the docstring does not open with 'Italian name: description'"
+        name = head["name"].strip().lower()
+        assert name not in english, f"{model.__name__}: '{head['name']}' is an English name, not the Italian one"
+        assert name not in seen, f"{model.__name__} and {seen.get(name)} share the name '{head['name']}'"
+        seen[name] = model.__name__
 
 
 def test_vocabularies_have_unique_keys_and_both_languages():

@@ -6,7 +6,7 @@ import re
 import pytest
 
 import models as m
-from housing import demo
+from housing import demo, vocabulary
 from housing.publishing import build, checks, pipeline
 from housing.publishing.releases import KEEP, Releases
 
@@ -40,7 +40,12 @@ def test_build_from_demo_data(seeded, site):
         assert (root / page).is_file(), page
     index = json.loads((root / "assets" / "offers.json").read_text())
     assert sorted(o["ref"] for o in index) == sorted(f"O{o.id:05d}" for o in published)
-    assert json.loads((root / "en" / "assets" / "offers.json").read_text())[0]["type_label"] != index[0]["type_label"] or True
+    english = {o["ref"]: o for o in json.loads((root / "en" / "assets" / "offers.json").read_text())}
+    assert sorted(english) == sorted(o["ref"] for o in index)
+    for offer in index:  # each index speaks its own language
+        assert offer["type_label"] == vocabulary.label(vocabulary.CONTRACT_TYPES, offer["type"], "it"), offer["ref"]
+        assert english[offer["ref"]]["type_label"] == vocabulary.label(vocabulary.CONTRACT_TYPES, offer["type"], "en")
+        assert english[offer["ref"]]["type_label"] != offer["type_label"], offer["ref"]
 
 
 def test_offer_pages_stay_out_of_the_navigation_and_search_bodies(seeded, site):

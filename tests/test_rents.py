@@ -38,14 +38,47 @@ def same(actual, expected, where):
 
 # -- the shared vectors ---------------------------------------------------------
 
-def test_vectors_have_enough_cases():
+def test_the_code_at_the_edges_the_vectors_must_cover():
+    """The boundary cases of the shared vectors, checked on the code itself.
+
+    Each edge is found in the vectors (the browser is tested on them too) and
+    the code's result there is checked against what the edge means, not
+    against the vector's expected figures.
+    """
     assert len(VECTORS["concordato_range"]) >= 6
     assert len(VECTORS["landlord_income"]) >= 6
     assert len(VECTORS["sustainability"]) >= 6
-    assert any(c["input"]["months_vacant"] == 0 for c in VECTORS["landlord_income"])
-    assert any(c["input"]["months_vacant"] == 12 for c in VECTORS["landlord_income"])
-    assert any(c["input"]["monthly_income"] == 0 for c in VECTORS["sustainability"])
-    assert any(c["expected"] is None for c in VECTORS["concordato_range"])
+    figures, edges = VECTORS["figures"], set()
+    for case in VECTORS["landlord_income"]:
+        given = case["input"]
+        result = rents.compare_free_vs_concordato(given["free_rent"], given["concordato_rent"], given["months_vacant"],
+                                                  given["imu_year"], figures, arrears_months=given["arrears_months"])
+        for regime, rent in (("free_market", "free_rent"), ("concordato", "concordato_rent")):
+            breakdown = result[regime]
+            if given["months_vacant"] == 0:  # let all year: twelve months of rent
+                edges.add("let all year")
+                assert breakdown["months_let"] == 12, case["name"]
+                assert breakdown["gross_rent"] == rents.cents(Decimal(str(given[rent])) * 12), case["name"]
+            if given["months_vacant"] == 12:  # vacant all year: no rent, no tax on it, no arrears
+                edges.add("vacant all year")
+                assert breakdown["months_let"] == 0, case["name"]
+                assert breakdown["gross_rent"] == breakdown["flat_tax"] == breakdown["arrears"] == 0, case["name"]
+                assert breakdown["net_year"] == breakdown["grant"] - breakdown["imu"], case["name"]
+    for case in VECTORS["sustainability"]:
+        given = case["input"]
+        if given["monthly_income"] == 0:  # no income: no incidence, the programme pays it all
+            edges.add("no income")
+            result = rents.sustainability(given["monthly_rent"], given["service_charges"], 0, Decimal("0.3"))
+            assert result["incidence"] is None, case["name"]
+            assert result["contribution"] == result["cost"] and result["household_share"] == 0, case["name"]
+    for case in VECTORS["concordato_range"]:
+        given = case["input"]
+        if case["expected"] is None:  # no band applies: no range rather than a made-up one
+            edges.add("no band")
+            bands = zone_bands(given["zone"])
+            assert all(band["min_features"] > given["features"] for band in bands), case["name"]
+            assert rents.concordato_range(given["area_m2"], bands, given["features"]) is None, case["name"]
+    assert edges == {"let all year", "vacant all year", "no income", "no band"}
 
 
 @pytest.mark.parametrize("case", VECTORS["concordato_range"], ids=lambda c: c["name"])
