@@ -4,6 +4,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from admin.import_cli import import_command
 from housing import accounts, schema
 from housing.vocabulary import ROLES, keys
 
@@ -96,5 +97,5 @@ def demo_setup_command(ctx, url):
 
 
 def init_app(app):
-    for command in (migrate_command, create_user_command, seed_demo_command, demo_setup_command):
+    for command in (migrate_command, create_user_command, seed_demo_command, demo_setup_command, import_command):
         app.cli.add_command(command)

@@ -1,0 +1,104 @@
+"""A dry run or a commit in a background thread, with a status to poll.
+
+The uploaded file is kept in a folder under a random name until the import is
+committed or cancelled, then deleted. The status lives in a JSON file beside
+it (``<token>.json``), so any worker process of the web server can answer a poll.
+"""
+import json
+import os
+import secrets
+import threading
+import traceback
+
+from housing.imports import commit as committing
+from housing.imports import plan as planning
+from housing.imports import reading
+
+TOKEN_BYTES = 16
+MAX_ISSUES_KEPT = 1000
+
+
+def token_ok(token):
+    return isinstance(token, str) and len(token) == TOKEN_BYTES * 2 and all(c in "0123456789abcdef" for c in token)
+
+
+def store(folder, content):
+    """Keep an uploaded file under a random name; return its token."""
+    os.makedirs(folder, exist_ok=True)
+    token = secrets.token_hex(TOKEN_BYTES)
+    with open(os.path.join(folder, token + ".upload"), "wb") as out:
+        out.write(content)
+    return token
+
+
+def status(folder, token):
+    try:
+        with open(os.path.join(folder, token + ".json"), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _write(folder, token, data):
+    path = os.path.join(folder, token + ".json")
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False)
+    os.replace(temporary, path)
+
+
+def discard(folder, token):
+    """Delete the uploaded file and its status."""
+    for suffix in (".upload", ".json", ".json.tmp"):
+        try:
+            os.remove(os.path.join(folder, token + suffix))
+        except FileNotFoundError:
+            pass
+
+
+def summary(plan, stage):
+    return {
+        "state": "done", "stage": stage, "ok": plan.ok, "rows": plan.rows,
+        "counts": plan.counts, "totals": plan.totals(), "issue_count": len(plan.issues),
+        "issues": [[i.row, i.column, i.value, i.message] for i in plan.issues[:MAX_ISSUES_KEPT]],
+    }
+
+
+def run(folder, token, kind, stage, user=None, mapping=None, database=None):
+    """Run ``stage`` ("dry_run" or "commit") on the stored file; the status says how far it got."""
+    base = {"kind": kind.key, "stage": stage, "mapping": mapping or {}}
+    _write(folder, token, {**base, "state": "running", "done": 0, "total": 0})
+
+    def progress(done, total, step):
+        _write(folder, token, {**base, "state": "running", "done": done, "total": total, "step": step})
+
+    try:
+        with open(os.path.join(folder, token + ".upload"), "rb") as handle:
+            table = reading.read(token, handle.read())
+        if database is not None:
+            database.connect(reuse_if_open=True)
+        try:
+            if stage == "commit":
+                result = committing.commit(kind, table, user, mapping, progress)
+            else:
+                result = planning.dry_run(kind, table, mapping, progress)
+        finally:
+            if database is not None and not database.is_closed():
+                database.close()
+        _write(folder, token, {**base, **summary(result, stage)})
+        if stage == "commit" and result.ok:
+            os.remove(os.path.join(folder, token + ".upload"))
+    except reading.FileError as error:
+        _write(folder, token, {**base, "state": "done", "ok": False, "issue_count": 1, "rows": 0,
+                               "counts": {}, "totals": {}, "issues": [[0, "", "", str(error)]]})
+    except Exception:  # noqa: BLE001 - a thread has no one else to tell
+        traceback.print_exc()
+        _write(folder, token, {**base, "state": "failed", "ok": False, "issues": [
+            [0, "", "", "Errore interno durante l'importazione: nessuna modifica è stata salvata."]]})
+
+
+def start(folder, token, kind, stage, user=None, mapping=None, database=None):
+    """Run in a background thread; return the thread (tests join it)."""
+    thread = threading.Thread(target=run, args=(folder, token, kind, stage, user, mapping, database), daemon=True)
+    thread.start()
+    return thread
