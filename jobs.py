@@ -141,7 +141,7 @@ def recover_abandoned(database, warned=None):
     """
     host, abandoned = socket.gethostname(), []
     with database.connection_context():
-        for run in JobRun.select().where(JobRun.outcome == "running").order_by(JobRun.id):
+        for run in JobRun.running():
             local = run.runner is None or run.runner.rpartition(":")[0] == host
             if not local and not runner_gone(run):
                 if warned is None or run.id not in warned:
@@ -215,7 +215,7 @@ def recorded(database, job, request=None):
 def run_requested(database, jobs):
     """Start the runs asked for from the back office ("Pubblica ora")."""
     with database.connection_context():
-        requests = list(JobRun.select().where(JobRun.outcome == "requested").order_by(JobRun.id))
+        requests = list(JobRun.requested())
     for request in requests:
         job = jobs.get(request.name)
         if job is None:

@@ -340,6 +340,19 @@ class Offer(TimestampedModel):
     def __str__(self):
         return f"{self.dwelling} ({self.contract_type}, {self.monthly_rent} EUR)"
 
+    # Statuses of an offer a household may still be proposed for: a reserved
+    # offer is being negotiated and may still get competing proposals.
+    OPEN_STATUSES = ("published", "reserved")
+
+    @classmethod
+    def public(cls, *fields):
+        """Offers on the public site and in the matching: status "published" and the publish flag set."""
+        return cls.select(*fields).where((cls.published == True) & (cls.status == "published"))  # noqa: E712
+
+    @property
+    def open_for_proposals(self):
+        return self.status in self.OPEN_STATUSES
+
 
 class Household(TimestampedModel):
     """Nucleo familiare / richiedente: an applicant household of the programme.
@@ -599,6 +612,26 @@ class JobRun(BaseModel):
 
     def __str__(self):
         return f"{self.name} {self.outcome} {self.started_at or self.requested_at}"
+
+    # A run that ended: "skipped" ended too (the site was found current).
+    FINISHED = ("success", "skipped", "failed")
+
+    @classmethod
+    def last_publication(cls):
+        """The latest finished run of the publisher, whatever its outcome; None before the first."""
+        return (cls.select().where((cls.name == "publish") & cls.outcome.in_(cls.FINISHED))
+                .order_by(cls.id.desc()).first())
+
+    @classmethod
+    def requested(cls, name=None):
+        """Runs asked for and not yet taken by a runner, oldest first (of job ``name`` if given)."""
+        query = cls.select().where(cls.outcome == "requested")
+        return (query.where(cls.name == name) if name else query).order_by(cls.id)
+
+    @classmethod
+    def running(cls):
+        """Runs a runner has taken and not finished, oldest first."""
+        return cls.select().where(cls.outcome == "running").order_by(cls.id)
 
 
 # -- accompaniment: assessment, support plan, services, places, tenancies, incentives --

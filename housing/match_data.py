@@ -14,9 +14,8 @@ from housing.matches import declined_pairs
 
 from models import CensusSnapshot, Dwelling, Household, Offer, Person, RuleSetting, db
 
-# Households the matching considers, and the offers it may propose.
+# Households the matching considers (it proposes the offers of ``Offer.public()``).
 CANDIDATE_STATUSES = ("assessed", "waiting", "matched")
-OPEN_OFFER = (Offer.published == True) & (Offer.status == "published")  # noqa: E712
 ELDERLY_AGE = 65
 
 
@@ -140,7 +139,7 @@ def household_cases(query=None, today=None):
 def offer_cases(query=None):
     from housing.matching.cases import OfferCase
 
-    query = query or Offer.select(Offer, Dwelling).join(Dwelling).where(OPEN_OFFER)
+    query = query or Offer.public(Offer, Dwelling).join(Dwelling)
     # plain tuples, not model instances (query must join Dwelling)
     columns = (Offer.id, Dwelling.rooms, Dwelling.step_free, Dwelling.district, Offer.contract_type,
                Offer.monthly_rent, Offer.service_charges)

@@ -21,7 +21,6 @@ from housing.workflow import (
 )
 from models import DeclineReasonSetting, Dwelling, Household, Match, MatchEvent, Offer, StepSetting, db, now
 
-OPEN_OFFER_STATUSES = ("published", "reserved")
 # One lock for every action of the workflow: an action may touch the match, its
 # household, its offer and the competing matches of both (and their households),
 # so finer locks would have to be taken in one global order to avoid deadlocks.
@@ -119,7 +118,7 @@ def propose(household, offer, user, snapshot=None, score_total=None, today=None)
     with db.atomic():
         _begin()
         current_household, current_offer = _current_household(household.id), _current_offer(offer.id)
-        if current_offer.status not in OPEN_OFFER_STATUSES:
+        if not current_offer.open_for_proposals:
             raise WorkflowError(f"L'offerta non è aperta (stato: {current_offer.status}).")
         if current_household.status in ("housed", "exited"):
             raise WorkflowError(f"Il nucleo {current_household.code} non è in attesa "

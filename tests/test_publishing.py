@@ -30,7 +30,7 @@ def test_build_from_demo_data(seeded, site):
     outcome, message = pipeline.publish(root=site)
     assert outcome == "success", message
     root = live(site)
-    published = list(m.Offer.select().where((m.Offer.published == True) & (m.Offer.status == "published")))  # noqa: E712
+    published = list(m.Offer.public())
     assert published
     for offer in published:
         assert (root / "offerte" / f"O{offer.id:05d}" / "index.html").is_file()

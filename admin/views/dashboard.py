@@ -65,6 +65,6 @@ class DashboardView(AdminIndexView):
             or roles.can_read(current_user, "household_summary"),
             stalled=len(matches.stalled()) if can_see_matches else None,
             accompaniment=alerts.due() if roles.can_read(current_user, "journey") else None,
-            last_publish=JobRun.select().where((JobRun.name == "publish") & (JobRun.outcome.in_(["success", "failed"])))
-            .order_by(JobRun.id.desc()).first(),
+            # "skipped" counts: that run found the site current, so an older failure is no longer the news
+            last_publish=JobRun.last_publication(),
         )

@@ -30,16 +30,13 @@ class JobRunView(SecureModelView):
         kwargs.setdefault("site_url", current_app.config.get("SITE_URL") or "http://127.0.0.1:8001/")
         kwargs.setdefault("can_publish", roles.can_edit(current_user, self.registry))
         kwargs.setdefault("publish_form", SecureForm())
-        kwargs.setdefault("last_publish", JobRun.select().where(
-            (JobRun.name == "publish") & (JobRun.outcome.in_(["success", "failed", "skipped"])))
-            .order_by(JobRun.id.desc()).first())
+        kwargs.setdefault("last_publish", JobRun.last_publication())
         # A run is in progress only while its runner beats: a killed runner's run ("silent") must not
         # keep "Pubblica ora" disabled until a runner starts again and marks it failed.
-        running = list(JobRun.select().where(JobRun.outcome == "running").order_by(JobRun.id))
+        running = list(JobRun.running())
         silent = [run for run in running if runner_gone(run)]
         kwargs.setdefault("silent_runs", silent)
-        kwargs.setdefault("pending", len(silent) < len(running) or JobRun.select().where(
-            JobRun.outcome == "requested").exists())
+        kwargs.setdefault("pending", len(silent) < len(running) or JobRun.requested().exists())
         return super().render(template, **kwargs)
 
     @expose("/publish", methods=["POST"])
@@ -48,7 +45,7 @@ class JobRunView(SecureModelView):
             return self.inaccessible_callback("publish_now")
         if not SecureForm(request.form).validate():
             flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
-        elif JobRun.select().where((JobRun.name == "publish") & (JobRun.outcome == "requested")).exists():
+        elif JobRun.requested("publish").exists():
             flash(Text("Una pubblicazione è già stata richiesta.", "A publication is already requested."), "info")
         else:
             JobRun.create(name="publish", outcome="requested", requested_by=current_user.username, requested_at=now())

@@ -64,7 +64,7 @@ def landlord_name(landlord):
 
 def published_offers():
     # Plain tuples of the columns used, not model instances: 10,000 offers are read at every tick.
-    query = (Offer.select(Offer.id, Offer.contract_type, Offer.monthly_rent, Offer.service_charges,
+    query = (Offer.public(Offer.id, Offer.contract_type, Offer.monthly_rent, Offer.service_charges,
                           Offer.available_from, Offer.min_duration_months, Offer.max_duration_months,
                           Offer.public_description, Dwelling.district, Dwelling.address, Dwelling.area_m2,
                           Dwelling.rooms, Dwelling.bedrooms, Dwelling.bathrooms, Dwelling.floor, Dwelling.has_lift,
@@ -72,7 +72,6 @@ def published_offers():
                           AgreementZone.name, Landlord.name, Landlord.public_name_consent)
              .join(Dwelling).join(Landlord)
              .switch(Dwelling).join(AgreementZone, JOIN.LEFT_OUTER)
-             .where((Offer.published == True) & (Offer.status == "published"))  # noqa: E712
              .order_by(Offer.id))
     for (offer_id, contract_type, rent, charges, available_from, min_months, max_months, description, district,
          address, area, rooms, bedrooms, bathrooms, floor, lift, step_free, energy_class, furnished, zone_code,
@@ -184,8 +183,7 @@ def suppressed_table(counts, rows):
 
 def statistics():
     supply = Counter()
-    for district, rooms in (Offer.select(Dwelling.district, Dwelling.rooms).join(Dwelling)
-                            .where((Offer.published == True) & (Offer.status == "published")).tuples()):  # noqa: E712
+    for district, rooms in Offer.public(Dwelling.district, Dwelling.rooms).join(Dwelling).tuples():
         supply[(district, size_band(rooms))] += 1
     demand = Counter()
     waiting = Household.select(Household.preferred_districts, Household.min_rooms).where(
