@@ -92,6 +92,7 @@ def build_admin(app):
     from admin.views.matchboard import DeclineReasonSettingView, MatchBoardView, MatchView, RuleSettingView, StepSettingView
     from admin.views.matching import CensusView, MatchingView
     from admin.views import accompaniment as acc
+    from admin.views.imports import ImportsView
     from admin.views.indicators import IndicatorsView
     from admin.views.journey import JourneyView, OccupancyView
     from admin.views.publishing import JobRunView
@@ -130,6 +131,7 @@ def build_admin(app):
                                  url="/admin/occupancy", category=category("support")))
     admin.add_view(IndicatorsView(name=i18n.Text("Indicatori Housing First", "Housing First indicators"),
                                   endpoint="indicators", url="/admin/indicators", category=category("support")))
+    admin.add_view(ImportsView(name=i18n.Text("Importazioni", "Imports"), endpoint="imports", url="/admin/imports", category=category("system")))
     for view_class, model in views:
         key = view_class.category_key or "system"
         admin.add_view(view_class(model, category=category(key)))

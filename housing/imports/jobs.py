@@ -39,7 +39,7 @@ def status(folder, token):
         return None
 
 
-def _write(folder, token, data):
+def write_status(folder, token, data):
     path = os.path.join(folder, token + ".json")
     temporary = path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as out:
@@ -64,13 +64,13 @@ def summary(plan, stage):
     }
 
 
-def run(folder, token, kind, stage, user=None, mapping=None, database=None):
+def run(folder, token, kind, stage, user=None, mapping=None, database=None, extra=None):
     """Run ``stage`` ("dry_run" or "commit") on the stored file; the status says how far it got."""
-    base = {"kind": kind.key, "stage": stage, "mapping": mapping or {}}
-    _write(folder, token, {**base, "state": "running", "done": 0, "total": 0})
+    base = {**(extra or {}), "kind": kind.key, "stage": stage, "mapping": mapping or {}}
+    write_status(folder, token, {**base, "state": "running", "done": 0, "total": 0})
 
     def progress(done, total, step):
-        _write(folder, token, {**base, "state": "running", "done": done, "total": total, "step": step})
+        write_status(folder, token, {**base, "state": "running", "done": done, "total": total, "step": step})
 
     try:
         with open(os.path.join(folder, token + ".upload"), "rb") as handle:
@@ -85,20 +85,20 @@ def run(folder, token, kind, stage, user=None, mapping=None, database=None):
         finally:
             if database is not None and not database.is_closed():
                 database.close()
-        _write(folder, token, {**base, **summary(result, stage)})
+        write_status(folder, token, {**base, **summary(result, stage)})
         if stage == "commit" and result.ok:
             os.remove(os.path.join(folder, token + ".upload"))
     except reading.FileError as error:
-        _write(folder, token, {**base, "state": "done", "ok": False, "issue_count": 1, "rows": 0,
+        write_status(folder, token, {**base, "state": "done", "ok": False, "issue_count": 1, "rows": 0,
                                "counts": {}, "totals": {}, "issues": [[0, "", "", str(error)]]})
     except Exception:  # noqa: BLE001 - a thread has no one else to tell
         traceback.print_exc()
-        _write(folder, token, {**base, "state": "failed", "ok": False, "issues": [
+        write_status(folder, token, {**base, "state": "failed", "ok": False, "issues": [
             [0, "", "", "Errore interno durante l'importazione: nessuna modifica è stata salvata."]]})
 
 
-def start(folder, token, kind, stage, user=None, mapping=None, database=None):
+def start(folder, token, kind, stage, user=None, mapping=None, database=None, extra=None):
     """Run in a background thread; return the thread (tests join it)."""
-    thread = threading.Thread(target=run, args=(folder, token, kind, stage, user, mapping, database), daemon=True)
+    thread = threading.Thread(target=run, args=(folder, token, kind, stage, user, mapping, database, extra), daemon=True)
     thread.start()
     return thread
