@@ -1,20 +1,19 @@
 """Staff accounts: password hashing (argon2id), creation, login throttling, sessions."""
 import datetime
 import functools
-import re
 import secrets
 import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from housing import validation
 from housing.vocabulary import ROLES, keys
 from models import LoginAttempt, User, db, now
 
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 12
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 # Throttling: failed logins counted over a sliding window. The tight limit is
 # per (address, account) pair, so a guesser locks out only itself; an address
@@ -74,11 +73,18 @@ def check_password(password):
         raise AccountError("password", f"La password deve avere almeno {MIN_PASSWORD_LENGTH} caratteri.")
 
 
+def check_username(username):
+    """``username`` in its one spelling, or ``AccountError``: the rule of the
+    account form (``housing.validation``), applied to the spelling stored."""
+    username = normalise_username(username)
+    for message in validation.validate("user", {"username": username}).get("username", []):
+        raise AccountError("username", message)
+    return username
+
+
 def create_user(username, role, password, full_name=None, email=None, language="it"):
     """Create an active staff account; raise ``AccountError`` on bad input."""
-    username = normalise_username(username)
-    if not USERNAME_PATTERN.match(username):
-        raise AccountError("username", "Nome utente non valido: 2-64 caratteri tra a-z, 0-9, '.', '_' e '-'.")
+    username = check_username(username)
     if role not in keys(ROLES):
         raise AccountError("role", f"Ruolo sconosciuto: {role!r} (ammessi: {', '.join(keys(ROLES))}).")
     check_password(password)

@@ -14,11 +14,19 @@ from models import Assessment, AssessmentScore, Person, db
 
 DEFAULT_LOCK_DAYS = 14
 MAX_NOTE = 2000
+# The message of the forms' "not in the future" rule: here the future starts
+# after the ``today`` of the call (a correction or a test runs on a given day).
+FUTURE = validation.not_in_future(datetime.date.max)
 
 
 def is_locked(assessment, today=None, lock_days=DEFAULT_LOCK_DAYS):
     today = today or datetime.date.today()
     return (today - assessment.assessed_on).days > lock_days
+
+
+def _field_errors(table, data):
+    """The rules of the forms (``housing.validation``) on these values, by field."""
+    return validation.validate(table, {name: value for name, value in data.items() if value not in (None, "")})
 
 
 def _check(definition, person, assessed_on, scores, notes, consent, reassess_on, today, corrects, reason):
@@ -32,26 +40,29 @@ def _check(definition, person, assessed_on, scores, notes, consent, reassess_on,
             errors.setdefault(f"score_{key}", []).append(f"Il punteggio deve essere compreso tra {low} e {high}.")
         if len(notes.get(key) or "") > MAX_NOTE:
             errors.setdefault(f"note_{key}", []).append(f"Nota troppo lunga (massimo {MAX_NOTE} caratteri).")
-        elif notes.get(key):
-            for message in validation.validate("assessment_score", {"note": notes[key]}).get("note", []):
-                errors.setdefault(f"note_{key}", []).append(message)
+        for message in _field_errors("assessment_score", {"note": notes.get(key)}).get("note", []):
+            errors.setdefault(f"note_{key}", []).append(message)
     unknown = set(scores) - {item["key"] for item in instruments.items(definition)}
     if unknown:
         errors.setdefault("scores", []).append("Domini non previsti dallo strumento: " + ", ".join(sorted(unknown)) + ".")
     if person is None:
         errors.setdefault("person", []).append("Indicare il componente valutato.")
+    found = _field_errors("assessment", {"assessed_on": assessed_on, "reassess_on": reassess_on,
+                                         "correction_reason": reason})
+    on = [message for message in found.pop("assessed_on", []) if message != FUTURE]
     if assessed_on is None:
         errors.setdefault("assessed_on", []).append("Indicare la data della valutazione.")
     elif assessed_on > today:
-        errors.setdefault("assessed_on", []).append("La data non può essere nel futuro.")
+        errors.setdefault("assessed_on", []).append(FUTURE)
     elif assessed_on.year < 1990:
         errors.setdefault("assessed_on", []).append("Data non plausibile.")
+    if on:
+        errors.setdefault("assessed_on", []).extend(on)
     if not consent:
         errors.setdefault("consent", []).append("Serve il consenso della persona alla valutazione.")
     if reassess_on is not None and assessed_on is not None and reassess_on <= assessed_on:
         errors.setdefault("reassess_on", []).append("La rivalutazione deve seguire la valutazione.")
-    for name, messages in validation.validate("assessment", {"correction_reason": reason or None,
-                                                            "reassess_on": reassess_on}).items():
+    for name, messages in found.items():
         errors.setdefault(name, []).extend(messages)
     if corrects is not None:
         if not (reason or "").strip():
