@@ -396,11 +396,11 @@ BIG = "99999999999999999999"
 def U(url, label, bug=None, engines=ALL):
     """``url`` may name a list filter as ``<column FilterClass>``: its index is
     looked up at run time, so reordering the filters cannot make a case test
-    another filter."""
+    another filter; ``<past the last>`` is the first index with no filter."""
     return pytest.param(url, (bug, engines), id=label)
 
 
-FILTER = re.compile(r"<(\w+) (\w+)>")
+FILTER = re.compile(r"<(\w+) (\w+)>|<past the last>")
 
 
 def with_filter_indexes(app, url):
@@ -409,6 +409,8 @@ def with_filter_indexes(app, url):
 
     def index(match):
         column, kind = match.groups()
+        if column is None:
+            return str(len(view._filters))
         found = [i for i, f in enumerate(view._filters) if f.column.name == column and type(f).__name__ == kind]
         assert len(found) == 1, f"{endpoint} has {len(found)} {kind} filters on {column}"
         return str(found[0])
@@ -423,7 +425,7 @@ URLS = [
     U("/admin/partner/?sort=999", "sort-out-of-range"),
     U("/admin/partner/?sort=abc&desc=abc", "sort-text"),
     U("/admin/dwelling/?flt0_<code FilterLike>=", "filter-empty-value"),
-    U("/admin/dwelling/?flt0_99=x", "filter-unknown-index"),
+    U("/admin/dwelling/?flt0_<past the last>=x", "filter-unknown-index"),
     U("/admin/dwelling/?flt0_<rooms IntEqualFilter>=abc", "filter-integer-text"),
     U(f"/admin/dwelling/?flt0_<rooms IntEqualFilter>={BIG}", "filter-integer-huge"),
     U("/admin/household/?flt0_<intake_on DateEqualFilter>=31/31/2020", "filter-date-impossible"),
