@@ -9,6 +9,7 @@ form save writes); updates go through ``Model.save`` (version, timestamps) and
 import json
 
 from housing import audit
+from housing.database import is_postgres
 from housing.imports import plan as planning
 from models import AuditLog, db, normalise, now
 
@@ -67,9 +68,7 @@ def _insert(target, actions, ids, user):
                 value = normalise(name, value)
                 instance.__data__[name] = value or (None if model._meta.fields[name].null else value)
         instances.append(instance)
-    for start in range(0, len(instances), BATCH):
-        batch = instances[start:start + BATCH]
-        model.insert_many([tuple(i.__data__.get(f.name) for f in fields) for i in batch], fields=fields).execute()
+    bulk_insert(model, fields, [[i.__data__.get(f.name) for f in fields] for i in instances])
     # the new ids, by natural key (inserts return no ids on every driver)
     index = planning.Index(target)
     index.load()
@@ -85,8 +84,29 @@ def _insert(target, actions, ids, user):
             "action": "create", "entity": target.table, "record_id": str(record_id),
             "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
         })
-    for start in range(0, len(rows), BATCH):
-        AuditLog.insert_many(rows[start:start + BATCH]).execute()
+    fields = [AuditLog._meta.fields[name] for name in ("at", "user", "actor", "action", "entity", "record_id", "changes")]
+    bulk_insert(AuditLog, fields, [[row[f.name] for f in fields] for row in rows])
+
+
+def bulk_insert(model, fields, rows):
+    """Insert ``rows`` (lists of Python values in ``fields`` order) with the driver's batch call.
+
+    The same statement as ``insert_many`` without building a query tree per
+    value: each value goes through its field's ``db_value`` as peewee would.
+    """
+    database = model._meta.database
+    database = getattr(database, "obj", None) or database
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    statement = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
+    for start in range(0, len(rows), BATCH * 10):
+        values = [tuple(f.db_value(v) for f, v in zip(fields, row)) for row in rows[start:start + BATCH * 10]]
+        cursor = database.cursor()
+        if is_postgres(database):
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor, statement + "%s", values, page_size=BATCH)
+        else:
+            cursor.executemany(statement + "(" + ", ".join("?" * len(fields)) + ")", values)
 
 
 def _update(action, ids, user):
