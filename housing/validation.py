@@ -12,7 +12,8 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from peewee import CharField
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
+                    ForeignKeyField, IntegerField)
 from stdnum.it import codicefiscale, iva
 
 MAX_TEXT = 5000
@@ -173,6 +174,7 @@ FIELD_RULES = {
     "valid_from": [plausible_date],
     "valid_to": [plausible_date],
     "available_from": [plausible_date],
+    "parked_until": [plausible_date],
     "last_orientation_on": [plausible_date],
     "name": [name_text],
     "first_name": [name_text],
@@ -421,6 +423,37 @@ def validate(table, data):
     return errors
 
 
+UNQUERYABLE = object()
+INTEGER_RANGE = range(-2**63, 2**63)  # what a database integer holds
+
+
+def queryable(field, value):
+    """``value`` as ``field``'s column can compare it, or ``UNQUERYABLE``.
+
+    Form data can hold values of another type than the column's: the text
+    submitted for a choice that named no record, numbers beyond any integer,
+    NaN. Compared in a query they are an error on PostgreSQL (and an overflow
+    on SQLite), not "no match".
+    """
+    if isinstance(field, ForeignKeyField):
+        value = getattr(value, "id", value)
+        field = field.rel_field
+    if isinstance(field, (IntegerField, AutoField)) and not isinstance(field, BooleanField):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            return UNQUERYABLE
+        if isinstance(value, str):
+            if not re.fullmatch(r"-?\d{1,20}", value.strip()):
+                return UNQUERYABLE
+            value = int(value)
+        return value if value in INTEGER_RANGE else UNQUERYABLE
+    if isinstance(field, (DecimalField, FloatField)):
+        number = _number(value)
+        return value if number is not None and abs(number) < Decimal("1e15") else UNQUERYABLE
+    if isinstance(field, (DateTimeField, DateField)):
+        return value if isinstance(value, datetime.date) else UNQUERYABLE
+    return value
+
+
 # Unique codes that are the same whatever their case ("rssmra..." is "RSSMRA...").
 CASE_INSENSITIVE = {"tax_code", "vat_number", "username"}
 
@@ -448,7 +481,11 @@ def duplicates(model, data, current_id=None):
             continue
         if any(value in (None, "") for value in values):
             continue
-        values = [getattr(value, "id", value) for value in values]
+        # Nor does a value the column cannot hold (an unknown choice is left as the text
+        # submitted, "abc" or "99999999999999999999" for an id): its field refuses it.
+        values = [queryable(model._meta.fields[name], value) for name, value in zip(group, values)]
+        if any(value is UNQUERYABLE for value in values):
+            continue
         query = model.select(model._meta.primary_key)
         for name, value in zip(group, values):
             field = model._meta.fields[name]

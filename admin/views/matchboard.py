@@ -1,5 +1,6 @@
 """The matches board: open matches by step, stalled ones highlighted, actions."""
 import json
+import re
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
@@ -10,10 +11,13 @@ from markupsafe import Markup
 from admin import roles
 from admin.i18n import Text, current_language
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
-from housing import matches
+from housing import matches, validation
 from housing.vocabulary import CONTRACT_TYPES
 from housing.workflow import STEPS, WorkflowError, may_act, route_for
 from models import DeclineReasonSetting, Household, Match, Offer
+
+
+REASON_KEY = re.compile(r"[a-z0-9_]{1,40}")  # the shape of a decline reason's key (DeclineReasonSetting.key)
 
 
 class MatchBoardView(SecureBaseView):
@@ -25,6 +29,19 @@ class MatchBoardView(SecureBaseView):
         action on a match that has moved since is refused, so a second click or a
         colleague's action never makes it skip a step."""
         return request.form.get("step") or None
+
+    @staticmethod
+    def _note():
+        """(note, None) or (None, message): the free text of an action, checked by the
+        rules of every text field (``housing.validation``: no NUL or other control
+        characters, which PostgreSQL refuses, no bidi marks, a bounded length). It is
+        read from the raw form, outside any WTForms form, so nothing else checks it."""
+        note = (request.form.get("note") or "").strip()[:2000] or None
+        errors = validation.validate("match_event", {"note": note}).get("note") if note else None
+        if errors:
+            return None, Text("Nota non accettata: " + " ".join(errors),
+                              "Note refused: no control characters, no text-direction marks, 2,000 characters at most.")
+        return note, None
 
     @expose("/")
     def index(self):
@@ -46,9 +63,11 @@ class MatchBoardView(SecureBaseView):
     def advance(self, match_id):
         match = get_or_404(Match, match_id)
         if self._guard():
+            note, refused = self._note()
             try:
-                matches.advance(match, current_user, (request.form.get("note") or "").strip()[:2000] or None,
-                                expected_step=self._step_seen())
+                if refused:
+                    raise WorkflowError(refused)
+                matches.advance(match, current_user, note, expected_step=self._step_seen())
                 flash(Text("Abbinamento aggiornato.", "Match updated."), "success")
             except WorkflowError as error:
                 flash(str(error), "error")
@@ -59,8 +78,13 @@ class MatchBoardView(SecureBaseView):
         match = get_or_404(Match, match_id)
         if self._guard():
             reason = request.form.get("reason", "")
-            note = (request.form.get("note") or "").strip()[:2000] or None
+            note, refused = self._note()
             try:
+                if refused:
+                    raise WorkflowError(refused)
+                if not REASON_KEY.fullmatch(reason):  # never a query with NUL or 10,000 characters
+                    raise WorkflowError(Text(f"Motivo sconosciuto o non più in uso: {reason[:40]!r}.",
+                                             f"Unknown or retired reason: {reason[:40]!r}."))
                 if reason.startswith("admin_"):
                     matches.withdraw(match, current_user, reason, note, expected_step=self._step_seen())
                 else:
