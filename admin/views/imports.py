@@ -77,17 +77,19 @@ class ImportsView(SecureBaseView):
         kind = self._kind(request.form.get("kind", ""))
         upload = request.files.get("file")
         content = upload.read() if upload else b""
+        if upload:
+            upload.close()  # a big upload is spooled to a temporary file: closed now, not at garbage collection
         source = (request.form.get("source") or "").strip()[:mappings.MAX_SOURCE]
         try:
-            table = reading.read(upload.filename if upload else "", content, max_rows=reading.MAX_ROWS)
+            headers = reading.headers(upload.filename if upload else "", content)
         except reading.FileError as error:
             flash(Text(str(error), str(error)), "error")
             return redirect(url_for(".index"))
         token = jobs.store(folder(), content)
         mapping = mappings.load(mappings_path(), source, kind.key) if source else {}
         jobs.write_status(folder(), token, {"kind": kind.key, "user": current_user.id, "source": source,
-                                      "mapping": mapping, "state": "uploaded", "headers": table.headers})
-        _, issues = plan.match_headers(kind, table.headers, mapping)
+                                      "mapping": mapping, "state": "uploaded", "headers": headers})
+        _, issues = plan.match_headers(kind, headers, mapping)
         if issues:
             return redirect(url_for(".mapping", token=token))
         return self._start(token, kind, "dry_run", mapping)

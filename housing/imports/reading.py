@@ -29,20 +29,25 @@ class Table(NamedTuple):
     rows: list  # (row number as the user sees it, [values])
 
 
-def read(name, content, max_rows=MAX_ROWS):
+def headers(name, content):
+    """Only the header row (the rest of the file unread): enough to decide whether headers need mapping."""
+    return read(name, content, max_rows=0, headers_only=True).headers
+
+
+def read(name, content, max_rows=MAX_ROWS, headers_only=False):
     """The table in ``content`` (bytes); the format is told by the bytes, not the name."""
     if len(content) > MAX_BYTES:
         raise FileError(f"File troppo grande: massimo {MAX_BYTES // (1024 * 1024)} MB.")
     if not content.strip():
         raise FileError("Il file è vuoto.")
     if content[:4] == b"PK\x03\x04":
-        table = read_xlsx(content, max_rows)
+        table = read_xlsx(content, max_rows, headers_only)
     elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileError("Formato .xls (Excel 97-2003) non supportato: salvare come .xlsx o CSV.")
     elif b"\x00" in content[:4096] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileError("Il file non è un foglio di calcolo (CSV o XLSX).")
     else:
-        table = read_csv(content, max_rows)
+        table = read_csv(content, max_rows, headers_only)
     if not table.headers or not any(table.headers):
         raise FileError("Manca la riga di intestazione delle colonne.")
     return table
@@ -65,7 +70,7 @@ def decode(content):
         raise FileError("Codifica del testo non riconosciuta: salvare il file come CSV UTF-8.") from None
 
 
-def read_csv(content, max_rows):
+def read_csv(content, max_rows, headers_only=False):
     text = decode(content)
     if "\x00" in text:
         raise FileError("Il file non è un foglio di calcolo (CSV o XLSX).")
@@ -79,7 +84,7 @@ def read_csv(content, max_rows):
         raise FileError(f"CSV non leggibile: {error}.") from None
     headers = [cell.strip() for cell in lines[0]] if lines else []
     rows = []
-    for number, cells in enumerate(lines[1:], start=2):
+    for number, cells in enumerate([] if headers_only else lines[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
         if len(rows) >= max_rows:
@@ -100,7 +105,7 @@ def _sheet_xml(content, path):
         return archive.read(path.lstrip("/"))
 
 
-def read_xlsx(content, max_rows):
+def read_xlsx(content, max_rows, headers_only=False):
     import openpyxl
 
     try:
@@ -135,6 +140,8 @@ def read_xlsx(content, max_rows):
             if headers is None:
                 if any(v not in (None, "") for v in values):
                     headers = ["" if v is None else str(v).strip() for v in values]
+                    if headers_only:
+                        break
                 continue
             if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
                 continue
