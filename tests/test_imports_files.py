@@ -161,3 +161,15 @@ def test_other_headers_through_a_remembered_mapping(database, tmp_path):
     assert result.ok, result.issues
     assert m.Landlord.get().name == "Etna srl"
     assert mappings.load(tmp_path / "missing.json", "IACP export", "landlords") == {}
+
+
+def test_uploads_left_behind_are_swept_after_a_day(tmp_path):
+    from housing.imports import jobs
+
+    old = jobs.store(tmp_path, b"old")
+    jobs.write_status(tmp_path, old, {"state": "done"})
+    (tmp_path / "mappings.json").write_text("{}")
+    new = jobs.store(tmp_path, b"new")
+    jobs.sweep(tmp_path, now=__import__("time").time() + jobs.MAX_AGE + 10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mappings.json"]
+    assert jobs.token_ok(new) and not jobs.token_ok("../x") and jobs.status(tmp_path, old) is None

@@ -1,13 +1,14 @@
 """A dry run or a commit in a background thread, with a status to poll.
 
 The uploaded file is kept in a folder under a random name until the import is
-committed or cancelled, then deleted. The status lives in a JSON file beside
+committed or cancelled, then deleted (or after a day, if left). The status lives in a JSON file beside
 it (``<token>.json``), so any worker process of the web server can answer a poll.
 """
 import json
 import os
 import secrets
 import threading
+import time
 import traceback
 
 from housing.imports import commit as committing
@@ -16,15 +17,30 @@ from housing.imports import reading
 
 TOKEN_BYTES = 16
 MAX_ISSUES_KEPT = 1000
+MAX_AGE = 24 * 3600  # an upload left neither confirmed nor cancelled is deleted after a day
 
 
 def token_ok(token):
     return isinstance(token, str) and len(token) == TOKEN_BYTES * 2 and all(c in "0123456789abcdef" for c in token)
 
 
+def sweep(folder, max_age=MAX_AGE, now=None):
+    """Delete uploads and statuses left behind (never confirmed nor cancelled) for longer than ``max_age`` seconds."""
+    now = now or time.time()
+    for name in os.listdir(folder):
+        token = name.split(".", 1)[0]
+        path = os.path.join(folder, name)
+        if token_ok(token) and now - os.path.getmtime(path) > max_age:
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+
+
 def store(folder, content):
     """Keep an uploaded file under a random name; return its token."""
     os.makedirs(folder, exist_ok=True)
+    sweep(folder)
     token = secrets.token_hex(TOKEN_BYTES)
     with open(os.path.join(folder, token + ".upload"), "wb") as out:
         out.write(content)
