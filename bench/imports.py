@@ -90,6 +90,17 @@ def xlsx(rows):
     return buffer.getvalue()
 
 
+def csv_of(table):
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(table.headers)
+    for _, cells in table.rows:
+        writer.writerow(["" if v is None else v for v in cells])
+    return out.getvalue().encode("utf-8")
+
+
 def fresh(url_or_none, folder, name):
     url = url_or_none or sqlite_url(os.path.join(folder, name + ".db"))
     database = bind(url)
@@ -150,6 +161,10 @@ def run(name, kind, content, args, folder):
     result, dry_s = timed("dry run (validation)", lambda: plan.dry_run(kind, table))
     assert result.ok, result.issues[:5]
     records = sum(c["create"] for c in result.counts.values())
+    del result  # the commit makes its own plan
+    as_csv = csv_of(table)
+    timed(f"(the same rows as a {len(as_csv) / 1e6:.0f} MB CSV: read)", lambda: reading.read(name, as_csv))
+    del as_csv
     done, commit_s = timed("commit (dry run again + insert + audit)", lambda: commit.commit(kind, table))
     assert done.ok
     again, again_s = timed("commit again (idempotent: all unchanged)", lambda: commit.commit(kind, table))
