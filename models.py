@@ -407,6 +407,38 @@ class Household(TimestampedModel):
         return [t.strip() for t in (self.acceptable_contract_types or "").split(",") if t.strip()]
 
 
+class Language(TimestampedModel):
+    """Lingua: a language of the registry kept by staff (ISO 639-1 code, Italian and English names).
+
+    Households point at it through ``HouseholdLanguage``; seeded from
+    ``housing.vocabulary.LANGUAGE_SEED`` by ``housing.languages.sync``.
+    """
+
+    code = CharField(max_length=3, unique=True)
+    name_it = CharField(max_length=60)
+    name_en = CharField(max_length=60)
+    active = BooleanField(default=True)
+
+    def __str__(self):
+        return f"{self.name_it} ({self.code})"
+
+
+class HouseholdLanguage(BaseModel):
+    """Lingua parlata dal nucleo: one language a household speaks (link table).
+
+    Personal data of the household (``Household.languages`` was): audited as
+    the household's, edited in the household's form.
+    """
+
+    personal_fields = ("spoken",)
+
+    household = ForeignKeyField(Household, backref="spoken_languages", on_delete="CASCADE")
+    spoken = ForeignKeyField(Language, backref="households", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("household", "spoken"), True),)
+
+
 class Person(BaseModel):
     """Componente: a member of a household; all of it is personal data."""
 
@@ -963,6 +995,7 @@ MODELS = [  # every table, in dependency order
     MatchEvent, CensusSnapshot, JobRun,
     InstrumentVersion, Assessment, AssessmentScore, SupportPlan, PlanGoal, PlanAction, Referral, ContactLog,
     Place, Stay, Tenancy, FollowUpVisit, ArrearsEpisode, TenancyOutcome, Incentive, GuaranteeClaim, FidelityReview,
+    Language, HouseholdLanguage,
 ]
 
 

@@ -108,6 +108,7 @@ def build_admin(app):
         (r.DwellingView, m.Dwelling), (r.OfferView, m.Offer), (r.LandlordView, m.Landlord),
         (r.LandlordSummaryView, m.Landlord),
         (r.HouseholdView, m.Household), (r.PersonView, m.Person), (r.HouseholdSummaryView, m.Household),
+        (r.LanguageView, m.Language),
         (r.ErpAssignmentView, m.ErpAssignment), (r.ErpAssignmentSummaryView, m.ErpAssignment),
         (r.PartnerView, m.Partner), (r.AgreementView, m.Agreement),
         (r.TerritorialAgreementView, m.TerritorialAgreement), (r.AgreementZoneView, m.AgreementZone),

@@ -26,6 +26,8 @@ PERMISSIONS = {
     "dwelling": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     "offer": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     "household": {"admin": EDIT, "operator": EDIT},
+    # the languages registry (names only, no person); households' links are the household's data
+    "language": {"admin": EDIT, "operator": READ},
     "person": {"admin": EDIT, "operator": EDIT},
     "erp_assignment": {"admin": EDIT, "operator": EDIT, "clerk": READ},
     # matching: the board of matches, shortlists and batch proposals, census, settings
@@ -90,6 +92,7 @@ DATA_SUBJECT = {
     "assessment_score": "journey",
     "follow_up_visit": "tenancy",
     "arrears_episode": "tenancy",
+    "household_language": "household",
 }
 
 # Fields protected beyond the models' personal_fields: (table, field) -> registry, SPECIAL or HIDDEN.

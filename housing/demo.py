@@ -21,7 +21,7 @@ from stdnum.it import codicefiscale
 from housing import vocabulary as v
 from models import (
     Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, ErpAssignment,
-    Household, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement, User, db,
+    Household, HouseholdLanguage, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement, User, db,
 )
 
 SAMPLE_AGREEMENT_NAME = "Accordo territoriale di Catania (ESEMPIO dimostrativo)"
@@ -260,6 +260,12 @@ def seed(scale=1.0, seed=2017, today=None):
 
         staff = User.select().where(User.active & User.role.in_(("operator", "admin"))).order_by(User.id)
         accompaniment.seed(rng, today, counts, scale, users=list(staff))
+        # the languages typed as free text become links to the registry ("mandinka" stays, to be resolved)
+        from housing import languages
+
+        languages.sync()
+        languages.link_free_text()
+        counts["HouseholdLanguage"] = HouseholdLanguage.select().count()
     return counts
 
 

@@ -344,3 +344,94 @@ REGISTRIES = {
     "incentive_statuses": INCENTIVE_STATUSES,
     "claim_statuses": CLAIM_STATUSES,
 }
+
+
+# -- languages: the seed of the ``Language`` registry (staff keep it) ---------
+
+# ISO 639-1 codes with Italian and English names: the languages most spoken
+# among the programme's households (Italian, the languages of the main migrant
+# communities in Italy, and the vehicular ones). ``housing.languages.sync``
+# adds the missing ones to the registry; it never overwrites staff's edits.
+LANGUAGE_SEED = (
+    Term("it", "Italiano", "Italian"),
+    Term("en", "Inglese", "English"),
+    Term("fr", "Francese", "French"),
+    Term("ar", "Arabo", "Arabic"),
+    Term("es", "Spagnolo", "Spanish"),
+    Term("ro", "Romeno", "Romanian"),
+    Term("sq", "Albanese", "Albanian"),
+    Term("uk", "Ucraino", "Ukrainian"),
+    Term("ru", "Russo", "Russian"),
+    Term("zh", "Cinese", "Chinese"),
+    Term("bn", "Bengalese", "Bengali"),
+    Term("ur", "Urdu", "Urdu"),
+    Term("pa", "Panjabi", "Punjabi"),
+    Term("wo", "Wolof", "Wolof"),
+    Term("ti", "Tigrino", "Tigrinya"),
+    Term("am", "Amarico", "Amharic"),
+    Term("so", "Somalo", "Somali"),
+    Term("ha", "Hausa", "Hausa"),
+    Term("yo", "Yoruba", "Yoruba"),
+    Term("ig", "Igbo", "Igbo"),
+    Term("tl", "Tagalog", "Tagalog"),
+    Term("pt", "Portoghese", "Portuguese"),
+    Term("de", "Tedesco", "German"),
+    Term("fa", "Persiano", "Persian"),
+    Term("ps", "Pashto", "Pashto"),
+    Term("ku", "Curdo", "Kurdish"),
+    Term("tr", "Turco", "Turkish"),
+    Term("hi", "Hindi", "Hindi"),
+    Term("ta", "Tamil", "Tamil"),
+    Term("si", "Singalese", "Sinhala"),
+    Term("ml", "Malayalam", "Malayalam"),
+    Term("pl", "Polacco", "Polish"),
+    Term("bg", "Bulgaro", "Bulgarian"),
+    Term("sr", "Serbo", "Serbian"),
+    Term("mk", "Macedone", "Macedonian"),
+    Term("ff", "Fula (pular)", "Fula"),
+    Term("bm", "Bambara", "Bambara"),
+    Term("mn", "Mongolo", "Mongolian"),
+)
+
+
+# -- free text to keys: what the migrations and the imports share --------------
+
+def fold(text):
+    """``text`` compared without case, accents or repeated spaces ("Città " is "citta")."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
+
+
+def split_words(text, conjunctions=False):
+    """The items of a free-text list: split on commas and semicolons (and, with
+    ``conjunctions``, on "e"/"and"/"/"), trimmed, empty ones dropped."""
+    import re
+
+    separators = r"[,;]|\s+(?:e|ed|and)\s+|/" if conjunctions else r"[,;]"
+    return [part.strip() for part in re.split(separators, str(text or ""), flags=re.I) if part.strip()]
+
+
+def term_key(registry, text):
+    """The key of the term whose key or Italian/English label is ``text``
+    (case- and accent-insensitive), else None."""
+    wanted = fold(text)
+    for term in registry:
+        if wanted in (fold(term.key), fold(term.it), fold(term.en)):
+            return term.key
+    return None
+
+
+def contract_type_keys(text):
+    """(keys, unmatched): the contract types a free-text list names, in order,
+    and the items that name none."""
+    found, unmatched = [], []
+    for part in split_words(text):
+        key = term_key(CONTRACT_TYPES, part)
+        if key is None:
+            unmatched.append(part)
+        elif key not in found:
+            found.append(key)
+    return found, unmatched

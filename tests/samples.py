@@ -101,7 +101,7 @@ def sample(registry):
             "code": "NF-2026-0100", "email": "nucleo@example.it", "phone": "3470000000",
             "ethos_category": "roofless_1", "monthly_net_income": "650", "isee_value": "4000",
             "isee_date": "2026-01-15", "min_rooms": "2", "preferred_districts": "Centro, Borgo",
-            "languages": "italiano", "privacy_consent": "y", "privacy_consent_on": "2026-01-15",
+            "languages": "siciliano", "privacy_consent": "y", "privacy_consent_on": "2026-01-15",
             "status": "waiting", "intake_on": "2026-01-15",
             "members-0-first_name": "Mario", "members-0-last_name": "Rossi", "members-0-tax_code": MARIO,
             "members-0-birth_date": "1980-01-01", "members-0-sex": "M", "members-0-citizenship": "Italia",

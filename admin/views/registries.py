@@ -1,21 +1,24 @@
 """One view per registry: the columns, filters and searches staff need."""
-from flask import flash, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
+from flask_admin.form.widgets import Select2Widget
 from markupsafe import Markup
-from wtforms import PasswordField
-from wtforms.validators import Optional
+from wtforms import PasswordField, SelectMultipleField
+from wtforms.validators import Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from admin import roles
 from admin.i18n import Text
 from admin.labels import field_label
 from admin.views.base import SecureModelView, optional_id_inline
-from housing import accounts
+from admin.i18n import term_choices
+from housing import accounts, household_codes, languages as language_registry
 from housing.accompaniment import sensitive
 from housing import vocabulary as v
 from models import (
-    Agreement, AgreementPartner, AuditLog, AgreementZone, ContractDuration, Dwelling, Household, Offer, Partner,
-    Person, RentBand,
+    Agreement, AgreementPartner, AuditLog, AgreementZone, ContractDuration, Dwelling, Household, HouseholdLanguage,
+    Language, Offer, Partner, Person, RentBand, normalise,
 )
 
 AJAX_PAGE = {"page_size": 15, "minimum_input_length": 0}
@@ -170,6 +173,92 @@ class OfferView(SecureModelView):
         if roles.can_read(current_user, "journey") else ""}
 
 
+class KeyListField(SelectMultipleField):
+    """A multiple choice stored as the comma-separated keys of a vocabulary
+    (``Household.acceptable_contract_types``): an unknown key is a field error."""
+
+    widget = Select2Widget(multiple=True)
+
+    def process_data(self, value):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        super().process_data(value)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value for value in valuelist if value not in ("", None)])
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, ",".join(dict.fromkeys(self.data or [])) or None)
+
+
+class LanguageLinksField(SelectMultipleField):
+    """The household's spoken languages: a multiple choice over the ``Language``
+    registry, saved as ``HouseholdLanguage`` rows.
+
+    It presents itself to the secure base view as an inline list without rows
+    (``type``, ``model``, ``prop``, ``entries``): ``save_inline`` then calls
+    ``save_related`` inside the save's transaction, after the household has its
+    id, and ``SecureModelView._children``/``_audit_children`` audit every link
+    added or removed like any inline row.
+    """
+
+    widget = Select2Widget(multiple=True)
+    model = HouseholdLanguage
+    prop = "household"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
+        self.type = "InlineModelFormList"
+        self.entries = []
+        self.resolved = []  # languages named by the free-text field, linked too
+
+    def should_delete(self, entry):
+        return False
+
+    def process_data(self, value):
+        if value is not None and not isinstance(value, (list, tuple)):  # a stored household's backref
+            value = [link.spoken_id for link in value]
+        super().process_data(value)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value for value in valuelist if value not in ("", None)])
+
+    def populate_obj(self, obj, name):
+        pass  # saved by save_related, once the household has an id
+
+    def save_related(self, household):
+        wanted = list(dict.fromkeys(list(self.data or []) + self.resolved))
+        current = {link.spoken_id: link for link in
+                   HouseholdLanguage.select().where(HouseholdLanguage.household == household.id)}
+        for language_id, link in current.items():
+            if language_id not in wanted:
+                link.delete_instance()
+        for language_id in wanted:
+            if language_id not in current:
+                HouseholdLanguage.create(household=household.id, spoken=language_id)
+
+
+UNRESOLVED_NOTE = "[Da ricondurre ai registri]"
+
+
+class UnresolvedFilter(BasePeeweeFilter):
+    """Households whose free text still names values of no registry: languages
+    left in the free-text field, contract types the migration could not read
+    (kept in the notes, marked ``UNRESOLVED_NOTE``)."""
+
+    def apply(self, query, value):
+        unresolved = Household.languages.is_null(False) | Household.notes.contains(UNRESOLVED_NOTE)
+        return query.where(unresolved if value == "1" else ~unresolved)
+
+    def operation(self):
+        return Text("da risolvere", "to resolve")
+
+
+def is_admin():
+    return roles.current_role(current_user) == "admin"
+
+
 class HouseholdView(SecureModelView):
     category_key = "people"
     choices = {"ethos_category": v.ETHOS_CATEGORIES, "status": v.HOUSEHOLD_STATUSES}
@@ -184,6 +273,19 @@ class HouseholdView(SecureModelView):
     form_excluded_columns = [
         "created_at", "updated_at", "priority_score", "priority_computed_at", "tie_break_key", "erp_assignments",
     ]
+    form_overrides = {"acceptable_contract_types": KeyListField}
+    form_args = {
+        "code": {"validators": [Optional()], "description": Text(
+            "Vuoto: assegnato automaticamente (NF-anno-numero). Solo un amministratore può cambiarlo.",
+            "Empty: assigned automatically (NF-year-number). Only an administrator may change it.")},
+        "acceptable_contract_types": {"choices": term_choices(v.CONTRACT_TYPES), "description": Text(
+            "Nessuna scelta: qualsiasi tipo di contratto.", "No choice: any contract type.")},
+        "languages": {"label": Text("Altre lingue (testo libero, non nel registro)",
+                                    "Other languages (free text, not in the registry)"), "description": Text(
+            "Le lingue del registro scritte qui vengono collegate al salvataggio; resta il resto, da ricondurre.",
+            "Registry languages typed here are linked on saving; the rest stays, to be resolved.")},
+    }
+    form_extra_fields = {"spoken_languages": LanguageLinksField(field_label("spoken_languages"))}
     form_ajax_refs = {"case_worker": {"fields": ["username", "full_name"], **AJAX_PAGE}}
     column_formatters = {
         "code": lambda view, context, model, name: Markup('<a href="{}">{}</a>').format(
@@ -200,16 +302,58 @@ class HouseholdView(SecureModelView):
         },
     )]
 
+    def __init__(self, model, **kwargs):
+        self.column_filters = self.column_filters + [
+            UnresolvedFilter(Household.languages, Text("Valori da ricondurre ai registri", "Values to map to registries"),
+                             options=(("1", Text("sì", "yes")), ("0", Text("no", "no"))))]
+        super().__init__(model, **kwargs)
+
+    def _with_language_choices(self, form, household=None):
+        field = getattr(form, "spoken_languages", None)
+        if field is not None:
+            linked = HouseholdLanguage.select(HouseholdLanguage.spoken).where(
+                HouseholdLanguage.household == household.id) if household is not None else []
+            query = Language.select().where(Language.active | Language.id.in_(linked) if linked else Language.active)
+            field.choices = [(language.id, str(language)) for language in query.order_by(Language.name_it)]
+        return form
+
+    def create_form(self, obj=None):
+        form = self._with_language_choices(super().create_form(obj))
+        if not is_admin() and getattr(form, "code", None) is not None:
+            form.code.widget = HiddenInput()  # assigned on saving; only an administrator chooses one
+        return form
+
+    def edit_form(self, obj=None):
+        form = self._with_language_choices(super().edit_form(obj), obj)
+        if not is_admin() and getattr(form, "code", None) is not None:
+            form.code.render_kw = {"readonly": True}
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            household_codes.assign(model)  # inside the save's transaction, serialised
+        field = getattr(form, "spoken_languages", None)
+        if field is not None and model.languages:
+            # registry languages typed as free text become links; only the rest stays as text
+            field.resolved, unmatched = language_registry.resolve(model.languages)
+            model.languages = ", ".join(unmatched) or None
+
     def record_checks(self, data, current_id):
-        if "case_worker" not in data:
-            return {}
         stored = Household.get_or_none(Household.id == int(current_id)) if current_id is not None else None
+        errors = {}
+        if stored is not None and "code" in data and not is_admin() \
+                and normalise("code", data["code"] or "") != stored.code:
+            errors["code"] = [Text("Solo un amministratore può cambiare il codice del nucleo.",
+                                   "Only an administrator may change the household's code.")]
+        if "case_worker" not in data:
+            return errors
         new = data["case_worker"]
         if not sensitive.may_assign_case_worker(current_user, stored, new.id if new is not None else None):
-            return {"case_worker": [Text(
+            errors["case_worker"] = [Text(
                 "Solo un amministratore o l'attuale case worker può assegnare il case worker del nucleo.",
-                "Only an administrator or the current case worker may assign the household's case worker.")]}
-        return {}
+                "Only an administrator or the current case worker may assign the household's case worker.")]
+        return errors
 
     def after_model_change(self, form, model, is_created):
         field = getattr(form, "case_worker", None)
@@ -223,6 +367,9 @@ class HouseholdView(SecureModelView):
         super().after_model_change(form, model, is_created)
 
     def validate_form(self, form):
+        code = getattr(form, "code", None)
+        if code is not None and "id" not in request.args and not (code.data or "").strip():
+            code.data = None  # a new household without a code: the save numbers it
         valid = super().validate_form(form)
         members = getattr(form, "members", None)
         if members is None or isinstance(form, (self._delete_form_class, self._action_form_class)):
@@ -235,6 +382,34 @@ class HouseholdView(SecureModelView):
                 "The household must have exactly one reference person.")]
             return False
         return valid
+
+
+class LanguageView(SecureModelView):
+    """The languages registry (ISO 639-1 codes), kept by administrators."""
+
+    category_key = "people"
+    column_list = ["code", "name_it", "name_en", "active"]
+    column_searchable_list = ["code", "name_it", "name_en"]
+    column_sortable_list = ["code", "name_it", "name_en", "active"]
+    column_filters = ["active"]
+    column_default_sort = ("code", False)
+    form_columns = ["code", "name_it", "name_en", "active"]
+    column_list = column_list + ["mediation"]
+    column_export_exclude_list = ["mediation"]
+    column_labels = {"mediation": Text("Nuclei in carico che chiedono mediazione",
+                                       "Households in the programme needing mediation")}
+    column_formatters = {"mediation": lambda view, context, model, name: view.mediation_counts().get(model.code, 0)}
+    form_args = {"code": {"validators": [Regexp(r"^[a-z]{2,3}$", message=Text(
+        "Codice ISO 639 in minuscolo, 2 o 3 lettere (es. «ar», «wo»).",
+        "ISO 639 code in lower case, 2 or 3 letters (e.g. “ar”, “wo”)."))]}}
+
+    def mediation_counts(self):
+        """{language code: households needing mediation}, once per request (an aggregate: no person)."""
+        from flask import g
+
+        if getattr(g, "mediation_counts", None) is None:
+            g.mediation_counts = {code: n for code, _, _, n in language_registry.mediation_by_language()}
+        return g.mediation_counts
 
 
 class PersonView(SecureModelView):
