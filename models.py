@@ -378,6 +378,8 @@ class Household(TimestampedModel):
     needs_step_free = BooleanField(default=False)
     has_pets = BooleanField(default=False)
     preferred_districts = TextField(null=True)
+    # the languages spoken are ``HouseholdLanguage`` links; this keeps only free text that names no
+    # registry language, to be resolved (migration 0008)
     languages = CharField(max_length=120, null=True)
     needs_mediation = BooleanField(default=False)
     privacy_consent = BooleanField(default=False)
@@ -391,7 +393,8 @@ class Household(TimestampedModel):
     case_conference_reason = TextField(null=True)
     tie_break_key = DoubleField(default=random_key)  # double precision: ties between 50,000 keys must not collide
     notes = TextField(null=True)
-    # matching: a declined proposal may park the household; empty = any contract type
+    # matching: a declined proposal may park the household; accepted contract types are
+    # comma-separated keys of vocabulary.CONTRACT_TYPES (the form's pick list), empty = any
     parked_until = DateField(null=True)
     acceptable_contract_types = TextField(null=True)
 

@@ -7,6 +7,7 @@ by language.
 """
 import datetime
 import json
+import re
 import types
 
 import pytest
@@ -109,6 +110,9 @@ def test_languages_are_picked_from_the_registry_linked_and_audited(app, login):
         assert spoken(household.id) == ["fr", "wo"]
         assert household.languages is None
     url = f"/admin/household/edit/?id={household.id}"
+    page = client.get(url).get_data(as_text=True)
+    selected = set(re.findall(r'<option selected value="(\d+)">|<option value="(\d+)" selected>', page))
+    assert {a or b for a, b in selected} >= set(wolof_french)  # the form shows the stored links
     data = household_data(app, languages="", version="1")
     data["spoken_languages"] = arabic + wolof_french[:1]
     assert form_post(client, url, data).status_code == 302
