@@ -233,3 +233,26 @@ def test_the_migration_turns_free_text_into_keys_and_links_and_loses_nothing(bef
             else:
                 assert household.notes == notes
         assert m.Language.select().count() == len(v.LANGUAGE_SEED)
+
+
+def test_a_language_in_use_is_not_deleted_and_bad_choices_are_field_errors(app, login):
+    with app.extensions["database"].connection_context():
+        languages.sync()
+        household = make_household(code="NF-2026-0001", languages="tigrino")
+        languages.link_free_text()
+        tigrinya = m.Language.get(m.Language.code == "ti")
+    admin = login("admin", "boss")
+    token = csrf_token(admin, "/admin/language/")
+    response = admin.post("/admin/language/delete/", data={"id": tigrinya.id, "csrf_token": token},
+                          follow_redirects=True)
+    assert "Impossibile eliminare" in response.get_data(as_text=True)
+    with app.extensions["database"].connection_context():
+        assert m.Language.get_or_none(m.Language.id == tigrinya.id) is not None
+    url = f"/admin/household/edit/?id={household.id}"
+    for bad in (["abc"], ["999999"], ["99999999999999999999999"], ["1e3"]):
+        data = household_data(app, code="NF-2026-0001", version="1")
+        data["spoken_languages"] = bad
+        response = form_post(admin, url, data)
+        assert response.status_code == 200, bad  # a field error, never a 500
+    with app.extensions["database"].connection_context():
+        assert spoken(household.id) == ["ti"]
