@@ -60,8 +60,8 @@ CHECKBOX = [("nul", "\x00"), ("10k", "y" * 10000)]
 HIDDEN_ID = [("text", "abc"), ("beyond-2**63", BEYOND), ("negative", "-1"), ("missing", "99999999")]
 VERSION = [("text", "abc"), ("huge", BIG), ("negative", "-1"), ("empty", "")]
 # Values that take the same path as another of their list: sent to the first field of each kind only.
-REDUNDANT = {"text": {"controls", "crlf"}, "number": {"exp", "inf"}, "date": {"zero", "huge"},
-             "foreign": {"negative"}, "choice": {"crlf"}}
+REDUNDANT = {"text": {"controls", "crlf", "twice"}, "number": {"exp", "inf", "twice"}, "date": {"zero", "huge", "twice"},
+             "foreign": {"negative"}, "choice": {"crlf", "twice"}, "checkbox": {"10k", "twice"}}
 SPOILERS = {"text": TEXT, "number": NUMBER, "date": DATE, "choice": CHOICE, "foreign": FOREIGN,
             "checkbox": CHECKBOX, "id": HIDDEN_ID, "version": VERSION}
 
