@@ -721,7 +721,8 @@ def test_board_action_with_a_bad_note_or_reason_is_refused_and_moves_nothing(wor
     response = world.clients["admin"].post(f"/admin/matches/{match_id}/{action}", follow_redirects=True,
                                            data={"csrf_token": token(world), "step": step, **data})
     assert response.status_code == 200
-    assert "non accettata" in response.get_data(as_text=True) or "Motivo sconosciuto" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Nota non accettata" in page or "Motivo sconosciuto o non più in uso" in page, page[-2000:]
     with world.database.connection_context():
         after = (m.Match.get_by_id(match_id).__data__, m.MatchEvent.select().count(), m.AuditLog.select().count())
     assert after == before
