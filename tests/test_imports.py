@@ -286,3 +286,9 @@ def test_cli_imports_and_refuses(app, tmp_path):
         assert m.Landlord.select().count() == 2
         assert {e.actor for e in m.AuditLog.select()} == {"clerk1"}
 
+
+
+def test_contract_types_are_stored_as_the_household_form_stores_them(database):
+    row = {**household_row(1), "Contratti accettati": "transitorio; Canone concordato 3+2, Transitorio"}
+    assert commit.commit(KINDS["households"], reading.read("x.csv", csv_file([row]))).ok
+    assert m.Household.get().acceptable_contract_types == "transitory,concordato_3_2"

@@ -14,6 +14,10 @@ identifies the record):
 - households: code; members: tax code;
 - ERP assignees: assignment act number;
 - partners and places: name (partners have no VAT number in the registry).
+
+Households' spoken languages are links to the language registry
+(``HouseholdLanguage``), not a column here yet: a file's language column is
+mapped to "ignore" for now.
 """
 from typing import Callable, NamedTuple
 
@@ -166,7 +170,6 @@ HOUSEHOLD = Target(m.Household, (
     col("Senza barriere necessario", "needs_step_free", values.boolean),
     col("Animali", "has_pets", values.boolean),
     col("Quartieri preferiti", "preferred_districts", help="Nomi separati da virgole"),
-    col("Lingue", "languages", help="Separate da virgole"),
     col("Mediazione necessaria", "needs_mediation", values.boolean),
     col("Consenso privacy", "privacy_consent", values.boolean),
     col("Data consenso privacy", "privacy_consent_on", values.date),

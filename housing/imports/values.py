@@ -137,7 +137,7 @@ def unknown(value, labels):
 
 
 def coded_list(vocabulary):
-    """Several coded values separated by commas or semicolons, stored as keys joined by ', '."""
+    """Several coded values separated by commas or semicolons, stored as keys joined by ','."""
     single = coded(vocabulary)
 
     def parse(raw):
@@ -147,7 +147,7 @@ def coded_list(vocabulary):
             key = single(part)
             if key not in keys:
                 keys.append(key)
-        return ", ".join(keys)
+        return ",".join(keys)  # as the household form stores them (admin.views.registries.KeyListField)
 
     parse.allowed = single.allowed
     parse.labels = single.labels
