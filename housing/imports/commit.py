@@ -8,10 +8,12 @@ form save writes); updates go through ``Model.save`` (version, timestamps) and
 """
 import json
 
-from housing import audit
-from housing.database import is_postgres
+from peewee import IntegrityError
+
+from housing import audit, household_codes
+from housing.database import is_postgres, serialise
 from housing.imports import plan as planning
-from models import AuditLog, db, normalise, now
+from models import AuditLog, Household, db, normalise, now
 
 BATCH = 500
 
@@ -26,12 +28,20 @@ def commit(kind, table, user=None, mapping=None, progress=None):
     """Import ``table`` as ``kind``; return the plan (its issues say why nothing was written)."""
     try:
         with db.atomic():
+            if any(target.model is Household for target in kind.targets):
+                # household codes are numbered under this lock (housing.household_codes): no form
+                # creation takes a code between this dry run and these inserts
+                serialise(db, household_codes.LOCK)
             plan = planning.dry_run(kind, table, mapping, progress)
             if not plan.ok:
                 raise Refused(plan)
             apply(plan, user, progress)
     except Refused as refused:
         return refused.plan
+    except IntegrityError:  # a record written meanwhile by someone else: all rolled back
+        plan = planning.Plan(kind, rows=len(table.rows))
+        plan.issues.append(planning.Issue(0, "", "", "Il registro è stato modificato nel frattempo: nessuna modifica "
+                                                     "salvata. Ripetere l'importazione."))
     return plan
 
 
