@@ -304,6 +304,9 @@ REGISTRY_NAMES = {
     "incentive": ("Incentivi ai locatori", "Landlord incentives"),
     "guarantee_claim": ("Escussioni della garanzia", "Guarantee claims"),
     "fidelity_review": ("Autovalutazioni di fedeltà", "Fidelity reviews"),
+    "agreement_partner": ("Firmatari degli accordi", "Agreement signatories"),
+    "login_attempt": ("Tentativi di accesso falliti", "Failed login attempts"),
+    "match_event": ("Passaggi degli abbinamenti", "Match events"),
 }
 
 CATEGORIES = {
@@ -323,7 +326,7 @@ def field_label(name):
 
 
 def registry_name(table):
-    it, en = REGISTRY_NAMES[table]
+    it, en = REGISTRY_NAMES.get(table, (table.replace("_", " "),) * 2)
     return Text(it, en)
 
 

@@ -68,3 +68,11 @@ def test_vocabularies_have_unique_keys_and_both_languages():
 
 def test_two_commands_are_in_the_readme():
     assert "make start" in README and "make test" in README
+
+
+def test_every_model_has_a_bilingual_registry_name():
+    """Messages name the registry of a record (a conflict on a signatory row, a refused delete)."""
+    from admin.labels import REGISTRY_NAMES
+
+    for model in models.MODELS:
+        assert model._meta.table_name in REGISTRY_NAMES, model.__name__

@@ -19,8 +19,9 @@ enumerated from the running app (``app.extensions["housing_admin"]._views`` and
   census, occupancy, indicators, job runs) is fetched with existing, missing and
   impossible ids by every role, and its POST actions get bad ids and values.
 
-Known 500s whose fix belongs to files outside this change are listed in
-``ELSEWHERE`` (each replayed as an ``xfail``) and left out of the sweeps.
+Known 500s not yet fixed would be listed in ``ELSEWHERE`` (replayed as an
+``xfail`` and left out of the sweeps); it is empty. ``REPLAYS`` keeps the
+ones fixed since as regression tests.
 """
 import dataclasses
 import datetime
@@ -69,20 +70,8 @@ SPOILERS = {"text": TEXT, "number": NUMBER, "date": DATE, "choice": CHOICE, "for
 # Each is replayed by ``test_known_server_errors_elsewhere`` as a non-strict xfail.
 ALL, PG = ("sqlite", "postgresql"), ("postgresql",)
 # name -> (pattern of the requests' labels, or None when computed from the app; reason; engines)
-ELSEWHERE = {
-    # A stale (or tampered) version on an agreement's signatory row: the conflict message
-    # names the inline model with admin.labels.registry_name, which has no name for
-    # "agreement_partner" (KeyError). A real concurrent edit of the signatories hits it too.
-    "signatory-version-conflict": (
-        r"POST /admin/agreement/edit/.*\[signatories-\d+-version=",
-        "admin/views/base.py _report_conflict -> admin/labels.py registry_name('agreement_partner'): KeyError", ALL),
-    # Ajax lookups that search a non-text column (fields=["id"] in admin/views/accompaniment.py:
-    # tenancy.offer, tenancy.match, incentive.tenancy, guarantee_claim.arrears): Flask-Admin's
-    # loader applies ILIKE to every search field, and PostgreSQL has no integer ILIKE
-    # (ProgrammingError), whatever the query, the empty one included.
-    "integer-ajax-search": (
-        None, "admin/views/base.py SafeAjaxLoader.get_list: ILIKE on an integer column (PostgreSQL)", PG),
-}
+ELSEWHERE = {}  # none left: the two found (a signatory's version conflict, ajax search by id
+# on PostgreSQL) were fixed in admin/labels.py and admin/views/base.py; REPLAYS keeps them fixed.
 
 
 def integer_search_lookups(app):
@@ -740,10 +729,6 @@ def replay_signatory_conflict(world):
 
 
 def replay_integer_lookup(world):
-    return world.clients["admin"].get("/admin/tenancy/ajax/lookup/?name=offer&query=1")
-
-
-def replay_integer_lookup(world):
     endpoint, name = integer_search_lookups(world.app)[0]
     return world.clients["admin"].get(f"/admin/{endpoint}/ajax/lookup/?name={name}&query=1")
 
@@ -751,12 +736,8 @@ def replay_integer_lookup(world):
 REPLAYS = {"signatory-version-conflict": replay_signatory_conflict, "integer-ajax-search": replay_integer_lookup}
 
 
-@pytest.mark.parametrize("key", sorted(ELSEWHERE))
-def test_known_server_errors_elsewhere(world, request, key):
-    _, reason, engines = ELSEWHERE[key]
-    if world.engine not in engines:
-        pytest.skip(f"a server error on {', '.join(engines)} only")
-    request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
+@pytest.mark.parametrize("key", sorted(REPLAYS))
+def test_server_errors_found_elsewhere_stay_fixed(world, key):
     response = REPLAYS[key](world)
     assert response.status_code < 500
 

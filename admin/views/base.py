@@ -6,7 +6,9 @@ transaction, writes the audit trail, refuses deletes that would orphan data,
 avoids N+1 queries on list pages and neutralises spreadsheet formulas in
 exports.
 """
+import functools
 import logging
+import operator
 import re
 from decimal import InvalidOperation
 
@@ -20,7 +22,7 @@ from flask_admin.form import SecureForm
 from flask_admin.helpers import is_form_submitted
 from flask_admin.model import typefmt
 from flask_login import current_user
-from peewee import DatabaseError, DataError, ForeignKeyField, IntegrityError
+from peewee import CharField, DatabaseError, DataError, ForeignKeyField, IntegerField, IntegrityError, TextField
 from wtforms.validators import Optional
 
 from admin import roles
@@ -58,8 +60,24 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
             return None
 
     def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
+        """Rows whose text fields contain ``term``, or whose number fields equal it.
+
+        Flask-Admin's own loader compares every field with ILIKE, which
+        PostgreSQL refuses for an integer column ("search by id")."""
         limit = max(1, min(limit or DEFAULT_PAGE_SIZE, field_access.MAX_AJAX_LIMIT))
-        return super().get_list(clean_arg(term or "")[:MAX_SEARCH_CHARS], max(0, min(offset or 0, MAX_PAGE)), limit)
+        term = clean_arg(term or "")[:MAX_SEARCH_CHARS].strip()
+        query = self.model.select()
+        if term:
+            conditions = []
+            for field in self._cached_fields:
+                if isinstance(field, (CharField, TextField)):
+                    conditions.append(field ** f"%{term}%")
+                elif isinstance(field, IntegerField) and term.isdigit() and int(term) <= MAX_ID:
+                    conditions.append(field == int(term))
+            if not conditions:
+                return []
+            query = query.where(functools.reduce(operator.or_, conditions))
+        return list(query.offset(max(0, min(offset or 0, MAX_PAGE))).limit(limit))
 
     def format(self, model):
         """(id, label), the label hidden where the role may not read it (``field_access.label``)."""
