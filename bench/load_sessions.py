@@ -698,7 +698,8 @@ def print_phase(name, s, load):
         f"saves {s['saves']}, other refused saves {s['refused_other']}; statuses {s['statuses']}")
     log(f"  load average (1 min) {load['start'][0]:.2f} at start, {load['end'][0]:.2f} at end, "
         f"max {load['max_1min']:.2f}; CPU seconds: gunicorn {s['cpu']['gunicorn_cpu_seconds']}, load generator "
-        f"{s['cpu']['load_generator_cpu_seconds']}, whole machine busy "
+        f"{s['cpu']['load_generator_cpu_seconds']}, publisher {s['cpu'].get('publisher_cpu_seconds_seen', 0)}, "
+        f"rest (PostgreSQL, other work) {s['cpu']['rest_of_machine_cpu_seconds']}, whole machine busy "
         f"{s['cpu']['machine_busy_cpu_seconds']} of {s['cpu']['machine_cpu_seconds']}")
     log(f"  {'kind':<24} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for kind, st in list(s["by_kind"].items()) + [("OVERALL", s["overall"])]:
@@ -710,13 +711,16 @@ def print_phase(name, s, load):
 def markdown(out):
     """The figures as Markdown tables, for bench/LOAD.md and the README."""
     log("\nMarkdown summary\n")
-    log("| engine | phase | requests | errors | conflicts | saves | p50 ms | p95 ms | p99 ms | load avg start → end |")
-    log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    log("| engine | phase | requests | errors | conflicts | saves | p50 ms | p95 ms | p99 ms | load avg start → end "
+        "| CPU s: gunicorn / publisher / rest |")
+    log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for engine, res in out["engines"].items():
         for phase, s in res.get("phases", {}).items():
-            o, la = s["overall"], s["load_average"]
+            o, la, c = s["overall"], s["load_average"], s.get("cpu", {})
             log(f"| {engine} | {phase} | {s['requests']} | {s['errors']} | {s['conflicts']} | {s['saves']} | "
-                f"{o.get('p50_ms')} | {o.get('p95_ms')} | {o.get('p99_ms')} | {la['start'][0]:.2f} → {la['end'][0]:.2f} |")
+                f"{o.get('p50_ms')} | {o.get('p95_ms')} | {o.get('p99_ms')} | {la['start'][0]:.2f} → {la['end'][0]:.2f} | "
+                f"{c.get('gunicorn_cpu_seconds')} / {c.get('publisher_cpu_seconds_seen', 0)} / "
+                f"{c.get('rest_of_machine_cpu_seconds')} |")
     kinds = sorted({k for res in out["engines"].values() for s in res.get("phases", {}).values() for k in s["by_kind"]})
     columns = [(engine, phase) for engine, res in out["engines"].items() for phase in res.get("phases", {})]
     log("\n| p95 ms | " + " | ".join(f"{e} {p}" for e, p in columns) + " |")
@@ -791,6 +795,8 @@ def run_engine(engine, args, code_root, http_bench, tmp, roles):
             phases.append(("without publisher", args.seconds))
         if args.publisher in ("yes", "both"):
             phases.append(("with publisher", args.seconds))
+        if args.publisher_first:
+            phases = [phases[0]] + phases[1:][::-1]
         recorder.phase = "warmup"
         for i, s in enumerate(sessions):
             s.start()
@@ -829,9 +835,13 @@ def run_engine(engine, args, code_root, http_bench, tmp, roles):
             summary["seconds"] = seconds
             summary["load_average"] = loads[phase]
             summary["cpu"] = cpus[phase]
-            summary["requests_per_second"] = round(summary["requests"] / seconds, 1)
             if phase == "with publisher":
                 summary["publisher_runs"] = publisher.runs
+                summary["cpu"]["publisher_cpu_seconds_seen"] = round(sum(r["cpu_seconds_seen"] for r in publisher.runs), 1)
+            summary["cpu"]["rest_of_machine_cpu_seconds"] = round(
+                summary["cpu"]["machine_busy_cpu_seconds"] - summary["cpu"]["gunicorn_cpu_seconds"]
+                - summary["cpu"]["load_generator_cpu_seconds"] - summary["cpu"].get("publisher_cpu_seconds_seen", 0), 1)
+            summary["requests_per_second"] = round(summary["requests"] / seconds, 1)
             result["phases"][phase] = summary
         result["warmup"] = {"seconds": args.warmup, "requests": sum(1 for s in recorder.samples if s[0] == "warmup"),
                             "errors": sum(1 for s in recorder.samples if s[0] == "warmup" and s[5] == "error")}
@@ -896,6 +906,8 @@ def main(argv=None):
     parser.add_argument("--publisher", choices=("both", "no", "yes"), default="both",
                         help="phases: without then with the publisher (both), or only one")
     parser.add_argument("--with-publisher", action="store_true", help="same as --publisher yes")
+    parser.add_argument("--publisher-first", action="store_true",
+                        help="measure the phase with the publisher first (to tell drift from effect)")
     parser.add_argument("--offers", type=int, default=10000, help="published offers in the database")
     parser.add_argument("--demo-scale", type=float, default=1.0)
     parser.add_argument("--hot-records", type=int, default=25, help="records per edited registry that sessions edit")
