@@ -85,8 +85,22 @@ class BaseModel(Model):
                 value = normalise(name, value)
                 self.__data__[name] = value or (None if self._meta.fields[name].null else value)
         if self.versioned and self._pk is not None and not kwargs.get("force_insert"):
+            if self.unchanged_since_stored():
+                return 0  # nothing to write: no new version (a household's untouched members)
             self.version = (self.version or 0) + 1
         return super().save(*args, **kwargs)
+
+    # Bookkeeping a save rewrites by itself: not a change of the record.
+    BOOKKEEPING = frozenset({"version", "updated_at"})
+
+    def unchanged_since_stored(self):
+        """True when every field holds what the stored row holds (bookkeeping aside)."""
+        model = type(self)
+        stored = model.select().where(model._meta.primary_key == self._pk).dicts().first()
+        if stored is None:
+            return False
+        return all(stored.get(name) == self.__data__.get(name)
+                   for name in self._meta.fields if name not in self.BOOKKEEPING)
 
 
 class TimestampedModel(BaseModel):

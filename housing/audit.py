@@ -26,11 +26,19 @@ def _plain(value):
     return value
 
 
+def _same_amount(old, new):
+    numbers = (Decimal, int, float)
+    return (isinstance(old, numbers) and isinstance(new, numbers) and not isinstance(old, bool)
+            and not isinstance(new, bool) and Decimal(str(old)) == Decimal(str(new)))
+
+
 def diff(before, after, masked=()):
     """``{field: [old, new]}`` for every field whose value changed; secret and
     ``masked`` fields only say that they changed."""
     changes = {}
     for name in sorted(set(before) | set(after)):
+        if _same_amount(before.get(name), after.get(name)):
+            continue  # 564 and 564.00 are one amount
         old, new = _plain(before.get(name)), _plain(after.get(name))
         if str(old) != str(new) or (old is None) != (new is None):
             if name in SECRET_FIELDS or name in masked:  # compared in clear, stored masked

@@ -120,3 +120,31 @@ def test_a_new_inline_row_posts_an_empty_version_as_a_browser_does(app):
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     with app.extensions["database"].connection_context():
         assert m.Household.get_by_id(record_id).members.count() == 2
+
+
+def test_saving_a_household_leaves_its_untouched_members_alone(app):
+    """An unchanged inline row is not written: no new version, no audit row, no
+    false conflict for whoever is editing that member on its own page."""
+    anna, bruno = two_operators(app)
+    record_id, data = household_form(app, anna)
+    with app.extensions["database"].connection_context():
+        member_id = m.Household.get_by_id(record_id).members.get().id
+    member_url = f"/admin/person/edit/?id={member_id}"
+    bruno_member = opened(bruno, member_url)
+    url = f"/admin/household/edit/?id={record_id}"
+    assert anna.post(url, data={**data, **opened(anna, url), "notes": "Solo le note"}).status_code == 302
+    with app.extensions["database"].connection_context():
+        assert m.Person.get_by_id(member_id).version == 1
+        assert not m.AuditLog.select().where((m.AuditLog.entity == "person") & (m.AuditLog.action == "update")).exists()
+    member = {k[len("members-0-"):]: v for k, v in data.items() if k.startswith("members-0-") and k != "members-0-id"}
+    saved = bruno.post(member_url, data={**member, **bruno_member, "citizenship": "Romania"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[-1500:]
+
+
+def test_an_amount_written_with_other_decimals_is_not_a_change():
+    from decimal import Decimal
+
+    from housing import audit
+
+    assert audit.diff({"monthly_rent": 564}, {"monthly_rent": Decimal("564.00")}) == {}
+    assert audit.diff({"monthly_rent": 564}, {"monthly_rent": Decimal("564.50")}) == {"monthly_rent": [564, "564.50"]}
