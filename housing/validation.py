@@ -237,10 +237,28 @@ FIELD_RULES = {
 
 TEXT_RULES = [no_control_characters, no_bidi_controls]
 
+def max_length(limit):
+    def check(value):
+        return f"Testo troppo lungo (massimo {limit} caratteri)." if len(str(value)) > limit else None
+
+    return check
+
+
+def not_before(day, message):
+    def check(value):
+        return message if isinstance(value, datetime.date) and value < day else None
+
+    return check
+
+
 # Fields whose rule depends on the model.
 MODEL_FIELD_RULES = {
     ("person", "tax_code"): [person_tax_code],
     ("landlord", "tax_code"): [landlord_tax_code],
+    # housing.accompaniment.assessments applies these too: one definition
+    ("assessment_score", "note"): [max_length(2000)],
+    ("assessment", "assessed_on"): [not_in_future, plausible_date,
+                                    not_before(datetime.date(1990, 1, 1), "Data non plausibile.")],
 }
 
 

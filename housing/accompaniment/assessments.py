@@ -13,7 +13,6 @@ from housing.accompaniment import ValidationFailed, instruments
 from models import Assessment, AssessmentScore, Person, db
 
 DEFAULT_LOCK_DAYS = 14
-MAX_NOTE = 2000
 # The message of the forms' "not in the future" rule: here the future starts
 # after the ``today`` of the call (a correction or a test runs on a given day).
 FUTURE = validation.not_in_future(datetime.date.max)
@@ -38,8 +37,6 @@ def _check(definition, person, assessed_on, scores, notes, consent, reassess_on,
             errors.setdefault(f"score_{key}", []).append(f"Indicare un punteggio da {low} a {high}.")
         elif not isinstance(value, int) or not (low <= value <= high):
             errors.setdefault(f"score_{key}", []).append(f"Il punteggio deve essere compreso tra {low} e {high}.")
-        if len(notes.get(key) or "") > MAX_NOTE:
-            errors.setdefault(f"note_{key}", []).append(f"Nota troppo lunga (massimo {MAX_NOTE} caratteri).")
         for message in _field_errors("assessment_score", {"note": notes.get(key)}).get("note", []):
             errors.setdefault(f"note_{key}", []).append(message)
     unknown = set(scores) - {item["key"] for item in instruments.items(definition)}
@@ -54,8 +51,6 @@ def _check(definition, person, assessed_on, scores, notes, consent, reassess_on,
         errors.setdefault("assessed_on", []).append("Indicare la data della valutazione.")
     elif assessed_on > today:
         errors.setdefault("assessed_on", []).append(FUTURE)
-    elif assessed_on.year < 1990:
-        errors.setdefault("assessed_on", []).append("Data non plausibile.")
     if on:
         errors.setdefault("assessed_on", []).extend(on)
     if not consent:
