@@ -65,3 +65,16 @@ def serve_directory(path):
     handler = functools.partial(Quiet, directory=str(path))
     with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as base:
         yield base
+
+
+@contextlib.contextmanager
+def serve_app(app):
+    """Serve the WSGI ``app`` on a free loopback port, in threads; yield its base URL without the final "/"."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
+
+    with serving(make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)) as base:
+        yield base.rstrip("/")

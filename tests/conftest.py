@@ -55,6 +55,18 @@ def _empty_postgres(url):
     database.close()
 
 
+def module_db_url(request, tmp_path_factory, name):
+    """URL of a fresh, migrated, empty database on ``request.param``'s engine, for a
+    module-scoped fixture (one database shared by a module's tests)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp(name) / "housing.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return sqlite_url(path)
+    url = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
 @pytest.fixture(params=ENGINES)
 def db_url(request, tmp_path):
     """URL of a fresh, migrated, empty database."""

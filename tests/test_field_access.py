@@ -11,7 +11,6 @@ import datetime
 import io
 import json
 import re
-import shutil
 from decimal import Decimal
 
 import openpyxl
@@ -21,9 +20,8 @@ import models as m
 from admin import create_app, roles
 from admin.views.base import SecureModelView
 from admin.views import field_access
-from conftest import ENGINES, _empty_postgres, log_in, make_user
+from conftest import ENGINES, log_in, make_user, module_db_url
 from housing.accompaniment import assessments
-from housing.database import sqlite_url
 from samples import tax_code
 
 ROLES = ("admin", "operator", "clerk", "viewer")
@@ -76,13 +74,7 @@ def ethos_label():
 @pytest.fixture(scope="module", params=ENGINES)
 def world(request, tmp_path_factory):
     """One app over one database of marked records, and a logged-in client per role."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("field_access") / "housing.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = sqlite_url(path)
-    else:
-        url = request.getfixturevalue("postgres_url")
-        _empty_postgres(url)
+    url = module_db_url(request, tmp_path_factory, "field_access")
     app = create_app({"TESTING": True, "ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": url,
                       "SESSION_COOKIE_SECURE": False})
     users = {role: make_user(app, f"{role}1", role) for role in ROLES}

@@ -3,7 +3,7 @@ inline rows, select2 fields, delete confirmations, filters and select-all."""
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser, serving
+from browser import chromium_browser, require_browser, serve_app
 from conftest import PASSWORD, make_user
 from housing import demo
 
@@ -13,17 +13,11 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def live_server(app):
     require_browser()
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
-            pass
-
     with app.extensions["database"].connection_context():
         demo.seed(scale=0.3)
     make_user(app, "boss", "admin")
-    with serving(make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)) as base:
-        yield base.rstrip("/")
+    with serve_app(app) as base:
+        yield base
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ ones fixed since as regression tests.
 import dataclasses
 import datetime
 import re
-import shutil
 import traceback
 from html.parser import HTMLParser
 
@@ -37,9 +36,9 @@ from werkzeug.datastructures import MultiDict
 
 import models as m
 from admin import create_app
-from conftest import ENGINES, _empty_postgres, log_in, make_user
+from conftest import ENGINES, log_in, make_user, module_db_url
 from housing import accounts, demo, matches
-from housing.database import open_database, sqlite_url
+from housing.database import open_database
 
 ROLES = ("admin", "operator", "clerk", "viewer")
 BIG = "99999999999999999999"
@@ -168,13 +167,7 @@ def _known(label, patterns):
 
 @pytest.fixture(scope="module", params=ENGINES)
 def world(request, tmp_path_factory):
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("hostile") / "housing.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = sqlite_url(path)
-    else:
-        url = request.getfixturevalue("postgres_url")
-        _empty_postgres(url)
+    url = module_db_url(request, tmp_path_factory, "hostile")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         app = create_app({"TESTING": True, "ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": url,
