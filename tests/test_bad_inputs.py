@@ -197,7 +197,8 @@ CASES = [
     C("offer", "public_description", "6000-chars", LONG),
     C("offer", "contract_type", "unknown", "forever"),
     C("offer", "dwelling", "unknown-id", "99999"),
-    C("household", "code", "missing", ""),
+    # an empty code is no error: it is numbered automatically (tests/test_household_codes.py)
+    C("household", "code", "line break", "NF-2026\n0100"),
     C("household", "code", "21-chars", "NF-" + "9" * 18),
     C("household", "code", "duplicate", "NF-2026-0100", setup="household"),
     C("household", "email", "bad", "nucleo@"),
