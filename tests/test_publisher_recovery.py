@@ -43,6 +43,16 @@ def _stat(pid):
     return fields[0], int(fields[1]), int(fields[2])
 
 
+def _cpu_seconds(pid):
+    """User and system CPU time a process has used, or None when it is gone."""
+    try:
+        text = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _alive(pid):
     stat = _stat(pid)
     return stat is not None and stat[0] not in ("Z", "X")
@@ -112,9 +122,13 @@ def test_a_publisher_killed_while_mkdocs_builds_is_recovered_at_the_next_start(a
 
         builders = _wait_for(italian_build, timeout=40)
         assert builders, (tmp_path / "runner.log").read_text()[-2000:]
-        # Past its start (MkDocs prints a banner at once: a child still starting dies of the broken pipe)
-        # and well before its end (the Italian build takes over a second).
-        time.sleep(0.5)
+        # Held where it is, whatever the machine's speed, once well into MkDocs (0.3 s of CPU:
+        # past the launcher's few milliseconds, short of a build's seconds): a stopped build
+        # can neither finish before the runner dies nor die of a broken pipe; only the kernel's
+        # parent-death signal (SIGKILL, which ends a stopped process too) can end it.
+        assert _wait_for(lambda: all((_cpu_seconds(p) or 0) >= 0.3 for p in builders), timeout=30, step=0.01)
+        for pid in builders:
+            os.kill(pid, signal.SIGSTOP)
         assert all(_alive(p) for p in builders), "the build is still running"
         children = [p for p, command in _processes_mentioning(str(site)) if _stat(p) and _stat(p)[1] == runner.pid]
         runner_group = _stat(runner.pid)[2]
