@@ -140,6 +140,15 @@ def make_user(app, username, role):
         return accounts.create_user(username, role, PASSWORD, full_name=username.title())
 
 
+def role_clients(app, roles):
+    """A logged-in test client per role, for accounts named ``<role>1`` created beforehand."""
+    clients = {}
+    for role in roles:
+        clients[role] = app.test_client()
+        assert log_in(clients[role], f"{role}1").status_code == 302
+    return clients
+
+
 def log_in(client, username, password=PASSWORD):
     token = csrf_token(client, "/auth/login")
     return client.post("/auth/login", data={"username": username, "password": password, "csrf_token": token})

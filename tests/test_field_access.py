@@ -20,7 +20,7 @@ import models as m
 from admin import create_app, roles
 from admin.views.base import SecureModelView
 from admin.views import field_access
-from conftest import ENGINES, log_in, make_user, module_db_url
+from conftest import ENGINES, make_user, module_db_url, role_clients
 from housing.accompaniment import assessments
 from samples import tax_code
 
@@ -81,10 +81,7 @@ def world(request, tmp_path_factory):
     users["case_worker"] = make_user(app, "caseworker", "operator")
     with app.extensions["database"].connection_context():
         ids = seed(users)
-    clients = {}
-    for role in ROLES:
-        clients[role] = app.test_client()
-        assert log_in(clients[role], f"{role}1").status_code == 302
+    clients = role_clients(app, ROLES)
     yield app, clients, ids
     database = app.extensions["database"]
     if not database.is_closed():

@@ -36,7 +36,7 @@ from werkzeug.datastructures import MultiDict
 
 import models as m
 from admin import create_app
-from conftest import ENGINES, log_in, make_user, module_db_url
+from conftest import ENGINES, make_user, module_db_url, role_clients
 from housing import accounts, demo, matches
 from housing.database import open_database
 
@@ -175,10 +175,7 @@ def world(request, tmp_path_factory):
         users = {role: make_user(app, f"{role}1", role) for role in ROLES}
         with app.extensions["database"].connection_context():
             ids = seed(users)
-        clients = {}
-        for role in ROLES:
-            clients[role] = app.test_client()
-            assert log_in(clients[role], f"{role}1").status_code == 302
+        clients = role_clients(app, ROLES)
         world = World(app, clients, ids, request.param)
         yield world
     world.reader.close()
