@@ -242,7 +242,7 @@ class AgreementZone(BaseModel):
     territorial_agreement = ForeignKeyField(TerritorialAgreement, backref="zones", on_delete="CASCADE")
     code = CharField(max_length=16)
     name = CharField(max_length=120)
-    districts = TextField(null=True)
+    # the districts in the zone are the ``District`` rows pointing at it
 
     class Meta:
         indexes = ((("territorial_agreement", "code"), True),)
@@ -291,6 +291,34 @@ class ContractDuration(BaseModel):
         return f"{self.contract_type}: {self.min_months}-{self.max_months}"
 
 
+class District(TimestampedModel):
+    """Quartiere: a neighbourhood of the registry kept by staff.
+
+    Homes point at one; households name the ones they would live in
+    (``HouseholdDistrict``); the public map, the filters, the census and the
+    statistics read this registry. ``municipality`` is the municipal district
+    (municipalità / circoscrizione); ``zone`` the territorial agreement's zone
+    when the district maps to one. The map places offers at ``latitude`` /
+    ``longitude`` (the centroid), never at a home's own coordinates; ``outline``
+    is an optional simplified polygon, "lat lon; lat lon; ...". ``to_review``
+    marks an entry created from free text no registry entry matched (migration
+    0009, imports): a person maps it to another entry or confirms it.
+    Seeded from ``content/districts.yaml`` by ``housing.districts.sync``.
+    """
+
+    name = CharField(max_length=80, unique=True)
+    municipality = CharField(max_length=80, null=True)
+    zone = ForeignKeyField(AgreementZone, backref="districts", null=True, on_delete="SET NULL")
+    latitude = FloatField(null=True, constraints=[Check("latitude IS NULL OR (latitude BETWEEN -90 AND 90)")])
+    longitude = FloatField(null=True, constraints=[Check("longitude IS NULL OR (longitude BETWEEN -180 AND 180)")])
+    outline = TextField(null=True)
+    active = BooleanField(default=True)
+    to_review = BooleanField(default=False, index=True)
+
+    def __str__(self):
+        return self.name
+
+
 class Dwelling(TimestampedModel):
     """Alloggio: a home in the registry of vacant homes, public and private
     (anagrafe abitativa delle case sfitte)."""
@@ -299,7 +327,7 @@ class Dwelling(TimestampedModel):
     ownership = CharField(max_length=8, choices=choices(v.OWNERSHIPS), index=True)
     address = CharField(max_length=200)
     postcode = CharField(max_length=5)
-    district = CharField(max_length=80, index=True)
+    district = ForeignKeyField(District, backref="dwellings", on_delete="RESTRICT")
     zone = ForeignKeyField(AgreementZone, backref="dwellings", null=True, on_delete="SET NULL")
     latitude = FloatField(null=True, constraints=[Check("latitude IS NULL OR (latitude BETWEEN -90 AND 90)")])
     longitude = FloatField(null=True, constraints=[Check("longitude IS NULL OR (longitude BETWEEN -180 AND 180)")])
@@ -391,7 +419,7 @@ class Household(TimestampedModel):
     min_rooms = IntegerField(default=1, constraints=[Check("min_rooms >= 1")])
     needs_step_free = BooleanField(default=False)
     has_pets = BooleanField(default=False)
-    preferred_districts = TextField(null=True)
+    # preferred districts are ``HouseholdDistrict`` links (none: any district)
     # the languages spoken are ``HouseholdLanguage`` links; this keeps only free text that names no
     # registry language, to be resolved (migration 0008)
     languages = CharField(max_length=120, null=True)
@@ -417,7 +445,7 @@ class Household(TimestampedModel):
 
     @property
     def preferred_district_list(self):
-        return [d.strip() for d in (self.preferred_districts or "").split(",") if d.strip()]
+        return [link.district.name for link in self.preferred_districts.join(District).order_by(District.name)]
 
     @property
     def acceptable_contract_type_list(self):
@@ -454,6 +482,20 @@ class HouseholdLanguage(BaseModel):
 
     class Meta:
         indexes = ((("household", "spoken"), True),)
+
+
+class HouseholdDistrict(BaseModel):
+    """Quartiere preferito: one district a household would live in (link table).
+
+    A household with none accepts any district. Edited in the household's form
+    and audited as the household's.
+    """
+
+    household = ForeignKeyField(Household, backref="preferred_districts", on_delete="CASCADE")
+    district = ForeignKeyField(District, backref="preferred_by", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("household", "district"), True),)
 
 
 class Person(BaseModel):
@@ -1007,12 +1049,12 @@ class FidelityReview(BaseModel):
 
 MODELS = [  # every table, in dependency order
     User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
-    AgreementZone, RentBand, ContractDuration, Dwelling, Offer, Household, Person,
+    AgreementZone, RentBand, ContractDuration, District, Dwelling, Offer, Household, Person,
     ErpAssignment, AuditLog, LoginAttempt, StepSetting, DeclineReasonSetting, RuleSetting, Match,
     MatchEvent, CensusSnapshot, JobRun,
     InstrumentVersion, Assessment, AssessmentScore, SupportPlan, PlanGoal, PlanAction, Referral, ContactLog,
     Place, Stay, Tenancy, FollowUpVisit, ArrearsEpisode, TenancyOutcome, Incentive, GuaranteeClaim, FidelityReview,
-    Language, HouseholdLanguage,
+    Language, HouseholdLanguage, HouseholdDistrict,
 ]
 
 

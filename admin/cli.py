@@ -23,9 +23,10 @@ def migrate_command(ctx):
     from flask import current_app
 
     applied = schema.upgrade(_database(current_app))
-    from housing import matches
+    from housing import districts, matches
 
     matches.ensure_settings()
+    districts.seed_if_empty()  # a new installation starts with the city's districts
     click.echo("Migrazioni applicate: " + (", ".join(applied) if applied else "nessuna (schema aggiornato)"))
 
 

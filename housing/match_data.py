@@ -12,7 +12,7 @@ from decimal import Decimal
 from housing.accompaniment.assessments import need_indexes
 from housing.matches import declined_pairs
 
-from models import CensusSnapshot, Dwelling, Household, Offer, Person, RuleSetting, db
+from models import CensusSnapshot, District, Dwelling, Household, HouseholdDistrict, Offer, Person, RuleSetting, db
 
 # Households the matching considers (it proposes the offers of ``Offer.public()``).
 CANDIDATE_STATUSES = ("assessed", "waiting", "matched")
@@ -24,7 +24,7 @@ def _age(birth, today):
 
 
 HOUSEHOLD_COLUMNS = (Household.id, Household.min_rooms, Household.needs_step_free, Household.monthly_net_income,
-                     Household.preferred_districts, Household.acceptable_contract_types, Household.parked_until,
+                     Household.acceptable_contract_types, Household.parked_until,
                      Household.ethos_category, Household.intake_on, Household.case_conference_rank,
                      Household.tie_break_key)
 
@@ -51,13 +51,17 @@ def _load_household_cases(query, today):
     for household_id, offer_id in declined_pairs():
         declined.setdefault(household_id, set()).add(offer_id)
     query = query if query is not None else Household.select().where(Household.status.in_(CANDIDATE_STATUSES))
+    preferred = {}
+    for household_id, name in (HouseholdDistrict.select(HouseholdDistrict.household, District.name).join(District)
+                               .where(HouseholdDistrict.household.in_(query.select(Household.id))).tuples()):
+        preferred.setdefault(household_id, set()).add(name)
     return [HouseholdCase(
         id=hid, size=max(1, sizes.get(hid, 1)), min_rooms=min_rooms, needs_step_free=step_free,
-        monthly_income=Decimal(income or 0), preferred_districts=_split(districts),
+        monthly_income=Decimal(income or 0), preferred_districts=frozenset(preferred.get(hid, ())),
         acceptable_contract_types=_split(contracts), parked_until=parked, ethos_category=ethos, intake_on=intake,
         vulnerabilities=vulnerable.get(hid, 0), case_conference_rank=rank, tie_break_key=tie,
         declined_offer_ids=frozenset(declined.get(hid, ())), need_index=needs.get(hid),
-    ) for (hid, min_rooms, step_free, income, districts, contracts, parked, ethos, intake, rank, tie)
+    ) for (hid, min_rooms, step_free, income, contracts, parked, ethos, intake, rank, tie)
         in query.select(*HOUSEHOLD_COLUMNS).tuples()]
 
 
@@ -79,7 +83,8 @@ def _fingerprint():
     """Aggregates that change when any input of the candidates' cases changes.
 
     Households: saved through the models (``updated_at``), or their status
-    changed by a bulk update (count and sum of ids of the candidates); members:
+    changed by a bulk update (count and sum of ids of the candidates); their
+    preferred districts (links, and the registry's names: a rename or a merge); members:
     added, removed, moved, disability or birth date changed; declined matches;
     assessments. One statement of full scans: ~20 ms for 50,000 households
     with 100,000 members on SQLite, far less than building the cases again.
@@ -94,15 +99,17 @@ def _fingerprint():
     flag = "has_disability" if sqlite else "has_disability::int"
     big = "" if sqlite else "::bigint"                      # PostgreSQL: no int4 overflow in the products
     statuses = ", ".join(f"'{s}'" for s in CANDIDATE_STATUSES)
-    households, people, matches, assessments = (f'"{model._meta.table_name}"' for model in (
-        Household, Person, Match, Assessment))
+    households, people, matches, assessments, links, districts = (f'"{model._meta.table_name}"' for model in (
+        Household, Person, Match, Assessment, HouseholdDistrict, District))
     sql = (
         f"SELECT * FROM (SELECT count(*), sum(id), max(updated_at) FROM {households}"
         f" WHERE status IN ({statuses})) h,"
         f" (SELECT count(*), sum(household_id{big} * (1 + {flag}) + id{big} * {birth}) FROM {people}) p,"
         f" (SELECT count(*), sum(household_id{big} * 7919 + offer_id) FROM {matches}"
         f" WHERE status = '{CLOSED_DECLINED}') m,"
-        f" (SELECT count(*), max(updated_at), sum(need_index * id) FROM {assessments}) a")
+        f" (SELECT count(*), max(updated_at), sum(need_index * id) FROM {assessments}) a,"
+        f" (SELECT count(*), sum(household_id{big} * 7919 + district_id) FROM {links}) l,"
+        f" (SELECT count(*), max(updated_at), sum(version) FROM {districts}) d")
     return tuple(str(value) for value in db.execute_sql(sql).fetchone())
 
 
@@ -128,7 +135,7 @@ def household_cases(query=None, today=None):
         # newest one would not move it, so data changed in the last seconds is
         # not cached (each call rebuilds until it has settled)
         cutoff = str(datetime.datetime.now().replace(microsecond=0) - datetime.timedelta(seconds=SETTLE_SECONDS))
-        if any(stamp != "None" and stamp >= cutoff for stamp in (fingerprint[2], fingerprint[8])):
+        if any(stamp != "None" and stamp >= cutoff for stamp in (fingerprint[2], fingerprint[8], fingerprint[13])):
             return cases
         hit = _cache[key] = (fingerprint, cases, HouseholdTable(cases))
     result = HouseholdCases(hit[1])
@@ -139,9 +146,9 @@ def household_cases(query=None, today=None):
 def offer_cases(query=None):
     from housing.matching.cases import OfferCase
 
-    query = query or Offer.public(Offer, Dwelling).join(Dwelling)
-    # plain tuples, not model instances (query must join Dwelling)
-    columns = (Offer.id, Dwelling.rooms, Dwelling.step_free, Dwelling.district, Offer.contract_type,
+    query = (query or Offer.public(Offer, Dwelling).join(Dwelling)).switch(Dwelling).join(District)
+    # plain tuples, not model instances (query must join Dwelling); the district by its registry name
+    columns = (Offer.id, Dwelling.rooms, Dwelling.step_free, District.name, Offer.contract_type,
                Offer.monthly_rent, Offer.service_charges)
     return [OfferCase(
         id=offer_id, rooms=rooms, step_free=step_free, district=district, contract_type=contract_type,

@@ -25,10 +25,22 @@ def make_landlord(**overrides):
     return m.Landlord.create(**data)
 
 
+def make_district(name="Centro", **overrides):
+    """The registry's district named ``name``, created (active, confirmed) when missing."""
+    found = m.District.get_or_none(m.District.name == name)
+    return found or m.District.create(name=name, **overrides)
+
+
+def district_id(name="Centro"):
+    return make_district(name).id
+
+
 def make_dwelling(landlord=None, **overrides):
+    if isinstance(overrides.get("district"), str):
+        overrides["district"] = make_district(overrides["district"])
     data = dict(
         landlord=landlord or make_landlord(), ownership="private", address="Via Etnea 100",
-        postcode="95124", district="Centro", area_m2=60, rooms=3, bedrooms=2, status="available",
+        postcode="95124", district=make_district("Centro") if "district" not in overrides else overrides["district"], area_m2=60, rooms=3, bedrooms=2, status="available",
         cadastral_sheet="10", cadastral_parcel="200", cadastral_unit="3",
     )
     data.update(overrides)
@@ -36,9 +48,16 @@ def make_dwelling(landlord=None, **overrides):
 
 
 def make_household(**overrides):
+    """A household; ``preferred_districts`` (names) become ``HouseholdDistrict`` links."""
+    preferred = overrides.pop("preferred_districts", None)
+    if isinstance(preferred, str):
+        preferred = [part.strip() for part in preferred.split(",") if part.strip()]
     data = dict(code="NF-2026-0001", status="waiting", min_rooms=1)
     data.update(overrides)
-    return m.Household.create(**data)
+    household = m.Household.create(**data)
+    for name in preferred or ():
+        m.HouseholdDistrict.create(household=household, district=make_district(name))
+    return household
 
 
 def make_territorial_agreement():
@@ -78,19 +97,19 @@ def sample(registry):
             "phone": "3331234567", "orientation_sessions": "2", "last_orientation_on": "2026-03-01",
         }, None),
         "territorial_agreement": ({"name": "Accordo territoriale 2026", "city": "Catania", "signed_on": "2026-02-01"}, None),
-        "agreement_zone": ({"code": "Z9", "name": "Periferia", "districts": "Librino, Monte Po"},
+        "agreement_zone": ({"code": "Z9", "name": "Periferia"},
                            lambda: {"territorial_agreement": make_territorial_agreement().id}),
         "rent_band": ({"label": "fascia media", "min_features": "2", "min_eur_m2_year": "50", "max_eur_m2_year": "80"},
                       lambda: {"zone": make_zone().id}),
         "contract_duration": ({"contract_type": "transitory", "min_months": "1", "max_months": "18"},
                               lambda: {"territorial_agreement": make_territorial_agreement().id}),
         "dwelling": ({
-            "ownership": "private", "address": "Via Garibaldi 12", "postcode": "95121", "district": "Centro",
+            "ownership": "private", "address": "Via Garibaldi 12", "postcode": "95121",
             "area_m2": "55", "rooms": "3", "bedrooms": "2", "bathrooms": "1", "floor": "2", "has_lift": "y",
             "condition": "good", "status": "available", "energy_class": "C",
             "cadastral_sheet": "12", "cadastral_parcel": "345", "cadastral_unit": "7",
             "latitude": "37.5", "longitude": "15.08", "vacant_since": "2025-06-01",
-        }, lambda: {"landlord": make_landlord().id}),
+        }, lambda: {"landlord": make_landlord().id, "district": district_id("Centro")}),
         "offer": ({
             "contract_type": "concordato_3_2", "monthly_rent": "420.00", "service_charges": "30",
             "deposit": "840", "available_from": today.isoformat(), "min_duration_months": "36",
@@ -100,13 +119,13 @@ def sample(registry):
         "household": ({
             "code": "NF-2026-0100", "email": "nucleo@example.it", "phone": "3470000000",
             "ethos_category": "roofless_1", "monthly_net_income": "650", "isee_value": "4000",
-            "isee_date": "2026-01-15", "min_rooms": "2", "preferred_districts": "Centro, Borgo",
+            "isee_date": "2026-01-15", "min_rooms": "2",
             "languages": "siciliano", "privacy_consent": "y", "privacy_consent_on": "2026-01-15",
             "status": "waiting", "intake_on": "2026-01-15",
             "members-0-first_name": "Mario", "members-0-last_name": "Rossi", "members-0-tax_code": MARIO,
             "members-0-birth_date": "1980-01-01", "members-0-sex": "M", "members-0-citizenship": "Italia",
             "members-0-relation": "reference", "members-0-employment_status": "unemployed",
-        }, None),
+        }, lambda: {"preferred_districts": [str(district_id("Centro")), str(district_id("Borgo"))]}),
         "person": ({
             "first_name": "Anna", "last_name": "Bianchi", "tax_code": ANNA, "birth_date": "1985-08-01",
             "sex": "F", "citizenship": "Italia", "relation": "partner", "employment_status": "employed",
@@ -147,5 +166,5 @@ def prepared(app, registry):
     data = dict(data)
     if maker:
         with app.extensions["database"].connection_context():
-            data.update({key: str(value) for key, value in maker().items()})
+            data.update({key: (value if isinstance(value, list) else str(value)) for key, value in maker().items()})
     return data
