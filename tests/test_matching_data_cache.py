@@ -14,7 +14,7 @@ def test_cache_follows_every_input(database):
     demo.seed(scale=0.3)
     m.Household.update(status="waiting").where(m.Household.status.in_(["matched", "intake"])).execute()
     today = datetime.date.today()
-    for model in (m.Household, m.Assessment):      # data saved in the last seconds is not cached
+    for model in (m.Household, m.Assessment, m.District):  # data saved in the last seconds is not cached
         model.update(updated_at=datetime.datetime(2020, 1, 1)).execute()
     first = match_data.household_cases(today=today)
     assert first == fresh(today) and first and first.table is not None
@@ -48,6 +48,15 @@ def test_cache_follows_every_input(database):
     other.min_rooms += 1
     other.save()
     assert match_data.household_cases(today=today) == fresh(today)
+
+    # a household's preferred districts: a link added, then its district renamed
+    district = m.District.select().order_by(m.District.name).first()
+    m.HouseholdDistrict.delete().where(m.HouseholdDistrict.household == other.id).execute()
+    m.HouseholdDistrict.create(household=other.id, district=district)
+    assert match_data.household_cases(today=today) == fresh(today)
+    m.District.update(name="Rinominato", version=m.District.version + 1).where(m.District.id == district.id).execute()
+    renamed = match_data.household_cases(today=today)
+    assert renamed == fresh(today) and "Rinominato" in next(c for c in renamed if c.id == other.id).preferred_districts
 
     # another day: ages and parking depend on it
     tomorrow = today + datetime.timedelta(days=1)
