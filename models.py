@@ -354,6 +354,12 @@ class Dwelling(TimestampedModel):
             (("district", "status"), False),
         )
 
+    def save(self, *args, **kwargs):
+        if self.zone_id is None and self.district_id is not None:
+            # a home without its own zone is in its district's zone of the territorial agreement
+            self.zone_id = District.select(District.zone).where(District.id == self.district_id).scalar()
+        return super().save(*args, **kwargs)
+
     def __str__(self):
         return f"{self.address}, {self.district}"
 

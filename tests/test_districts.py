@@ -14,14 +14,15 @@ import pytest
 import models as m
 from housing import districts, match_data, schema
 from housing.matching.rules import RuleConfig, evaluate
-from samples import make_district, make_dwelling, make_household
+from samples import make_district, make_dwelling, make_household, make_landlord
 from test_migrations import drop, fresh_database
 
 TODAY = datetime.date(2026, 12, 7)
 
 
 def published_offer(district, rent=300):
-    dwelling = make_dwelling(district=district, cadastral_unit=str(m.Dwelling.select().count() + 1))
+    owner = m.Landlord.select().first() or make_landlord()
+    dwelling = make_dwelling(owner, district=district, cadastral_unit=str(m.Dwelling.select().count() + 1))
     return m.Offer.create(dwelling=dwelling, contract_type="concordato_3_2", monthly_rent=rent, status="published",
                           published=True)
 
@@ -195,3 +196,14 @@ def test_the_migration_links_free_text_lists_the_rest_and_loses_nothing(before_0
 
 def test_the_migration_of_an_empty_database_leaves_the_seed_to_the_migrate_command(database):
     assert m.District.select().count() == 0  # migrated, empty: nothing invented
+
+
+def test_a_home_without_a_zone_takes_its_district_s_zone(database):
+    agreement = m.TerritorialAgreement.create(name="Accordo", city="Catania")
+    periphery = m.AgreementZone.create(territorial_agreement=agreement, code="Z3", name="Periferia")
+    centre = m.AgreementZone.create(territorial_agreement=agreement, code="Z1", name="Centro")
+    librino, owner = make_district("Librino", zone=periphery), make_landlord()
+    assert make_dwelling(owner, district=librino).zone_id == periphery.id
+    chosen = make_dwelling(owner, district=librino, zone=centre, cadastral_unit="9")
+    assert chosen.zone_id == centre.id  # a zone set on the home wins
+    assert make_dwelling(owner, district=make_district("Civita"), cadastral_unit="10").zone_id is None
