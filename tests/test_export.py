@@ -8,7 +8,7 @@ from housing.publishing import export, schemas
 from samples import make_dwelling, make_landlord
 
 EXPORTED_MODELS = {"offer": m.Offer, "dwelling": m.Dwelling, "landlord": m.Landlord, "partner": m.Partner,
-                   "agreement": m.Agreement}
+                   "agreement": m.Agreement, "district": m.District}
 
 
 @pytest.mark.parametrize("table", sorted(EXPORTED_MODELS))
@@ -32,6 +32,7 @@ def test_export_has_exactly_the_schema_fields(database):
     offer_keys = set(schemas.load("offers")["items"]["properties"])
     assert [set(o) for o in data["offers"]] == [offer_keys]
     offer = data["offers"][0]
+    assert offer["district"] == "Borgo", "the registry's name, not its id"
     assert offer["street"] == "Via Etnea" and "100" not in str(offer)
     assert offer["landlord"] == "Giuseppe Verdi"
     assert [p["name"] for p in data["partners"]] == ["Caritas"]

@@ -12,8 +12,8 @@ from peewee import JOIN
 
 from housing.vocabulary import PROTECTED_CONTRACT_TYPES
 from models import (
-    Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, Household, Landlord,
-    Offer, Partner, RentBand, TerritorialAgreement,
+    Agreement, AgreementPartner, AgreementZone, ContractDuration, District, Dwelling, Household, HouseholdDistrict,
+    Landlord, Offer, Partner, RentBand, TerritorialAgreement,
 )
 
 SMALL_CELL = 5  # statistics: a cell under 5 is suppressed
@@ -23,6 +23,8 @@ PUBLIC_FIELDS = {
               "min_duration_months", "max_duration_months", "public_description"},
     "dwelling": {"district", "zone", "area_m2", "rooms", "bedrooms", "bathrooms", "floor", "has_lift",
                  "step_free", "energy_class", "furnished", "address"},  # address: street only, see street()
+    # district: the registry's name (offers, statistics) and, for public entries, the "districts" data set
+    "district": {"name", "municipality", "zone", "latitude", "longitude", "outline"},
     "landlord": {"name"},  # only with public_name_consent, see landlord_name()
     "partner": {"name", "sector", "email", "phone", "address", "website", "services"},
     "agreement": {"id", "title", "kind", "status", "signed_on", "valid_from", "valid_to", "commitments",
@@ -30,6 +32,7 @@ PUBLIC_FIELDS = {
 }
 PRIVATE_FIELDS = {
     "offer": {"dwelling", "deposit", "status", "published", "created_at", "updated_at", "version"},
+    "district": {"id", "active", "to_review", "created_at", "updated_at", "version"},
     "dwelling": {"id", "landlord", "ownership", "postcode", "latitude", "longitude", "cadastral_sheet",
                  "cadastral_parcel", "cadastral_unit", "condition", "vacant_since", "status", "notes",
                  "created_at", "updated_at", "version"},
@@ -66,11 +69,12 @@ def published_offers():
     # Plain tuples of the columns used, not model instances: 10,000 offers are read at every tick.
     query = (Offer.public(Offer.id, Offer.contract_type, Offer.monthly_rent, Offer.service_charges,
                           Offer.available_from, Offer.min_duration_months, Offer.max_duration_months,
-                          Offer.public_description, Dwelling.district, Dwelling.address, Dwelling.area_m2,
+                          Offer.public_description, District.name, Dwelling.address, Dwelling.area_m2,
                           Dwelling.rooms, Dwelling.bedrooms, Dwelling.bathrooms, Dwelling.floor, Dwelling.has_lift,
                           Dwelling.step_free, Dwelling.energy_class, Dwelling.furnished, AgreementZone.code,
                           AgreementZone.name, Landlord.name, Landlord.public_name_consent)
              .join(Dwelling).join(Landlord)
+             .switch(Dwelling).join(District)
              .switch(Dwelling).join(AgreementZone, JOIN.LEFT_OUTER)
              .order_by(Offer.id))
     for (offer_id, contract_type, rent, charges, available_from, min_months, max_months, description, district,
@@ -136,15 +140,22 @@ def published_agreements():
 
 
 def territorial_agreement():
-    """The zones, bands and durations of the most recent territorial agreement."""
+    """The zones, bands and durations of the most recent territorial agreement; a zone's
+    districts are the public registry entries that point at it."""
     agreement = TerritorialAgreement.select().order_by(TerritorialAgreement.valid_from.desc(nulls="last"), TerritorialAgreement.id.desc()).first()
     if agreement is None:
         return {"name": None, "is_sample": False, "zones": [], "durations": []}
-    zones = []
-    for zone in AgreementZone.select().where(AgreementZone.territorial_agreement == agreement).order_by(AgreementZone.code):
+    zones = list(AgreementZone.select().where(AgreementZone.territorial_agreement == agreement).order_by(AgreementZone.code))
+    districts = defaultdict(list)
+    for zone_id, name in (_public(District.select(District.zone, District.name))
+                          .where(District.zone.in_([zone.id for zone in zones])).order_by(District.name).tuples()):
+        districts[zone_id].append(name)
+    exported = []
+    for zone in zones:
         bands = RentBand.select().where(RentBand.zone == zone).order_by(RentBand.min_features)
-        zones.append({
-            "code": zone.code, "name": zone.name, "districts": zone.districts or "",
+        exported.append({
+            # One string, as the guides and the rent calculator print it.
+            "code": zone.code, "name": zone.name, "districts": ", ".join(districts[zone.id]),
             "bands": [{"label": b.label, "min_features": b.min_features,
                        "min_eur_m2_year": money(b.min_eur_m2_year), "max_eur_m2_year": money(b.max_eur_m2_year)}
                       for b in bands],
@@ -153,7 +164,36 @@ def territorial_agreement():
                  for d in ContractDuration.select().where(ContractDuration.territorial_agreement == agreement)
                  .order_by(ContractDuration.contract_type)]
     return {"name": agreement.name, "city": agreement.city, "is_sample": agreement.is_sample,
-            "zones": zones, "durations": durations}
+            "zones": exported, "durations": durations}
+
+
+def _public(query):
+    """Only the registry's confirmed, active entries: an entry to review is free text typed about a
+    home or a household that matched no district, not yet editorial data."""
+    return query.where((District.active == True) & (District.to_review == False))  # noqa: E712
+
+
+def outline_points(text):
+    """'lat lon; lat lon; ...' as [[lat, lon], ...]; text that does not read so is returned as it is,
+    for the schema to refuse with the district's place in the data set."""
+    try:
+        points = [[float(number) for number in point.replace(",", " ").split()] for point in text.split(";") if point.strip()]
+    except ValueError:
+        return text
+    return points if points and all(len(point) == 2 for point in points) else text
+
+
+def public_districts():
+    """The registry's public entries: name, municipality, zone code and centroid (the map places
+    offers there, never at a home), with the outline when one is drawn."""
+    query = _public(District.select(District.name, District.municipality, AgreementZone.code, District.latitude,
+                                    District.longitude, District.outline)
+                    .join(AgreementZone, JOIN.LEFT_OUTER)).order_by(District.name)
+    for name, municipality, zone, lat, lon, outline in query.tuples():
+        district = {"name": name, "municipality": municipality, "zone": zone, "lat": lat, "lon": lon}
+        if outline and outline.strip():
+            district["outline"] = outline_points(outline)
+        yield district
 
 
 def size_band(rooms):
@@ -181,16 +221,32 @@ def suppressed_table(counts, rows):
     return table
 
 
+# Demand rows: a household naming no district, and the preferences still to review.
+ANY_DISTRICT = "Qualsiasi"
+OTHER_DISTRICTS = "Altri quartieri"
+
+
 def statistics():
     supply = Counter()
-    for district, rooms in Offer.public(Dwelling.district, Dwelling.rooms).join(Dwelling).tuples():
+    for district, rooms in Offer.public(District.name, Dwelling.rooms).join(Dwelling).join(District).tuples():
         supply[(district, size_band(rooms))] += 1
+    waiting = Household.select(Household.id).where(Household.status.in_(["assessed", "waiting"]))
+    named = defaultdict(set)
+    for household_id, name, to_review in (HouseholdDistrict.select(HouseholdDistrict.household, District.name,
+                                                                   District.to_review)
+                                          .join(District).where(HouseholdDistrict.household.in_(waiting)).tuples()):
+        # An entry to review is free text typed about the household: counted, not named.
+        named[household_id].add(OTHER_DISTRICTS if to_review else name)
+    # A household naming k districts counts once in each of them (and once in "Qualsiasi" when it
+    # names none): a cell is how many waiting households would take a home there, a whole number
+    # that a 1/k share would not be, and links have no order that could pick a "first" one. A size
+    # column therefore adds up to more than its households: the total counts each household once.
     demand = Counter()
-    waiting = Household.select(Household.preferred_districts, Household.min_rooms).where(
-        Household.status.in_(["assessed", "waiting"])).tuples()
-    for preferred, min_rooms in waiting:
-        first = (preferred or "").split(",")[0].strip() or "Qualsiasi"
-        demand[(first, size_band(min_rooms))] += 1
+    households = 0
+    for household_id, min_rooms in waiting.select(Household.id, Household.min_rooms).tuples():
+        households += 1
+        for district in named.get(household_id) or (ANY_DISTRICT,):
+            demand[(district, size_band(min_rooms))] += 1
     districts = sorted({d for d, _ in supply} | {d for d, _ in demand})
     return {
         "small_cell": SMALL_CELL,
@@ -198,7 +254,7 @@ def statistics():
         "supply": suppressed_table(supply, districts),
         "demand": suppressed_table(demand, districts),
         "supply_total": sum(supply.values()),
-        "demand_total": _rounded_total(sum(demand.values())),
+        "demand_total": _rounded_total(households),
     }
 
 
@@ -215,4 +271,5 @@ def export_all():
         "agreements": list(published_agreements()),
         "territorial_agreement": territorial_agreement(),
         "statistics": statistics(),
+        "districts": list(public_districts()),
     }

@@ -11,6 +11,7 @@ import math
 import re
 import pathlib
 import shutil
+from collections import Counter
 from urllib.parse import quote
 
 import jinja2
@@ -209,35 +210,44 @@ def load_figures():
     return rents.load_figures(CONTENT_DIR / "figures.yaml")
 
 
-def load_districts():
-    return yaml.safe_load((CONTENT_DIR / "districts.yaml").read_text(encoding="utf-8"))["districts"]
-
-
 def map_svg(offers, districts, lang):
-    """An SVG of offers per district, placed at each district's centroid."""
-    counts = {}
-    for offer in offers:
-        counts[offer["district"]] = counts.get(offer["district"], 0) + 1
-    known = [d for d in districts if d["name"] in counts]
+    """An SVG of offers per district, placed at each district's centroid (``districts``: the exported
+    registry). An offer whose district has no centroid stays in the listing, off the map, and a
+    note says how many there are."""
+    counts = Counter(offer["district"] for offer in offers)
+    placed = {d["name"]: d for d in districts if d.get("lat") is not None and d.get("lon") is not None}
+    known = [placed[name] for name in counts if name in placed]
+    unplaced = sum(n for name, n in counts.items() if name not in placed)
+    note = ""
+    if unplaced:
+        note = (f"{unplaced} offerte in quartieri senza posizione sulla mappa: sono nell'elenco." if lang == "it" else
+                f"{unplaced} offers in districts without a position on the map: they are in the list.")
     if not known:
-        return ""
-    lats = [d["lat"] for d in districts]
-    lons = [d["lon"] for d in districts]
+        return Escaped(f'<p class="hf-map-note">{note}</p>') if note else ""
+    outlines = {d["name"]: d["outline"] for d in placed.values() if isinstance(d.get("outline"), list)}
+    points = [(d["lat"], d["lon"]) for d in placed.values()] + [tuple(p) for o in outlines.values() for p in o]
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
     width, height, pad = 640, 520, 40
     scale_x = (width - 2 * pad) / ((max(lons) - min(lons)) or 1)
     scale_y = (height - 2 * pad) / ((max(lats) - min(lats)) or 1)
+
+    def xy(lat, lon):
+        return pad + (lon - min(lons)) * scale_x, pad + (max(lats) - lat) * scale_y
+
     title = "Offerte per quartiere" if lang == "it" else "Offers by district"
     parts = [f'<figure class="hf-map"><svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="hf-map-title">',
              f'<title id="hf-map-title">{title}</title>']
-    for d in sorted(known, key=lambda d: -counts[d["name"]]):
-        x = pad + (d["lon"] - min(lons)) * scale_x
-        y = pad + (max(lats) - d["lat"]) * scale_y
+    for name in sorted(outlines):
+        corners = " ".join("{:.0f},{:.0f}".format(*xy(lat, lon)) for lat, lon in outlines[name])
+        parts.append(f'<polygon class="hf-district" points="{corners}"/>')
+    for d in sorted(known, key=lambda d: (-counts[d["name"]], d["name"])):
+        x, y = xy(d["lat"], d["lon"])
         n = counts[d["name"]]
         radius = 5 + 4 * math.sqrt(n)
         name = html_text(d["name"])
         parts.append(f'<g><title>{name}: {n}</title><circle cx="{x:.0f}" cy="{y:.0f}" r="{radius:.1f}"/>'
                      f'<text x="{x:.0f}" y="{y - radius - 3:.0f}">{name} ({n})</text></g>')
-    parts.append("</svg></figure>")
+    parts.append("</svg>" + (f"<figcaption>{note}</figcaption>" if note else "") + "</figure>")
     return Escaped("".join(parts))
 
 
@@ -273,7 +283,7 @@ def guides(lang):
     return sorted(found, key=lambda g: (list(SECTIONS).index(g[0]) if g[0] in SECTIONS else 99, g[2].get("order", 99), g[1]))
 
 
-def write_language(data, lang, docs, figures, districts, written=None):
+def write_language(data, lang, docs, figures, written=None):
     """Write the pages of ``lang`` under ``docs``; ``written`` (a set) receives every file's path."""
     written = set() if written is None else written
     env = environment(lang)
@@ -296,7 +306,7 @@ def write_language(data, lang, docs, figures, districts, written=None):
     offer_base = "" if lang == "it" else "../../" + PATHS["offers"]["it"] + "/"
     write(f"{p['offers']}/index.md", env.get_template("offers.md.j2").render(
         offers=offers, offer_base=offer_base, index_url="../assets/offers.json",
-        map_svg=map_svg(offers, districts, lang)))
+        map_svg=map_svg(offers, data["districts"], lang)))
     if lang == "it":
         markdown, plain = env.get_template("offer.md.j2"), env.get_template("offer_plain.md.j2")
         for offer in offers:
@@ -359,11 +369,11 @@ def write_site(data, work, written=None):
     ``written(lang, nav)``, when given, is called as soon as a language is on
     disk (the publisher starts its MkDocs build then).
     """
-    figures, districts = load_figures(), load_districts()
+    figures = load_figures()
     navs = {}
     for lang in ("en", "it"):
         docs, files = work / f"docs_{lang}", set()
-        navs[lang] = write_language(data, lang, docs, figures, districts, files)
+        navs[lang] = write_language(data, lang, docs, figures, files)
         remove_others(docs, files)
         if written is not None:
             written(lang, navs[lang])

@@ -8,7 +8,7 @@ into Python once and checks 10,000 offers in 0.05 s (jsonschema took 0.8 s);
 only when it finds an error does jsonschema run, for a message that names the
 record and the field. The schemas use only keywords both implement alike (type,
 properties, required, additionalProperties, propertyNames, pattern, minimum,
-maximum, exclusiveMinimum, minItems, minLength, enum, const, not, anyOf, allOf,
+maximum, exclusiveMinimum, minItems, maxItems, minLength, enum, const, not, anyOf, allOf,
 if/then, items, $ref to $defs, never with a sibling keyword: draft-07 ignores
 them), and the date format is the same function in both;
 tests/test_schemas.py feeds both the same bad data.
@@ -30,7 +30,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMA_DIR = ROOT / "content" / "schemas"
 FIGURES_FILE = ROOT / "content" / "figures.yaml"
-DATA_SETS = ("offers", "partners", "agreements", "territorial_agreement", "statistics")
+DATA_SETS = ("offers", "partners", "agreements", "territorial_agreement", "statistics", "districts")
 FORMAT_CHECKER = FormatChecker()
 
 
