@@ -7,8 +7,10 @@ assessed. A single questionnaire score is never the only key: it is one part
 of the need term, beside the ETHOS severity and the waiting time, and a case
 conference can still override the order (``order_key``) with a recorded reason.
 
-The formula is plain arithmetic (no exp/log), so that the vectorised copy used
-for 50,000 households (``priority_array``) gives bit-for-bit the same floats.
+The formula is computed exactly, as an integer number of units (``_units``),
+so that priorities equal by the formula are equal numbers and the vectorised
+copy used for 50,000 households (``priority_array``) gives bit-for-bit the same
+floats.
 """
 from __future__ import annotations
 
@@ -52,17 +54,42 @@ def severity(ethos_category: str | None) -> float:
     return ETHOS_SEVERITY[ethos_category]
 
 
+# Exact arithmetic: every term is a rational number with a denominator dividing
+# UNITS_PER_POINT, so the priority is computed as an integer count of units and
+# only then divided into a float. Two households whose priorities are equal by
+# the formula (0.05 of severity is worth 73 days of waiting) get the same
+# integer, hence the same float, and the stored random key decides between them,
+# never the rounding of a float sum. Inputs are quantised first, as documented:
+# severity to hundredths (the table above), the need index to millionths.
+UNITS_PER_POINT = 87_600_000        # lcm of 2, 146, 3 and 400,000: see _units
+NEED_INDEX_STEPS = 1_000_000
+
+
+def _units(sev, waiting_days, vulnerabilities, assessment):
+    """The priority x UNITS_PER_POINT, an exact integer (int64 arrays or scalars).
+
+    priority = S/2 + 5 w/146 + need, with S the severity in hundredths, w the
+    waiting days (at most 730) and need = 25 v/3 for v vulnerabilities (at most
+    3) or, with an assessment index A in millionths, 5 v/2 + 7 A/400,000: the
+    weights 50/25/25 and the 0.7 assessment share written as fractions.
+    """
+    severity_hundredths = np.rint(np.asarray(sev, dtype=float) * 100).astype(np.int64)
+    waiting = np.minimum(np.maximum(np.asarray(waiting_days, dtype=np.int64), 0), WAITING_FULL_DAYS)
+    need = np.minimum(np.maximum(np.asarray(vulnerabilities, dtype=np.int64), 0), VULNERABILITIES_FULL)
+    units = severity_hundredths * 43_800_000 + waiting * 3_000_000
+    plain = need * 730_000_000
+    if assessment is None:
+        return units + plain
+    index = np.asarray(assessment, dtype=float)
+    steps = np.rint(np.clip(np.nan_to_num(index, nan=0.0), 0.0, 1.0) * NEED_INDEX_STEPS).astype(np.int64)
+    blended = need * 219_000_000 + steps * 1533
+    # NaN in an array marks "not assessed": that household keeps the plain term
+    return units + np.where(np.isnan(index), plain, blended)
+
+
 def _formula(sev, waiting_days, vulnerabilities, assessment):
-    """Works on floats and on NumPy arrays alike (same operations, same results)."""
-    waiting = np.minimum(np.maximum(waiting_days, 0) / WAITING_FULL_DAYS, 1.0)
-    need = np.minimum(np.maximum(vulnerabilities, 0) / VULNERABILITIES_FULL, 1.0)
-    if assessment is not None:
-        assessed = np.minimum(np.maximum(np.nan_to_num(np.asarray(assessment, dtype=float), nan=-1.0), 0.0), 1.0)
-        blended = (1 - ASSESSMENT_SHARE) * need + ASSESSMENT_SHARE * assessed
-        # NaN in an array marks "not assessed": that household keeps the plain term
-        need = np.where(np.isnan(np.asarray(assessment, dtype=float)), need, blended)
-    w = PRIORITY_WEIGHTS
-    return 100.0 * (w["ethos"] * sev + w["waiting"] * waiting + w["vulnerabilities"] * need)
+    """Works on scalars and on NumPy arrays alike (same integers, same floats)."""
+    return _units(sev, waiting_days, vulnerabilities, assessment) / UNITS_PER_POINT
 
 
 def priority(ethos_category: str | None, waiting_days: int, vulnerabilities: int,
@@ -72,13 +99,13 @@ def priority(ethos_category: str | None, waiting_days: int, vulnerabilities: int
     ``assessment``: the need index in [0, 1] from the multidimensional
     assessment (None until it exists).
     """
-    return float(_formula(severity(ethos_category), float(waiting_days), float(vulnerabilities), assessment))
+    return float(_formula(severity(ethos_category), int(waiting_days), int(vulnerabilities), assessment))
 
 
 def priority_array(severities, waiting_days, vulnerabilities, assessment=None):
     """``priority`` over arrays (severity already looked up with ``severity``)."""
-    return _formula(np.asarray(severities, dtype=float), np.asarray(waiting_days, dtype=float),
-                    np.asarray(vulnerabilities, dtype=float), assessment)
+    return _formula(np.asarray(severities, dtype=float), np.asarray(waiting_days, dtype=np.int64),
+                    np.asarray(vulnerabilities, dtype=np.int64), assessment)
 
 
 def order_key(household, priority_value: float):
