@@ -49,12 +49,28 @@ def test_rent_threshold_is_rounded_to_the_cent_like_rents_py():
     assert sustainability(Decimal("492.02"), 0, Decimal("1640.05"), Decimal("0.30"))["household_max"] == Decimal("492.02")
 
 
+def test_a_per_type_setting_without_a_parameter_keeps_the_base_value_in_force():
+    base = {"rent_sustainable": {"enabled": True, "parameter": "0.25"}}
+    through_the_api = RuleConfig(base=base, by_contract_type={"erp": {"rent_sustainable": {"enabled": True}}})
+    through_the_screen = RuleConfig(base=base).with_setting("rent_sustainable", enabled=True, contract_type="erp")
+    assert through_the_api.setting("erp", "rent_sustainable").parameter == Decimal("0.25")
+    assert through_the_api == through_the_screen
+    assert RuleConfig.from_dict(through_the_api.to_dict()) == through_the_api
+
+
 def test_size_explanations():
     r = rule("size_fits_rooms")
     assert r.check(household(size=3, min_rooms=1), offer(rooms=1), (0.5, 2.0), TODAY) == (
-        False, "3 persone in 1 locale = 3,00 persone per locale > massimo 2,00")
+        False, "3 persone in 1 locale = 3,00 persone per locale > massimo 2")
     assert r.check(household(size=1), offer(rooms=3), (0.5, 2.0), TODAY) == (
-        False, "1 persona in 3 locali = 0,33 persone per locale < minimo 0,50")
+        False, "1 persona in 3 locali = 0,33 persone per locale < minimo 0,5")
+    # parameters print with the precision they have, and the ratio never prints as the bound it misses
+    assert r.check(household(size=1), offer(rooms=3), (0.334, 2.0), TODAY) == (
+        False, "1 persona in 3 locali = 0,333 persone per locale < minimo 0,334")
+    assert r.check(household(size=2), offer(rooms=3), (0.6667, 2.0), TODAY) == (
+        False, "2 persone in 3 locali = 0,66667 persone per locale < minimo 0,6667")  # one more decimal tells them apart
+    assert r.check(household(size=2), offer(rooms=3), (0.25, 1.125), TODAY)[1].endswith(
+        "tra 0,25 e 1,125; minimo del nucleo 1 locale")
     assert r.check(household(size=2, min_rooms=2), offer(rooms=1), (0.5, 2.0), TODAY) == (
         False, "alloggio di 1 locale < 2 locali minimi per il nucleo")
 

@@ -81,6 +81,26 @@ def number(value: float, decimals: int = 2) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def decimals_of(value) -> int:
+    """Digits after the point of a parameter as written: 0.334 -> 3, 1.5 -> 1, 2 -> 0."""
+    exponent = Decimal(repr(value) if isinstance(value, float) else str(value)).normalize().as_tuple().exponent
+    return max(0, -exponent)
+
+
+def parameter_number(value) -> str:
+    """A parameter with the precision it has: 0.334 -> "0,334", 1.5 -> "1,5", 2.0 -> "2"."""
+    return number(float(value), decimals_of(value))
+
+
+def beside(value: float, bound) -> str:
+    """``value`` with enough decimals (at least 2) not to print as ``bound`` when it differs
+    from it: 1/3 beside 0.334 -> "0,333", never "0,33 < minimo 0,33"."""
+    places = max(2, decimals_of(bound))
+    while places < 9 and value != float(bound) and Decimal(f"{value:.{places}f}") == Decimal(repr(float(bound))):
+        places += 1
+    return number(value, places)
+
+
 def percent(share) -> str:
     """Decimal("0.30") -> "30%"; 0.125 -> "12,5%"."""
     value = (Decimal(str(share)) * 100).normalize()

@@ -21,7 +21,9 @@ from typing import Any, Callable, Mapping
 
 from housing import vocabulary as v
 
-from .cases import HouseholdCase, OfferCase, cost_cents, day, eur, is_parked, names, number, percent, to_cents
+from .cases import (
+    HouseholdCase, OfferCase, beside, cost_cents, day, eur, is_parked, names, parameter_number, percent, to_cents,
+)
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,16 @@ def check_size(h, o, parameter, today):
     low, high = parameter
     if o.rooms < h.min_rooms:
         return False, f"alloggio di {_rooms(o.rooms)} < {_rooms(h.min_rooms)} minimi per il nucleo"
-    ratio = number(h.size / o.rooms)
+    ratio = h.size / o.rooms
     if h.size > high * o.rooms:
-        return False, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {ratio} persone per locale "
-                       f"> massimo {number(high)}")
+        return False, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {beside(ratio, high)} persone per locale "
+                       f"> massimo {parameter_number(high)}")
     if h.size < low * o.rooms:
-        return False, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {ratio} persone per locale "
-                       f"< minimo {number(low)}")
-    return True, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {ratio} persone per locale, "
-                  f"tra {number(low)} e {number(high)}; minimo del nucleo {_rooms(h.min_rooms)}")
+        return False, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {beside(ratio, low)} persone per locale "
+                       f"< minimo {parameter_number(low)}")
+    shown = beside(ratio, low) if abs(ratio - low) <= abs(ratio - high) else beside(ratio, high)
+    return True, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {shown} persone per locale, "
+                  f"tra {parameter_number(low)} e {parameter_number(high)}; minimo del nucleo {_rooms(h.min_rooms)}")
 
 
 def cost_text(o: OfferCase) -> str:
@@ -199,7 +202,9 @@ class RuleSetting:
     parameter: Any = None
 
 
-def _setting(key, value) -> RuleSetting:
+def _setting(key, value, in_force: RuleSetting | None = None) -> RuleSetting:
+    """A rule's setting; without a parameter it takes the one ``in_force`` (a
+    per-type setting: the base's), else the rule's default."""
     if isinstance(value, RuleSetting):
         enabled, parameter = value.enabled, value.parameter
     elif isinstance(value, Mapping):
@@ -207,7 +212,8 @@ def _setting(key, value) -> RuleSetting:
     else:
         enabled, parameter = value
     r = rule(key)
-    parameter = r.default if parameter is None else parameter
+    if parameter is None:
+        parameter = in_force.parameter if in_force is not None else r.default
     return RuleSetting(bool(enabled), r.normalise(parameter) if r.default is not None else None)
 
 
@@ -224,7 +230,8 @@ class RuleConfig:
         by_type = {}
         for ctype, settings in self.by_contract_type.items():
             unknown |= set(settings) - set(base)
-            by_type[ctype] = {key: _setting(key, value) for key, value in settings.items() if key in base}
+            # a per-type setting without a parameter keeps the base value in force, as with_setting does
+            by_type[ctype] = {key: _setting(key, value, base[key]) for key, value in settings.items() if key in base}
         if unknown:
             raise ValueError(f"unknown rules: {', '.join(sorted(unknown))}")
         object.__setattr__(self, "base", base)
