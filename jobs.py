@@ -1,8 +1,9 @@
-"""The job runner of the programme: publishes the public site on a schedule.
+"""The job runner of the programme: publishes the public site and backs up the database on a schedule.
 
     python jobs.py                      run the schedule until stopped (SIGTERM/Ctrl-C)
     python jobs.py --serve-site HOST:PORT   ... and serve the live site on that address
     python jobs.py --once publish       run one job now and exit (cron, tests)
+    python jobs.py --once backup        take a verified backup of the database now
     python jobs.py --list               list the jobs and their schedules
 
 Each job catches and logs its own errors and records every run (start, end,
@@ -26,6 +27,7 @@ import http.server
 import logging
 import os
 import pathlib
+import re
 import signal
 import socket
 import sys
@@ -55,6 +57,13 @@ SETTINGS = (
     Setting("HOUSING_SITE_URL", "http://127.0.0.1:8001/", "Public address of the site (links of the 404 page)."),
     Setting("HOUSING_BUILD_TIMEOUT", "600", "Seconds before a MkDocs build is killed."),
     Setting("HOUSING_JOBS_LOCK", "var/jobs.lock", "Lock file that keeps a second runner out."),
+    Setting("HOUSING_BACKUP_AT", "02:30", "Time of day (HH:MM, the machine's time) of the nightly backup."),
+    Setting("HOUSING_BACKUP_EVERY_HOURS", "", "Hours between two backups instead of one a night (empty: nightly)."),
+    Setting("HOUSING_BACKUP_DIR", "instance/backups", "Folder of the backups."),
+    Setting("HOUSING_BACKUP_KEY", "", "Secret that encrypts the backups (empty: not encrypted)."),
+    Setting("HOUSING_BACKUP_KEEP_DAILY", "7", "Days whose newest backup is kept."),
+    Setting("HOUSING_BACKUP_KEEP_WEEKLY", "4", "Weeks whose newest backup is kept."),
+    Setting("HOUSING_BACKUP_KEEP_MONTHLY", "12", "Months whose newest backup is kept."),
 )
 
 
@@ -63,12 +72,20 @@ class Job(NamedTuple):
     every_minutes: int
     run: Callable[[], tuple]
     help: str
+    at: str | None = None  # "HH:MM": once a day at that time instead of every_minutes
+    at_start: bool = True  # also run when the runner starts (a nightly backup waits for its night)
 
 
 def publish_job():
     from housing.publishing import pipeline
 
     return pipeline.publish()
+
+
+def backup_job():
+    from housing import backups
+
+    return backups.job(configured_url())
 
 
 def interval(setting, default):
@@ -78,12 +95,35 @@ def interval(setting, default):
         return default
 
 
+def time_of_day(setting, default):
+    value = os.environ.get(setting, "").strip()
+    if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        return value
+    if value:
+        log.warning("%s=%r is not a time HH:MM: using %s.", setting, value, default)
+    return default
+
+
+def backup_schedule():
+    """(every_minutes, at) of the backup job: nightly at HOUSING_BACKUP_AT unless HOUSING_BACKUP_EVERY_HOURS."""
+    if os.environ.get("HOUSING_BACKUP_EVERY_HOURS", "").strip():
+        return interval("HOUSING_BACKUP_EVERY_HOURS", 24) * 60, None
+    return 24 * 60, time_of_day("HOUSING_BACKUP_AT", "02:30")
+
+
 def registry():
-    """The jobs, as data; later issues add reminders and backups here."""
+    """The jobs, as data; later issues add reminders here."""
+    every, at = backup_schedule()
     return {
         "publish": Job("publish", interval("HOUSING_PUBLISH_EVERY_MINUTES", 10), publish_job,
                        "Export the public data, build the site, check it and publish it if it changed."),
+        "backup": Job("backup", every, backup_job,
+                      "Back up the database, verify the copy, then rotate the old backups.", at=at, at_start=False),
     }
+
+
+def schedule_text(job):
+    return f"daily at {job.at}" if job.at else f"every {job.every_minutes} min"
 
 
 class RunnerBusy(RuntimeError):
@@ -153,10 +193,13 @@ def recover_abandoned(database, warned=None):
             dead = f"job runner {run.runner}" if run.runner else "job runner"
             beat = run.heartbeat_at
             last = f", ultimo segnale alle {beat:%H:%M:%S} del {beat:%d/%m/%Y}" if beat else ""
+            # What the interruption left behind, which differs by job.
+            kept = {"publish": " Il sito pubblico è rimasto alla versione precedente.",
+                    "backup": " Nessun nuovo backup: i precedenti sono intatti."}.get(run.name, "")
             run.outcome, run.finished_at = "failed", now()
             run.message = (f"Interrotta: il {dead} è terminato prima della fine (processo ucciso o spento{last}); "
-                           f"rilevato dal job runner {runner_id()}. Il sito pubblico è rimasto alla versione "
-                           f"precedente. / Interrupted: the {dead} ended before the run finished.")
+                           f"rilevato dal job runner {runner_id()}.{kept} "
+                           f"/ Interrupted: the {dead} ended before the run finished.")
             # Only if still "running": the condition keeps this true even without the lock.
             changed = JobRun.update(outcome=run.outcome, finished_at=run.finished_at, message=run.message).where(
                 (JobRun.id == run.id) & (JobRun.outcome == "running")).execute()
@@ -229,7 +272,8 @@ def run_requested(database, jobs):
 def build_scheduler(database, jobs):
     scheduler = schedule.Scheduler()
     for job in jobs.values():
-        scheduler.every(job.every_minutes).minutes.do(recorded, database, job)
+        when = scheduler.every().day.at(job.at) if job.at else scheduler.every(job.every_minutes).minutes
+        when.do(recorded, database, job)
     return scheduler
 
 
@@ -262,7 +306,8 @@ def run_forever(database, jobs, tick=1.0, serve=None):
         serve_site(serve, site_root())
         log.info("Serving the live site on http://%s/", serve)
     for job in jobs.values():  # a build at start-up, then on schedule
-        recorded(database, job)
+        if job.at_start:
+            recorded(database, job)
     warned = set()
     while not stopping.is_set():
         scheduler.run_pending()
@@ -283,7 +328,7 @@ def main(argv=None):
     jobs = registry()
     if args.list:
         for job in jobs.values():
-            print(f"{job.name:10} every {job.every_minutes} min  {job.help}")
+            print(f"{job.name:10} {schedule_text(job)}  {job.help}")
         return 0
     if args.once and args.once not in jobs:
         parser.error(f"unknown job {args.once!r}; known: {', '.join(jobs)}")

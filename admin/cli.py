@@ -100,3 +100,4 @@ def demo_setup_command(ctx, url):
 def init_app(app):
     for command in (migrate_command, create_user_command, seed_demo_command, demo_setup_command, import_command):
         app.cli.add_command(command)
+    from admin.backup_cli import init_app as add_backup_commands; add_backup_commands(app)  # backup, restore
