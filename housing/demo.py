@@ -20,8 +20,9 @@ from stdnum.it import codicefiscale
 
 from housing import vocabulary as v
 from models import (
-    Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, ErpAssignment,
-    Household, HouseholdLanguage, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement, User, db,
+    Agreement, AgreementPartner, AgreementZone, ContractDuration, District, Dwelling, ErpAssignment,
+    Household, HouseholdDistrict, HouseholdLanguage, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement,
+    User, db,
 )
 
 SAMPLE_AGREEMENT_NAME = "Accordo territoriale di Catania (ESEMPIO dimostrativo)"
@@ -252,8 +253,9 @@ def seed(scale=1.0, seed=2017, today=None):
     counts, used_tax_codes = {}, set()
     with db.atomic():
         zones = _territorial_agreement(rng, today, counts)
+        districts = _district_registry(zones, counts)
         landlords = _landlords(rng, scale, today, counts, used_tax_codes)
-        _homes_and_households(rng, scale, today, counts, zones, landlords, used_tax_codes)
+        _homes_and_households(rng, scale, today, counts, zones, districts, landlords, used_tax_codes)
         _partners_and_agreements(rng, scale, today, counts)
         # plans, stays, tenancies, incentives...: proportional up to scale 1, constant above
         from housing.accompaniment import demo as accompaniment
@@ -275,8 +277,7 @@ def _territorial_agreement(rng, today, counts):
         name=SAMPLE_AGREEMENT_NAME, city="Catania", signed_on=signed, valid_from=signed + 30 * DAY, is_sample=True,
         notes="Valori di esempio a scopo dimostrativo: non riproducono l'accordo vigente.",
         **_stamps(rng, signed, today))], check="name")
-    rows = [dict(territorial_agreement=agreement, code=code, name=name,
-                 districts=", ".join(d[0] for d in DISTRICTS if d[1] == code)) for code, name, _ in ZONES]
+    rows = [dict(territorial_agreement=agreement, code=code, name=name) for code, name, _ in ZONES]
     zone_ids = dict(zip([z[0] for z in ZONES], _insert(AgreementZone, rows, check="code")))
     _insert(RentBand, [dict(zone=zone_ids[code], label=label, min_features=features, min_eur_m2_year=_money(low),
                             max_eur_m2_year=_money(high))
@@ -286,6 +287,28 @@ def _territorial_agreement(rng, today, counts):
     counts.update(TerritorialAgreement=1, AgreementZone=len(ZONES), RentBand=len(ZONES) * len(BANDS),
                   ContractDuration=len(DURATIONS))
     return zone_ids
+
+
+def _district_registry(zones, counts):
+    """{name: district id} of the demo's districts, in the registry seeded by
+    ``housing.districts.sync`` (after the zones, so the seed links them). The
+    demo's own zone of a district the seed leaves without one is filled in, and
+    a demo district the seed lacks is added: the demo never depends on how
+    complete ``content/districts.yaml`` is."""
+    from housing import districts
+
+    districts.sync()
+    known = districts.index()
+    ids = {}
+    for name, zone, _, latitude, longitude, _ in DISTRICTS:
+        found = districts.lookup(name, known)
+        if found is None:
+            found = District.create(name=name, zone=zones[zone], latitude=latitude, longitude=longitude).id
+        else:
+            District.update(zone=zones[zone]).where((District.id == found) & District.zone.is_null()).execute()
+        ids[name] = found
+    counts["District"] = District.select().count()
+    return ids
 
 
 def _landlords(rng, scale, today, counts, used_tax_codes):
@@ -325,7 +348,7 @@ def _landlords(rng, scale, today, counts, used_tax_codes):
     return {"private": ids[:-2], "public_body": ids[-2], "iacp": ids[-1]}
 
 
-def _homes(rng, n, today, zones, landlords):
+def _homes(rng, n, today, zones, districts, landlords):
     """Dwelling rows, grouped in buildings that share address and cadastral parcel,
     and for each its owner ("iacp", "public_body", "private") and rent band index."""
     public_districts = [d for d in DISTRICTS if d[0] in PUBLIC_HOUSING_DISTRICTS]
@@ -354,14 +377,14 @@ def _homes(rng, n, today, zones, landlords):
                 homes.append((dict(
                     landlord=rng.choice(landlords["private"]) if owner == "private" else landlords[owner],
                     ownership="private" if owner == "private" else "public", address=address, postcode=district[2],
-                    district=district[0], zone=zones[district[1]], latitude=lat if located else None,
+                    district=districts[district[0]], zone=zones[district[1]], latitude=lat if located else None,
                     longitude=lon if located else None, cadastral_sheet=parcel[0], cadastral_parcel=parcel[1],
                     cadastral_unit=str(unit), area_m2=22 + 17 * rooms + rng.randint(-6, 14), rooms=rooms,
                     bedrooms=max(1, rooms - 1) if rooms <= 3 else rooms - 2, bathrooms=bathrooms, floor=floor,
                     has_lift=lift, step_free=(floor == 0 or lift) and rng.random() < 0.8, energy_class=energy,
                     condition=condition, furnished=furnished, vacant_since=today - rng.randint(30, 3650) * DAY,
                     status="registered", **_stamps(rng, today - rng.randint(1, 1500) * DAY, today)),
-                    dict(owner=owner, zone=district[1], band=2 if features >= 4 else 1 if features >= 2 else 0)))
+                    dict(owner=owner, zone=district[1], district=district[0], band=2 if features >= 4 else 1 if features >= 2 else 0)))
     return homes
 
 
@@ -436,15 +459,15 @@ def _household(rng, today, erp_kind, used_tax_codes):
         if has_isee else None, isee_date=today - rng.randint(0, 330) * DAY if has_isee else None,
         min_rooms=(size + 2) // 2, needs_step_free=rng.random() < (0.45 if disabled else 0.05),
         has_pets=rng.random() < 0.1,
-        preferred_districts=", ".join(d[0] for d in rng.sample(DISTRICTS, rng.choice((0, 1, 1, 2, 2, 3)))) or None,
+        preferred_districts=[d[0] for d in rng.sample(DISTRICTS, rng.choice((0, 1, 1, 2, 2, 3)))],
         languages=languages, needs_mediation="italiano" not in languages and rng.random() < 0.7,
         privacy_consent=True, privacy_consent_on=intake, status=status, intake_on=intake, case_worker=None,
         tie_break_key=rng.random(), **_stamps(rng, intake, today))
     return household, members
 
 
-def _homes_and_households(rng, scale, today, counts, zones, landlords, used_tax_codes):
-    homes = _homes(rng, max(1, round(500 * scale)), today, zones, landlords)
+def _homes_and_households(rng, scale, today, counts, zones, districts, landlords, used_tax_codes):
+    homes = _homes(rng, max(1, round(500 * scale)), today, zones, districts, landlords)
     n_households = max(1, round(300 * scale))
     iacp_homes = [i for i, (_, meta) in enumerate(homes) if meta["owner"] == "iacp"]
     n_erp = min(round(200 * scale), len(iacp_homes), n_households)
@@ -471,10 +494,14 @@ def _homes_and_households(rng, scale, today, counts, zones, landlords, used_tax_
         year = household["intake_on"].year
         serials[year] = serials.get(year, 0) + 1
         household["code"] = f"NF-{year}-{serials[year]:04d}"
+    preferred = [household.pop("preferred_districts") for household, _ in generated]
     household_ids = _insert(Household, [household for household, _ in generated], check="code")
+    links = [dict(household=hid, district=districts[name]) for hid, names in zip(household_ids, preferred) for name in names]
+    _insert(HouseholdDistrict, links)
     people = [dict(household=hid, **member) for hid, (_, members) in zip(household_ids, generated) for member in members]
     _insert(Person, people)
-    counts.update(Dwelling=len(home_ids), Household=len(household_ids), Person=len(people))
+    counts.update(Dwelling=len(home_ids), Household=len(household_ids), Person=len(people),
+                  HouseholdDistrict=len(links))
 
     # ERP assignments: the larger households get the larger public homes.
     rows = []
@@ -534,7 +561,7 @@ def _description(home, meta, kind):
         text += f", classe energetica {home['energy_class']}"
     text += f". Zona {next(z[1] for z in ZONES if z[0] == meta['zone']).lower()}"
     if kind not in v.PROTECTED_CONTRACT_TYPES:
-        text += f", quartiere {home['district']}"
+        text += f", quartiere {meta['district']}"
     return f"{text}. Contratto: {v.label(v.CONTRACT_TYPES, kind).lower()}."
 
 

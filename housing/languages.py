@@ -6,6 +6,8 @@ lacks (idempotent: staff's names and active flags are never overwritten).
 francese"), links the languages it names and leaves in the text only what
 names none, for a person to resolve: nothing is lost.
 """
+import difflib
+
 from housing import vocabulary as v
 from housing.database import serialise
 from models import Household, HouseholdLanguage, Language, db
@@ -46,6 +48,27 @@ def resolve(text, known=None):
         elif lid not in ids:
             ids.append(lid)
     return ids, unmatched
+
+
+def suggest(text, limit=3):
+    """The Italian names of the active registry languages closest to ``text`` ("did you mean"):
+    matched on the code and on both names."""
+    choices = {}
+    for code, name_it, name_en in (Language.select(Language.code, Language.name_it, Language.name_en)
+                                   .where(Language.active == True).order_by(Language.name_it).tuples()):  # noqa: E712
+        for form in (name_it, name_en, code):
+            choices.setdefault(v.fold(form), name_it)
+    wanted = v.fold(text)
+    close = difflib.get_close_matches(wanted, list(choices), n=limit * 2, cutoff=0.6)
+    contained = [folded for folded in choices if len(wanted) > 2 and len(folded) > 2
+                 and (wanted in folded or folded in wanted)]
+    return list(dict.fromkeys(choices[folded] for folded in close + contained))[:limit]
+
+
+def unknown_message(text):
+    hint = suggest(text)
+    message = f"lingua «{text}» non presente nel registro delle lingue"
+    return message + (f"; forse: {', '.join(hint)}" if hint else "")
 
 
 def link_free_text(households=None):

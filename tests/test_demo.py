@@ -11,8 +11,8 @@ import models
 from housing import demo, validation
 from housing import vocabulary as v
 from models import (
-    Agreement, AgreementPartner, AgreementZone, ContractDuration, Dwelling, ErpAssignment, Household, Landlord,
-    Offer, Partner, Person, RentBand, TerritorialAgreement,
+    Agreement, AgreementPartner, AgreementZone, ContractDuration, District, Dwelling, ErpAssignment, Household,
+    HouseholdDistrict, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement,
 )
 
 TODAY = datetime.date(2025, 6, 1)
@@ -42,6 +42,9 @@ def _snapshot():
                                     Offer.monthly_rent, Offer.status, Offer.public_description)
                        .join(Dwelling).order_by(Offer.id).tuples()),
         "landlords": list(Landlord.select(Landlord.name, Landlord.tax_code).order_by(Landlord.id).tuples()),
+        "homes_districts": list(Dwelling.select(District.name).join(District).order_by(Dwelling.id).tuples()),
+        "preferred": list(HouseholdDistrict.select(Household.code, District.name).join_from(HouseholdDistrict, Household)
+                          .join_from(HouseholdDistrict, District).order_by(Household.code, District.name).tuples()),
         "agreements": list(Agreement.select(Agreement.title, Agreement.status, Agreement.valid_to)
                            .order_by(Agreement.id).tuples()),
     }
@@ -79,6 +82,21 @@ def test_sample_territorial_agreement(seeded):
     durations = {d.contract_type: (d.min_months, d.max_months) for d in agreement.durations}
     assert durations == {"concordato_3_2": (36, 60), "transitory": (1, 18), "students": (6, 36)}
     assert Dwelling.select().where(Dwelling.zone.is_null()).count() == 0
+
+
+def test_district_registry(seeded):
+    """The demo's districts are registry entries with their zone; homes and preferences point at them."""
+    registry = {d.name: d for d in District.select()}
+    assert {row[0] for row in demo.DISTRICTS} <= set(registry)
+    for name, zone, *_ in demo.DISTRICTS:
+        assert registry[name].zone.code == zone and registry[name].active and not registry[name].to_review
+    for dwelling in Dwelling.select():
+        assert dwelling.district.zone_id == dwelling.zone_id
+    assert seeded["HouseholdDistrict"] == HouseholdDistrict.select().count() > 100
+    assert Household.select().where(~fn.EXISTS(HouseholdDistrict.select().where(
+        HouseholdDistrict.household == Household.id))).count() > 20  # no preference: any district
+    assert {z.code: len(list(z.districts)) for z in AgreementZone.select()} == dict(
+        Counter(zone for _, zone, *_ in demo.DISTRICTS))
 
 
 def test_tax_code_algorithm():
@@ -189,7 +207,7 @@ def test_published_descriptions_reveal_no_person_nor_address(seeded):
         assert not any(name in text.lower() for name in names)
         assert not any(code in text for code in codes)
         if offer.contract_type in v.PROTECTED_CONTRACT_TYPES:
-            assert offer.dwelling.district not in text
+            assert offer.dwelling.district.name not in text
 
 
 def test_is_empty_and_refuses_to_seed_twice(database):

@@ -5,10 +5,12 @@ import pytest
 from stdnum import luhn
 
 import models as m
+from housing import districts, languages
 from housing.imports import KINDS, commit, plan, reading, workbooks
 from samples import COMPANY_VAT, make_dwelling, make_household, make_landlord, make_partner, tax_code
 
-WRITTEN = (m.AuditLog, m.ErpAssignment, m.Place, m.Offer, m.Person, m.Household, m.Dwelling, m.Landlord, m.Partner)
+WRITTEN = (m.AuditLog, m.ErpAssignment, m.Place, m.Offer, m.HouseholdDistrict, m.HouseholdLanguage, m.Person, m.Household,
+           m.Dwelling, m.Landlord, m.Partner)
 
 
 def csv_file(rows, separator=";", encoding="utf-8"):
@@ -63,8 +65,8 @@ def household_row(i):
     return {"Codice nucleo": f"NF-2026-{1000 + i}", "Stato nucleo": "In attesa", "Email nucleo": "",
             "Categoria ETHOS": "", "Reddito mensile netto (€)": "300", "ISEE (€)": "1.234,50",
             "Data ISEE": "01/01/2025", "Vani minimi": "2", "Animali": "no", "Consenso privacy": "no",
-            "Contratti accettati": "Canone concordato 3+2, Transitorio",
-            "Codice fiscale": person_code(i), "Nome": "Mario", "Cognome": f"Rossi {i}", "Data di nascita": "01/01/1980",
+            "Contratti accettati": "Canone concordato 3+2, Transitorio", "Quartieri preferiti": "Centro, San Berillo",
+            "Lingue": "italiano e arabo", "Codice fiscale": person_code(i), "Nome": "Mario", "Cognome": f"Rossi {i}", "Data di nascita": "01/01/1980",
             "Sesso": "Maschio", "Relazione": "Intestatario", "Percentuale disabilità": "", "Condizione lavorativa": ""}
 
 
@@ -102,7 +104,7 @@ SPOILERS = {
         ("Superficie (m²)", "dieci"), ("Superficie (m²)", "100.000"), ("Vani", "0"), ("Vani", "1,5"),
         ("Camere da letto", "9"), ("Bagni", "-1"), ("Piano", "100"), ("Ascensore", "boh"), ("Classe energetica", "Z"),
         ("Stato", "Sfitto"), ("Sfitto dal", "32/01/2024"), ("Latitudine", "100"), ("Longitudine", "abc"),
-        ("Quartiere", ""), ("Subalterno", ""), ("Locatore - partita IVA", ""), ("Locatore - partita IVA", "01234567897"),
+        ("Quartiere", ""), ("Quartiere", "Centrale"), ("Quartiere", "Atlantide"), ("Subalterno", ""), ("Locatore - partita IVA", ""), ("Locatore - partita IVA", "01234567897"),
     ],
     "offers": [
         ("Tipo di contratto", "Concordato 3+2"), ("Canone mensile (€)", "abc"), ("Canone mensile (€)", "-5"),
@@ -117,6 +119,8 @@ SPOILERS = {
         ("Contratti accettati", "Concordato, Transitorio"), ("Codice fiscale", "ABC"), ("Nome", ""),
         ("Data di nascita", "02/01/1980"), ("Sesso", "Uomo"), ("Relazione", "Cugino"),
         ("Percentuale disabilità", "150"), ("Condizione lavorativa", "zzz"), ("Data di nascita", "01/01/2090"),
+        ("Quartieri preferiti", "Centro, Atlantide"), ("Quartieri preferiti", "Librinno"), ("Lingue", "klingon"),
+        ("Lingue", "arabo e frncese"),
     ],
     "erp": [
         ("Numero atto", ""), ("Data atto", "x"), ("Inizio contratto", "01/01/2020"), ("Canone sociale (€)", "-3"),
@@ -139,7 +143,14 @@ def test_there_are_at_least_a_hundred_malformed_rows():
     assert set(SPOILERS) == set(KINDS)
 
 
+def registries():
+    """The district and language registries, which imports name but never create (like landlords)."""
+    districts.sync()
+    languages.sync()
+
+
 def prerequisites():
+    registries()
     landlord = make_landlord()
     dwelling = make_dwelling(landlord)
     make_household()
@@ -191,6 +202,7 @@ def test_duplicated_keys_in_the_file_and_a_key_matching_two_records(database):
 
 
 def test_a_household_repeated_on_member_rows_must_agree(database):
+    registries()
     first = household_row(1)
     second = {**household_row(2), "Codice nucleo": first["Codice nucleo"], "Relazione": "Figlio/a", "Vani minimi": "3"}
     result = plan.dry_run(KINDS["households"], reading.read("x.csv", csv_file([first, second])))
@@ -222,10 +234,13 @@ ORDER = ("partners", "landlords", "dwellings", "offers", "households", "erp", "p
 
 
 def seed_by_templates():
+    registries()
     for key in ORDER:
         result = commit.commit(KINDS[key], reading.read("t.xlsx", workbooks.template(KINDS[key])))
         assert result.ok, (key, result.issues)
-    extra = [household_row(5), {**household_row(6), "Codice nucleo": "NF-2026-1005", "Relazione": "Figlio/a"}]
+    links = {"Quartieri preferiti": "librino; Monte Po", "Lingue": "wo, fr"}
+    extra = [{**household_row(5), **links}, {**household_row(6), **links, "Codice nucleo": "NF-2026-1005",
+                                             "Relazione": "Figlio/a"}]
     extra[1].update({"Stato nucleo": "In attesa"})
     assert commit.commit(KINDS["households"], reading.read("x.csv", csv_file(extra))).ok
     assert commit.commit(KINDS["dwellings"], reading.read("x.csv", csv_file([dwelling_row(1), dwelling_row(2)]))).ok
@@ -242,6 +257,7 @@ def test_round_trip_of_every_kind(database):
         result = commit.commit(KINDS[key], reading.read("e.xlsx", exported[key]))
         assert result.ok, (key, result.issues)
     assert {key: list(workbooks.rows(KINDS[key])) for key in ORDER} == rows_before
+    assert m.HouseholdDistrict.select().count() == 4 and m.HouseholdLanguage.select().count() == 4
     audit_rows = m.AuditLog.select().count()
     for key in ORDER:  # twice: nothing changes
         result = commit.commit(KINDS[key], reading.read("e.xlsx", exported[key]))
@@ -289,6 +305,120 @@ def test_cli_imports_and_refuses(app, tmp_path):
 
 
 def test_contract_types_are_stored_as_the_household_form_stores_them(database):
+    registries()
     row = {**household_row(1), "Contratti accettati": "transitorio; Canone concordato 3+2, Transitorio"}
     assert commit.commit(KINDS["households"], reading.read("x.csv", csv_file([row]))).ok
     assert m.Household.get().acceptable_contract_types == "transitory,concordato_3_2"
+
+
+# -- districts and languages: registries the imports name, never create ------------
+
+def test_an_unknown_district_is_a_row_error_with_suggestions_and_nothing_is_written(database):
+    prerequisites()
+    before = counts()
+    rows = [dwelling_row(1), {**dwelling_row(2), "Quartiere": "San Berilo"}, {**dwelling_row(3), "Quartiere": "Xyzzy"}]
+    result = commit.commit(KINDS["dwellings"], reading.read("x.csv", csv_file(rows)))
+    assert counts() == before and m.District.select().count() == len(districts.seed_entries())
+    first, second = result.issues
+    assert (first.row, first.column, first.value) == (3, "Quartiere", "San Berilo")
+    assert first.message.startswith("Quartiere «San Berilo» non presente nel registro dei quartieri; forse: San Berillo")
+    assert (second.row, second.column) == (4, "Quartiere") and "«Xyzzy»" in second.message
+
+
+def test_unknown_preferred_districts_and_languages_are_row_errors_with_suggestions(database):
+    registries()
+    before = counts()
+    rows = [household_row(1), {**household_row(2), "Quartieri preferiti": "Centro, Libreno, Atlantide"},
+            {**household_row(3), "Lingue": "arabo e tedesko"}]
+    result = commit.commit(KINDS["households"], reading.read("x.csv", csv_file(rows)))
+    assert counts() == before
+    by_row = {issue.row: issue for issue in result.issues}
+    assert set(by_row) == {3, 4}
+    districts_issue, language_issue = by_row[3], by_row[4]
+    assert districts_issue.column == "Quartieri preferiti"
+    assert "Quartiere «Libreno» non presente nel registro dei quartieri; forse: Librino" in districts_issue.message
+    assert "Quartiere «Atlantide» non presente" in districts_issue.message and "«Centro»" not in districts_issue.message
+    assert language_issue.column == "Lingue" and language_issue.value == "arabo e tedesko"
+    assert language_issue.message == "Lingua «tedesko» non presente nel registro delle lingue; forse: Tedesco."
+
+
+def test_names_match_the_registry_whatever_the_case_and_accents(database):
+    prerequisites()
+    rows = [{**dwelling_row(1), "Quartiere": "centro"}, {**dwelling_row(2), "Quartiere": "CÉNTRO"},
+            {**dwelling_row(3), "Quartiere": " san  BERILLO "}]
+    assert commit.commit(KINDS["dwellings"], reading.read("x.csv", csv_file(rows))).ok
+    centro, berillo = districts.lookup("Centro"), districts.lookup("San Berillo")
+    imported = m.Dwelling.select().where(m.Dwelling.cadastral_unit.in_(["101", "102", "103"])).order_by(m.Dwelling.id)
+    assert [d.district_id for d in imported] == [centro, centro, berillo]
+    row = {**household_row(1), "Quartieri preferiti": "céntro; MONTE PO, centro", "Lingue": "ARABO and fr / Inglése"}
+    assert commit.commit(KINDS["households"], reading.read("x.csv", csv_file([row]))).ok
+    household = m.Household.get(m.Household.code == row["Codice nucleo"])
+    assert household.preferred_district_list == ["Centro", "Monte Po"]
+    assert {link.spoken.code for link in household.spoken_languages} == {"ar", "fr", "en"}
+    assert m.District.select().count() == len(districts.seed_entries())  # nothing added to the registry
+
+
+def _link_audit(entity):
+    return [(e.action, json.loads(e.changes)) for e in m.AuditLog.select().where(m.AuditLog.entity == entity)
+            .order_by(m.AuditLog.id)]
+
+
+def test_household_links_are_imported_audited_and_a_reimport_changes_nothing(database):
+    registries()
+    kind = KINDS["households"]
+    row = {**household_row(1), "Quartieri preferiti": "Centro, Borgo", "Lingue": "arabo e francese"}
+    assert commit.commit(kind, reading.read("x.csv", csv_file([row]))).ok
+    household = m.Household.get()
+    language_ids = {m.Language.get(m.Language.code == code).id for code in ("ar", "fr")}
+    assert {link.spoken_id for link in household.spoken_languages} == language_ids
+    created = _link_audit("household_language")
+    assert [action for action, _ in created] == ["create", "create"]
+    assert {changes["spoken"][1] for _, changes in created} == language_ids
+    assert all(changes["household"] == [None, household.id] for _, changes in created)
+    assert {changes["district"][1] for _, changes in _link_audit("household_district")} == {
+        districts.lookup("Centro"), districts.lookup("Borgo")}
+
+    audit_rows = m.AuditLog.select().count()
+    again = commit.commit(kind, reading.read("x.csv", csv_file([row])))
+    assert again.totals() == {"create": 0, "update": 0, "skip": 2}
+    assert m.AuditLog.select().count() == audit_rows
+
+    # one district replaced, the languages written otherwise: only the district links change
+    changed = {**row, "Quartieri preferiti": "borgo, Librino", "Lingue": "fr, Arabic"}
+    result = commit.commit(kind, reading.read("x.csv", csv_file([changed])))
+    assert result.counts["household"] == {"create": 0, "update": 1, "skip": 0}
+    assert household.preferred_district_list == ["Borgo", "Librino"]
+    audited = _link_audit("household_district")[2:]
+    assert sorted((action, changes["district"]) for action, changes in audited) == [
+        ("create", [None, districts.lookup("Librino")]), ("delete", [districts.lookup("Centro"), None])]
+    assert len(_link_audit("household_language")) == 2
+    # the household's own fields did not change: no new version, no update row (as a form save)
+    assert m.Household.get().version == household.version
+    assert not m.AuditLog.select().where((m.AuditLog.entity == "household") & (m.AuditLog.action == "update")).exists()
+
+    # a household given on its members' rows keeps its links when those cells are empty
+    kept = {**changed, "Quartieri preferiti": "", "Lingue": ""}
+    assert commit.commit(kind, reading.read("x.csv", csv_file([kept]))).totals()["update"] == 0
+    assert household.preferred_district_list == ["Borgo", "Librino"] and household.spoken_languages.count() == 2
+
+
+def test_templates_list_the_registry_and_their_examples_use_it(database):
+    import io
+
+    import openpyxl
+
+    registries()
+    names = set(districts.names())
+    sheet = openpyxl.load_workbook(io.BytesIO(workbooks.template(KINDS["dwellings"]))).active
+    column = [c.value for c in sheet[1]].index("Quartiere")
+    comment = sheet[1][column].comment.text
+    assert "registro dei quartieri" in comment and "Deve già esistere nel registro" in comment
+    assert all(name in comment for name in names)
+    assert sheet[2][column].value in names
+    sheet = openpyxl.load_workbook(io.BytesIO(workbooks.template(KINDS["households"]))).active
+    headers = [c.value for c in sheet[1]]
+    preferred, spoken = headers.index("Quartieri preferiti"), headers.index("Lingue")
+    assert "Librino" in sheet[1][preferred].comment.text and "Arabo" in sheet[1][spoken].comment.text
+    assert {part.strip() for part in sheet[2][preferred].value.split(",")} <= names
+    assert commit.commit(KINDS["households"], reading.read("t.xlsx", workbooks.template(KINDS["households"]))).ok
+    assert m.HouseholdDistrict.select().count() == 2 and m.HouseholdLanguage.select().count() == 2

@@ -8,7 +8,7 @@ from werkzeug.test import EnvironBuilder
 
 import models as m
 from conftest import csrf_token
-from test_imports import csv_file, household_row, landlord_row
+from test_imports import csv_file, household_row, landlord_row, registries
 
 PAGE = "/admin/imports/"
 
@@ -59,6 +59,8 @@ def test_roles_decide_what_may_be_imported(app, login, folder):
 
 def test_upload_dry_run_confirm_and_the_file_is_deleted(app, login, folder):
     client = login("operator")
+    with app.extensions["database"].connection_context():
+        registries()
     response = upload(client, "households", csv_file([household_row(1), household_row(2)]))
     assert response.status_code == 302 and "/status/" in response.location
     token = finish(app, response)
@@ -75,6 +77,7 @@ def test_upload_dry_run_confirm_and_the_file_is_deleted(app, login, folder):
     assert not os.path.exists(folder / f"{token}.upload")
     with app.extensions["database"].connection_context():
         assert m.Household.select().count() == 2 and m.Person.select().count() == 2
+        assert m.HouseholdDistrict.select().count() == m.HouseholdLanguage.select().count() == 4
         assert {e.actor for e in m.AuditLog.select()} == {"operator1"}
     # a second confirmation of the same upload is refused
     post(client, PAGE + f"commit/{token}")
@@ -148,3 +151,24 @@ def test_a_file_beyond_the_forms_limit_is_accepted_by_the_import(app, login, fol
     token = finish(app, response)
     status = client.get(PAGE + f"status/{token}.json").get_json()
     assert status["issue_count"] == 30 and {issue[1] for issue in status["issues"]} == {"Note"}
+
+
+def test_an_unknown_district_is_shown_on_its_row_with_suggestions(app, login, folder):
+    from samples import make_landlord
+    from test_imports import dwelling_row
+
+    client = login("clerk")
+    with app.extensions["database"].connection_context():
+        registries()
+        make_landlord()
+    response = upload(client, "dwellings", csv_file([dwelling_row(1), {**dwelling_row(2), "Quartiere": "Librinò"},
+                                                      {**dwelling_row(3), "Quartiere": "Picanelo"}]))
+    token = finish(app, response)
+    status = client.get(PAGE + f"status/{token}.json").get_json()
+    # "Librinò" is Librino (accents do not count); "Picanelo" is no district
+    assert not status["ok"] and [issue[:3] for issue in status["issues"]] == [[4, "Quartiere", "Picanelo"]]
+    assert "forse: Picanello" in status["issues"][0][3]
+    page = client.get(response.location).get_data(as_text=True)
+    assert "non presente nel registro dei quartieri" in page and "Conferma" not in page
+    with app.extensions["database"].connection_context():
+        assert m.Dwelling.select().count() == 0

@@ -35,8 +35,8 @@ from housing.accompaniment import assessments, fidelity, instruments, tenancies
 from housing.accompaniment import stays as stay_rules
 from housing.demo import DAY, NATIONS, _insert, _money, _name, _stamps, _street
 from models import (
-    ArrearsEpisode, ContactLog, Dwelling, ErpAssignment, FollowUpVisit, GuaranteeClaim, Household, Incentive, Landlord,
-    Offer, Partner, Person, PlanAction, PlanGoal, Place, Referral, Stay, SupportPlan, Tenancy, TenancyOutcome,
+    ArrearsEpisode, ContactLog, District, Dwelling, ErpAssignment, FollowUpVisit, GuaranteeClaim, Household, Incentive,
+    Landlord, Offer, Partner, Person, PlanAction, PlanGoal, Place, Referral, Stay, SupportPlan, Tenancy, TenancyOutcome,
 )
 
 CANDIDATES = ("intake", "assessed", "waiting", "matched")
@@ -188,7 +188,7 @@ def _places(rng, today, partners, counts):
     comune = Landlord.get_or_none(Landlord.kind == "public_body")
     homes = []
     if comune is not None:
-        homes = list(Dwelling.select(Dwelling.id, Dwelling.district, Dwelling.rooms)
+        homes = list(Dwelling.select(Dwelling.id, District.name, Dwelling.rooms).join(District)
                      .where((Dwelling.landlord == comune.id) & (Dwelling.status != "let")).order_by(Dwelling.id).tuples())
     rows = []
     for name, kind, capacity, facility, sector in FACILITIES:

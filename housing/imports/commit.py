@@ -4,7 +4,9 @@ The dry run is repeated inside the transaction (the registry may have changed
 since the user looked at it); any issue writes nothing. New records are
 inserted in batches and their audit rows with them (the same ``audit.diff`` a
 form save writes); updates go through ``Model.save`` (version, timestamps) and
-``audit.record``. Re-importing the same file finds every row unchanged.
+``audit.record``. Links to a registry (a household's languages and preferred
+districts) are added and removed with one audit row each, as the household
+form audits them. Re-importing the same file finds every row unchanged.
 """
 import json
 
@@ -12,6 +14,7 @@ from peewee import IntegrityError
 
 from housing import audit, household_codes
 from housing.database import is_postgres, serialise
+from housing.imports import links as linking
 from housing.imports import plan as planning
 from models import AuditLog, Household, db, normalise, now
 
@@ -56,10 +59,19 @@ def apply(plan, user, progress=None):
             done += len(creates)
             if progress:
                 progress(done, total, "commit")
+        added, removed = {}, {}  # LinkTable -> [(record id, registry id)]
+        for action in creates:
+            for link, wanted in action.sets.items():
+                added.setdefault(link, []).extend((action.record_id, other) for other in sorted(wanted))
         for action in actions:
             if action.op == "update":
                 _update(action, ids, user)
+                for link, (old, new) in action.set_changes.items():
+                    added.setdefault(link, []).extend((action.record_id, other) for other in sorted(new - old))
+                    removed.setdefault(link, []).extend((action.record_id, other) for other in sorted(old - new))
                 done += 1
+        for link in sorted(set(added) | set(removed), key=lambda link: link.table):
+            _write_links(link, added.get(link, []), removed.get(link, []), user)
 
 
 def _resolved(data, ids):
@@ -127,6 +139,8 @@ def bulk_insert(model, fields, rows):
 
 
 def _update(action, ids, user):
+    if not action.changes:
+        return  # only its links change: the record itself is not saved again (no new version)
     model = action.target.model
     instance = model.get_by_id(action.record_id)
     before = audit.snapshot(instance)
@@ -134,3 +148,32 @@ def _update(action, ids, user):
         setattr(instance, name, value)
     instance.save()
     audit.record(user, "update", instance, before, audit.snapshot(instance))
+
+
+def _write_links(link, added, removed, user):
+    """Remove then add links ``(record id, registry id)``; one audit row per link, as the form writes them."""
+    model = link.model
+    names = ("id", link.owner, link.other)
+    actor = getattr(user, "username", None) or "system"
+    audit_fields = [AuditLog._meta.fields[name] for name in ("at", "user", "actor", "action", "entity", "record_id", "changes")]
+    entries = []
+
+    def entry(action, link_id, before, after):
+        changes = audit.diff(before, after)
+        entries.append([now(), getattr(user, "id", None), actor, action, link.table, str(link_id),
+                        json.dumps(changes, ensure_ascii=False, sort_keys=True)])
+
+    if removed:
+        found = linking.pairs(link, removed)
+        for pair, link_id in found.items():
+            entry("delete", link_id, dict(zip(names, (link_id, *pair))), {})
+        ids = sorted(found.values())
+        for start in range(0, len(ids), BATCH):
+            model.delete().where(model._meta.primary_key.in_(ids[start:start + BATCH])).execute()
+    if added:
+        fields = [model._meta.fields[link.owner], model._meta.fields[link.other]]
+        bulk_insert(model, fields, [list(pair) for pair in added])
+        found = linking.pairs(link, added)
+        for pair in added:
+            entry("create", found[pair], {}, dict(zip(names, (found[pair], *pair))))
+    bulk_insert(AuditLog, audit_fields, entries)

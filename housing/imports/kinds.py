@@ -15,15 +15,17 @@ identifies the record):
 - ERP assignees: assignment act number;
 - partners and places: name (partners have no VAT number in the registry).
 
-Households' spoken languages are links to the language registry
-(``HouseholdLanguage``), not a column here yet: a file's language column is
-mapped to "ignore" for now.
+Districts and languages are registries kept by staff (``registries``): a
+dwelling's district is one registry name; a household's preferred districts
+and spoken languages are lists of names stored as links (``links``), not
+fields. Their entries must exist beforehand, like a dwelling's landlord.
 """
 from typing import Callable, NamedTuple
 
 import models as m
 from housing import vocabulary as v
-from housing.imports import values
+from housing.imports import registries, values
+from housing.imports.links import LinkTable
 
 
 class Column(NamedTuple):
@@ -31,6 +33,7 @@ class Column(NamedTuple):
     field: str
     parse: Callable
     help: str = ""
+    link: LinkTable = None  # stored as links to a registry, not as a field of the record
 
 
 class Target(NamedTuple):
@@ -45,8 +48,8 @@ class Target(NamedTuple):
         return self.model._meta.table_name
 
     def present_columns(self):
-        """The columns whose field the model has today (other engineers may reshape fields)."""
-        return [c for c in self.columns if c.field in self.model._meta.fields]
+        """The columns whose field the model has today (other engineers may reshape fields), and the link columns."""
+        return [c for c in self.columns if c.field in self.model._meta.fields or c.link is not None]
 
 
 class Kind(NamedTuple):
@@ -69,7 +72,8 @@ def key_fields(target):
     return {name.rstrip("?") for key in target.keys for name in key}
 
 
-def col(header, field, parse=values.text, help=""):
+def col(header, field, parse=values.text, help="", link=None):
+    help = help or getattr(parse, "help", "")
     if not help:
         allowed = getattr(parse, "allowed", None)
         help = {values.decimal: "Numero, es. 1.234,56", values.integer: "Numero intero",
@@ -78,7 +82,7 @@ def col(header, field, parse=values.text, help=""):
         if allowed:
             help = "Uno o più tra (separati da virgole): " if getattr(parse, "many", False) else "Uno tra: "
             help += "; ".join(allowed)
-    return Column(header, field, parse, help)
+    return Column(header, field, parse, help, link)
 
 
 def coded(registry):
@@ -123,7 +127,7 @@ DWELLING = Target(m.Dwelling, (
     col("Proprietà", "ownership", coded(v.OWNERSHIPS)),
     col("Indirizzo", "address"),
     col("CAP", "postcode", help="5 cifre"),
-    col("Quartiere", "district"),
+    col("Quartiere", "district", registries.DistrictName()),
     *CADASTRE,
     col("Latitudine", "latitude", values.floating),
     col("Longitudine", "longitude", values.floating),
@@ -169,7 +173,9 @@ HOUSEHOLD = Target(m.Household, (
     col("Vani minimi", "min_rooms", values.integer),
     col("Senza barriere necessario", "needs_step_free", values.boolean),
     col("Animali", "has_pets", values.boolean),
-    col("Quartieri preferiti", "preferred_districts", help="Nomi separati da virgole"),
+    col("Quartieri preferiti", "preferred_districts", registries.DistrictName(many=True),
+        link=LinkTable(m.HouseholdDistrict, "household", "district")),
+    col("Lingue", "spoken_languages", registries.LanguageNames(), link=LinkTable(m.HouseholdLanguage, "household", "spoken")),
     col("Mediazione necessaria", "needs_mediation", values.boolean),
     col("Consenso privacy", "privacy_consent", values.boolean),
     col("Data consenso privacy", "privacy_consent_on", values.date),

@@ -7,12 +7,16 @@ natural keys are matched against an index of the table loaded once), keys are
 checked for duplicates inside the file and for matching two records. The
 result is a ``Plan``: the issues (row, column, value, Italian message), the
 counts to create, update and skip per table, and the actions ``commit`` runs.
+Cells naming registry entries are read against the registry as it is when the
+dry run starts (``registries.bind``); link columns are compared as sets with
+the stored links (``links``).
 """
 import dataclasses
 from collections import Counter, defaultdict
 
 from housing import validation
-from housing.imports import values
+from housing.imports import links as linking
+from housing.imports import registries, values
 from housing.imports.kinds import key_fields
 from models import normalise
 
@@ -36,6 +40,8 @@ class Action:
     key: tuple = None  # the first complete key alternative, as (alternative index, values)
     record_id: int = None
     changes: dict = None
+    sets: dict = None  # LinkTable -> frozenset of registry ids the record is to be linked to
+    set_changes: dict = None  # LinkTable -> (stored set, new set), for updates
 
 
 @dataclasses.dataclass
@@ -89,7 +95,8 @@ def match_headers(kind, headers, mapping=None):
             positions[column], seen[column] = index, index
     for target in kind.targets:
         present = [c for c in target.present_columns() if c in positions]
-        missing = [c for c in target.present_columns() if c not in positions and _required(target.model, c.field)]
+        missing = [c for c in target.present_columns() if c not in positions and not c.link
+                   and _required(target.model, c.field)]
         if target is kind.targets[-1] or (present and len(present) > len(_key_columns(target))):
             for column in missing:
                 issues.append(Issue(1, column.header, "", "Colonna obbligatoria mancante."))
@@ -179,10 +186,11 @@ def dry_run(kind, table, mapping=None, progress=None):
     if plan.issues:
         return plan
     indexes = {id(t): Index(t) for t in kind.targets}
+    parsers = {column: registries.bind(column.parse) for column in positions}
     seen = defaultdict(dict)  # table -> {key: (row, data, action)}
     pending = []
     for count, (number, cells) in enumerate(table.rows, start=1):
-        _row(kind, plan, positions, indexes, seen, pending, number, cells)
+        _row(kind, plan, positions, parsers, indexes, seen, pending, number, cells)
         if progress and count % 1000 == 0:
             progress(count, len(table.rows), "validate")
     _compare(plan, pending)
@@ -193,11 +201,11 @@ def dry_run(kind, table, mapping=None, progress=None):
     return plan
 
 
-def _row(kind, plan, positions, indexes, seen, pending, number, cells):
+def _row(kind, plan, positions, parsers, indexes, seen, pending, number, cells):
     parsed, bad = {}, set()
     for column, index in positions.items():
         raw = cells[index] if index < len(cells) else None
-        value, message = values.parse(column.parse, raw)
+        value, message = values.parse(parsers[column], raw)
         if message:
             plan.issues.append(Issue(number, column.header, _shown(raw), message))
             bad.add(column)
@@ -248,6 +256,9 @@ def _row(kind, plan, positions, indexes, seen, pending, number, cells):
                 links[target.link] = action.record_id or New(target.table, action.key)
             continue
         record_id = ids.pop() if ids else None
+        given_sets = {c.link: data.pop(c.field) for c in columns if c.link}
+        sets = {link: value if value is not None else frozenset() for link, value in given_sets.items()
+                if value is not None or target is last or record_id is None}  # see _fill: a parent keeps its links
         data = _fill(target, data, partial=target is not last, exists=record_id is not None)
         errors = validation.validate(target.table, data)
         for group in _uncovered_groups(target):
@@ -258,9 +269,10 @@ def _row(kind, plan, positions, indexes, seen, pending, number, cells):
                 for message in messages:
                     plan.issues.append(Issue(number, header, _shown(data.get(name)), message))
             return
-        action = Action(target, number, "update" if record_id else "create", data, keys[0], record_id)
+        action = Action(target, number, "update" if record_id else "create", data, keys[0], record_id, sets=sets)
+        compared = dict(data, **{c.field: given_sets[c.link] for c in columns if c.link})
         for k in keys:
-            seen[target.table][k] = (number, data, action)
+            seen[target.table][k] = (number, compared, action)
         plan.actions.append(action)
         if record_id:
             pending.append(action)
@@ -302,6 +314,8 @@ def _compare(plan, pending):
             chunk = actions[start:start + CHUNK]
             rows = {row["id"]: row for row in model.select().where(
                 model._meta.primary_key.in_([a.record_id for a in chunk])).dicts()}
+            stored = {link: linking.stored(link, [a.record_id for a in chunk if link in a.sets])
+                      for link in {link for a in chunk for link in a.sets}}
             for action in chunk:
                 existing = rows[action.record_id]
                 changes = {}
@@ -312,7 +326,10 @@ def _compare(plan, pending):
                     if not same(old, value):
                         changes[name] = value
                 action.changes = changes
-                if not changes:
+                action.set_changes = {link: (stored[link].get(action.record_id, frozenset()), wanted)
+                                      for link, wanted in action.sets.items()
+                                      if stored[link].get(action.record_id, frozenset()) != wanted}
+                if not changes and not action.set_changes:
                     action.op = "skip"
 
 

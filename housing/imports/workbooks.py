@@ -1,12 +1,16 @@
 """XLSX files in the import format: a template per kind, and an export of the registry.
 
 A template has the Italian headers, a comment on each header with the format
-and the allowed values, and an example row. An export writes the current
-records in the same columns, so that it imports back unchanged.
+and the allowed values (for a registry kept by staff, such as the districts,
+its names as they are when the template is made), and an example row. An
+export writes the current records in the same columns, so that it imports back
+unchanged.
 """
 import datetime
 import io
 
+from housing.imports import links as linking
+from housing.imports import registries
 from housing.imports.plan import CHUNK
 
 EXAMPLES = {
@@ -23,7 +27,19 @@ EXAMPLES = {
     "citizenship": "Italia", "relation": "Intestatario", "has_disability": "no", "act_number": "ERP-2025-001",
     "act_date": "10/01/2025", "social_rent": "80,00", "arrears_amount": "0", "occupancy_status": "Regolare",
     "sector": "Terzo settore", "listed_publicly": "sì", "capacity": 2, "facility": "Casa di accoglienza", "active": "sì",
+    "preferred_districts": "Centro, Borgo", "spoken_languages": "italiano, francese",
 }
+
+
+def _registry_example(column, parser):
+    """The example of a registry column: the usual one if the registry has its names, else its first entries."""
+    example = EXAMPLES.get(column.field, "")
+    try:
+        parser(example)
+        return example
+    except ValueError:
+        names = list(parser.shown.values())[:2 if parser.many else 1]
+        return ", ".join(names)
 
 
 def _row_example(kind):
@@ -33,6 +49,8 @@ def _row_example(kind):
     for target in kind.targets:
         for column in target.present_columns():
             example = EXAMPLES.get(column.field, "")
+            if hasattr(column.parse, "bind"):
+                example = _registry_example(column, column.parse.bind())
             if target is DWELLING_LANDLORD and column.field == "tax_code":
                 example = ""  # the example landlord is a company: its VAT number is enough
             if column.field == "status" and kind.key == "households":
@@ -57,7 +75,8 @@ def template(kind):
     sheet.title = kind.it[:31]
     sheet.append([c.header for c in kind.columns])
     for cell, column in zip(sheet[1], kind.columns):
-        cell.comment = Comment(column.help or "Testo", "Housing First")
+        help = column.parse.describe() if hasattr(column.parse, "describe") else column.help
+        cell.comment = Comment(help or "Testo", "Housing First")
     sheet.append(_row_example(kind))
     return _bytes(book)
 
@@ -68,10 +87,12 @@ def _bytes(book):
     return buffer.getvalue()
 
 
-def cell(column, value):
-    """A stored value as the import reads it back (labels for codes, sì/no, dates)."""
+def cell(column, value, parser=None):
+    """A stored value as the import reads it back (labels for codes, registry names, sì/no, dates)."""
     if value is None:
         return None
+    if hasattr(parser, "cell"):
+        return parser.cell(value)
     labels = getattr(column.parse, "labels", None)
     if labels:
         return ", ".join(labels.get(p.strip(), p.strip()) for p in str(value).split(",") if p.strip())
@@ -100,11 +121,12 @@ def export(kind):
 
 def rows(kind):
     """One list of cells per record of the kind's last target (households: per member, or one without)."""
+    parsers = {c: registries.bind(c.parse) for c in kind.columns}
     last = kind.targets[-1]
     parents = kind.targets[:-1]
     model = last.model
     if kind.key == "households":
-        yield from _household_rows(kind)
+        yield from _household_rows(kind, parsers)
         return
     ids = [i for (i,) in model.select(model._meta.primary_key).order_by(model._meta.primary_key).tuples()]
     for start in range(0, len(ids), CHUNK):
@@ -112,19 +134,32 @@ def rows(kind):
             line = []
             for parent in parents:
                 linked = getattr(record, parent.link) if parent.link in model._meta.fields else None
-                line += [cell(c, getattr(linked, c.field) if linked else None) for c in parent.present_columns()]
-            line += [cell(c, getattr(record, c.field)) for c in last.present_columns()]
+                line += [cell(c, _stored(linked, c) if linked else None, parsers[c]) for c in parent.present_columns()]
+            line += [cell(c, _stored(record, c), parsers[c]) for c in last.present_columns()]
             yield line
 
 
-def _household_rows(kind):
+def _stored(record, column, sets=None):
+    """The stored value of ``column``: a foreign key as its id (a registry parser names it), links as a set of ids."""
+    if column.link is not None:
+        return (sets or {}).get(column.link, {}).get(record.get_id(), frozenset())
+    return record.__data__.get(column.field)
+
+
+def _household_rows(kind, parsers):
     household_target, person_target = kind.targets
     from models import Household, Person
 
-    for household in Household.select().order_by(Household.id):
-        head = [cell(c, getattr(household, c.field)) for c in household_target.present_columns()]
-        members = list(Person.select().where(Person.household == household).order_by(Person.id))
-        if not members:
-            yield head + [None] * len(person_target.present_columns())
-        for person in members:
-            yield head + [cell(c, getattr(person, c.field)) for c in person_target.present_columns()]
+    household_ids = [i for (i,) in Household.select(Household.id).order_by(Household.id).tuples()]
+    for start in range(0, len(household_ids), CHUNK):
+        chunk = household_ids[start:start + CHUNK]
+        sets = {c.link: linking.stored(c.link, chunk) for c in household_target.present_columns() if c.link}
+        members = {}
+        for person in Person.select().where(Person.household.in_(chunk)).order_by(Person.id):
+            members.setdefault(person.household_id, []).append(person)
+        for household in Household.select().where(Household.id.in_(chunk)).order_by(Household.id):
+            head = [cell(c, _stored(household, c, sets), parsers[c]) for c in household_target.present_columns()]
+            if household.id not in members:
+                yield head + [None] * len(person_target.present_columns())
+            for person in members.get(household.id, ()):
+                yield head + [cell(c, _stored(person, c), parsers[c]) for c in person_target.present_columns()]
