@@ -48,9 +48,10 @@ ROW_MARK = 'class="list-buttons-column"'
 USER_AGENT = "housing-bench/1"
 REGISTRIES = ("dwelling", "household", "audit_log", "offer", "person")
 # Preferred filter per registry: (column name, value); the value falls back to
-# one found in the data when the preferred one has no row.
+# one found in the data when the preferred one has no row. "link.field" names a
+# field of a linked registry (a home's district is filtered by the district's name).
 FILTERS = {
-    "dwelling": ("district", "Librino"),
+    "dwelling": ("district.name", "Librino"),
     "household": ("status", "waiting"),
     "audit_log": ("entity", "household"),
     "offer": ("status", "published"),
@@ -214,14 +215,25 @@ def find_view(app, endpoint):
     raise LookupError(endpoint)
 
 
-def equal_filter_arg(view, column_name):
-    """The URL argument (``flt0_<arg>``) of the 'equals' filter on a column."""
+def equal_filter_arg(view, field):
+    """The URL argument (``flt0_<arg>``) of the 'equals' filter on a model field."""
     from flask_admin.contrib.peewee.filters import FilterEqual
 
     for arg, (_, flt) in (view._filter_args or {}).items():
-        if isinstance(flt, FilterEqual) and getattr(flt.column, "name", None) == column_name:
+        column = flt.column
+        if isinstance(flt, FilterEqual) and getattr(column, "name", None) == field.name \
+                and getattr(column, "model", None) is field.model:
             return arg
-    raise LookupError(f"no equals filter on {view.endpoint}.{column_name}")
+    raise LookupError(f"no equals filter on {view.endpoint}.{field.model.__name__}.{field.name}")
+
+
+def filter_field(model, column):
+    """(query over ``model`` joining what the field needs, the field) of a FILTERS column."""
+    if "." not in column:
+        return model.select(), getattr(model, column)
+    link, name = column.split(".")
+    related = getattr(model, link).rel_model
+    return model.select().join(related), getattr(related, name)
 
 
 def middle_row(model):
@@ -260,10 +272,10 @@ def build_plan(app):
         base = f"/admin/{registry}/"
         plan.append((registry, "list", base))
         column, value = FILTERS[registry]
-        field = getattr(model, column)
-        if not model.select().where(field == value).exists():
-            value = model.select(field).where(field.is_null(False)).limit(1).scalar()
-        arg = equal_filter_arg(view, column)
+        query, field = filter_field(model, column)
+        if not query.where(field == value).exists():
+            value = query.select(field).where(field.is_null(False)).limit(1).scalar()
+        arg = equal_filter_arg(view, field)
         plan.append((registry, f"filter {column}={value}", base + "?" + urlencode({f"flt0_{arg}": value})))
         row = middle_row(model)
         term = search_term(registry, row)
@@ -272,7 +284,7 @@ def build_plan(app):
         elif registry in LOOKUP_FILTERS:
             # no search box (e.g. the audit log offers exact, indexed filters instead): the same lookup, filtered
             column = LOOKUP_FILTERS[registry]
-            arg = equal_filter_arg(view, column)
+            arg = equal_filter_arg(view, getattr(model, column))
             plan.append((registry, f"lookup {column}={term} (filter)", base + "?" + urlencode({f"flt0_{arg}": term})))
         plan.append((registry, "page 500", base + "?page=500"))
         if roles.access("admin", view.registry) >= roles.EDIT:

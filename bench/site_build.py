@@ -105,6 +105,7 @@ def top_up_offers(rng, target):
                 public[kind] = lid
     if not zones:
         raise SystemExit("no territorial agreement: use --demo-scale > 0")
+    district_ids = registry_districts(zones)
     bands = {code: ranges for code, _, ranges in demo.ZONES}
     zone_names = {code: name for code, name, _ in demo.ZONES}
     public_districts = [d for d in demo.DISTRICTS if d[0] in demo.PUBLIC_HOUSING_DISTRICTS]
@@ -131,7 +132,7 @@ def top_up_offers(rng, target):
         dwellings.append(dict(
             landlord=owner, ownership="public" if protected else "private",
             address=f"{rng.choice(district[5].split('|'))} {rng.randint(1, 250)}", postcode=district[2],
-            district=district[0], zone=zones[district[1]],
+            district=district_ids[district[0]], zone=zones[district[1]],
             latitude=round(district[3] + rng.uniform(-.004, .004), 6), longitude=round(district[4] + rng.uniform(-.004, .004), 6),
             cadastral_sheet="BENCH", cadastral_parcel=str(k // 50 + 1), cadastral_unit=str(k % 50 + 1),
             area_m2=area, rooms=rooms, bedrooms=max(1, rooms - 1) if rooms <= 3 else rooms - 2, bathrooms=bathrooms,
@@ -159,6 +160,19 @@ def top_up_offers(rng, target):
         offer["dwelling"] = dwelling_id
     _bulk(Offer, offers)
     return n
+
+
+def registry_districts(zones):
+    """{name: id} of the demo's districts in the district registry, adding those it lacks
+    (with the demo's centroid and zone): homes point at registry entries."""
+    from housing import demo, districts
+    from models import District
+
+    known, ids = districts.index(), {}
+    for name, zone, _, latitude, longitude, _ in demo.DISTRICTS:
+        ids[name] = districts.lookup(name, known) or District.create(
+            name=name, zone=zones.get(zone), latitude=latitude, longitude=longitude).id
+    return ids
 
 
 def top_up_partners(rng, target):
