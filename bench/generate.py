@@ -178,9 +178,23 @@ SURNAMES = ("Russo Ferrara Lombardo Messina Marino Greco Rizzo Caruso Sciacca Pa
 FIRST_NAMES = ("Salvatore Giuseppe Antonio Maria Agata Rosa Anna Carmela Ion Mohamed Fatou Nuwan Chioma Luca Sara").split()
 
 
+def district_ids(database):
+    """{name: id} of the generator's districts in the registry (seeded by ``housing.districts.sync``)."""
+    from housing import districts
+
+    with database.atomic():
+        districts.sync()
+        known = districts.index()
+        ids = {}
+        for name in DISTRICTS:
+            ids[name] = districts.lookup(name, known) or m.District.create(name=name).id
+    return ids
+
+
 def seed_own(database, rng, n_dwellings, n_households, today):
-    """A simple generator: landlords, dwellings, offers, households and members."""
+    """A simple generator: landlords, dwellings, offers, households (with a preferred district) and members."""
     counts = {}
+    registry = district_ids(database)
     n_landlords = max(2, n_dwellings // 6)
     stamp = datetime.datetime.combine(today, datetime.time(9))
     counts["Landlord"] = insert_rows(database, m.Landlord, ["kind", "name", "tax_code", "phone", "created_at", "updated_at"], (
@@ -195,7 +209,7 @@ def seed_own(database, rng, n_dwellings, n_households, today):
         postcode, streets = DISTRICTS[district]
         rooms = rng.choices((1, 2, 3, 4, 5), (10, 25, 35, 22, 8))[0]
         return (first_landlord + rng.randrange(n_landlords), rng.choice(("private", "public")),
-                f"{rng.choice(streets)} {rng.randint(1, 250)}", postcode, district, str(i // 10000 + 1),
+                f"{rng.choice(streets)} {rng.randint(1, 250)}", postcode, registry[district], str(i // 10000 + 1),
                 str(i // 10 % 1000 + 1), str(i % 10 + 1), 22 + 17 * rooms, rooms, rng.choice(statuses),
                 today - datetime.timedelta(days=rng.randint(30, 3650)), stamp, stamp)
 
@@ -212,13 +226,20 @@ def seed_own(database, rng, n_dwellings, n_households, today):
          f"Trilocale di {rng.randint(60, 110)} m² al {rng.randint(0, 6)}° piano. Zona {rng.choice(names)}.", True, stamp, stamp)
         for i in range(0, n_dwellings, 5)))
     hh_statuses = ("intake", "assessed", "waiting", "matched", "housed", "exited")
+    preferred = []  # one district per household, linked once the households have their ids
+
+    def household(i):
+        row = (f"NF-{2022 + i % 4}-{i:06d}", rng.choice(hh_statuses), today - datetime.timedelta(days=rng.randint(0, 1095)),
+               rng.randint(1, 3), rng.randint(0, 1500), rng.choice(names), rng.random(), stamp, stamp)
+        preferred.append(registry[row[5]])
+        return row[:5] + row[6:]
+
     counts["Household"] = insert_rows(database, m.Household, [
-        "code", "status", "intake_on", "min_rooms", "monthly_net_income", "preferred_districts", "tie_break_key",
-        "created_at", "updated_at"], (
-        (f"NF-{2022 + i % 4}-{i:06d}", rng.choice(hh_statuses), today - datetime.timedelta(days=rng.randint(0, 1095)),
-         rng.randint(1, 3), rng.randint(0, 1500), rng.choice(names), rng.random(), stamp, stamp)
-        for i in range(n_households)))
+        "code", "status", "intake_on", "min_rooms", "monthly_net_income", "tie_break_key",
+        "created_at", "updated_at"], (household(i) for i in range(n_households)))
     first_household = m.Household.select(m.fn.MIN(m.Household.id)).scalar()
+    counts["HouseholdDistrict"] = insert_rows(database, m.HouseholdDistrict, ["household", "district"], (
+        (first_household + h, district) for h, district in enumerate(preferred)))
 
     def members():
         serial = 0

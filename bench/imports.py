@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/imports.py [--dwellings 100000] [--households 50000] [--url URL]
 
-Writes one XLSX of dwellings with their landlords and one of households with
-their members, then times for each: reading + dry run, and the commit (which
+Writes one XLSX of dwellings with their landlords (districts named in varied
+case and accents) and one of households with their members, preferred
+districts and spoken languages (links to the registries), then times for each: reading + dry run, and the commit (which
 repeats the dry run inside its transaction, then inserts and audits). The
 baseline is a plain ``insert_many`` of the same records into an empty
 database in the same run: the ratio is the cost of reading, validating and
@@ -23,12 +24,15 @@ from stdnum import luhn  # noqa: E402
 from stdnum.it import codicefiscale  # noqa: E402
 
 import models as m  # noqa: E402
-from housing import schema  # noqa: E402
+from housing import districts, languages, schema  # noqa: E402
 from housing.database import bind, sqlite_url  # noqa: E402
 from housing.imports import KINDS, commit, plan, reading  # noqa: E402
 from housing.imports.plan import CHUNK  # noqa: E402
 
 LETTERS = "BCDFGHLMNPRSTVZ"
+DISTRICT_NAMES = ("Centro", "san berillo", "BORGO", "Librino", "Picanello", "Ognina", "Monte Po", "Nesima", "Cibali",
+                  "San Cristoforo")
+LANGUAGES = ("italiano", "arabo e francese", "inglese", "wo, fr", "Romeno", "")
 
 
 def vat(i):
@@ -52,7 +56,7 @@ def dwelling_rows(n):
         values = {
             "Locatore - partita IVA": vat(landlord), "Locatore - denominazione": f"Locatore {landlord}",
             "Locatore - tipo": "Società", "Proprietà": "Privata", "Indirizzo": f"Via Etnea {i}", "CAP": "95124",
-            "Quartiere": "Centro", "Foglio": str(i // 1000), "Particella": str(i % 1000), "Subalterno": "1",
+            "Quartiere": DISTRICT_NAMES[i % len(DISTRICT_NAMES)], "Foglio": str(i // 1000), "Particella": str(i % 1000), "Subalterno": "1",
             "Superficie (m²)": 40 + i % 80, "Vani": 1 + i % 5, "Camere da letto": i % 2, "Bagni": 1, "Piano": i % 6,
             "Ascensore": "sì" if i % 2 else "no", "Classe energetica": "C", "Stato di conservazione": "Buono",
             "Sfitto dal": 45292 + i % 300, "Stato": "Disponibile", "Latitudine": 37.5, "Longitudine": 15.08,
@@ -72,7 +76,8 @@ def household_rows(n):
                 "ISEE (€)": "1.234,50", "Data ISEE": "01/01/2025", "Vani minimi": 1 + i % 3, "Animali": "no",
                 "Contratti accettati": "Canone concordato 3+2, Transitorio", "Codice fiscale": person_code(member),
                 "Nome": "Nome", "Cognome": f"Cognome {member}", "Data di nascita": "01/01/1980", "Sesso": "Maschio",
-                "Relazione": relation,
+                "Relazione": relation, "Lingue": LANGUAGES[i % len(LANGUAGES)],
+                "Quartieri preferiti": ", ".join(DISTRICT_NAMES[(i + k) % len(DISTRICT_NAMES)] for k in range(i % 3)),
             }
             member += 1
             yield [values.get(h) for h in headers]
@@ -107,8 +112,12 @@ def fresh(url_or_none, folder, name):
     database.connect(reuse_if_open=True)
     schema.runner(database).up()
     if url_or_none:  # a server database: empty the tables this benchmark writes
-        for model in (m.AuditLog, m.Person, m.Household, m.Dwelling, m.Landlord):
+        for model in (m.AuditLog, m.HouseholdDistrict, m.HouseholdLanguage, m.Person, m.Household, m.Dwelling,
+                      m.Landlord):
             model.delete().execute()
+    # the registries the files name: an import never adds to them
+    districts.sync()
+    languages.sync()
     return database
 
 
@@ -144,11 +153,18 @@ def baseline(kind, table):
                     model.insert_many([tuple(r.get(f.name) for f in fields) for r in rows[start:start + 500]],
                                       fields=fields).execute()
                 count += len(rows)
-                if target.link:
+                created = [a for a in actions if a.target is target and a.op == "create"]
+                if target.link or any(a.sets for a in created):
                     index = plan.Index(target)
                     index.load()
                     for action in (a for a in actions if a.target is target):
                         ids[(target.table, action.key)] = index.find([action.key]).pop()
+                for link in {link for a in created for link in a.sets}:  # the links to the registries
+                    pairs = [(ids[(target.table, a.key)], other) for a in created for other in a.sets.get(link, ())]
+                    columns = [getattr(link.model, link.owner), getattr(link.model, link.other)]
+                    for start in range(0, len(pairs), 500):
+                        link.model.insert_many(pairs[start:start + 500], fields=columns).execute()
+                    count += len(pairs)
         return count
 
     return insert

@@ -24,8 +24,9 @@ programme contribution to the rent, so offers carry none (a case with one
 could not be stored and loaded back).
 
 ``write_instance`` stores an instance with the project's models (landlords,
-dwellings, published offers, waiting households, their members, declined
-matches), keeping the generated ids, so that ``housing.match_data`` loads the
+dwellings, published offers, waiting households, their members, their
+preferred districts as links to the district registry, declined matches),
+keeping the generated ids, so that ``housing.match_data`` loads the
 very same ``HouseholdCase``/``OfferCase`` records back.
 """
 from __future__ import annotations
@@ -216,6 +217,17 @@ def _insert(database, model, fields, rows, batch):
     return len(rows)
 
 
+def _district_ids(database):
+    """{name: id} of ``DISTRICTS`` in the district registry (seeded by ``housing.districts.sync``)."""
+    import models as mdl
+    from housing import districts
+
+    with database.atomic():
+        districts.sync()
+        known = districts.index()
+        return {name: districts.lookup(name, known) or mdl.District.create(name=name).id for name in DISTRICTS}
+
+
 def write_instance(database, inst: Instance, today: datetime.date = TODAY) -> dict:
     """Store ``inst`` with the project's models in a migrated, empty database; returns row counts.
 
@@ -229,6 +241,7 @@ def write_instance(database, inst: Instance, today: datetime.date = TODAY) -> di
     stamp = datetime.datetime.combine(today, datetime.time(9))
     m = len(inst.offers)
     counts = {}
+    registry = _district_ids(database)
     n_landlords = max(1, m // 3)
     counts["landlord"] = _insert(database, mdl.Landlord, ["id", "kind", "name", "tax_code", "created_at", "updated_at"], [
         (i + 1, "private_person" if i % 5 else "public_body", f"{FIRST_NAMES[i % 15]} {SURNAMES[i % 25]} {i}",
@@ -237,7 +250,7 @@ def write_instance(database, inst: Instance, today: datetime.date = TODAY) -> di
         "id", "landlord", "ownership", "address", "postcode", "district", "area_m2", "rooms", "step_free", "has_lift",
         "status", "created_at", "updated_at"], [
         (o.id, 1 + j % n_landlords, "public" if o.contract_type in ("erp", "transitional", "emergency") else "private",
-         f"Via del Benchmark {o.id}", "95100", o.district, 20 + 18 * o.rooms, o.rooms, o.step_free, o.step_free,
+         f"Via del Benchmark {o.id}", "95100", registry[o.district], 20 + 18 * o.rooms, o.rooms, o.step_free, o.step_free,
          "offered", stamp, stamp) for j, o in enumerate(inst.offers)], batch)
     counts["offer"] = _insert(database, mdl.Offer, [
         "id", "dwelling", "contract_type", "monthly_rent", "service_charges", "status", "published",
@@ -246,13 +259,15 @@ def write_instance(database, inst: Instance, today: datetime.date = TODAY) -> di
         for o in inst.offers], batch)
     counts["household"] = _insert(database, mdl.Household, [
         "id", "code", "status", "ethos_category", "monthly_net_income", "min_rooms", "needs_step_free",
-        "preferred_districts", "acceptable_contract_types", "parked_until", "intake_on", "case_conference_rank",
+        "acceptable_contract_types", "parked_until", "intake_on", "case_conference_rank",
         "case_conference_reason", "tie_break_key", "created_at", "updated_at"], [
         (h.id, f"MB-{h.id:07d}", "waiting", h.ethos_category, h.monthly_income, h.min_rooms, h.needs_step_free,
-         ",".join(sorted(h.preferred_districts)) or None, ",".join(sorted(h.acceptable_contract_types)) or None,
+         ",".join(sorted(h.acceptable_contract_types)) or None,
          h.parked_until, h.intake_on, h.case_conference_rank,
          "Benchmark" if h.case_conference_rank is not None else None, h.tie_break_key, stamp, stamp)
         for h in inst.households], batch)
+    counts["household_district"] = _insert(database, mdl.HouseholdDistrict, ["household", "district"], [
+        (h.id, registry[name]) for h in inst.households for name in sorted(h.preferred_districts)], batch)
     p = inst.members
     ids = [h.id for h in inst.households]
     counts["person"] = _insert(database, mdl.Person, [
