@@ -10,7 +10,7 @@ import datetime
 import re
 from typing import NamedTuple
 
-NAME = re.compile(r"^housing-(?P<engine>sqlite|postgresql)-(?P<at>\d{8}T\d{6}Z)\.(?P<kind>sqlite|pgdump)\.gz(?P<enc>\.enc)?$")
+NAME = re.compile(r"^housing-(?P<engine>sqlite|postgresql)-(?P<at>\d{8}T\d{6}Z)(?:-(?P<sequence>\d+))?\.(?P<kind>sqlite|pgdump)\.gz(?P<enc>\.enc)?$")
 STAMP = "%Y%m%dT%H%M%SZ"
 
 
@@ -24,11 +24,13 @@ class Backup(NamedTuple):
     path: object  # pathlib.Path
     taken_at: datetime.datetime  # UTC, aware
     engine: str
+    sequence: int = 0  # a second backup within the same second
 
 
-def file_name(engine, taken_at, encrypted):
+def file_name(engine, taken_at, encrypted, sequence=0):
     kind = "sqlite" if engine == "sqlite" else "pgdump"
-    return f"housing-{engine}-{taken_at.astimezone(datetime.timezone.utc):{STAMP}}.{kind}.gz" + (".enc" if encrypted else "")
+    stamp = f"{taken_at.astimezone(datetime.timezone.utc):{STAMP}}" + (f"-{sequence}" if sequence else "")
+    return f"housing-{engine}-{stamp}.{kind}.gz" + (".enc" if encrypted else "")
 
 
 def parse(path):
@@ -40,7 +42,7 @@ def parse(path):
         taken_at = datetime.datetime.strptime(match["at"], STAMP).replace(tzinfo=datetime.timezone.utc)
     except ValueError:
         return None
-    return Backup(path, taken_at, match["engine"])
+    return Backup(path, taken_at, match["engine"], int(match["sequence"] or 0))
 
 
 def backups(folder):
@@ -48,7 +50,7 @@ def backups(folder):
     if not folder.is_dir():
         return []
     found = (parse(path) for path in folder.iterdir() if path.is_file())
-    return sorted((b for b in found if b), key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    return sorted((b for b in found if b), key=lambda b: (b.taken_at, b.sequence, b.path.name), reverse=True)
 
 
 PERIODS = {

@@ -211,6 +211,13 @@ def _sweep(folder, at):
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _free_name(folder, engine, at, encrypted):
+    sequence = 0
+    while (folder / backup_rotation.file_name(engine, at, encrypted, sequence)).exists():
+        sequence += 1
+    return folder / backup_rotation.file_name(engine, at, encrypted, sequence)
+
+
 def take(url, folder, key=None, policy=None, at=None):
     """Back up the database at ``url`` into ``folder``, verify it, then rotate with ``policy``."""
     engine, folder = engine_of(url), pathlib.Path(folder)
@@ -221,15 +228,13 @@ def take(url, folder, key=None, policy=None, at=None):
         raise BackupError(f"Impossibile creare la cartella dei backup {folder}: {error.strerror}.",
                           f"Cannot create the backup folder {folder}: {error.strerror}.") from None
     _sweep(folder, datetime.datetime.now())
-    final = folder / backup_rotation.file_name(engine, at, bool(key))
-    if final.exists():
-        raise BackupError(f"Il backup {final.name} esiste già.", f"The backup {final.name} already exists.")
     with tempfile.TemporaryDirectory(dir=folder, prefix=WORK_PREFIX) as work:
         raw, packed = pathlib.Path(work) / "raw", pathlib.Path(work) / "packed"
         _dump(url, engine, raw)
         backup_files.pack(raw, packed, key)
         raw.unlink()
         verify(packed, key, work)
+        final = _free_name(folder, engine, at, bool(key))
         os.replace(packed, final)  # named only once verified
     descriptor = os.open(folder, os.O_RDONLY)
     try:
