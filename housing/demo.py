@@ -2,8 +2,9 @@
 
 ``seed()`` fills an empty, migrated database (already bound to the models and
 connected) with a realistic but entirely fictitious data set: a sample
-territorial agreement, landlords, dwellings, offers, households with their
-members, ERP assignments, partners and agreements. One ``random.Random(seed)``
+territorial agreement, the district registry (linked to its zones), landlords,
+dwellings, offers, households with their members and preferred districts, ERP
+assignments, partners and agreements. One ``random.Random(seed)``
 drives everything and dates are relative to ``today``, so the same arguments
 always give the same data. Rows go in with batched ``insert_many`` inside one
 transaction, so ``scale=200`` (100,000 dwellings) stays fast.

@@ -2,6 +2,8 @@
 
 - ``reading``: the file into a header row and data rows (or a ``FileError``);
 - ``values``: one cell into a field's value (Italian numbers, dates, coded values);
+- ``registries``: cells naming entries of the district and language registries;
+- ``links``: columns stored as links to a registry (preferred districts, languages);
 - ``kinds``: what can be imported, as data (columns, natural keys, references);
 - ``plan``: the dry run (issues and counts, nothing written);
 - ``commit``: the import, atomic, idempotent and audited;

@@ -38,8 +38,8 @@ class Reference:
         """{folded name or code: id}."""
         raise NotImplementedError
 
-    def names(self):
-        """{id: the name an export writes}, in the registry's order."""
+    def names(self, active_only=False):
+        """{id: the name an export writes}, in the registry's order (``active_only``: those offered to new records)."""
         raise NotImplementedError
 
     def unknown(self, text):
@@ -53,7 +53,7 @@ class Reference:
 
     def describe(self):
         """The template's comment: the rule and the registry's names as they are now."""
-        shown = list(self.names().values())
+        shown = list(self.names(active_only=True).values())
         listed = "; ".join(shown[:SHOWN_NAMES])
         if len(shown) > SHOWN_NAMES:
             listed += f"; ... (altri {len(shown) - SHOWN_NAMES} nel registro)"
@@ -107,8 +107,9 @@ class DistrictName(Reference):
     def index(self):
         return districts.index()
 
-    def names(self):
-        return dict(District.select(District.id, District.name).order_by(District.name).tuples())
+    def names(self, active_only=False):
+        query = District.select(District.id, District.name).order_by(District.name)
+        return dict((query.where(District.active == True) if active_only else query).tuples())  # noqa: E712
 
     def unknown(self, text):
         return districts.unknown_message(text)
@@ -130,8 +131,9 @@ class LanguageNames(Reference):
     def index(self):
         return languages.index()
 
-    def names(self):
-        return dict(Language.select(Language.id, Language.name_it).order_by(Language.name_it).tuples())
+    def names(self, active_only=False):
+        query = Language.select(Language.id, Language.name_it).order_by(Language.name_it)
+        return dict((query.where(Language.active == True) if active_only else query).tuples())  # noqa: E712
 
     def unknown(self, text):
         return languages.unknown_message(text)

@@ -31,14 +31,14 @@ EXAMPLES = {
 }
 
 
-def _registry_example(column, parser):
+def _registry_example(column):
     """The example of a registry column: the usual one if the registry has its names, else its first entries."""
     example = EXAMPLES.get(column.field, "")
     try:
-        parser(example)
+        column.parse.bind()(example)
         return example
     except ValueError:
-        names = list(parser.shown.values())[:2 if parser.many else 1]
+        names = list(column.parse.names(active_only=True).values())[:2 if column.parse.many else 1]
         return ", ".join(names)
 
 
@@ -50,7 +50,7 @@ def _row_example(kind):
         for column in target.present_columns():
             example = EXAMPLES.get(column.field, "")
             if hasattr(column.parse, "bind"):
-                example = _registry_example(column, column.parse.bind())
+                example = _registry_example(column)
             if target is DWELLING_LANDLORD and column.field == "tax_code":
                 example = ""  # the example landlord is a company: its VAT number is enough
             if column.field == "status" and kind.key == "households":
