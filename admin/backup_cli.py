@@ -7,6 +7,7 @@ import pathlib
 import secrets
 
 import click
+import peewee
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -32,9 +33,12 @@ def _recorded(run):
     import jobs
 
     database = current_app.extensions["database"]
-    with database.connection_context():
-        recordable = database.table_exists("job_run")
-    if not recordable:  # a database never migrated: a backup all the same, without its record
+    try:
+        with database.connection_context():
+            recordable = database.table_exists("job_run")
+    except peewee.DatabaseError:
+        recordable = False  # unreachable: the backup says why
+    if not recordable:  # or never migrated: a backup all the same, without its record
         return run()
     record = jobs.recorded(database, jobs.Job("backup", 0, run, "manual backup"))
     return record.outcome, record.message
@@ -95,7 +99,13 @@ def restore_command(ctx, file, force, no_safety_backup):
     config, url = _config(None), _url()
 
     def safety_backup():
-        taken = backups.take(url, config.folder, config.key)
+        try:
+            taken = backups.take(url, config.folder, config.key)
+        except backups.BackupError as error:
+            raise backups.BackupError(
+                f"Copia di sicurezza del database da sostituire non riuscita, nulla è stato modificato: {error.it} "
+                "(--no-safety-backup sostituisce senza copia).",
+                f"Could not back up the database to replace, nothing changed: {error.en}") from None
         click.echo(f"Copia di sicurezza del contenuto sostituito: {taken.path} / Safety backup of the replaced content.")
 
     try:

@@ -72,10 +72,14 @@ class _Sealer:
         self._seal(self.buffer, last=True)
 
 
+def _private(path, flags):
+    return os.open(path, flags, 0o600)  # a backup holds personal data: its owner only
+
+
 def pack(source, target, secret=None):
     """Compress (and encrypt with ``secret`` if given) the file ``source`` into ``target``."""
     compressor = zlib.compressobj(6, zlib.DEFLATED, GZIP)
-    with open(source, "rb") as raw, open(target, "wb") as out:
+    with open(source, "rb") as raw, open(target, "wb", opener=_private) as out:
         sink = _Sealer(out, secret) if secret else out
         while block := raw.read(READ):
             sink.write(compressor.compress(block))
@@ -138,12 +142,15 @@ def unpack(source, target, secret=None):
         else:
             raise Damaged("neither a gzip file nor an encrypted backup")
         decompressor = zlib.decompressobj(GZIP)
-        with open(target, "wb") as out:
+        with open(target, "wb", opener=_private) as out:
             try:
                 for block in blocks:
                     if decompressor.eof:
                         raise Damaged("data after the end of the compressed stream")
-                    out.write(decompressor.decompress(block))
+                    # Bounded output: a block of zeroed pages may inflate a thousandfold.
+                    while block:
+                        out.write(decompressor.decompress(block, READ))
+                        block = decompressor.unconsumed_tail
                 out.write(decompressor.flush())
             except zlib.error as error:
                 raise Damaged(f"compressed data is corrupt ({error})") from None

@@ -24,6 +24,8 @@ import tempfile
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+import peewee
+
 from housing import backup_files, backup_rotation
 from housing.backup_rotation import Policy
 from housing.database import is_sqlite, open_database
@@ -223,7 +225,7 @@ def take(url, folder, key=None, policy=None, at=None):
     engine, folder = engine_of(url), pathlib.Path(folder)
     at = at or datetime.datetime.now(datetime.timezone.utc)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise BackupError(f"Impossibile creare la cartella dei backup {folder}: {error.strerror}.",
                           f"Cannot create the backup folder {folder}: {error.strerror}.") from None
@@ -273,8 +275,15 @@ class Restored(NamedTuple):
 
 
 def tables_of(database):
-    with database.connection_context():
-        return database.get_tables()
+    """The tables of ``database``; a ``BackupError`` when it cannot be opened."""
+    try:
+        with database.connection_context():
+            return database.get_tables()
+    except peewee.DatabaseError as error:
+        detail = " ".join(str(error).split())
+        raise BackupError(f"Impossibile aprire il database di destinazione ({detail}). Per PostgreSQL va creato "
+                          "prima (createdb).", f"Cannot open the target database ({detail}). A PostgreSQL "
+                          "database must be created first (createdb).") from None
 
 
 def _drop_everything(database):

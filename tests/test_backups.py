@@ -20,27 +20,40 @@ UTC = datetime.timezone.utc
 KEY = "una chiave di prova abbastanza lunga"
 
 
-@pytest.fixture
-def empty_url(db_url, tmp_path):
-    """A second database on the test's engine, with no table at all."""
+@pytest.fixture(scope="module")
+def spare_databases():
+    """PostgreSQL databases for the restores of this module, created once: a DROP DATABASE
+    waits for a checkpoint, while emptying a schema does not."""
     made = []
-
-    def make(suffix="target"):
-        if db_url.startswith("sqlite"):
-            return "sqlite:///" + str(tmp_path / f"{suffix}-{len(made)}.db")
-        name = f"housing_{suffix}_{uuid.uuid4().hex[:6]}"
-        server = open_database(db_url)
-        with server.connection_context():
-            server.connection().autocommit = True
-            server.execute_sql(f'CREATE DATABASE "{name}"')
-        made.append((server, name))
-        return urlunsplit(urlsplit(db_url)._replace(path="/" + name))
-
-    yield make
+    yield made
     for server, name in made:
         with server.connection_context():
             server.connection().autocommit = True
             server.execute_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_url(db_url, tmp_path, spare_databases):
+    """``empty_url()``: a second database on the test's engine, with no table at all."""
+    handed = []
+
+    def make(suffix="target"):
+        handed.append(suffix)
+        if db_url.startswith("sqlite"):
+            return "sqlite:///" + str(tmp_path / f"{suffix}-{len(handed)}.db")
+        if len(spare_databases) < len(handed):
+            server, name = open_database(db_url), f"housing_restore_{uuid.uuid4().hex[:8]}"
+            with server.connection_context():
+                server.connection().autocommit = True
+                server.execute_sql(f'CREATE DATABASE "{name}"')
+            spare_databases.append((server, name))
+        url = urlunsplit(urlsplit(db_url)._replace(path="/" + spare_databases[len(handed) - 1][1]))
+        spare = open_database(url)
+        with spare.connection_context():
+            spare.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        return url
+
+    return make
 
 
 def snapshot(url):
@@ -56,11 +69,21 @@ def snapshot(url):
     return tables
 
 
-def cli(url, *args):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "SESSION_COOKIE_SECURE": False})
-    try:
-        return app.test_cli_runner().invoke(args=list(args))
-    finally:
+@pytest.fixture
+def cli():
+    """``cli(url, *args)``: a command of ``flask --app admin`` on the database at ``url``
+    (one app per database: the settings are read at each command)."""
+    apps = {}
+
+    def invoke(url, *args):
+        if url not in apps:
+            apps[url] = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url,
+                                    "SESSION_COOKIE_SECURE": False})
+        m.db.initialize(apps[url].extensions["database"])  # the models follow the app in use, as in production
+        return apps[url].test_cli_runner().invoke(args=list(args))
+
+    yield invoke
+    for app in apps.values():
         if not app.extensions["database"].is_closed():
             app.extensions["database"].close()
 
@@ -193,6 +216,7 @@ def test_the_encrypted_stream_round_trips_and_refuses_a_missing_last_chunk(size)
 def test_an_encrypted_backup_needs_its_key(database, db_url, empty_url, tmp_path):
     taken = backups.take(db_url, tmp_path / "backups", KEY)
     assert taken.path.name.endswith(".gz.enc") and backup_files.is_encrypted(taken.path)
+    assert taken.path.stat().st_mode & 0o077 == 0, "personal data: readable by its owner only"
     content = taken.path.read_bytes()
     assert backups.SQLITE_MAGIC not in content and b"schema_migration" not in content
     target = empty_url()
@@ -253,7 +277,7 @@ def test_rotation_never_deletes_the_newest_backup(tmp_path):
 
 # -- the commands and the job -----------------------------------------------------------------
 
-def test_restore_refuses_a_database_that_is_not_empty_unless_forced(database, db_url, settings):
+def test_restore_refuses_a_database_that_is_not_empty_unless_forced(database, db_url, settings, cli):
     m.JobRun.create(name="publish", outcome="success", message="before the backup")
     assert cli(db_url, "backup").exit_code == 0
     [taken] = backup_rotation.backups(settings)
@@ -273,7 +297,25 @@ def test_restore_refuses_a_database_that_is_not_empty_unless_forced(database, db
     assert len(safety) == 1, "the replaced content was backed up first"
 
 
-def test_restore_migrates_an_older_backup(db_url, empty_url, settings):
+def test_a_forced_restore_backs_up_what_it_replaces_first(db_url, empty_url, settings, cli):
+    taken = backups.take(db_url, settings)
+    target = empty_url()
+    foreign = open_database(target)
+    with foreign.connection_context():
+        foreign.execute_sql("CREATE TABLE note (id INTEGER PRIMARY KEY)")
+
+    refused = cli(target, "restore", "--force", str(taken.path))
+    assert refused.exit_code == 1 and "Copia di sicurezza del database da sostituire non riuscita" in refused.output
+    assert "Traceback" not in refused.output and backups.tables_of(foreign) == ["note"]
+
+    replaced = cli(target, "restore", "--force", "--no-safety-backup", str(taken.path))
+    assert replaced.exit_code == 0, replaced.output
+    restored, source = snapshot(target), snapshot(db_url)
+    assert "note" not in restored and restored.keys() == source.keys()
+    assert restored["schema_migration"] == source["schema_migration"]
+
+
+def test_restore_migrates_an_older_backup(db_url, empty_url, settings, cli):
     old = empty_url("old")
     database = open_database(old)
     with database.connection_context():
@@ -291,18 +333,26 @@ def test_restore_migrates_an_older_backup(db_url, empty_url, settings):
         assert schema.pending(restored) == []
 
 
-def test_the_commands_explain_mistakes_without_a_trace(database, db_url, settings, tmp_path, monkeypatch):
+def test_the_commands_explain_mistakes_without_a_trace(database, db_url, settings, tmp_path, monkeypatch, cli):
     missing = cli(db_url, "restore", str(tmp_path / "nope.sqlite.gz"))
     assert missing.exit_code == 1 and "non esiste" in missing.output and "Traceback" not in missing.output
     monkeypatch.setenv("HOUSING_BACKUP_KEY", KEY)
-    assert cli(db_url, "backup").exit_code == 0
-    [taken] = backup_rotation.backups(settings)
+    assert cli(db_url, "backup", "--dir", str(tmp_path / "encrypted")).exit_code == 0
+    [taken] = backup_rotation.backups(tmp_path / "encrypted")
     monkeypatch.setenv("HOUSING_BACKUP_KEY", "sbagliata")
     wrong = cli(db_url, "backup", "--verify", str(taken.path))
     assert wrong.exit_code == 1 and "HOUSING_BACKUP_KEY non è quella" in wrong.output
     monkeypatch.setenv("HOUSING_BACKUP_KEY", KEY)
     sound = cli(db_url, "backup", "--verify", str(taken.path))
     assert sound.exit_code == 0 and "Backup integro" in sound.output
+    nowhere = (db_url.rsplit("/", 1)[0] + "/housing_never_created" if db_url.startswith("postgres")
+               else "sqlite:///" + str(tmp_path))  # a folder, not a database file
+    unreachable = cli(db_url, "backup", "--dir", str(settings))
+    assert unreachable.exit_code == 0
+    [taken] = backup_rotation.backups(settings)
+    unopened = cli(nowhere, "restore", str(taken.path))
+    assert unopened.exit_code == 1 and "Impossibile aprire il database di destinazione" in unopened.output
+    assert "Traceback" not in unopened.output
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     failed = cli(db_url, "backup", "--dir", str(blocked / "sub"))
