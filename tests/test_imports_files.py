@@ -75,6 +75,24 @@ def test_xlsx_serial_dates_merged_cells_empty_rows_and_cached_formulas(database)
     assert result.ok and result.actions[0].data["last_orientation_on"] == datetime.date(2024, 1, 1)
 
 
+def test_a_table_that_starts_away_from_a1_keeps_its_columns_and_row_numbers():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["C3"], sheet["D3"], sheet["E3"] = "Denominazione", "Settore", "Attivo"
+    sheet["C4"], sheet["D4"], sheet["E4"] = "Ente 1", 3, True
+    sheet["C6"], sheet["E6"] = datetime.date(2026, 1, 2), 1.5
+    sheet.merge_cells("D6:D7")
+    sheet["D6"] = "unito"
+    sheet["C7"] = "Ente 3"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = reading.read("x.xlsx", buffer.getvalue())
+    assert table.headers == ["", "", "Denominazione", "Settore", "Attivo"]
+    assert table.rows == [(4, [None, None, "Ente 1", 3, True]),
+                          (6, [None, None, datetime.date(2026, 1, 2), "unito", 1.5]),
+                          (7, [None, None, "Ente 3", "unito", None])]
+
+
 def test_a_formula_without_a_cached_value_is_an_error_for_its_cell(database):
     headers = [c.header for c in LANDLORDS.columns]
     row = [landlord_row(1).get(h, "") for h in headers]

