@@ -89,6 +89,7 @@ def build_admin(app):
     # Built inside the factory: a module-level Admin breaks a second create_app().
     from admin.views import registries as r
     from admin.views.dashboard import DashboardView
+    from admin.views.districts import DistrictMergeView, DistrictView
     from admin.views.matchboard import DeclineReasonSettingView, MatchBoardView, MatchView, RuleSettingView, StepSettingView
     from admin.views.matching import CensusView, MatchingView
     from admin.views import accompaniment as acc
@@ -105,7 +106,7 @@ def build_admin(app):
         theme=Bootstrap4Theme(base_template="admin/housing_base.html", fluid=True),
     )
     views = [
-        (r.DwellingView, m.Dwelling), (r.OfferView, m.Offer), (r.LandlordView, m.Landlord),
+        (r.DwellingView, m.Dwelling), (r.OfferView, m.Offer), (DistrictView, m.District), (r.LandlordView, m.Landlord),
         (r.LandlordSummaryView, m.Landlord),
         (r.HouseholdView, m.Household), (r.PersonView, m.Person), (r.HouseholdSummaryView, m.Household),
         (r.LanguageView, m.Language),
@@ -133,6 +134,8 @@ def build_admin(app):
     admin.add_view(IndicatorsView(name=i18n.Text("Indicatori Housing First", "Housing First indicators"),
                                   endpoint="indicators", url="/admin/indicators", category=category("support")))
     admin.add_view(ImportsView(name=i18n.Text("Importazioni", "Imports"), endpoint="imports", url="/admin/imports", category=category("system")))
+    admin.add_view(DistrictMergeView(name=i18n.Text("Quartieri da risolvere e da unire", "Districts to resolve and merge"),
+                                     endpoint="district_merge", url="/admin/districts", category=category("homes")))
     for view_class, model in views:
         key = view_class.category_key or "system"
         admin.add_view(view_class(model, category=category(key)))

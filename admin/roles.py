@@ -25,6 +25,8 @@ PERMISSIONS = {
     "landlord": {"admin": EDIT, "clerk": EDIT, "operator": READ},
     "dwelling": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     "offer": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
+    # the districts registry (names and places, no person), kept with the homes; merges and reviews too
+    "district": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     "household": {"admin": EDIT, "operator": EDIT},
     # the languages registry (names only, no person); households' links are the household's data
     "language": {"admin": EDIT, "operator": READ},

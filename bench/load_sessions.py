@@ -95,6 +95,9 @@ MARKED_FIELD = {"household": "notes", "dwelling": "notes", "offer": "public_desc
 MARKER = re.compile(r"\s*\(carico ([\w.-]+)\)\s*$")
 # Equal filters per registry (column), beyond http_bench.FILTERS.
 EXTRA_FILTERS = {"partner": "sector", "landlord": "kind", "household_summary": "status"}
+# {registry: column of its "equals" filter}; "link.field" for a related record's field (a home's district name)
+FILTERS = {"dwelling": "district.name", "household": "status", "offer": "status", "person": "citizenship",
+           "audit_log": "entity", **EXTRA_FILTERS}
 CONFLICT_TEXTS = ("Mentre modificavi", "While you were editing")
 REFUSED_TEXTS = ("i dati sono cambiati nel frattempo", "the data changed meanwhile")
 SAVE_FAILED_TEXTS = ("i dati sono in conflitto con altri record", "the data conflicts with other records")
@@ -290,6 +293,15 @@ def prepare_database(url, engine, args, code_root, roles):
     return {"demo_counts": counts, "offers_added": added, "seed_seconds": round(seeded, 1)}, users, pools
 
 
+def filter_field(model, column):
+    """(query over ``model`` joining what the field needs, the field) of a FILTERS column."""
+    if "." not in column:
+        return model.select(), getattr(model, column)
+    link, name = column.split(".")
+    related = getattr(model, link).rel_model
+    return model.select().join(related), getattr(related, name)
+
+
 def build_pools(rng, hot):
     """URLs and terms the sessions draw from, read from the database."""
     import models as m
@@ -320,12 +332,9 @@ def build_pools(rng, hot):
              "terms": {k: rng.sample(v, min(200, len(v))) for k, v in terms.items() if v},
              "hot": {name: sorted(ids(models[name], hot)) for name in MARKED_FIELD},
              "filter_values": {}}
-    filters = {"dwelling": "district", "household": "status", "offer": "status", "person": "citizenship",
-               "audit_log": "entity", **EXTRA_FILTERS}
-    for registry, column in filters.items():
-        model = models[registry]
-        field = getattr(model, column)
-        values = [v for (v,) in model.select(field).where(field.is_null(False)).distinct().limit(50).tuples()]
+    for registry, column in FILTERS.items():
+        query, field = filter_field(models[registry], column)
+        values = [v for (v,) in query.select(field).where(field.is_null(False)).distinct().limit(50).tuples()]
         if values:
             pools["filter_values"][registry] = (column, [str(v) for v in values])
     return pools
@@ -877,7 +886,7 @@ def filter_arguments(http_bench, url, pools):
     for registry, (column, values) in pools["filter_values"].items():
         try:
             view = http_bench.find_view(app, registry)
-            out[registry] = (http_bench.equal_filter_arg(view, column), values)
+            out[registry] = (http_bench.equal_filter_arg(view, filter_field(view.model, column)[1]), values)
         except LookupError as error:
             log(f"  (no filter for {registry}: {error})")
     return out

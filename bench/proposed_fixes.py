@@ -51,7 +51,7 @@ POSTGRES_INDEXES = [
     f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} USING gin ({column} gin_trgm_ops)"
     for table, columns in (
         ("person", ("last_name", "first_name", "tax_code")),
-        ("household", ("code", "email", "phone", "preferred_districts")),
+        ("household", ("code", "email", "phone")),
     )
     for column in columns
 ]

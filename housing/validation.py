@@ -118,6 +118,18 @@ def text_length(value):
     return f"Testo troppo lungo (massimo {MAX_TEXT} caratteri)." if len(str(value)) > MAX_TEXT else None
 
 
+def outline(value):
+    """A simplified polygon: at least 3 "lat lon" points separated by ";"."""
+    points = [point.split() for point in str(value).split(";") if point.strip()]
+    if len(points) < 3 or any(len(point) != 2 for point in points):
+        return "Contorno non valido: almeno 3 punti «lat lon» separati da «;» (es. «37.50 15.08; 37.51 15.09; …»)."
+    for lat, lon in points:
+        lat, lon = _number(lat), _number(lon)
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return "Contorno non valido: ogni punto è «latitudine longitudine» in gradi decimali."
+    return None
+
+
 email = pattern(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "Indirizzo email non valido.")
 phone = pattern(r"\+?[0-9][0-9 ./-]{5,19}", "Numero di telefono non valido.")
 website = pattern(r"https?://[^\s/$.?#].[^\s]*", "Indirizzo web non valido (deve iniziare con http:// o https://).")
@@ -187,8 +199,8 @@ FIELD_RULES = {
     "commitments": [text_length],
     "public_description": [text_length],
     "case_conference_reason": [text_length],
-    "districts": [text_length],
-    "preferred_districts": [text_length],
+    "municipality": [name_text],
+    "outline": [text_length, outline],
     # accompaniment
     "amount": [money_amount],
     "amount_claimed": [money_amount],

@@ -97,17 +97,19 @@ def seed(users):
     consented = m.Landlord.create(kind="private_person", name=CONSENTED_NAME, public_name_consent=True)
     iacp = m.Landlord.create(kind="iacp", name="IACP di Catania")
     territorial = m.TerritorialAgreement.create(name="Accordo territoriale", city="Catania")
-    zone = m.AgreementZone.create(territorial_agreement=territorial, code="Z1", name="Centro", districts="Centro")
+    zone = m.AgreementZone.create(territorial_agreement=territorial, code="Z1", name="Centro")
+    centre = m.District.create(name="Centro", zone=zone)
+    librino = m.District.create(name="Librino")
     m.RentBand.create(zone=zone, label="fascia media", min_eur_m2_year=50, max_eur_m2_year=80)
     m.ContractDuration.create(territorial_agreement=territorial, contract_type="transitory", min_months=1, max_months=18)
     dwelling = m.Dwelling.create(landlord=private, ownership="private", address="Via Etnea 100", postcode="95124",
-                                 district="Centro", zone=zone, area_m2=60, rooms=3, status="available",
+                                 district=centre, zone=zone, area_m2=60, rooms=3, status="available",
                                  cadastral_sheet="CADX91", cadastral_parcel="PRCX92", cadastral_unit="UNX93",
                                  notes="NOTA-ALLOGGIO-5512")
     m.Dwelling.create(landlord=consented, ownership="private", address="Via Crociferi 3", postcode="95124",
-                      district="Centro", area_m2=50, rooms=2, status="available")
+                      district=centre, area_m2=50, rooms=2, status="available")
     public = m.Dwelling.create(landlord=iacp, ownership="public", address="Viale Moncada 5", postcode="95121",
-                               district="Librino", area_m2=70, rooms=3, status="let")
+                               district=librino, area_m2=70, rooms=3, status="let")
     offer = m.Offer.create(dwelling=dwelling, contract_type="concordato_3_2", monthly_rent=420, status="published")
     household = m.Household.create(
         code="NF-2026-0042", email="nucleo-segreto@example.it", phone="3477776665", ethos_category=ETHOS,
@@ -266,15 +268,15 @@ def test_unreadable_filters_sorts_and_searches_are_dropped_per_role(world):
     app, clients, ids = world
 
     class Declared(DwellingView):
-        column_filters = ["district", "cadastral_sheet", m.Landlord.name, m.Landlord.kind]
+        column_filters = ["postcode", "cadastral_sheet", m.Landlord.name, m.Landlord.kind]
         column_sortable_list = ["address", "cadastral_unit", ("landlord", m.Landlord.name)]
         column_searchable_list = ["address", "cadastral_parcel", m.Landlord.name]
 
     view = Declared(m.Dwelling, endpoint="declared_dwelling")
     declared_filters = [flt.column.name for flt in view._filters]
     with app.test_request_context("/"), app.extensions["database"].connection_context():
-        for role, expected in {"viewer": ({"district", "kind"}, {"address"}, {"address"}),
-                               "clerk": ({"district", "cadastral_sheet", "name", "kind"},
+        for role, expected in {"viewer": ({"postcode", "kind"}, {"address"}, {"address"}),
+                               "clerk": ({"postcode", "cadastral_sheet", "name", "kind"},
                                          {"address", "cadastral_unit", "landlord"},
                                          {"address", "cadastral_parcel", "name"})}.items():
             login_user(m.User.get(m.User.username == f"{role}1"))

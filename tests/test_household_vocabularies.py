@@ -220,7 +220,7 @@ def test_the_migration_turns_free_text_into_keys_and_links_and_loses_nothing(bef
                                           notes=notes, status="waiting", min_rooms=1, intake_on=TODAY,
                                           tie_break_key=0.5 + index / 100, created_at=datetime.datetime.now(),
                                           updated_at=datetime.datetime.now(), version=1).execute())
-        assert schema.runner(database).up() == ["0008_languages_and_contract_keys"]
+        assert schema.runner(database).up(target="0008_languages_and_contract_keys") == ["0008_languages_and_contract_keys"]
     with database.connection_context(), database.bind_ctx(m.MODELS):
         for hid, (text, contracts, notes, links, left, keys, unread) in zip(ids, PLANTED):
             household = m.Household.get_by_id(hid)

@@ -80,7 +80,7 @@ def world(app):
                                facility="Appartamento condiviso di transizione, Via Plebiscito 12, Catania")
         landlord = m.Landlord.create(kind="company", name="Immobiliare Ciclopi S.r.l.", vat_number="00743110157")
         dwelling = m.Dwelling.create(landlord=landlord, ownership="private", address="Via Caronda 41", postcode="95128",
-                                     district="Borgo", area_m2=38, rooms=1, bedrooms=1, status="offered",
+                                     district=m.District.get_or_create(name="Borgo")[0], area_m2=38, rooms=1, bedrooms=1, status="offered",
                                      cadastral_sheet="21", cadastral_parcel="1187", cadastral_unit="4")
         offer = m.Offer.create(dwelling=dwelling, contract_type="concordato_3_2", monthly_rent=Decimal("290"),
                                service_charges=Decimal("20"), deposit=Decimal("580"), available_from=TODAY,

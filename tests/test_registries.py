@@ -54,7 +54,7 @@ def test_create_list_edit_export(app, login, registry):
     field, value = next((k, v) for k, v in {
         "notes": "Nota aggiornata", "commitments": "Impegni aggiornati", "name": None, "full_name": "Nome Nuovo",
         "label": "fascia alta", "max_months": "12", "public_description": "Descrizione aggiornata.",
-        "districts": "Librino", "social_rent": "90.00", "citizenship": "Romania",
+        "social_rent": "90.00", "citizenship": "Romania", "code": "Z8",
     }.items() if k in _form_fields(client, registry, record.id) and v)
     edited[field] = value
     if registry == "user":

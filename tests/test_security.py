@@ -40,6 +40,7 @@ MATRIX = {
     #                       admin  operator clerk  viewer
     "dwelling":            (EDIT, READ, EDIT, READ),
     "offer":               (EDIT, READ, EDIT, READ),
+    "district":            (EDIT, READ, EDIT, READ),
     "landlord":            (EDIT, READ, EDIT, NONE),
     "landlord_summary":    (NONE, NONE, NONE, READ),
     "household":           (EDIT, EDIT, NONE, NONE),

@@ -12,7 +12,7 @@ from wtforms import SelectField
 from admin.views.base import SecureModelView, optional_id_inline
 from housing import vocabulary as v
 from housing.accompaniment import incentives, instruments, sensitive, stays, tenancies
-from models import ArrearsEpisode, FollowUpVisit, Household, PlanGoal, TenancyOutcome
+from models import ArrearsEpisode, District, FollowUpVisit, Household, PlanGoal, TenancyOutcome
 
 AJAX = {"page_size": 15, "minimum_input_length": 0}
 HOUSEHOLD_AJAX = {"fields": ["code"], **AJAX}
@@ -148,7 +148,7 @@ class PlaceView(AccompanimentView):
     column_filters = ["kind", "active"]
     column_searchable_list = ["name", "facility"]
     form_excluded_columns = ["created_at", "updated_at", "stays"]
-    form_ajax_refs = {"dwelling": {"fields": ["address", "district"], **AJAX}, "partner": {"fields": ["name"], **AJAX}}
+    form_ajax_refs = {"dwelling": {"fields": ["address", District.name], **AJAX}, "partner": {"fields": ["name"], **AJAX}}
 
 
 class StayView(AccompanimentView):
@@ -170,7 +170,7 @@ class TenancyView(AccompanimentView):
     column_filters = ["contract_type", "start_on", "ended_on", "end_reason"]
     column_searchable_list = [Household.code]
     form_excluded_columns = ["created_at", "updated_at", "incentives"]
-    form_ajax_refs = {"household": HOUSEHOLD_AJAX, "dwelling": {"fields": ["address", "district"], **AJAX},
+    form_ajax_refs = {"household": HOUSEHOLD_AJAX, "dwelling": {"fields": ["address", District.name], **AJAX},
                       "offer": {"fields": ["id"], **AJAX}, "match": {"fields": ["id"], **AJAX}}
     inline_models = [
         optional_id_inline(FollowUpVisit, form_columns=["id", "visited_on", "note"]),

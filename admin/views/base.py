@@ -22,7 +22,8 @@ from flask_admin.form import SecureForm
 from flask_admin.helpers import is_form_submitted
 from flask_admin.model import typefmt
 from flask_login import current_user
-from peewee import CharField, DatabaseError, DataError, ForeignKeyField, IntegerField, IntegrityError, TextField
+from markupsafe import Markup
+from peewee import JOIN, CharField, DatabaseError, DataError, ForeignKeyField, IntegerField, IntegrityError, TextField
 from wtforms.validators import Optional
 
 from admin import roles
@@ -42,6 +43,27 @@ BAD_QUERY_ERRORS = (DataError, OverflowError, InvalidOperation, RecursionError, 
 MAX_PAGE = 100000
 MAX_SEARCH_WORDS = 10
 MAX_SEARCH_CHARS = 200
+
+
+def scoped_link(endpoint, arg, value, text):
+    """A link to a list view narrowed to one parent record (``scoped_by``)."""
+    url = url_for(f"{endpoint}.index_view", **{arg: value})
+    return Markup('<a href="{}">{}</a>').format(url, text)
+
+
+def join_path(model, target, depth=2):
+    """The models to join, in order, to reach ``target`` from ``model`` through
+    foreign keys (``[Dwelling, District]`` from an offer), or None."""
+    for field in model._meta.fields.values():
+        if isinstance(field, ForeignKeyField) and field.rel_model is target:
+            return [target]
+    if depth > 1:
+        for field in model._meta.fields.values():
+            if isinstance(field, ForeignKeyField) and field.rel_model is not model:
+                rest = join_path(field.rel_model, target, depth - 1)
+                if rest:
+                    return [field.rel_model, *rest]
+    return None
 
 
 def clean_arg(value):
@@ -70,7 +92,14 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
         if term:
             conditions = []
             for field in self._cached_fields:
-                if isinstance(field, (CharField, TextField)):
+                if isinstance(field, (CharField, TextField)) and field.model is not self.model:
+                    # a related record's name (a dwelling's district): rows linked to a matching one
+                    link = next((fk for fk in self.model._meta.fields.values()
+                                 if isinstance(fk, ForeignKeyField) and fk.rel_model is field.model), None)
+                    if link is not None:
+                        conditions.append(link.in_(field.model.select(field.model._meta.primary_key)
+                                                   .where(field ** f"%{term}%")))
+                elif isinstance(field, (CharField, TextField)):
                     conditions.append(field ** f"%{term}%")
                 elif isinstance(field, IntegerField) and term.isdigit() and int(term) <= MAX_ID:
                     conditions.append(field == int(term))
@@ -226,6 +255,25 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
                 query = query.where(field == (value if 0 <= value < 2**63 else -1))
         return query
 
+    def _handle_join(self, query, field, joins):
+        """Join the model of a search, filter or sort field from the view's own
+        model, through the foreign keys that lead to it: a dwelling's district
+        search must not make the zone filter join the district's zone, and an
+        offer's district is two joins away (offer, dwelling, district).
+        Flask-Admin's own joins from wherever the previous join left off."""
+        target = getattr(field, "model", None)
+        path = join_path(self.model, target) if target is not None and target is not self.model else None
+        if not path:
+            return super()._handle_join(query, field, joins)
+        query = query.switch(self.model)
+        for model in path:
+            if model.__name__ in joins:
+                query = query.switch(model)
+            else:
+                query = query.join(model, JOIN.LEFT_OUTER)
+                joins.add(model.__name__)
+        return query
+
     def _create_ajax_loader(self, name, options):
         field = getattr(self.model, name)
         return SafeAjaxLoader(name, field.rel_model, **options)
@@ -271,9 +319,18 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
         return count, rows
 
     def search_placeholder(self):
-        names = [field_label(f.name) for f in getattr(self, "_search_fields", [])]
+        names = [field_label(f.name if f.model is self.model else self._link_name(f.model))
+                 for f in getattr(self, "_search_fields", [])]
         prefix = "Cerca per" if str(Text("it", "en")) == "it" else "Search by"
         return f"{prefix}: " + ", ".join(str(n).lower() for n in names) if names else None
+
+    def _link_name(self, model):
+        """The name of the view's foreign key that leads to ``model`` ("district")."""
+        path = join_path(self.model, model) or [model]
+        for name, field in self.model._meta.fields.items():
+            if isinstance(field, ForeignKeyField) and field.rel_model is path[0]:
+                return name
+        return model._meta.table_name
 
     def get_export_value(self, model, name):
         return neutralise_formula(super().get_export_value(model, name))
@@ -546,16 +603,20 @@ def _check_repeats(model, form, seen, errors):
         seen[(group, values)] = True
 
 
-def attach_related(model, rows):
-    """Load the foreign-key targets of a page in one query per relation."""
+def attach_related(model, rows, names=None):
+    """Load the foreign-key targets of a page in one query per relation, and
+    those their labels show (an offer's dwelling reads as "address, district")."""
     for name, field in model._meta.fields.items():
-        if not isinstance(field, ForeignKeyField):
+        if not isinstance(field, ForeignKeyField) or (names is not None and name not in names):
             continue
         ids = {row.__data__.get(name) for row in rows} - {None}
         if not ids:
             continue
         target = field.rel_model
         related = {obj.get_id(): obj for obj in target.select().where(target._meta.primary_key.in_(ids))}
+        shown = field_access.LABEL_FIELDS.get(target._meta.table_name)
+        if shown and names is None:
+            attach_related(target, list(related.values()), shown)
         for row in rows:
             obj = related.get(row.__data__.get(name))
             if obj is not None:

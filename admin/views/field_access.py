@@ -40,6 +40,7 @@ LABEL_FIELDS = {
     "person": ("first_name", "last_name"),
     "household": ("code",),
     "offer": ("dwelling",),
+    "dwelling": ("address", "district"),
     "agreement_partner": ("partner",),
     "match": ("household",),
     "support_plan": ("household",),

@@ -11,23 +11,19 @@ from wtforms.widgets import HiddenInput
 from admin import roles
 from admin.i18n import Text
 from admin.labels import field_label
-from admin.views.base import SecureModelView, optional_id_inline
+from admin.views import districts as district_views
+from admin.views.base import SecureModelView, optional_id_inline, scoped_link
+from admin.views.links import RegistryLinksField
 from admin.i18n import term_choices
 from housing import accounts, household_codes, languages as language_registry
 from housing.accompaniment import sensitive
 from housing import vocabulary as v
 from models import (
-    Agreement, AgreementPartner, AuditLog, AgreementZone, ContractDuration, Dwelling, Household, HouseholdLanguage,
-    Language, Offer, Partner, Person, RentBand, normalise,
+    Agreement, AgreementPartner, AuditLog, AgreementZone, ContractDuration, District, Dwelling, Household,
+    HouseholdDistrict, HouseholdLanguage, Language, Offer, Partner, Person, RentBand, normalise,
 )
 
 AJAX_PAGE = {"page_size": 15, "minimum_input_length": 0}
-
-
-def scoped_link(endpoint, arg, value, text):
-    """A link to a list view narrowed to one parent record (``scoped_by``)."""
-    url = url_for(f"{endpoint}.index_view", **{arg: value})
-    return Markup('<a href="{}">{}</a>').format(url, text)
 
 
 class UserView(SecureModelView):
@@ -133,13 +129,13 @@ class DwellingView(SecureModelView):
         "condition": v.DWELLING_CONDITIONS, "energy_class": v.ENERGY_CLASSES,
     }
     column_list = ["address", "district", "zone", "landlord", "ownership", "area_m2", "rooms", "step_free", "status", "offers"]
-    column_searchable_list = ["address", "district", "cadastral_sheet", "cadastral_parcel"]
-    column_sortable_list = ["address", "district", "area_m2", "rooms", "status", "ownership"]
+    column_searchable_list = ["address", District.name, "cadastral_sheet", "cadastral_parcel"]
+    column_sortable_list = ["address", ("district", District.name), "area_m2", "rooms", "status", "ownership"]
     column_filters = [
-        "district", AgreementZone.code, "status", "ownership", "rooms", "area_m2",
-        "step_free", "has_lift", "furnished", "energy_class",
+        *district_views.text_filters(District.name, field_label("district")), AgreementZone.code, "status",
+        "ownership", "rooms", "area_m2", "step_free", "has_lift", "furnished", "energy_class",
     ]
-    scoped_by = {"landlord": Dwelling.landlord}
+    scoped_by = {"landlord": Dwelling.landlord, "district": Dwelling.district}
     column_export_exclude_list = ["offers"]
     form_excluded_columns = ["created_at", "updated_at", "offers", "erp_assignments"]
     form_ajax_refs = {
@@ -150,6 +146,29 @@ class DwellingView(SecureModelView):
         "offers": lambda view, context, model, name: scoped_link(
             "offer", "dwelling", model.id, Text("Offerte", "Offers")),
     }
+    form_args = {"district": {"description": Text(
+        "Dal registro dei quartieri; un quartiere che manca si aggiunge in «Quartieri».",
+        "From the districts registry; a missing district is added under “Districts”.")}}
+
+    def _with_district_choices(self, form, dwelling=None):
+        field = getattr(form, "district", None)
+        if field is not None:
+            # a to-review or retired entry is never offered, only kept where a home already has it
+            field.query = district_views.offered(dwelling.district_id if dwelling is not None else None)
+        return form
+
+    def create_form(self, obj=None):
+        return self._with_district_choices(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._with_district_choices(super().edit_form(obj), obj)
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        field = getattr(form, "district", None)
+        if field is not None and field.errors and not isinstance(form, (self._delete_form_class, self._action_form_class)):
+            field.errors = [district_views.refused_choice((field.raw_data or [""])[0])]
+        return valid
 
 
 class OfferView(SecureModelView):
@@ -160,10 +179,10 @@ class OfferView(SecureModelView):
     column_sortable_list = ["contract_type", "monthly_rent", "available_from", "status", "published"]
     column_filters = [
         "contract_type", "status", "published", "monthly_rent", "available_from",
-        Dwelling.district, Dwelling.rooms, Dwelling.step_free,
+        *district_views.text_filters(District.name, field_label("district")), Dwelling.rooms, Dwelling.step_free,
     ]
     form_excluded_columns = ["created_at", "updated_at"]
-    form_ajax_refs = {"dwelling": {"fields": ["address", "district"], **AJAX_PAGE}}
+    form_ajax_refs = {"dwelling": {"fields": ["address", District.name], **AJAX_PAGE}}
     scoped_by = {"dwelling": Offer.dwelling}
     column_list = column_list + ["sustainability"]
     column_export_exclude_list = ["sustainability"]
@@ -189,54 +208,6 @@ class KeyListField(SelectMultipleField):
 
     def populate_obj(self, obj, name):
         setattr(obj, name, ",".join(dict.fromkeys(self.data or [])) or None)
-
-
-class LanguageLinksField(SelectMultipleField):
-    """The household's spoken languages: a multiple choice over the ``Language``
-    registry, saved as ``HouseholdLanguage`` rows.
-
-    It presents itself to the secure base view as an inline list without rows
-    (``type``, ``model``, ``prop``, ``entries``): ``save_inline`` then calls
-    ``save_related`` inside the save's transaction, after the household has its
-    id, and ``SecureModelView._children``/``_audit_children`` audit every link
-    added or removed like any inline row.
-    """
-
-    widget = Select2Widget(multiple=True)
-    model = HouseholdLanguage
-    prop = "household"
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", int)
-        super().__init__(*args, **kwargs)
-        self.type = "InlineModelFormList"
-        self.entries = []
-        self.resolved = []  # languages named by the free-text field, linked too
-
-    def should_delete(self, entry):
-        return False
-
-    def process_data(self, value):
-        if value is not None and not isinstance(value, (list, tuple)):  # a stored household's backref
-            value = [link.spoken_id for link in value]
-        super().process_data(value)
-
-    def process_formdata(self, valuelist):
-        super().process_formdata([value for value in valuelist if value not in ("", None)])
-
-    def populate_obj(self, obj, name):
-        pass  # saved by save_related, once the household has an id
-
-    def save_related(self, household):
-        wanted = list(dict.fromkeys(list(self.data or []) + self.resolved))
-        current = {link.spoken_id: link for link in
-                   HouseholdLanguage.select().where(HouseholdLanguage.household == household.id)}
-        for language_id, link in current.items():
-            if language_id not in wanted:
-                link.delete_instance()
-        for language_id in wanted:
-            if language_id not in current:
-                HouseholdLanguage.create(household=household.id, spoken=language_id)
 
 
 UNRESOLVED_NOTE = "[Da ricondurre ai registri]"
@@ -266,7 +237,7 @@ class HouseholdView(SecureModelView):
         "code", "status", "ethos_category", "monthly_net_income", "min_rooms",
         "needs_step_free", "needs_mediation", "case_worker", "intake_on", "case_conference_rank",
     ]
-    column_searchable_list = ["code", "email", "phone", "preferred_districts"]
+    column_searchable_list = ["code", "email", "phone"]
     exact_search = {"code": r"NF-\d{4}-\d{4,}"}
     column_sortable_list = ["code", "status", "monthly_net_income", "intake_on", "min_rooms", "case_conference_rank"]
     column_filters = ["status", "ethos_category", "needs_step_free", "needs_mediation", "min_rooms", "intake_on", "monthly_net_income"]
@@ -285,7 +256,13 @@ class HouseholdView(SecureModelView):
             "Le lingue del registro scritte qui vengono collegate al salvataggio; resta il resto, da ricondurre.",
             "Registry languages typed here are linked on saving; the rest stays, to be resolved.")},
     }
-    form_extra_fields = {"spoken_languages": LanguageLinksField(field_label("spoken_languages"))}
+    form_extra_fields = {
+        "spoken_languages": RegistryLinksField(
+            field_label("spoken_languages"), model=HouseholdLanguage, prop="household", target="spoken"),
+        "preferred_districts": RegistryLinksField(
+            field_label("preferred_districts"), model=HouseholdDistrict, prop="household", target="district",
+            description=Text("Nessuna scelta: qualsiasi quartiere.", "No choice: any district.")),
+    }
     form_ajax_refs = {"case_worker": {"fields": ["username", "full_name"], **AJAX_PAGE}}
     column_formatters = {
         "code": lambda view, context, model, name: Markup('<a href="{}">{}</a>').format(
@@ -308,23 +285,24 @@ class HouseholdView(SecureModelView):
                              options=(("1", Text("sì", "yes")), ("0", Text("no", "no"))))]
         super().__init__(model, **kwargs)
 
-    def _with_language_choices(self, form, household=None):
-        field = getattr(form, "spoken_languages", None)
-        if field is not None:
-            linked = HouseholdLanguage.select(HouseholdLanguage.spoken).where(
-                HouseholdLanguage.household == household.id) if household is not None else []
-            query = Language.select().where(Language.active | Language.id.in_(linked) if linked else Language.active)
-            field.choices = [(language.id, str(language)) for language in query.order_by(Language.name_it)]
+    def _with_registry_choices(self, form, household=None):
+        """The languages and districts offered: the registries' active entries and the household's own."""
+        languages = getattr(form, "spoken_languages", None)
+        if languages is not None:
+            languages.offer(Language.active, Language.name_it, household)
+        districts = getattr(form, "preferred_districts", None)
+        if districts is not None:
+            districts.offer(district_views.OPEN_TO_NEW_LINKS, District.name, household)
         return form
 
     def create_form(self, obj=None):
-        form = self._with_language_choices(super().create_form(obj))
+        form = self._with_registry_choices(super().create_form(obj))
         if not is_admin() and getattr(form, "code", None) is not None:
             form.code.widget = HiddenInput()  # assigned on saving; only an administrator chooses one
         return form
 
     def edit_form(self, obj=None):
-        form = self._with_language_choices(super().edit_form(obj), obj)
+        form = self._with_registry_choices(super().edit_form(obj), obj)
         if not is_admin() and getattr(form, "code", None) is not None:
             form.code.render_kw = {"readonly": True}
         return form
@@ -429,10 +407,11 @@ class ErpAssignmentView(SecureModelView):
     column_list = ["act_number", "dwelling", "household", "act_date", "social_rent", "arrears_amount", "occupancy_status", "last_income_check"]
     column_searchable_list = ["act_number"]
     column_sortable_list = ["act_number", "act_date", "social_rent", "arrears_amount", "occupancy_status"]
-    column_filters = ["occupancy_status", "arrears_amount", "act_date", "last_income_check", Dwelling.district]
+    column_filters = ["occupancy_status", "arrears_amount", "act_date", "last_income_check",
+                      *district_views.text_filters(District.name, field_label("district"))]
     form_excluded_columns = ["created_at", "updated_at"]
     form_ajax_refs = {
-        "dwelling": {"fields": ["address", "district"], **AJAX_PAGE},
+        "dwelling": {"fields": ["address", District.name], **AJAX_PAGE},
         "household": {"fields": ["code"], **AJAX_PAGE},
     }
 
@@ -442,7 +421,7 @@ class TerritorialAgreementView(SecureModelView):
     column_list = ["name", "city", "signed_on", "valid_from", "is_sample"]
     column_searchable_list = ["name", "city"]
     inline_models = [
-        optional_id_inline(AgreementZone, form_columns=["id", "code", "name", "districts"]),
+        optional_id_inline(AgreementZone, form_columns=["id", "code", "name"]),
         optional_id_inline(ContractDuration, form_columns=["id", "contract_type", "min_months", "max_months"],
                            form_choices={"contract_type": [(t.key, t.it) for t in v.CONTRACT_TYPES]}),
     ]
@@ -451,9 +430,14 @@ class TerritorialAgreementView(SecureModelView):
 class AgreementZoneView(SecureModelView):
     category_key = "rents"
     column_list = ["territorial_agreement", "code", "name", "districts"]
-    column_searchable_list = ["code", "name", "districts"]
+    column_searchable_list = ["code", "name"]
     inline_models = [optional_id_inline(RentBand, form_columns=["id", "label", "min_features", "min_eur_m2_year", "max_eur_m2_year"])]
     form_excluded_columns = ["dwellings"]
+    # the zone's districts are the registry's entries pointing at it (edited in "Quartieri")
+    column_formatters = column_formatters_export = {
+        "districts": lambda view, context, model, name: ", ".join(
+            district.name for district in model.districts.order_by(District.name)),
+    }
 
 
 class RentBandView(SecureModelView):
@@ -504,7 +488,7 @@ class HouseholdSummaryView(RestrictedView):
     registry = "household_summary"
     category_key = "people"
     choices = {"status": v.HOUSEHOLD_STATUSES}
-    column_list = ["code", "status", "min_rooms", "needs_step_free", "needs_mediation", "preferred_districts", "intake_on"]
+    column_list = ["code", "status", "min_rooms", "needs_step_free", "needs_mediation", "intake_on"]
     column_searchable_list = ["code"]
     column_filters = ["status", "needs_step_free", "needs_mediation", "min_rooms", "intake_on"]
 
@@ -514,6 +498,6 @@ class ErpAssignmentSummaryView(RestrictedView):
     category_key = "people"
     choices = {"occupancy_status": v.OCCUPANCY_STATUSES}
     column_list = ["act_number", "district", "act_date", "occupancy_status"]
-    column_filters = ["occupancy_status", "act_date", Dwelling.district]
-    column_formatters = {"district": lambda view, context, model, name: model.dwelling.district}
-    column_formatters_export = {"district": lambda view, context, model, name: model.dwelling.district}
+    column_filters = ["occupancy_status", "act_date", *district_views.text_filters(District.name, field_label("district"))]
+    column_formatters = column_formatters_export = {
+        "district": lambda view, context, model, name: model.dwelling.district.name}
