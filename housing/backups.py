@@ -129,6 +129,9 @@ def _dump(url, engine, raw):
         try:
             source.backup(copy)  # pages=-1: one step, one consistent snapshot
             copy.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+        except sqlite3.Error as error:
+            raise BackupError(f"Copia del database {path} non riuscita: {error}.",
+                              f"Could not copy the database {path}: {error}.") from None
         finally:
             copy.close()
             source.close()
@@ -152,7 +155,7 @@ def _verify_raw(raw):
     """Check an unpacked copy as a restore would read it; return its engine."""
     engine = _kind(raw)
     if engine == "sqlite":
-        connection = sqlite3.connect(f"file:{raw}?mode=ro", uri=True)
+        connection = sqlite3.connect(pathlib.Path(raw).resolve().as_uri() + "?mode=ro", uri=True)
         try:
             problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             ours = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migration'").fetchone()
@@ -194,8 +197,11 @@ def verify(path, key=None, work=None):
     path = pathlib.Path(path)
     if not path.is_file():
         raise BackupError(f"Il file {path} non esiste.", f"The file {path} does not exist.")
-    with tempfile.TemporaryDirectory(dir=work, prefix=WORK_PREFIX) as folder:
-        return _verify_raw(_unpack(path, key, folder))
+    try:
+        with tempfile.TemporaryDirectory(dir=work, prefix=WORK_PREFIX) as folder:
+            return _verify_raw(_unpack(path, key, folder))
+    except OSError as error:
+        raise _disk_error(error) from None
 
 
 # -- taking a backup -------------------------------------------------------------
@@ -229,22 +235,31 @@ def take(url, folder, key=None, policy=None, at=None):
     except OSError as error:
         raise BackupError(f"Impossibile creare la cartella dei backup {folder}: {error.strerror}.",
                           f"Cannot create the backup folder {folder}: {error.strerror}.") from None
-    _sweep(folder, datetime.datetime.now())
-    with tempfile.TemporaryDirectory(dir=folder, prefix=WORK_PREFIX) as work:
-        raw, packed = pathlib.Path(work) / "raw", pathlib.Path(work) / "packed"
-        _dump(url, engine, raw)
-        backup_files.pack(raw, packed, key)
-        raw.unlink()
-        verify(packed, key, work)
-        final = _free_name(folder, engine, at, bool(key))
-        os.replace(packed, final)  # named only once verified
-    descriptor = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(descriptor)  # the rename survives a power cut
-    finally:
-        os.close(descriptor)
-    deleted = backup_rotation.rotate(folder, policy) if policy else []
+        _sweep(folder, datetime.datetime.now())
+        with tempfile.TemporaryDirectory(dir=folder, prefix=WORK_PREFIX) as work:
+            raw, packed = pathlib.Path(work) / "raw", pathlib.Path(work) / "packed"
+            _dump(url, engine, raw)
+            backup_files.pack(raw, packed, key)
+            raw.unlink()
+            verify(packed, key, work)
+            final = _free_name(folder, engine, at, bool(key))
+            os.replace(packed, final)  # named only once verified
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)  # the rename survives a power cut
+        finally:
+            os.close(descriptor)
+        deleted = backup_rotation.rotate(folder, policy) if policy else []
+    except OSError as error:  # a full disk, a folder without write permission
+        raise _disk_error(error) from None
     return Taken(final, final.stat().st_size, bool(key), deleted)
+
+
+def _disk_error(error):
+    where = f" ({error.filename})" if error.filename else ""
+    return BackupError(f"Lettura o scrittura non riuscita: {error.strerror or error}{where}.",
+                       f"Could not read or write: {error.strerror or error}{where}.")
 
 
 def job(url, config=None):
@@ -310,6 +325,13 @@ def restore(path, url, key=None, force=False, work=None, before_replace=None):
     path, engine = pathlib.Path(path), engine_of(url)
     if not path.is_file():
         raise BackupError(f"Il file {path} non esiste.", f"The file {path} does not exist.")
+    try:
+        return _restore(path, url, engine, key, force, work, before_replace)
+    except OSError as error:
+        raise _disk_error(error) from None
+
+
+def _restore(path, url, engine, key, force, work, before_replace):
     with tempfile.TemporaryDirectory(dir=work, prefix=WORK_PREFIX) as folder:
         raw = _unpack(path, key, folder)
         kind = _verify_raw(raw)

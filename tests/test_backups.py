@@ -165,6 +165,11 @@ def test_a_backup_that_fails_verification_leaves_no_file(tmp_path):
     with pytest.raises(backups.BackupError, match="non è un database di questo programma"):
         backups.take("sqlite:///" + str(foreign), tmp_path / "backups")
     assert list((tmp_path / "backups").iterdir()) == []
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database at all" * 200)
+    with pytest.raises(backups.BackupError, match="Copia del database .* non riuscita"):
+        backups.take("sqlite:///" + str(garbage), tmp_path / "backups")
+    assert list((tmp_path / "backups").iterdir()) == []
 
 
 # -- damaged files, keys -----------------------------------------------------------------------
