@@ -13,9 +13,6 @@ from flask.cli import with_appcontext
 
 from housing import backups
 
-KEY_HELP = "The key comes from HOUSING_BACKUP_KEY; without it backups are not encrypted."
-
-
 def _url():
     return current_app.config["DATABASE_URL"]
 
@@ -67,7 +64,7 @@ def backup_command(folder, no_rotate, verify_file, generate_key):
     config = _config(folder)
     if verify_file:
         try:
-            engine = backups.verify(verify_file, config.key)
+            engine = backups.verify(verify_file, config.key, work=_work(config))
         except backups.BackupError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Backup integro ({engine}): {verify_file} / The backup is sound.")
