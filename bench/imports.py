@@ -173,7 +173,7 @@ def baseline(kind, table):
 def run(name, kind, content, args, folder):
     print(f"\n== {name}: {len(content) / 1e6:.1f} MB XLSX")
     fresh(args.url, folder, name + "-import")
-    table, read_s = timed("read XLSX (openpyxl read-only)", lambda: reading.read(name, content))
+    table, read_s = timed("read XLSX (calamine)", lambda: reading.read(name, content))
     result, dry_s = timed("dry run (validation)", lambda: plan.dry_run(kind, table))
     assert result.ok, result.issues[:5]
     records = sum(c["create"] for c in result.counts.values())
