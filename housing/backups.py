@@ -22,7 +22,7 @@ import sqlite3
 import subprocess
 import tempfile
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import peewee
 
@@ -36,6 +36,8 @@ PGDUMP_MAGIC = b"PGDMP"
 # A work folder left by a killed backup is swept once it is this old (a running one is younger).
 STALE_WORK = datetime.timedelta(hours=24)
 WORK_PREFIX = ".partial-"
+LIBPQ_PARAMETERS = {"host", "hostaddr", "port", "dbname", "user", "passfile", "connect_timeout", "options",
+                    "application_name", "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl", "target_session_attrs"}
 
 
 class BackupError(Exception):
@@ -100,7 +102,9 @@ def _libpq(url):
         env["PGPASSWORD"] = unquote(parts.password)
         user, _, host = netloc.rpartition("@")
         netloc = user.split(":", 1)[0] + "@" + host
-    return urlunsplit(parts._replace(scheme="postgresql", netloc=netloc)), env
+    # peewee's own parameters (a pool's max_connections...) would make libpq refuse the address.
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in LIBPQ_PARAMETERS])
+    return urlunsplit(parts._replace(scheme="postgresql", netloc=netloc, query=query)), env
 
 
 def _tool(name):

@@ -172,6 +172,12 @@ def test_a_backup_that_fails_verification_leaves_no_file(tmp_path):
     assert list((tmp_path / "backups").iterdir()) == []
 
 
+def test_the_dump_tools_get_the_password_from_the_environment_not_the_command_line():
+    address, env = backups._libpq("postgres+pool://anna:s%40greta@db.example:5433/housing?max_connections=8&sslmode=require")
+    assert address == "postgresql://anna@db.example:5433/housing?sslmode=require"
+    assert env["PGPASSWORD"] == "s@greta"
+
+
 # -- damaged files, keys -----------------------------------------------------------------------
 
 def damaged_copies(path):
