@@ -45,9 +45,9 @@ def listing(tmp_path, lang="it"):
 
 
 def filter_options(tmp_path, lang="it"):
-    """The district filter's options, as offers.js builds them: the distinct districts of the index."""
+    """The district filter's options, as offers.js builds them: the distinct districts of the index, null aside."""
     index = json.loads((tmp_path / "work" / f"docs_{lang}" / "assets" / "offers.json").read_text(encoding="utf-8"))
-    return sorted({offer["district"] for offer in index})
+    return sorted({offer["district"] for offer in index} - {None})
 
 
 def on_map(text, name, count):
@@ -136,6 +136,29 @@ def test_two_merged_districts_are_one_filter_option_and_one_statistics_row(datab
     assert [d["name"] for d in data["districts"]] == ["Cibali Alta"]
 
 
+def test_an_offer_in_a_district_to_review_is_listed_but_no_filter_option_nor_statistics_row(database, tmp_path):
+    """An entry to review may be a spelling variant ("S. Berillo" before someone merges it): never an option."""
+    district("San Berillo")
+    variant = registry.provisional("S. Berillo")
+    m.District.update(latitude=37.5075, longitude=15.093).where(m.District.id == variant).execute()
+    offer_in("San Berillo")
+    listed = offer_in(m.District.get_by_id(variant))
+    data = published(tmp_path)
+    assert f"O{listed.id:05d}/" in listing(tmp_path), "the offer is listed"
+    index = json.loads((tmp_path / "work" / "docs_it" / "assets" / "offers.json").read_text(encoding="utf-8"))
+    entry = next(o for o in index if o["ref"] == f"O{listed.id:05d}")
+    assert entry["district"] is None and entry["title"].endswith(", S. Berillo"), "shown, not filterable"
+    assert [o["district"] for o in data["offers"]] == ["San Berillo", "S. Berillo"], "its page names its district"
+    assert filter_options(tmp_path) == filter_options(tmp_path, "en") == ["San Berillo"]
+    assert [d["name"] for d in data["districts"]] == ["San Berillo"]
+    assert on_map(listing(tmp_path), "San Berillo", 1) and "S. Berillo (" not in listing(tmp_path)
+    assert [row["district"] for row in data["statistics"]["supply"]] == [export.OTHER_DISTRICTS, "San Berillo"]
+    registry.merge(variant, m.District.get(m.District.name == "San Berillo").id)
+    data = published(tmp_path)
+    assert filter_options(tmp_path) == ["San Berillo"] and on_map(listing(tmp_path), "San Berillo", 2)
+    assert [row["district"] for row in data["statistics"]["supply"]] == ["San Berillo"]
+
+
 def test_demand_counts_a_household_in_each_district_it_names_and_once_in_the_total(database):
     district("Cibali Alta")
     district("Cibali Bassa")
@@ -195,10 +218,14 @@ def test_a_district_outline_is_drawn_and_stretches_the_map(database, tmp_path):
 
 
 def test_a_district_name_with_markup_stays_text_on_the_map_and_in_the_zone(database, tmp_path):
-    name = 'Borgo <img src=x onerror=alert(1)> "&'
+    name, quoted = 'Borgo <img src=x onerror=alert(1)> "&', "Borgo' onmouseover='alert(2)"
     zone = make_zone()
     district(name, zone=zone)
+    district(quoted, lat=37.5, zone=zone)
     offer_in(name)
-    published(tmp_path)
+    offer_in(quoted)
+    data = published(tmp_path)
     text = listing(tmp_path)
     assert "<img" not in text and "Borgo &lt;img src=x onerror=alert(1)&gt; \"&amp; (1)" in text
+    assert filter_options(tmp_path) == sorted([name, quoted])
+    assert data["territorial_agreement"]["zones"][0]["districts"] == f"{name}, {quoted}"

@@ -221,15 +221,17 @@ def suppressed_table(counts, rows):
     return table
 
 
-# Demand rows: a household naming no district, and the preferences still to review.
+# Statistics rows: a household naming no district, and the registry entries still to review.
 ANY_DISTRICT = "Qualsiasi"
 OTHER_DISTRICTS = "Altri quartieri"
 
 
 def statistics():
     supply = Counter()
-    for district, rooms in Offer.public(District.name, Dwelling.rooms).join(Dwelling).join(District).tuples():
-        supply[(district, size_band(rooms))] += 1
+    # Rows are the registry's confirmed names only: an entry to review may be a spelling variant of one.
+    for district, to_review, rooms in (Offer.public(District.name, District.to_review, Dwelling.rooms)
+                                       .join(Dwelling).join(District).tuples()):
+        supply[(OTHER_DISTRICTS if to_review else district, size_band(rooms))] += 1
     waiting = Household.select(Household.id).where(Household.status.in_(["assessed", "waiting"]))
     named = defaultdict(set)
     for household_id, name, to_review in (HouseholdDistrict.select(HouseholdDistrict.household, District.name,

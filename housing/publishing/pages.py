@@ -261,11 +261,17 @@ def stats_table(rows, lang):
     return Escaped(head + body)
 
 
-def offer_index(offers, lang):
-    """The JSON index that drives the listing's filters in the browser."""
-    types = vocabulary.CONTRACT_TYPES
+def offer_index(offers, lang, districts):
+    """The JSON index that drives the listing's filters in the browser.
+
+    Its ``district`` is what the district filter offers (the distinct values): a name of the public
+    registry (``districts``, the exported data set), else null. An offer in an entry still to review
+    is listed but gives no option: the entry may be a spelling variant of a registry name.
+    """
+    types, public = vocabulary.CONTRACT_TYPES, {d["name"] for d in districts}
     return [{
-        "ref": o["ref"], "district": o["district"], "zone": o["zone"], "rooms": o["rooms"],
+        "ref": o["ref"], "district": o["district"] if o["district"] in public else None, "zone": o["zone"],
+        "rooms": o["rooms"],
         "area": o["area_m2"], "rent": o["monthly_rent"], "charges": o["service_charges"],
         "type": o["contract_type"], "type_label": vocabulary.label(types, o["contract_type"], lang),
         "step_free": o["step_free"], "lift": o["lift"], "furnished": o["furnished"],
@@ -337,7 +343,7 @@ def write_language(data, lang, docs, figures, written=None):
     shutil.copytree(static, assets, dirs_exist_ok=True)
     written.update(assets / path.relative_to(static) for path in static.rglob("*") if path.is_file())
     written.update((assets / "offers.json", assets / "rent-data.json"))
-    (assets / "offers.json").write_text(json.dumps(offer_index(offers, lang), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    (assets / "offers.json").write_text(json.dumps(offer_index(offers, lang, data["districts"]), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     try:
         from housing.rents import rent_data
 
