@@ -64,6 +64,7 @@ SETTINGS = (
     Setting("HOUSING_BACKUP_KEEP_DAILY", "7", "Days whose newest backup is kept."),
     Setting("HOUSING_BACKUP_KEEP_WEEKLY", "4", "Weeks whose newest backup is kept."),
     Setting("HOUSING_BACKUP_KEEP_MONTHLY", "12", "Months whose newest backup is kept."),
+    Setting("HOUSING_RETENTION_EVERY_DAYS", "7", "Days between two applications of the personal-data retention rules."),
 )
 
 
@@ -86,6 +87,12 @@ def backup_job():
     from housing import backups
 
     return backups.job(configured_url())
+
+
+def retention_job():
+    from housing import retention
+
+    return retention.job()
 
 
 def interval(setting, default):
@@ -119,6 +126,9 @@ def registry():
                        "Export the public data, build the site, check it and publish it if it changed."),
         "backup": Job("backup", every, backup_job,
                       "Back up the database, verify the copy, then rotate the old backups.", at=at, at_start=False),
+        # not at start: a runner restarted often would otherwise apply the rules at every restart
+        "retention": Job("retention", interval("HOUSING_RETENTION_EVERY_DAYS", 7) * 24 * 60, retention_job,
+                         "Apply the personal-data retention rules (anonymise or delete, audited).", at_start=False),
     }
 
 

@@ -1053,6 +1053,22 @@ class FidelityReview(BaseModel):
         return f"{self.reviewed_on} {self.score:.0f}%"
 
 
+class RetentionRule(TimestampedModel):
+    """Regola di conservazione: how long one kind of record holding personal data
+    is kept (``months`` after the date ``housing.retention`` names for the kind)
+    and what happens then (anonymise or delete). Applied by the ``retention`` job;
+    kinds without a model yet are listed as not applicable."""
+
+    kind = CharField(max_length=32, unique=True)
+    months = IntegerField(constraints=[Check("months >= 1")])
+    action = CharField(max_length=12, constraints=[Check("action IN ('anonymise', 'delete')")])
+    active = BooleanField(default=True)
+    notes = TextField(null=True)
+
+    def __str__(self):
+        return f"{self.kind}: {self.action} dopo {self.months} mesi"
+
+
 MODELS = [  # every table, in dependency order
     User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
     AgreementZone, RentBand, ContractDuration, District, Dwelling, Offer, Household, Person,
@@ -1060,7 +1076,7 @@ MODELS = [  # every table, in dependency order
     MatchEvent, CensusSnapshot, JobRun,
     InstrumentVersion, Assessment, AssessmentScore, SupportPlan, PlanGoal, PlanAction, Referral, ContactLog,
     Place, Stay, Tenancy, FollowUpVisit, ArrearsEpisode, TenancyOutcome, Incentive, GuaranteeClaim, FidelityReview,
-    Language, HouseholdLanguage, HouseholdDistrict,
+    Language, HouseholdLanguage, HouseholdDistrict, RetentionRule,
 ]
 
 

@@ -1,0 +1,405 @@
+"""Retention of personal data, as data: which records are due, and what anonymising them means.
+
+Each kind of record holding personal data has a rule (``models.RetentionRule``:
+months and action, seeded by migration 0010, editable by an admin) and, here,
+a ``Kind``: the date the period counts from, the actions it allows, the query
+of the records past their period and, field by field, what anonymisation does
+(``TREATMENTS``). The processing register (``housing.processing_register``)
+prints the same tables, so the document and the job cannot drift apart.
+
+Anonymisation keeps the codes and the aggregate fields that the funder's
+indicators (``housing.accompaniment.indicators``) and the public statistics
+(``housing.publishing.export.statistics``) read: dates of intake, tenancies,
+stays and outcomes, need indexes and support intensities, statuses, sizes and
+districts. It clears free text, contacts, exact incomes, names and tax codes.
+A closed household is never deleted: its tenancies and stays are the
+indicators' denominators. Every changed record gets its own audit row (values
+masked: the trail must not keep what was erased); a batch deletion of log
+rows (audit rows, login attempts) gets one row per run, since a row per
+deleted log row would copy the log into itself.
+"""
+import calendar
+import datetime
+import json
+from typing import Callable, NamedTuple
+
+from housing import audit
+from models import (
+    ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit, Household,
+    LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule, Stay, SupportPlan, Tenancy, db, now,
+)
+
+ANONYMISE, DELETE = "anonymise", "delete"
+ACTIONS = {ANONYMISE: "anonimizzazione", DELETE: "cancellazione"}
+
+# What anonymisation does to a field.
+KEEP, CLEAR, PSEUDONYM, YEAR, SCRUB = "keep", "clear", "pseudonym", "year", "scrub"
+HOW = {
+    KEEP: "conservato (dato aggregato o codice, serve agli indicatori)",
+    CLEAR: "cancellato",
+    PSEUDONYM: "sostituito da un codice senza significato",
+    YEAR: "ridotto all'anno",
+    SCRUB: "ripulito dei dati personali",
+}
+PSEUDONYM_NAME = "Anonimo"
+
+
+def pseudonym(record):
+    return f"ANON{record.id:012d}"  # 16 characters, unique as a tax code must be
+
+
+def months_before(today, months):
+    """The same day ``months`` months earlier (the month's last day when it is shorter)."""
+    index = today.year * 12 + today.month - 1 - months
+    year, month = divmod(index, 12)
+    return datetime.date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
+
+
+class Change(NamedTuple):
+    kind: str
+    action: str
+    table: str
+    record_id: str
+    fields: tuple  # the fields that change (empty for a deletion)
+
+
+class Kind(NamedTuple):
+    key: str
+    it: str
+    since: str  # what the period counts from, in Italian
+    actions: tuple
+    why: str  # the rationale of the default period (the rule itself is data: migration 0010 seeds it)
+    plan: Callable | None = None  # (cutoff date, action) -> [(Change, apply function)]
+
+
+# -- field-by-field treatments, by kind: {table: {field: how}} --------------------------------------
+
+HOUSEHOLD_RECORDS = {
+    "household": {"email": CLEAR, "phone": CLEAR, "notes": CLEAR, "case_conference_reason": CLEAR,
+                  "languages": CLEAR, "monthly_net_income": CLEAR, "isee_value": CLEAR, "isee_date": CLEAR,
+                  "ethos_category": KEEP},
+    "household_language": {"spoken": KEEP},
+    "person": {"first_name": PSEUDONYM, "last_name": PSEUDONYM, "tax_code": PSEUDONYM, "birth_date": YEAR,
+               "disability_percent": CLEAR, "sex": KEEP, "citizenship": KEEP, "relation": KEEP,
+               "has_disability": KEEP, "employment_status": KEEP},
+    "assessment": {"correction_reason": CLEAR, "need_index": KEEP, "support_intensity": KEEP},
+    "assessment_score": {"note": CLEAR, "score": KEEP},
+    "contact_log": {"note": CLEAR, "sensitive_note": CLEAR},
+    "referral": {"outcome_note": CLEAR},
+    "support_plan": {"notes": CLEAR},
+    "stay": {"notes": CLEAR},
+    "tenancy": {"guarantee": CLEAR, "programme_contribution": KEEP},
+    "follow_up_visit": {"note": CLEAR},
+    "arrears_episode": {"note": CLEAR, "amount": KEEP},
+    "erp_assignment": {"social_rent": KEEP, "arrears_amount": KEEP, "arrears_since": KEEP,
+                       "last_income_check": KEEP},
+    "match": {"snapshot": SCRUB, "decline_reason_text": CLEAR},
+    "match_event": {"note": CLEAR},
+}
+TREATMENTS = {
+    "closed_household": HOUSEHOLD_RECORDS,
+    "assessment": {"assessment": {"correction_reason": CLEAR, "need_index": KEEP, "support_intensity": KEEP},
+                   "assessment_score": {"note": CLEAR, "score": KEEP}},
+    "contact_log": {"contact_log": {"note": CLEAR, "sensitive_note": CLEAR}},
+    "restricted_note": {"contact_log": {"sensitive_note": CLEAR}, "assessment_score": {"note": CLEAR}},
+    "audit_log": {"audit_log": {"changes": CLEAR}},
+    "login_attempt": {"login_attempt": {"username": CLEAR, "remote_addr": CLEAR}},
+}
+
+# Personal fields no automatic rule touches, and why (the register prints the reason).
+OUTSIDE_RULES = {
+    "landlord": "Dati di un contraente (locatore): conservati per la durata del rapporto e per 10 anni dalla "
+                "sua fine (art. 2220 c.c., obblighi contabili e fiscali); cancellazione o rettifica su richiesta "
+                "dell'interessato, valutata caso per caso.",
+    "dwelling": "Riferimenti catastali e note dell'alloggio, che identificano il proprietario: seguono i dati "
+                "del locatore.",
+    "erp_assignment": "Anagrafe degli assegnatari ERP: tenuta per conto dell'ente gestore secondo le sue regole; "
+                      "per i nuclei chiusi i dati economici restano come dati aggregati.",
+}
+
+# -- due records and what changes ------------------------------------------------------------------
+
+
+def _anonymise_record(record, how):
+    """Apply ``how`` ({field: treatment}) to ``record`` in memory; return the fields that changed."""
+    changed = []
+    for name, treatment in how.items():
+        value = getattr(record, name + "_id" if name in record._meta.fields
+                        and hasattr(record._meta.fields[name], "rel_model") else name)
+        if treatment == CLEAR and value is not None:
+            setattr(record, name, None)
+        elif treatment == PSEUDONYM:
+            new = pseudonym(record) if name == "tax_code" else PSEUDONYM_NAME
+            if value == new:
+                continue
+            setattr(record, name, new)
+        elif treatment == YEAR and value is not None and (value.month, value.day) != (1, 1):
+            setattr(record, name, datetime.date(value.year, 1, 1))
+        elif treatment == SCRUB and value:
+            new = _scrubbed_snapshot(value)
+            if new == value:
+                continue
+            setattr(record, name, new)
+        else:
+            continue
+        changed.append(name)
+    return tuple(changed)
+
+
+def _personal_names():
+    return {name for model in (Household, Person) for name in model.personal_fields} | {"name", "notes"}
+
+
+def _scrub(value, names):
+    if isinstance(value, dict):
+        return {k: (None if k in names else _scrub(v, names)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, names) for v in value]
+    return value
+
+
+def _scrubbed_snapshot(text):
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "{}"
+    return json.dumps(_scrub(data, _personal_names()), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _update(kind_key, record, how):
+    """A (Change, apply) pair for anonymising ``record``, or None when nothing would change."""
+    probe = type(record).get_by_id(record.id)
+    fields = _anonymise_record(probe, how)
+    if not fields:
+        return None
+    change = Change(kind_key, ANONYMISE, record._meta.table_name, str(record.id), fields)
+
+    def apply(user):
+        current = type(record).get_by_id(record.id)
+        before = audit.snapshot(current)
+        _anonymise_record(current, how)
+        current.save()
+        _mask_trail(current)  # before this run's own row, whose values are masked already
+        _record(user, "update", current, before, audit.snapshot(current))
+    return change, apply
+
+
+def _delete(kind_key, record):
+    change = Change(kind_key, DELETE, record._meta.table_name, str(record.id), ())
+
+    def apply(user):
+        before = audit.snapshot(record)
+        record.delete_instance()
+        _record(user, "delete", record, before, None)
+    return change, apply
+
+
+def _record(user, action, instance, before, after):
+    # Every value masked: the trail says which fields were erased, never what they held.
+    changes = audit.diff(before or {}, after or {}, masked=set(before or {}) | set(after or {}))
+    AuditLog.create(user=getattr(user, "id", None), actor=getattr(user, "username", None) or "system",
+                    action=action, entity=instance._meta.table_name, record_id=str(instance.get_id()),
+                    changes=json.dumps({**changes, "retention": ["", "anonymise" if after else "delete"]},
+                                       ensure_ascii=False, sort_keys=True))
+
+
+def _mask_trail(instance):
+    """Mask the erased values in the earlier audit rows of ``instance`` (they would keep them)."""
+    personal = set(getattr(instance, "personal_fields", ())) | set(
+        HOUSEHOLD_RECORDS.get(instance._meta.table_name, {}))
+    rows = AuditLog.select().where((AuditLog.entity == instance._meta.table_name)
+                                   & (AuditLog.record_id == str(instance.get_id())))
+    for row in rows:
+        masked = audit.masked_changes(row, personal)
+        if json.loads(row.changes or "{}") != masked:
+            AuditLog.update(changes=json.dumps(masked, ensure_ascii=False, sort_keys=True)).where(
+                AuditLog.id == row.id).execute()
+
+
+def _plan_closed_households(cutoff, action):
+    recent_contact = ContactLog.select(ContactLog.household).where(ContactLog.contact_on >= cutoff)
+    live_tenancy = Tenancy.select(Tenancy.household).where(Tenancy.ended_on.is_null() | (Tenancy.ended_on >= cutoff))
+    live_stay = Stay.select(Stay.household).where(Stay.exit_on.is_null() | (Stay.exit_on >= cutoff))
+    due = (Household.select().where(
+        (Household.status == "exited") & (Household.updated_at < datetime.datetime.combine(cutoff, datetime.time()))
+        & Household.id.not_in(recent_contact) & Household.id.not_in(live_tenancy) & Household.id.not_in(live_stay))
+        .order_by(Household.id))
+    out = []
+    for household in due:
+        for model, records in _household_records(household):
+            for record in records:
+                step = _update("closed_household", record, HOUSEHOLD_RECORDS[model._meta.table_name])
+                if step:
+                    out.append(step)
+    return out
+
+
+def _household_records(household):
+    tenancies = Tenancy.select().where(Tenancy.household == household)
+    matches = Match.select().where(Match.household == household)
+    assessments = Assessment.select().where(Assessment.household == household)
+    return [
+        (Household, [household]),
+        (Person, Person.select().where(Person.household == household).order_by(Person.id)),
+        (Assessment, assessments),
+        (AssessmentScore, AssessmentScore.select().where(AssessmentScore.assessment.in_(assessments))),
+        (ContactLog, ContactLog.select().where(ContactLog.household == household)),
+        (Referral, Referral.select().where(Referral.household == household)),
+        (SupportPlan, SupportPlan.select().where(SupportPlan.household == household)),
+        (Stay, Stay.select().where(Stay.household == household)),
+        (Tenancy, tenancies),
+        (FollowUpVisit, FollowUpVisit.select().where(FollowUpVisit.tenancy.in_(tenancies))),
+        (ArrearsEpisode, ArrearsEpisode.select().where(ArrearsEpisode.tenancy.in_(tenancies))),
+        (ErpAssignment, []),  # kept: see OUTSIDE_RULES
+        (Match, matches),
+        (MatchEvent, MatchEvent.select().where(MatchEvent.match.in_(matches))),
+    ]
+
+
+def _plan_assessments(cutoff, action):
+    old = Assessment.select().where(Assessment.assessed_on < cutoff).order_by(Assessment.id)
+    out = [_update("assessment", a, TREATMENTS["assessment"]["assessment"]) for a in old]
+    scores = AssessmentScore.select().where(AssessmentScore.assessment.in_(old) & AssessmentScore.note.is_null(False))
+    out += [_update("assessment", s, TREATMENTS["assessment"]["assessment_score"]) for s in scores.order_by(AssessmentScore.id)]
+    return [step for step in out if step]
+
+
+def _plan_contacts(cutoff, action):
+    old = ContactLog.select().where(ContactLog.contact_on < cutoff).order_by(ContactLog.id)
+    if action == DELETE:
+        return [_delete("contact_log", c) for c in old]
+    return [s for s in (_update("contact_log", c, TREATMENTS["contact_log"]["contact_log"]) for c in old) if s]
+
+
+def _plan_restricted_notes(cutoff, action):
+    how = TREATMENTS["restricted_note"]
+    contacts = ContactLog.select().where((ContactLog.contact_on < cutoff) & ContactLog.sensitive_note.is_null(False))
+    scores = (AssessmentScore.select(AssessmentScore).join(Assessment)
+              .where((Assessment.assessed_on < cutoff) & AssessmentScore.sensitive & AssessmentScore.note.is_null(False)))
+    out = [_update("restricted_note", c, how["contact_log"]) for c in contacts.order_by(ContactLog.id)]
+    out += [_update("restricted_note", s, how["assessment_score"]) for s in scores.order_by(AssessmentScore.id)]
+    return [step for step in out if step]
+
+
+def _plan_batch(kind_key, model):
+    def plan(cutoff, action):
+        moment = datetime.datetime.combine(cutoff, datetime.time())
+        # The rows this run writes are never among the old ones: the cutoff is at least a month back.
+        ids = [pk for (pk,) in model.select(model.id).where(model.at < moment).order_by(model.id).tuples()]
+        if not ids:
+            return []
+        change = Change(kind_key, DELETE, model._meta.table_name, f"{len(ids)} righe", ())
+
+        def apply(user):
+            for start in range(0, len(ids), 500):
+                model.delete().where(model.id.in_(ids[start:start + 500])).execute()
+            AuditLog.create(user=getattr(user, "id", None), actor=getattr(user, "username", None) or "system",
+                            action="delete", entity=model._meta.table_name, record_id="retention",
+                            changes=json.dumps({"rows": [len(ids), 0], "before": [cutoff.isoformat(), None]}))
+        return [(change, apply)]
+    return plan
+
+
+KINDS = {kind.key: kind for kind in (
+    Kind("closed_household", "Nuclei usciti dal programma", "dall'ultima attività del nucleo uscito (uscita, "
+         "ultimo contatto, fine della locazione o della permanenza)", (ANONYMISE,),
+         ("Cinque anni dalla chiusura: i controlli dei finanziatori sui progetti (PON, PNRR, FSE+) "
+          "chiedono la documentazione per cinque anni; poi restano solo codici e dati aggregati."),
+         _plan_closed_households),
+    Kind("assessment", "Valutazioni multidimensionali", "dalla data della valutazione", (ANONYMISE,),
+         ("Le note dei domini servono al lavoro con il nucleo; dopo cinque anni restano punteggi, "
+          "indice di bisogno e intensità, che alimentano gli indicatori."), _plan_assessments),
+    Kind("contact_log", "Diario dei contatti", "dalla data del contatto", (ANONYMISE, DELETE),
+         ("Tre anni bastano alla continuità del lavoro sociale; restano data, tipo e durata del "
+          "contatto (carico di lavoro), senza il testo."), _plan_contacts),
+    Kind("restricted_note", "Note riservate (categorie particolari, art. 9 GDPR)",
+         "dalla data del contatto o della valutazione", (ANONYMISE,),
+         "Salute, dipendenze, questioni legali: minimizzazione più stretta, due anni.",
+         _plan_restricted_notes),
+    Kind("audit_log", "Registro delle modifiche e delle letture", "dalla data della riga", (DELETE,),
+         ("Prova di chi ha letto o modificato i dati, utile alle richieste di accesso e ai controlli: "
+          "cinque anni, come i fascicoli."), _plan_batch("audit_log", AuditLog)),
+    Kind("login_attempt", "Tentativi di accesso falliti", "dalla data del tentativo", (DELETE,),
+         ("Sei mesi, come i log di accesso degli amministratori di sistema (Garante, 27/11/2008)."),
+         _plan_batch("login_attempt", LoginAttempt)),
+    Kind("generated_document", "Documenti generati", "-", (ANONYMISE, DELETE),
+         ("Non applicabile: il gestionale non conserva ancora documenti generati.")),
+    Kind("email", "E-mail inviate", "-", (ANONYMISE, DELETE),
+         ("Non applicabile: il gestionale non conserva ancora e-mail.")),
+)}
+
+
+# The defaults (months, action, active), as migration 0010 seeded them; the rationale is each kind's ``why``.
+DEFAULTS = {
+    "closed_household": (60, ANONYMISE, True), "assessment": (60, ANONYMISE, True),
+    "contact_log": (36, ANONYMISE, True), "restricted_note": (24, ANONYMISE, True),
+    "audit_log": (60, DELETE, True), "login_attempt": (6, DELETE, True),
+    "generated_document": (120, DELETE, False), "email": (24, DELETE, False),
+}
+
+
+class RetentionError(ValueError):
+    pass
+
+
+def ensure_rules():
+    """Add the default rule of every kind that has none (an empty database, a new kind)."""
+    have = {kind for (kind,) in RetentionRule.select(RetentionRule.kind).tuples()}
+    for key, (months, action, active) in DEFAULTS.items():
+        if key not in have:
+            RetentionRule.create(kind=key, months=months, action=action, active=active, notes=KINDS[key].why)
+
+
+def rules():
+    """{kind: RetentionRule} of the stored rules (seeded by migration 0010)."""
+    return {rule.kind: rule for rule in RetentionRule.select()}
+
+
+def plan(today=None):
+    """Every change due today, as [(Change, apply)], kind by kind; a bad rule is refused by name."""
+    today = today or datetime.date.today()
+    steps = []
+    for key, rule in sorted(rules().items(), key=lambda item: list(KINDS).index(item[0]) if item[0] in KINDS else 99):
+        kind = KINDS.get(key)
+        if not rule.active or kind is None or kind.plan is None:
+            continue
+        if rule.action not in kind.actions:
+            raise RetentionError(f"Regola «{key}»: azione «{rule.action}» non ammessa (ammesse: "
+                                 f"{', '.join(ACTIONS[a] for a in kind.actions)}).")
+        steps += kind.plan(months_before(today, rule.months), rule.action)
+    return steps
+
+
+def run(apply=False, today=None, user=None):
+    """The changes due (applied when ``apply``); each record in its own transaction."""
+    steps = plan(today)
+    if apply:
+        for _, step in steps:
+            with db.atomic():
+                step(user)
+    return [change for change, _ in steps]
+
+
+def report(changes, applied):
+    """The run's report, in Italian, one line per change and a count per kind."""
+    verb = "Applicate" if applied else "Da applicare (prova, nulla è stato modificato)"
+    lines = [f"{verb}: {len(changes)} modifiche."]
+    counts = {}
+    for change in changes:
+        counts[change.kind] = counts.get(change.kind, 0) + 1
+    for key, count in counts.items():
+        lines.append(f"  {KINDS[key].it}: {count}")
+    for change in changes:
+        what = ", ".join(change.fields) if change.fields else ""
+        lines.append(f"{change.kind}\t{ACTIONS[change.action]}\t{change.table}#{change.record_id}\t{what}")
+    return "\n".join(lines)
+
+
+def job(today=None):
+    """The runner's ``retention`` job: apply the rules, as (outcome, message)."""
+    changes = run(apply=True, today=today)
+    if not changes:
+        return "skipped", "Conservazione dei dati: nessun record oltre il periodo previsto."
+    summary = report(changes, applied=True).splitlines()
+    counts = [line.strip() for line in summary[1:] if line.startswith("  ")]
+    return "success", f"{summary[0]} " + "; ".join(counts)

@@ -1,0 +1,129 @@
+"""Retention rules: the dry run, the application, its audit rows, and the indicators kept exact."""
+import datetime
+import importlib
+import json
+
+import pytest
+
+import jobs
+from housing import demo, retention
+from housing.accompaniment import indicators
+from housing.publishing import export
+from models import (
+    Assessment, AssessmentScore, AuditLog, ContactLog, Household, LoginAttempt, Person, RetentionRule, Stay, Tenancy, now,
+)
+
+TODAY = datetime.date.today()
+SEEDED = TODAY - datetime.timedelta(days=7 * 365)  # every exited household is past its five years
+
+
+def state():
+    """Every table the rules may touch, as plain rows: what a dry run must leave alone."""
+    return {model.__name__: list(model.select().order_by(model.id).dicts())
+            for model in (Household, Person, Assessment, AssessmentScore, ContactLog, AuditLog, LoginAttempt)}
+
+
+@pytest.fixture(autouse=True)
+def rules(database):
+    retention.ensure_rules()  # PostgreSQL's fixture empties every table, the migration's seed too
+
+
+@pytest.fixture
+def seeded(database):
+    demo.seed(scale=0.3, today=SEEDED)
+    return database
+
+
+def test_migration_seeds_the_defaults_of_every_kind():
+    migration = importlib.import_module("migrations.0010_retention")
+    assert {kind: (months, action, active) for kind, months, action, active, _ in migration.DEFAULTS} \
+        == retention.DEFAULTS
+    assert set(retention.DEFAULTS) == set(retention.KINDS)
+
+
+def test_stored_rules(database):
+    stored = {rule.kind: rule for rule in RetentionRule.select()}
+    assert set(stored) == set(retention.KINDS)
+    assert stored["login_attempt"].action == "delete" and stored["login_attempt"].months == 6
+    assert not stored["email"].active and not stored["generated_document"].active
+
+
+def test_dry_run_changes_nothing_and_lists_the_changes(seeded):
+    before = state()
+    changes = retention.run(apply=False, today=TODAY)
+    assert state() == before
+    kinds = {change.kind for change in changes}
+    assert {"closed_household", "assessment", "contact_log", "restricted_note"} <= kinds
+    text = retention.report(changes, applied=False)
+    assert "prova" in text and f"household#{changes[0].record_id}" in text
+
+
+def test_applying_changes_exactly_the_due_records_with_one_audit_row_each(seeded):
+    exited = {h.id for h in Household.select().where(Household.status == "exited")}
+    # a household with a tenancy or a stay still open is not closed, whatever its status says
+    still_open = ({t.household_id for t in Tenancy.select().where(Tenancy.ended_on.is_null())}
+                  | {s.household_id for s in Stay.select().where(Stay.exit_on.is_null())})
+    closed, exited = exited - still_open, exited & still_open
+    assert closed and exited
+    planned = retention.run(apply=False, today=TODAY)
+    audit_before = AuditLog.select().count()
+    applied = retention.run(apply=True, today=TODAY)
+    assert applied == planned
+    per_record = [c for c in applied if c.kind not in ("audit_log", "login_attempt")]
+    assert AuditLog.select().count() == audit_before + len(per_record)
+    for change in per_record[:50]:
+        row = AuditLog.get((AuditLog.entity == change.table) & (AuditLog.record_id == change.record_id)
+                           & (AuditLog.actor == "system"))
+        fields = json.loads(row.changes)
+        assert set(change.fields) <= set(fields)
+        assert all(values[0] in ("•••", None) for name, values in fields.items() if name in change.fields)
+    for person in Person.select().where(Person.household.in_(closed)):
+        assert person.tax_code.startswith("ANON") and person.first_name == "Anonimo"
+        assert (person.birth_date.month, person.birth_date.day) == (1, 1)
+    for household in Household.select().where(Household.id.in_(closed)):
+        assert household.email is None and household.phone is None and household.notes is None
+    others = Person.select().where(Person.household.not_in(closed))
+    assert not any(p.tax_code.startswith("ANON") for p in others)
+    assert retention.run(apply=True, today=TODAY) == []
+
+
+def test_nothing_is_due_before_its_period(database):
+    demo.seed(scale=0.1, today=TODAY)
+    # freshly seeded: old contacts exist (up to years back), but no household has been exited for five years
+    changes = retention.run(apply=False, today=TODAY)
+    assert not [c for c in changes if c.kind == "closed_household"]
+
+
+def test_anonymisation_keeps_the_indicators_and_the_statistics_exact(seeded):
+    indicators_before, statistics_before = indicators.compute(today=TODAY), export.statistics()
+    assert retention.run(apply=True, today=TODAY)
+    assert indicators.compute(today=TODAY) == indicators_before
+    assert export.statistics() == statistics_before
+
+
+def test_logs_are_deleted_in_one_batch_with_one_audit_row(database):
+    old = now() - datetime.timedelta(days=400)
+    for n in range(3):
+        LoginAttempt.create(at=old, username=f"guess{n}", remote_addr="10.0.0.1")
+    recent = LoginAttempt.create(username="someone", remote_addr="10.0.0.2")
+    changes = retention.run(apply=True, today=TODAY)
+    assert [(c.kind, c.record_id) for c in changes] == [("login_attempt", "3 righe")]
+    assert [a.id for a in LoginAttempt.select()] == [recent.id]
+    row = AuditLog.get(AuditLog.entity == "login_attempt")
+    assert json.loads(row.changes)["rows"] == [3, 0]
+
+
+def test_an_action_the_kind_does_not_allow_is_refused_by_name(database):
+    RetentionRule.update(action="delete").where(RetentionRule.kind == "closed_household").execute()
+    with pytest.raises(retention.RetentionError, match="closed_household"):
+        retention.run(apply=True, today=TODAY)
+
+
+def test_the_runner_has_a_weekly_retention_job(database, monkeypatch):
+    job = jobs.registry()["retention"]
+    assert job.every_minutes == 7 * 24 * 60 and not job.at_start
+    monkeypatch.setenv("HOUSING_RETENTION_EVERY_DAYS", "1")
+    assert jobs.registry()["retention"].every_minutes == 24 * 60
+    assert any(s.name == "HOUSING_RETENTION_EVERY_DAYS" for s in jobs.SETTINGS)
+    run = jobs.recorded(database, job)
+    assert run.outcome == "skipped", run.message
