@@ -5,11 +5,15 @@
     python jobs.py --once publish       run one job now and exit (cron, tests)
     python jobs.py --once backup        take a verified backup of the database now
     python jobs.py --list               list the jobs and their schedules
+    python jobs.py --health             print the runner's health as JSON; exit 1 when failing
 
 Each job catches and logs its own errors and records every run (start, end,
 outcome, message) in the database; a failing job never stops the others. One
-runner at a time: a second one exits at once. "Pubblica ora" in the back office
-asks for a run that this runner starts at its next tick.
+runner at a time per database, on any number of hosts: a second one exits at once
+(``housing/runner_lock.py``: PostgreSQL's advisory lock, or a lock file next to
+SQLite). "Pubblica ora" in the back office asks for a run that this runner starts
+at its next tick. While it lives, the runner touches its heartbeat file every few
+seconds; ``--health`` reads it (``housing/health.py``).
 
 A runner that dies in the middle of a run (SIGKILL, out of memory, power cut)
 cannot record its end: its run stays "running". The next runner, once it holds
@@ -22,7 +26,6 @@ and its unfinished release is swept by the next publication (``releases.py``).
 """
 import argparse
 import datetime
-import fcntl
 import http.server
 import logging
 import os
@@ -37,7 +40,9 @@ from typing import Callable, NamedTuple
 
 import schedule
 
+from housing import log_setup
 from housing.database import bind, configured_url
+from housing.runner_lock import RunnerBusy, RunnerLock  # noqa: F401 - jobs.RunnerLock is public
 from models import JobRun, now
 
 ROOT = pathlib.Path(__file__).resolve().parent
@@ -56,7 +61,14 @@ SETTINGS = (
     Setting("HOUSING_SITE_ROOT", "var/site", "Folder of the releases and of the 'current' symlink."),
     Setting("HOUSING_SITE_URL", "http://127.0.0.1:8001/", "Public address of the site (links of the 404 page)."),
     Setting("HOUSING_BUILD_TIMEOUT", "600", "Seconds before a MkDocs build is killed."),
-    Setting("HOUSING_JOBS_LOCK", "var/jobs.lock", "Lock file that keeps a second runner out."),
+    Setting("HOUSING_JOBS_LOCK", "var/jobs.lock",
+            "Lock file that keeps a second runner out (SQLite; on PostgreSQL the lock is in the database)."),
+    Setting("HOUSING_RUNNER_HEARTBEAT", "var/runner.heartbeat", "File the runner touches every few seconds while it lives."),
+    Setting("HOUSING_HEALTH_MAX_PUBLICATION_AGE_HOURS", "3", "Hours after the last good publication before health is degraded."),
+    Setting("HOUSING_HEALTH_MAX_BACKUP_AGE_HOURS", "26", "Hours after the last good backup before health is degraded."),
+    Setting("HOUSING_HEALTH_MAX_RUNNER_SILENCE_SECONDS", "60", "Seconds without a heartbeat before the runner is failing."),
+    Setting("HOUSING_LOG_FORMAT", "text", "'json': one JSON object a line (time, level, logger, message, request_id)."),
+    Setting("HOUSING_LOG_LEVEL", "", "Log level (DEBUG, INFO, WARNING...; empty: INFO for the runner)."),
     Setting("HOUSING_BACKUP_AT", "02:30", "Time of day (HH:MM, the machine's time) of the nightly backup."),
     Setting("HOUSING_BACKUP_EVERY_HOURS", "", "Hours between two backups instead of one a night (empty: nightly)."),
     Setting("HOUSING_BACKUP_DIR", "instance/backups", "Folder of the backups."),
@@ -136,32 +148,6 @@ def schedule_text(job):
     return f"daily at {job.at}" if job.at else f"every {job.every_minutes} min"
 
 
-class RunnerBusy(RuntimeError):
-    pass
-
-
-class RunnerLock:
-    """An exclusive lock on a file: two runners can never work at once."""
-
-    def __init__(self, path=None):
-        self.path = pathlib.Path(path or os.environ.get("HOUSING_JOBS_LOCK") or ROOT / "var" / "jobs.lock")
-        self.handle = None
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a+")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.close()
-            raise RunnerBusy(f"Another job runner holds {self.path}.")
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
 # While a job runs, its runner refreshes JobRun.heartbeat_at this often (seconds) ...
 HEARTBEAT_SECONDS = 5
 # ... and a run that has not beaten for this long is taken for dead by anyone: the back office,
@@ -187,7 +173,8 @@ def recover_abandoned(database, warned=None):
     runner was on this host (the lock proves that no runner here is alive, and this one is
     between jobs), was never recorded (runs from before the column), or has stopped beating
     (``runner_gone``: a runner on another host). A run that another host's runner still beats
-    for is left alone: two runners share this database, which the lock file cannot prevent.
+    for is left alone: with SQLite's per-host lock file two runners may share a database, and
+    ``flask backup`` records its runs without the runner's lock.
     """
     host, abandoned = socket.gethostname(), []
     with database.connection_context():
@@ -252,16 +239,17 @@ def recorded(database, job, request=None):
         # Who runs it, and its sign of life: a run whose runner dies is recognised and failed.
         run.runner, run.heartbeat_at = runner_id(), run.started_at
         run.save()
-    try:
-        with Heartbeat(database, run):
-            outcome, message = job.run()
-    except Exception as error:  # noqa: BLE001 - the record says what failed
-        log.exception("Job %s failed", job.name)
-        outcome, message = "failed", f"{type(error).__name__}: {error}"[:4000]
-    with database.connection_context():
-        run.outcome, run.message, run.finished_at, run.heartbeat_at = outcome, message, now(), now()
-        run.save()
-    log.info("Job %s: %s - %s", job.name, outcome, message)
+    with log_setup.tagged(f"{job.name}-{run.id}"):  # the run's id on its log lines, as a request's
+        try:
+            with Heartbeat(database, run):
+                outcome, message = job.run()
+        except Exception as error:  # noqa: BLE001 - the record says what failed
+            log.exception("Job %s failed", job.name)
+            outcome, message = "failed", f"{type(error).__name__}: {error}"[:4000]
+        with database.connection_context():
+            run.outcome, run.message, run.finished_at, run.heartbeat_at = outcome, message, now(), now()
+            run.save()
+        log.info("Job %s: %s - %s", job.name, outcome, message)
     return run
 
 
@@ -305,6 +293,59 @@ def serve_site(address, root):
     return server
 
 
+def heartbeat_file():
+    return pathlib.Path(os.environ.get("HOUSING_RUNNER_HEARTBEAT") or ROOT / "var" / "runner.heartbeat")
+
+
+class RunnerHeartbeat:
+    """Touch ``heartbeat_file()`` every ``HEARTBEAT_SECONDS`` while the runner lives, from a thread.
+
+    A file rather than a row: an idle runner has no JobRun to beat, a write to the database every
+    few seconds would contend with the back office on SQLite, and ``--health`` must tell a dead
+    runner from an unreachable database. It is this host's sign of life; on PostgreSQL ``--health``
+    also sees a runner on another host through the advisory lock (``housing/health.py``).
+    """
+
+    def __init__(self, path=None):
+        self.path, self.stopping = pathlib.Path(path or heartbeat_file()), threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="runner-heartbeat", daemon=True)
+
+    def _beat(self):
+        while True:
+            try:
+                self.path.touch()
+            except OSError:
+                log.warning("Heartbeat file %s not written", self.path, exc_info=True)
+            if self.stopping.wait(HEARTBEAT_SECONDS):
+                return
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
+        self.path.unlink(missing_ok=True)  # stopped on purpose: no runner here any more
+
+
+def print_health():
+    """``--health``: the runner's health as JSON on stdout; 1 when failing, else 0."""
+    import json
+
+    from housing import health
+
+    database = bind(configured_url())
+    try:
+        body = health.runner_report(database, heartbeat_file())
+    finally:
+        if not database.is_closed():
+            database.close()
+    print(json.dumps(body, indent=2))
+    return 1 if body["status"] == "failing" else 0
+
+
 def run_forever(database, jobs, tick=1.0, serve=None):
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -333,8 +374,11 @@ def main(argv=None):
     parser.add_argument("--once", metavar="JOB", help="run one job now and exit")
     parser.add_argument("--list", action="store_true", help="list the jobs")
     parser.add_argument("--serve-site", metavar="HOST:PORT", help="also serve the live site on this address")
+    parser.add_argument("--health", action="store_true", help="print the runner's health as JSON; exit 1 when failing")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    log_setup.configure(default_level=logging.INFO)
+    if args.health:
+        return print_health()
     jobs = registry()
     if args.list:
         for job in jobs.values():
@@ -342,15 +386,17 @@ def main(argv=None):
         return 0
     if args.once and args.once not in jobs:
         parser.error(f"unknown job {args.once!r}; known: {', '.join(jobs)}")
-    database = bind(configured_url())
+    url = configured_url()
+    database = bind(url)
     try:
-        with RunnerLock():
+        with RunnerLock(url=url):
             recover_abandoned(database)
             if args.once:
                 run = recorded(database, jobs[args.once])
                 print(f"{run.name}: {run.outcome} - {run.message}")
                 return 1 if run.outcome == "failed" else 0
-            run_forever(database, jobs, serve=args.serve_site)
+            with RunnerHeartbeat():
+                run_forever(database, jobs, serve=args.serve_site)
     except RunnerBusy as busy:
         print(f"{busy} Exiting.", file=sys.stderr)
         return 3
