@@ -13,9 +13,10 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from admin import auth, cli, headers, i18n
+from admin import auth, cli, headers, health, i18n
 from admin.config import SETTINGS
 from admin.labels import category
+from housing import log_setup
 from housing.database import bind, configured_url
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def create_app(test_config=None):
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
+    health.init_app(app)  # GET /health: the one URL open without login, for monitoring
+    log_setup.init_app(app)  # structured logs and X-Request-Id
     cli.init_app(app)
     build_admin(app)
     register_error_pages(app)
