@@ -101,3 +101,4 @@ def init_app(app):
     for command in (migrate_command, create_user_command, seed_demo_command, demo_setup_command, import_command):
         app.cli.add_command(command)
     from admin.backup_cli import init_app as add_backup_commands; add_backup_commands(app)  # backup, restore
+    from admin.gdpr_cli import init_app as add_gdpr_commands; add_gdpr_commands(app)  # retention, access-request, erase, processing-register

@@ -37,7 +37,7 @@ KEEP, CLEAR, PSEUDONYM, YEAR, SCRUB = "keep", "clear", "pseudonym", "year", "scr
 HOW = {
     KEEP: "conservato (dato aggregato o codice, serve agli indicatori)",
     CLEAR: "cancellato",
-    PSEUDONYM: "sostituito da un codice senza significato",
+    PSEUDONYM: "sostituito da un segnaposto («Anonimo»; il codice fiscale da un codice senza significato)",
     YEAR: "ridotto all'anno",
     SCRUB: "ripulito dei dati personali",
 }
@@ -180,7 +180,7 @@ def _update(kind_key, record, how):
         _anonymise_record(current, how)
         current.save()
         _mask_trail(current)  # before this run's own row, whose values are masked already
-        _record(user, "update", current, before, audit.snapshot(current))
+        _record(user, "update", current, before, audit.snapshot(current), kind_key)
     return change, apply
 
 
@@ -190,17 +190,17 @@ def _delete(kind_key, record):
     def apply(user):
         before = audit.snapshot(record)
         record.delete_instance()
-        _record(user, "delete", record, before, None)
+        _record(user, "delete", record, before, None, kind_key)
     return change, apply
 
 
-def _record(user, action, instance, before, after):
-    # Every value masked: the trail says which fields were erased, never what they held.
+def _record(user, action, instance, before, after, reason):
+    # Every value masked: the trail says which fields were erased, never what they held;
+    # "retention" names the rule (or "erasure", a data subject's request) that erased them.
     changes = audit.diff(before or {}, after or {}, masked=set(before or {}) | set(after or {}))
     AuditLog.create(user=getattr(user, "id", None), actor=getattr(user, "username", None) or "system",
                     action=action, entity=instance._meta.table_name, record_id=str(instance.get_id()),
-                    changes=json.dumps({**changes, "retention": ["", "anonymise" if after else "delete"]},
-                                       ensure_ascii=False, sort_keys=True))
+                    changes=json.dumps({**changes, "retention": [None, reason]}, ensure_ascii=False, sort_keys=True))
 
 
 def _mask_trail(instance):
@@ -216,21 +216,36 @@ def _mask_trail(instance):
                 AuditLog.id == row.id).execute()
 
 
+def _open_households(cutoff=None):
+    """Ids of households with a tenancy or stay still open (or ended on or after ``cutoff``)."""
+    tenancies = Tenancy.ended_on.is_null() | (Tenancy.ended_on >= cutoff) if cutoff else Tenancy.ended_on.is_null()
+    stays = Stay.exit_on.is_null() | (Stay.exit_on >= cutoff) if cutoff else Stay.exit_on.is_null()
+    return Tenancy.select(Tenancy.household).where(tenancies) | Stay.select(Stay.household).where(stays)
+
+
+def closed(household):
+    """A household whose case is over: exited, with no tenancy or stay still open."""
+    return household.status == "exited" and not Household.select().where(
+        (Household.id == household.id) & Household.id.in_(_open_households())).exists()
+
+
 def _plan_closed_households(cutoff, action):
     recent_contact = ContactLog.select(ContactLog.household).where(ContactLog.contact_on >= cutoff)
-    live_tenancy = Tenancy.select(Tenancy.household).where(Tenancy.ended_on.is_null() | (Tenancy.ended_on >= cutoff))
-    live_stay = Stay.select(Stay.household).where(Stay.exit_on.is_null() | (Stay.exit_on >= cutoff))
     due = (Household.select().where(
         (Household.status == "exited") & (Household.updated_at < datetime.datetime.combine(cutoff, datetime.time()))
-        & Household.id.not_in(recent_contact) & Household.id.not_in(live_tenancy) & Household.id.not_in(live_stay))
+        & Household.id.not_in(recent_contact) & Household.id.not_in(_open_households(cutoff)))
         .order_by(Household.id))
+    return [step for household in due for step in household_steps(household)]
+
+
+def household_steps(household, kind_key="closed_household"):
+    """The (Change, apply) pairs that anonymise ``household`` and every record hanging from it."""
     out = []
-    for household in due:
-        for model, records in _household_records(household):
-            for record in records:
-                step = _update("closed_household", record, HOUSEHOLD_RECORDS[model._meta.table_name])
-                if step:
-                    out.append(step)
+    for model, records in _household_records(household):
+        for record in records:
+            step = _update(kind_key, record, HOUSEHOLD_RECORDS[model._meta.table_name])
+            if step:
+                out.append(step)
     return out
 
 
@@ -388,7 +403,7 @@ def report(changes, applied):
     for change in changes:
         counts[change.kind] = counts.get(change.kind, 0) + 1
     for key, count in counts.items():
-        lines.append(f"  {KINDS[key].it}: {count}")
+        lines.append(f"  {KINDS[key].it if key in KINDS else 'Cancellazione su richiesta'}: {count}")
     for change in changes:
         what = ", ".join(change.fields) if change.fields else ""
         lines.append(f"{change.kind}\t{ACTIONS[change.action]}\t{change.table}#{change.record_id}\t{what}")

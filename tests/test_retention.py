@@ -127,3 +127,19 @@ def test_the_runner_has_a_weekly_retention_job(database, monkeypatch):
     assert any(s.name == "HOUSING_RETENTION_EVERY_DAYS" for s in jobs.SETTINGS)
     run = jobs.recorded(database, job)
     assert run.outcome == "skipped", run.message
+
+
+def test_the_command_is_a_dry_run_unless_applied(app, database):
+    old = now() - datetime.timedelta(days=400)
+    LoginAttempt.create(at=old, username="guess", remote_addr="10.0.0.1")
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["retention"])
+    assert dry.exit_code == 0, dry.output
+    assert "login_attempt\tcancellazione\tlogin_attempt#1 righe" in dry.output and "--apply" in dry.output
+    assert LoginAttempt.select().count() == 1
+    applied = runner.invoke(args=["retention", "--apply"])
+    assert applied.exit_code == 0 and "Applicate: 1 modifiche." in applied.output
+    assert LoginAttempt.select().count() == 0
+    assert AuditLog.get(AuditLog.entity == "login_attempt").actor == "system"
+    refused = runner.invoke(args=["retention", "--apply", "--user", "nobody"])
+    assert refused.exit_code == 1 and "Utente «nobody» inesistente" in refused.output
