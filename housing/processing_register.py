@@ -73,12 +73,12 @@ def _masked_in_some_rows(model):
 
 
 def _category(model, name, needed, roles):
-    if needed == roles.SPECIAL or name in getattr(model, "audit_masked", ()) if not isinstance(
-            getattr(model, "audit_masked", ()), property) else needed == roles.SPECIAL:
+    masked = getattr(model, "audit_masked", ())
+    if needed == roles.SPECIAL or (not isinstance(masked, property) and name in masked):
         return CATEGORIES["special"]
     if name not in getattr(model, "personal_fields", ()):
         return CATEGORIES["owner"]
-    if name in _masked_in_some_rows(model):
+    if isinstance(masked, property) and name in _masked_in_some_rows(model):
         return f"{CATEGORIES['personal']}; {CATEGORIES['special']} nei record riservati"
     return CATEGORIES["personal"]
 

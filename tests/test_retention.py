@@ -143,3 +143,20 @@ def test_the_command_is_a_dry_run_unless_applied(app, database):
     assert AuditLog.get(AuditLog.entity == "login_attempt").actor == "system"
     refused = runner.invoke(args=["retention", "--apply", "--user", "nobody"])
     assert refused.exit_code == 1 and "Utente «nobody» inesistente" in refused.output
+
+
+def test_the_earlier_audit_rows_of_an_anonymised_record_lose_the_erased_values(seeded):
+    from housing import audit
+
+    still_open = Tenancy.select(Tenancy.household).where(Tenancy.ended_on.is_null()) | \
+        Stay.select(Stay.household).where(Stay.exit_on.is_null())
+    person = (Person.select().join(Household)
+              .where((Household.status == "exited") & Household.id.not_in(still_open)).first())
+    kept = AuditLog.create(actor="someone", action="update", entity="person", record_id=str(person.id),
+                           changes=json.dumps({"tax_code": ["OLD0CODE", person.tax_code],
+                                               "sex": [person.sex, person.sex]}))
+    retention.run(apply=True, today=TODAY)
+    changes = json.loads(AuditLog.get_by_id(kept.id).changes)
+    assert changes["tax_code"] == [audit.MASK, audit.MASK]
+    assert person.tax_code not in AuditLog.get_by_id(kept.id).changes
+    assert Person.get_by_id(person.id).tax_code.startswith("ANON")
