@@ -11,9 +11,10 @@ and the value is a plain token, else a new one; it is echoed in the response's
 ``X-Request-Id`` header and stamped on every line logged while serving it.
 
 Our log calls never print form data. As a safety net against an error text
-that quotes a value (a database's "Key (email)=(...) already exists"), every
-line is masked: whatever looks like an Italian tax code or an e-mail address
-is replaced, in the message and in the traceback alike.
+that quotes a value, every line is masked, in the message and in the traceback
+alike: whatever looks like an Italian tax code or an e-mail address, and the
+values PostgreSQL quotes in its errors ("Key (email)=(...) already exists",
+"Failing row contains (...)").
 """
 import contextlib
 import contextvars
@@ -30,12 +31,16 @@ request_id = contextvars.ContextVar("request_id", default=None)
 TAX_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-EHLMPR-Ta-ehlmpr-t]"
                       r"[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![A-Za-z0-9])")
 EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+# PostgreSQL quotes the values of a refused row in its errors, a name as readily as a code:
+# the rest of such a line goes, whatever it holds.
+DATABASE_VALUES = re.compile(r"(Key \([^)\n]*\)=|Failing row contains |portal parameter \$\d+ = |invalid input syntax for type [\w ]+: ).*")
 # A proxy's id is believed only in this shape: it is written to every log line.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 def mask(text):
+    text = DATABASE_VALUES.sub(lambda match: match.group(1) + "[values]", text)
     return EMAIL.sub("[e-mail]", TAX_CODE.sub("[tax code]", text))
 
 
