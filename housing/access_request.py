@@ -17,6 +17,8 @@ import datetime
 import json
 from decimal import Decimal
 
+from peewee import ForeignKeyField
+
 from housing import retention
 from models import (
     ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, Dwelling, ErpAssignment, FollowUpVisit,
@@ -41,6 +43,25 @@ def _plain(value):
 
 def _row(record):
     return {name: _plain(record.__data__.get(name)) for name in record._meta.fields if name not in SECRET}
+
+
+def _shown(record):
+    """The record as a person reads it: labels of coded values, names of linked records, Italian dates."""
+    shown = {}
+    for name, field in record._meta.fields.items():
+        if name in SECRET:
+            continue
+        value = record.__data__.get(name)
+        if value is not None and isinstance(field, ForeignKeyField):
+            value = str(getattr(record, name))
+        elif value is not None and field.choices:
+            value = dict(field.choices).get(value, value)
+        elif isinstance(value, datetime.datetime):
+            value = f"{value:%d/%m/%Y %H:%M}"
+        elif isinstance(value, datetime.date):
+            value = f"{value:%d/%m/%Y}"
+        shown[name] = _plain(value)
+    return shown
 
 
 def _sections_of_member(person):
@@ -107,10 +128,13 @@ def collect(tax_code):
     sections, keys = [], []
     for role, parts in groups:
         for model, records in parts:
+            records = list(records)
             rows = [_row(record) for record in records]
             if rows:
                 table = model._meta.table_name
-                sections.append({"as": role, "table": table, "records": rows})
+                # "shown" is for the readable document only (as_json leaves it out)
+                sections.append({"as": role, "table": table, "records": rows,
+                                 "shown": [_shown(record) for record in records]})
                 keys.append((table, [str(row["id"]) for row in rows]))
     return {
         "tax_code": code,
@@ -131,7 +155,8 @@ def _audit_rows(keys):
 
 
 def as_json(data):
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    plain = {**data, "sections": [{k: v for k, v in section.items() if k != "shown"} for section in data["sections"]]}
+    return json.dumps(plain, ensure_ascii=False, indent=2, sort_keys=True)
 
 
 ACTIONS_IT = {"create": "creazione", "update": "modifica", "delete": "eliminazione", "read": "lettura"}
@@ -163,7 +188,7 @@ def as_markdown(data, field_label=lambda name: name, registry_name=lambda table:
             current = section["as"]
             lines += [f"## {titles[current]}", ""]
         lines += [f"### {registry_name(section['table'])} ({len(section['records'])})", ""]
-        for record in section["records"]:
+        for record in section.get("shown", section["records"]):
             lines += ["| Campo | Valore |", "| --- | --- |"]
             lines += [f"| {_cell(field_label(name))} | {_cell(value)} |" for name, value in record.items()]
             lines.append("")
