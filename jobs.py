@@ -35,14 +35,13 @@ import signal
 import socket
 import sys
 import threading
-import time
 from typing import Callable, NamedTuple
 
 import schedule
 
 from housing import log_setup
 from housing.database import bind, configured_url
-from housing.runner_lock import RunnerBusy, RunnerLock  # noqa: F401 - jobs.RunnerLock is public
+from housing.runner_lock import RunnerBusy, RunnerHeartbeat, RunnerLock, heartbeat_file  # noqa: F401 - jobs.RunnerLock is public
 from models import JobRun, now
 
 ROOT = pathlib.Path(__file__).resolve().parent
@@ -293,43 +292,6 @@ def serve_site(address, root):
     return server
 
 
-def heartbeat_file():
-    return pathlib.Path(os.environ.get("HOUSING_RUNNER_HEARTBEAT") or ROOT / "var" / "runner.heartbeat")
-
-
-class RunnerHeartbeat:
-    """Touch ``heartbeat_file()`` every ``HEARTBEAT_SECONDS`` while the runner lives, from a thread.
-
-    A file rather than a row: an idle runner has no JobRun to beat, a write to the database every
-    few seconds would contend with the back office on SQLite, and ``--health`` must tell a dead
-    runner from an unreachable database. It is this host's sign of life; on PostgreSQL ``--health``
-    also sees a runner on another host through the advisory lock (``housing/health.py``).
-    """
-
-    def __init__(self, path=None):
-        self.path, self.stopping = pathlib.Path(path or heartbeat_file()), threading.Event()
-        self.thread = threading.Thread(target=self._beat, name="runner-heartbeat", daemon=True)
-
-    def _beat(self):
-        while True:
-            try:
-                self.path.touch()
-            except OSError:
-                log.warning("Heartbeat file %s not written", self.path, exc_info=True)
-            if self.stopping.wait(HEARTBEAT_SECONDS):
-                return
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.thread.join()
-        self.path.unlink(missing_ok=True)  # stopped on purpose: no runner here any more
-
-
 def print_health():
     """``--health``: the runner's health as JSON on stdout; 1 when failing, else 0."""
     import json
@@ -395,7 +357,7 @@ def main(argv=None):
                 run = recorded(database, jobs[args.once])
                 print(f"{run.name}: {run.outcome} - {run.message}")
                 return 1 if run.outcome == "failed" else 0
-            with RunnerHeartbeat():
+            with RunnerHeartbeat(heartbeat_file(), HEARTBEAT_SECONDS):
                 run_forever(database, jobs, serve=args.serve_site)
     except RunnerBusy as busy:
         print(f"{busy} Exiting.", file=sys.stderr)

@@ -10,8 +10,10 @@ SQLite is one file on one host: an OS lock on a file next to it (``flock``
 through ``filelock``) does the same job and is released by the kernel when the
 process dies.
 """
+import logging
 import os
 import pathlib
+import threading
 
 import filelock
 
@@ -19,6 +21,8 @@ from housing.database import is_sqlite, open_database
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_LOCK_FILE = "var/jobs.lock"
+DEFAULT_HEARTBEAT_FILE = "var/runner.heartbeat"
+log = logging.getLogger(__name__)
 # The advisory lock's key: a fixed name hashed by the server, so that other tools can find it in pg_locks.
 LOCK_NAME = "housing-first:job-runner"
 KEY_SQL = "hashtextextended(%s, 0)"
@@ -30,6 +34,10 @@ class RunnerBusy(RuntimeError):
 
 def lock_file(path=None):
     return pathlib.Path(path or os.environ.get("HOUSING_JOBS_LOCK") or ROOT / DEFAULT_LOCK_FILE)
+
+
+def heartbeat_file(path=None):
+    return pathlib.Path(path or os.environ.get("HOUSING_RUNNER_HEARTBEAT") or ROOT / DEFAULT_HEARTBEAT_FILE)
 
 
 class RunnerLock:
@@ -102,3 +110,37 @@ def held_elsewhere(database):
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
         f" AND (classid::bigint << 32 | objid::bigint) = {KEY_SQL}::bigint", (LOCK_NAME,)).fetchone()
     return bool(row[0])
+
+
+class RunnerHeartbeat:
+    """Touch the heartbeat file every ``interval`` seconds while the runner lives, from a thread.
+
+    A file rather than a row: an idle runner has no JobRun to beat, a write to the database every
+    few seconds would contend with the back office on SQLite, and ``jobs.py --health`` must tell a
+    dead runner from an unreachable database. It is this host's sign of life; on PostgreSQL the
+    health check also sees a runner on another host through the advisory lock (``held_elsewhere``).
+    """
+
+    def __init__(self, path=None, interval=5):
+        self.path, self.interval, self.stopping = heartbeat_file(path), interval, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="runner-heartbeat", daemon=True)
+
+    def _beat(self):
+        while True:
+            try:
+                self.path.touch()
+            except OSError:
+                log.warning("Heartbeat file %s not written", self.path, exc_info=True)
+            if self.stopping.wait(self.interval):
+                return
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch()  # beating before the first job starts, not after
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
+        self.path.unlink(missing_ok=True)  # stopped on purpose: no runner here any more

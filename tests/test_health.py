@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import models as m
 from housing import health, runner_lock, schema
@@ -135,6 +136,18 @@ def test_the_runner_is_failing_without_a_fresh_heartbeat(database, db_url, tmp_p
         with runner_lock.RunnerLock(tmp_path / "other.lock", url=db_url):
             runner = health.check_runner(heartbeat, database)
         assert runner["status"] == "ok" and runner["lock_held_elsewhere"] is True
+
+
+def test_the_runner_beats_while_it_lives_and_says_so_when_it_stops(database, tmp_path):
+    heartbeat = tmp_path / "var" / "runner.heartbeat"
+    with runner_lock.RunnerHeartbeat(heartbeat, interval=0.05):
+        assert health.check_runner(heartbeat, database)["status"] == "ok"
+        before = heartbeat.stat().st_mtime_ns
+        wait_until = time.monotonic() + 30
+        while heartbeat.stat().st_mtime_ns == before and time.monotonic() < wait_until:
+            time.sleep(0.01)
+        assert heartbeat.stat().st_mtime_ns != before, "it beats again"
+    assert not heartbeat.exists() and health.check_runner(heartbeat, database)["status"] == "failing"
 
 
 def run_health(db_url, heartbeat):
