@@ -35,6 +35,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from typing import Callable, NamedTuple
 
 import schedule
@@ -308,7 +309,15 @@ def print_health():
     return 1 if body["status"] == "failing" else 0
 
 
-def run_forever(database, jobs, tick=1.0, serve=None):
+# How often (seconds) a runner makes sure it still holds its lock between jobs.
+LOCK_CHECK_SECONDS = 30
+
+
+class LockLost(RuntimeError):
+    pass
+
+
+def run_forever(database, jobs, tick=1.0, serve=None, lock=None):
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -321,8 +330,13 @@ def run_forever(database, jobs, tick=1.0, serve=None):
     for job in jobs.values():  # a build at start-up, then on schedule
         if job.at_start:
             recorded(database, job)
-    warned = set()
+    warned, checked = set(), time.monotonic()
     while not stopping.is_set():
+        if lock is not None and time.monotonic() - checked >= LOCK_CHECK_SECONDS:
+            if not lock.still_held():
+                # Another runner may hold it by now: starting one more job could run it twice.
+                raise LockLost(f"The job runner lost {lock.where}.")
+            checked = time.monotonic()
         scheduler.run_pending()
         recover_abandoned(database, warned)  # e.g. a run of another host's runner that stopped beating
         run_requested(database, jobs)
@@ -351,17 +365,20 @@ def main(argv=None):
     url = configured_url()
     database = bind(url)
     try:
-        with RunnerLock(url=url):
+        with RunnerLock(url=url) as lock:
             recover_abandoned(database)
             if args.once:
                 run = recorded(database, jobs[args.once])
                 print(f"{run.name}: {run.outcome} - {run.message}")
                 return 1 if run.outcome == "failed" else 0
             with RunnerHeartbeat(heartbeat_file(), HEARTBEAT_SECONDS):
-                run_forever(database, jobs, serve=args.serve_site)
+                run_forever(database, jobs, serve=args.serve_site, lock=lock)
     except RunnerBusy as busy:
         print(f"{busy} Exiting.", file=sys.stderr)
         return 3
+    except LockLost as lost:
+        log.error("%s Exiting, for its supervisor (systemd) to start it again.", lost)
+        return 4
     return 0
 
 

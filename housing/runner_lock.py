@@ -16,6 +16,7 @@ import pathlib
 import threading
 
 import filelock
+import peewee
 
 from housing.database import is_sqlite, open_database
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 # The advisory lock's key: a fixed name hashed by the server, so that other tools can find it in pg_locks.
 LOCK_NAME = "housing-first:job-runner"
 KEY_SQL = "hashtextextended(%s, 0)"
+# A granted advisory lock on a bigint key is listed with its high half as classid, its low half as objid.
+HELD_SQL = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            f" AND (classid::bigint << 32 | objid::bigint) = {KEY_SQL}::bigint")
 
 
 class RunnerBusy(RuntimeError):
@@ -84,10 +88,22 @@ class RunnerLock:
             self.file = None
             raise RunnerBusy(f"Another job runner holds {self.path}.") from None
 
+    def still_held(self):
+        """False once the lock is lost: the lock's session ended under us (a server restart, a
+        connection cut by the network), so another runner may have taken it meanwhile."""
+        if self.connection is None:
+            return self.file is not None
+        try:
+            return bool(self.connection.execute_sql(HELD_SQL + " AND pid = pg_backend_pid()", (LOCK_NAME,)).fetchone()[0])
+        except (peewee.DatabaseError, peewee.InterfaceError):
+            return False
+
     def __exit__(self, *exc):
         if self.connection is not None:
             try:
                 self.connection.execute_sql(f"SELECT pg_advisory_unlock({KEY_SQL})", (LOCK_NAME,))
+            except (peewee.DatabaseError, peewee.InterfaceError):
+                pass  # the session is already gone, and the lock with it
             finally:
                 self.connection.close()  # ends the session: the lock goes with it in any case
                 self.connection = None
@@ -106,10 +122,7 @@ def held_elsewhere(database):
 
     if not is_postgres(database):
         return None
-    row = database.execute_sql(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-        f" AND (classid::bigint << 32 | objid::bigint) = {KEY_SQL}::bigint", (LOCK_NAME,)).fetchone()
-    return bool(row[0])
+    return bool(database.execute_sql(HELD_SQL, (LOCK_NAME,)).fetchone()[0])
 
 
 class RunnerHeartbeat:

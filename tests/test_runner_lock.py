@@ -123,3 +123,25 @@ def test_a_lock_in_the_same_process_is_refused_on_postgres_too(db_url, tmp_path)
                 pass
     with runner_lock.RunnerLock(tmp_path / "a.lock", url=db_url):
         pass  # free again after a clean exit
+
+
+def test_a_runner_whose_lock_session_ends_stops_before_its_next_job(database, db_url, tmp_path, monkeypatch):
+    import jobs
+
+    with runner_lock.RunnerLock(tmp_path / "jobs.lock", url=db_url) as lock:
+        assert lock.still_held()
+        if is_sqlite(db_url):
+            return  # a flock cannot be taken away from a living process
+        # What a server restart or a connection cut by the network does to the lock's session.
+        pid = lock.connection.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        database.execute_sql("SELECT pg_terminate_backend(%s)", (pid,))
+        wait_for(lambda: not lock.still_held(), "the lock's session to end")
+        monkeypatch.setattr(jobs, "LOCK_CHECK_SECONDS", 0)
+        monkeypatch.setattr(jobs.signal, "signal", lambda *args: None)  # keep pytest's own handlers
+        ran = []
+        job = jobs.Job("probe", 1, lambda: ran.append(1) or ("success", "ran"), "test", at_start=False)
+        m.JobRun.create(name="probe", outcome="requested", requested_at=m.now())
+        with pytest.raises(jobs.LockLost):
+            jobs.run_forever(database, {"probe": job}, tick=0.01, lock=lock)
+        assert not ran, "no job started without the lock"
+    # Leaving the block does not raise although the session is gone.
