@@ -146,8 +146,7 @@ def _anonymise_record(record, how):
     return tuple(changed)
 
 
-def _personal_names():
-    return {name for model in (Household, Person) for name in model.personal_fields} | {"name", "notes"}
+SNAPSHOT_PERSONAL = frozenset({"monthly_income", "vulnerabilities", "name", "notes"})
 
 
 def _scrub(value, names):
@@ -163,7 +162,10 @@ def _scrubbed_snapshot(text):
         data = json.loads(text)
     except ValueError:
         return "{}"
-    return json.dumps(_scrub(data, _personal_names()), ensure_ascii=False, sort_keys=True, default=str)
+    # a match's snapshot copies the household's fields (admin.views.matching.snapshot: HouseholdCase),
+    # some under their own names, the income as "monthly_income"
+    names = {name for model in (Household, Person) for name in model.personal_fields} | SNAPSHOT_PERSONAL
+    return json.dumps(_scrub(data, names), ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _update(kind_key, record, how):
@@ -272,8 +274,10 @@ def _household_records(household):
 
 
 def _plan_assessments(cutoff, action):
-    old = Assessment.select().where(Assessment.assessed_on < cutoff).order_by(Assessment.id)
-    out = [_update("assessment", a, TREATMENTS["assessment"]["assessment"]) for a in old]
+    old = Assessment.select().where(Assessment.assessed_on < cutoff)
+    # only rows with something left to clear: a weekly job must not reread every old row
+    out = [_update("assessment", a, TREATMENTS["assessment"]["assessment"])
+           for a in old.where(Assessment.correction_reason.is_null(False)).order_by(Assessment.id)]
     scores = AssessmentScore.select().where(AssessmentScore.assessment.in_(old) & AssessmentScore.note.is_null(False))
     out += [_update("assessment", s, TREATMENTS["assessment"]["assessment_score"]) for s in scores.order_by(AssessmentScore.id)]
     return [step for step in out if step]
@@ -283,7 +287,8 @@ def _plan_contacts(cutoff, action):
     old = ContactLog.select().where(ContactLog.contact_on < cutoff).order_by(ContactLog.id)
     if action == DELETE:
         return [_delete("contact_log", c) for c in old]
-    return [s for s in (_update("contact_log", c, TREATMENTS["contact_log"]["contact_log"]) for c in old) if s]
+    with_text = old.where(ContactLog.note.is_null(False) | ContactLog.sensitive_note.is_null(False))
+    return [s for s in (_update("contact_log", c, TREATMENTS["contact_log"]["contact_log"]) for c in with_text) if s]
 
 
 def _plan_restricted_notes(cutoff, action):

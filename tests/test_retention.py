@@ -160,3 +160,22 @@ def test_the_earlier_audit_rows_of_an_anonymised_record_lose_the_erased_values(s
     assert changes["tax_code"] == [audit.MASK, audit.MASK]
     assert person.tax_code not in AuditLog.get_by_id(kept.id).changes
     assert Person.get_by_id(person.id).tax_code.startswith("ANON")
+
+
+def test_a_proposal_snapshot_keeps_the_score_and_loses_the_income(seeded):
+    from models import Match, Offer
+
+    still_open = Tenancy.select(Tenancy.household).where(Tenancy.ended_on.is_null()) | \
+        Stay.select(Stay.household).where(Stay.exit_on.is_null())
+    household = Household.select().where((Household.status == "exited") & Household.id.not_in(still_open)).first()
+    offer = Offer.select().where(Offer.id.not_in(Match.select(Match.offer).where(Match.household == household))).first()
+    snapshot = {"household": {"id": household.id, "monthly_income": "912.00", "ethos_category": "houseless_3",
+                              "min_rooms": 2}, "score": {"total": 0.71}}
+    match = Match.create(household=household, offer=offer, route="private", step="proposed", proposed_by="op",
+                         snapshot=json.dumps(snapshot), decline_reason_text="Vuole restare vicino alla sorella")
+    retention.run(apply=True, today=TODAY)
+    match = Match.get_by_id(match.id)
+    stored = json.loads(match.snapshot)
+    assert stored["household"]["monthly_income"] is None and stored["household"]["ethos_category"] is None
+    assert stored["household"]["min_rooms"] == 2 and stored["score"] == {"total": 0.71}
+    assert match.decline_reason_text is None
