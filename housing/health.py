@@ -40,7 +40,8 @@ def worst(statuses):
 
 
 def stamp(moment):
-    return moment.isoformat(timespec="seconds") if moment else None
+    # The database keeps the server's local time without a zone: the offset makes it unambiguous.
+    return moment.astimezone().isoformat(timespec="seconds") if moment else None
 
 
 def age_seconds(moment, at):
@@ -140,8 +141,10 @@ def check_runner(heartbeat, database=None, at=None):
 
 def runner_report(database, heartbeat, at=None):
     """The runner's health (``jobs.py --health``): the back office's checks plus its heartbeat."""
-    base = report(database, at)
-    checks = dict(base["checks"])
+    from models import now
+
+    at = at or now()
+    checks = dict(report(database, at)["checks"])
     reachable = checks["database"]["reachable"]
     checks["runner"] = check_runner(heartbeat, database if reachable else None, at)
-    return summary(checks, datetime.datetime.fromisoformat(base["checked_at"]))
+    return summary(checks, at)
