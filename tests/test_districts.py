@@ -170,7 +170,7 @@ def test_the_migration_links_free_text_lists_the_rest_and_loses_nothing(before_0
                 f" preferred_districts, needs_mediation, privacy_consent, status, intake_on, tie_break_key) VALUES "
                 f"({param}, {param}, 1, {param}, 1, false, false, {param}, false, false, 'waiting', {param}, 0.5)",
                 (now, now, f"NF-2025-{index:04d}", text, TODAY))
-        assert schema.runner(database).up() == ["0009_districts"]
+        assert schema.runner(database).up(target="0009_districts") == ["0009_districts"]
     with database.connection_context(), database.bind_ctx(m.MODELS):
         homes = list(m.Dwelling.select().order_by(m.Dwelling.cadastral_unit))
         assert len(homes) == len(HOMES)
