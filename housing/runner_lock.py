@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 # The advisory lock's key: a fixed name hashed by the server, so that other tools can find it in pg_locks.
 LOCK_NAME = "housing-first:job-runner"
 KEY_SQL = "hashtextextended(%s, 0)"
-# A granted advisory lock on a bigint key is listed with its high half as classid, its low half as objid.
-HELD_SQL = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+# pg_locks lists every database's locks; an advisory lock on a bigint key (objsubid 1) shows
+# its high half as classid and its low half as objid. Another database's runner is not ours.
+HELD_SQL = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             f" AND (classid::bigint << 32 | objid::bigint) = {KEY_SQL}::bigint")
 
 

@@ -145,3 +145,13 @@ def test_a_runner_whose_lock_session_ends_stops_before_its_next_job(database, db
             jobs.run_forever(database, {"probe": job}, tick=0.01, lock=lock)
         assert not ran, "no job started without the lock"
     # Leaving the block does not raise although the session is gone.
+
+
+def test_a_runner_of_another_database_on_the_same_server_is_not_ours(database, db_url, tmp_path):
+    if is_sqlite(db_url):
+        pytest.skip("PostgreSQL only: advisory locks are per database, pg_locks lists them all")
+    server = os.environ["TEST_DATABASE_URL"]  # the server's own database, not the suite's
+    other = open_database(server)
+    with runner_lock.RunnerLock(tmp_path / "a.lock", url=server), other.connection_context():
+        assert runner_lock.held_elsewhere(other) is True
+        assert runner_lock.held_elsewhere(database) is False
