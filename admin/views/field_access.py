@@ -20,6 +20,7 @@ from flask_admin.model.base import FilterGroup
 from flask_login import current_user
 from peewee import Field, ForeignKeyField, Model
 from wtfpeewee.fields import ModelSelectField
+from wtforms.validators import ValidationError
 from wtfpeewee.orm import FieldInfo
 
 from admin import roles
@@ -130,6 +131,14 @@ class SafeModelSelectField(ModelSelectField):
         except (TypeError, ValueError, OverflowError):
             return None
         return super().get_model(pk) if 0 < pk <= MAX_ID else None
+
+    def pre_validate(self, form):
+        # A field filter (a nullable column's "empty is None") assigns the posted text back as
+        # the data; wtfpeewee then compares it with the id column in SQL, which PostgreSQL refuses.
+        data = self.data
+        if data is not None and not isinstance(data, self.model) and self.get_model(data) is None:
+            raise ValidationError(self.gettext("Not a valid choice."))
+        super().pre_validate(form)
 
 
 class SafeModelConverter(CustomModelConverter):
