@@ -93,6 +93,7 @@ def build_admin(app):
     from admin.views import registries as r
     from admin.views.dashboard import DashboardView
     from admin.views.districts import DistrictMergeView, DistrictView
+    from admin.views.language_words import LanguageWordsView
     from admin.views.matchboard import DeclineReasonSettingView, MatchBoardView, MatchView, RuleSettingView, StepSettingView
     from admin.views.matching import CensusView, MatchingView
     from admin.views import accompaniment as acc
@@ -139,6 +140,8 @@ def build_admin(app):
     admin.add_view(ImportsView(name=i18n.Text("Importazioni", "Imports"), endpoint="imports", url="/admin/imports", category=category("system")))
     admin.add_view(DistrictMergeView(name=i18n.Text("Quartieri da risolvere e da unire", "Districts to resolve and merge"),
                                      endpoint="district_merge", url="/admin/districts", category=category("homes")))
+    admin.add_view(LanguageWordsView(name=i18n.Text("Lingue da ricondurre", "Languages to map"),
+                                     endpoint="language_words", url="/admin/language-words", category=category("people")))
     for view_class, model in views:
         key = view_class.category_key or "system"
         admin.add_view(view_class(model, category=category(key)))
