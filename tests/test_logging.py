@@ -117,3 +117,19 @@ def test_a_job_run_tags_its_lines(database, capture):
     tagged = [line for line in lines(buffer) if line["request_id"] == f"probe-{run.id}"]
     assert [line["logger"] for line in tagged] == ["housing.test_job", "jobs"]
     assert tagged[0]["message"] == "step one for [e-mail]"
+
+
+def test_a_refused_save_is_logged_by_its_type_and_constraint_never_its_values(database):
+    from admin.views.base import refused_by
+
+    household = make_household(email=EMAIL)
+    person = dict(household=household, first_name="Mario", last_name="Rossi", tax_code=MARIO,
+                  birth_date=datetime.date(1980, 1, 1), sex="M", relation="reference")
+    m.Person.create(**person)
+    with pytest.raises(peewee.IntegrityError) as refused:
+        with database.atomic():
+            m.Person.create(**person)
+    said = refused_by(refused.value)
+    assert said.startswith("IntegrityError") and MARIO not in said and "Rossi" not in said
+    if database.__class__.__name__.startswith("Postgres"):
+        assert "person_tax_code" in said

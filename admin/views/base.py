@@ -37,6 +37,14 @@ from models import db, normalise
 
 log = logging.getLogger(__name__)
 
+
+def refused_by(error):
+    """What refused a write, for the log: the error's type and the constraint's
+    name, never its text (PostgreSQL quotes the refused row's values in it)."""
+    diag = getattr(getattr(error, "orig", None) or getattr(error, "__cause__", None), "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    return type(error).__name__ + (f" (constraint {constraint})" if constraint else "")
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Errors a hostile or mistyped query string can provoke in the database driver.
 BAD_QUERY_ERRORS = (DataError, OverflowError, InvalidOperation, RecursionError, ValueError)
@@ -452,8 +460,8 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
             flash(Text("Salvataggio non riuscito: i dati sono cambiati nel frattempo, vedi i campi segnalati.",
                        "Save failed: the data changed meanwhile, see the fields marked."), "error")
             return False
-        except (IntegrityError, DatabaseError):
-            log.exception("Save refused by the database")
+        except (IntegrityError, DatabaseError) as error:
+            log.warning("Save of %s refused by the database: %s", self.model._meta.table_name, refused_by(error))
             flash(SAVE_FAILED, "error")
             return False
         self.after_model_change(form, model, is_created)
@@ -539,8 +547,8 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
                 for child in cascaded:
                     audit.record(current_user, "delete", child, audit.snapshot(child), None)
                 audit.record(current_user, "delete", model, before, None)
-        except (IntegrityError, DatabaseError):
-            log.exception("Delete refused by the database")
+        except (IntegrityError, DatabaseError) as error:
+            log.warning("Delete of %s refused by the database: %s", self.model._meta.table_name, refused_by(error))
             flash(SAVE_FAILED, "error")
             return False
         self.after_model_delete(model)
