@@ -714,10 +714,14 @@ class JobRun(BaseModel):
     FINISHED = ("success", "skipped", "failed")
 
     @classmethod
+    def finished(cls, name):
+        """The finished runs of job ``name``, whatever their outcome."""
+        return cls.select().where((cls.name == name) & cls.outcome.in_(cls.FINISHED))
+
+    @classmethod
     def last_publication(cls):
         """The latest finished run of the publisher, whatever its outcome; None before the first."""
-        return (cls.select().where((cls.name == "publish") & cls.outcome.in_(cls.FINISHED))
-                .order_by(cls.id.desc()).first())
+        return cls.finished("publish").order_by(cls.id.desc()).first()
 
     @classmethod
     def requested(cls, name=None):

@@ -72,7 +72,7 @@ def check_job(name, max_age_hours, at):
     """The last finished run of job ``name`` and the age of its last success."""
     from models import JobRun
 
-    finished = JobRun.select().where((JobRun.name == name) & JobRun.outcome.in_(JobRun.FINISHED))
+    finished = JobRun.finished(name)
     last = finished.order_by(JobRun.id.desc()).first()
     good = finished.where(JobRun.outcome != "failed").order_by(JobRun.id.desc()).first()
     success_at = good and (good.finished_at or good.started_at)
