@@ -38,6 +38,15 @@ from models import db, normalise
 log = logging.getLogger(__name__)
 
 
+def record_id(value):
+    """A posted record id as an int, or None when it is not one (text, zero, beyond 64 bits)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
 def refused_by(error):
     """What refused a write, for the log: the error's type and the constraint's
     name, never its text (PostgreSQL quotes the refused row's values in it)."""

@@ -8,7 +8,7 @@ from flask_admin.helpers import is_form_submitted
 
 from admin.i18n import Text, current_language
 from admin.labels import field_label
-from admin.views.base import SecureBaseView, SecureModelView, find, scoped_link
+from admin.views.base import SecureBaseView, SecureModelView, find, record_id, scoped_link
 from housing import districts as registry
 from models import AgreementZone, District, Dwelling, HouseholdDistrict
 
@@ -111,14 +111,6 @@ class DistrictView(SecureModelView):
             "if these are two spellings of one district, merge them on “Districts to resolve and merge”.")
 
 
-def _int(value):
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 class DistrictMergeView(SecureBaseView):
     """Entries to review (created from free text that matched no district), each
     mapped onto a district or confirmed, and merges of two spellings of one
@@ -132,7 +124,8 @@ class DistrictMergeView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        source, target = find(District, _int(request.args.get("source"))), find(District, _int(request.args.get("target")))
+        source = find(District, record_id(request.args.get("source")))
+        target = find(District, record_id(request.args.get("target")))
         preview = None
         if source is not None and target is not None and source.id != target.id:
             preview = (source, target, *usage(source.id))
@@ -146,7 +139,7 @@ class DistrictMergeView(SecureBaseView):
     @expose("/merge", methods=["POST"])
     def merge(self):
         if self._guard():
-            source_id, target_id = _int(request.form.get("source")), _int(request.form.get("target"))
+            source_id, target_id = record_id(request.form.get("source")), record_id(request.form.get("target"))
             try:
                 if source_id is None or target_id is None:
                     raise registry.RegistryError("scegliere il quartiere da unire e quello in cui unirlo")
@@ -163,7 +156,7 @@ class DistrictMergeView(SecureBaseView):
     @expose("/confirm", methods=["POST"])
     def confirm(self):
         if self._guard():
-            district_id = _int(request.form.get("district"))
+            district_id = record_id(request.form.get("district"))
             try:
                 if district_id is None:
                     raise registry.RegistryError("quartiere non indicato")

@@ -10,17 +10,9 @@ from flask_login import current_user
 
 from admin import roles
 from admin.i18n import Text, current_language
-from admin.views.base import SecureBaseView
+from admin.views.base import SecureBaseView, record_id
 from housing import language_words
 from models import Household, Language
-
-
-def _int(value):
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 FIELDS = {"word": ("parola", "word"), "language": ("lingua", "language"), "code": ("codice", "code"),
@@ -53,7 +45,7 @@ class LanguageWordsView(SecureBaseView):
         if self._guard():
             word = (request.form.get("word") or "").strip()[:120]
             try:
-                language_id = _int(request.form.get("language"))
+                language_id = record_id(request.form.get("language"))
                 if language_id is None:
                     raise language_words.WordError("scegliere una lingua del registro", "language")
                 changed = language_words.map_word(word, language_id, current_user._get_current_object())
