@@ -15,7 +15,7 @@ import models as m
 from housing import districts, match_data, schema
 from housing.matching.rules import RuleConfig, evaluate
 from samples import make_district, make_dwelling, make_household, make_landlord
-from test_migrations import drop, fresh_database
+from test_migrations import migrated_until
 
 TODAY = datetime.date(2026, 12, 7)
 
@@ -122,14 +122,8 @@ def test_the_seed_fills_an_empty_registry_once_and_never_revives_a_merged_entry(
 
 @pytest.fixture
 def before_0009(db_url):
-    database, handle = fresh_database(db_url, "before0009")
-    try:
-        with database.connection_context():
-            schema.runner(database).up(target="0008_languages_and_contract_keys")
+    with migrated_until(db_url, "0008_languages_and_contract_keys") as database:
         yield database
-    finally:
-        database.close()
-        drop(handle)
 
 
 HOMES = [  # the text typed for a home -> the registry entry it ends up in, and whether it waits for review

@@ -19,7 +19,7 @@ from housing.database import open_database
 from housing.match_data import _load_household_cases
 from housing.matching import rules
 from samples import make_dwelling, make_household, prepared
-from test_migrations import drop, fresh_database
+from test_migrations import migrated_until
 
 TODAY = datetime.date.today()
 
@@ -190,14 +190,8 @@ def test_mediation_needs_are_counted_by_language(app, login):
 
 @pytest.fixture
 def before_0008(db_url):
-    database, handle = fresh_database(db_url, "before0008")
-    try:
-        with database.connection_context():
-            schema.runner(database).up(target="0007_versions_and_sessions")
+    with migrated_until(db_url, "0007_versions_and_sessions") as database:
         yield database
-    finally:
-        database.close()
-        drop(handle)
 
 
 PLANTED = [  # (languages, accepted contract types, notes) -> expected links, text left, keys, unread contract text

@@ -1,4 +1,6 @@
 """A migrated database is identical to one created from models.py."""
+import contextlib
+
 from playhouse.schema_diff import diff_models
 
 import models
@@ -50,6 +52,19 @@ def drop(handle):
         server, name = handle
         server.execute_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         server.close()
+
+
+@contextlib.contextmanager
+def migrated_until(db_url, target):
+    """A second database on the test's engine, migrated up to ``target`` only (to test the next migration)."""
+    database, handle = fresh_database(db_url, "before_" + target[:4])
+    try:
+        with database.connection_context():
+            schema.runner(database).up(target=target)
+        yield database
+    finally:
+        database.close()
+        drop(handle)
 
 
 def test_migrated_schema_equals_a_fresh_one(db_url):
