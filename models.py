@@ -1094,4 +1094,29 @@ def _add_version_columns():
 
 _add_version_columns()
 
+
+def later_columns():
+    """Columns that migrations after 0007 appended to existing tables.
+
+    Declared here, after ``version``, because ALTER TABLE puts them last; a
+    fresh database must have the same column order as a migrated one.
+    """
+    return {
+        # Migration 0011: an administrator's reset forces a new password at next login.
+        User: {"must_change_password": BooleanField(default=False),
+               "password_changed_at": DateTimeField(null=True)},
+        # Migration 0011: why a controlled rent outside the zone's band was accepted (audited).
+        Offer: {"band_justification": TextField(null=True)},
+        # Migration 0011: the dates of the steps that have one.
+        Match: {"viewing_at": DateTimeField(null=True),
+                "viewing_place": CharField(max_length=200, null=True),
+                "contract_on": DateField(null=True),
+                "move_in_on": DateField(null=True)},
+    }
+
+
+for _model, _fields in later_columns().items():
+    for _name, _field in _fields.items():
+        _model._meta.add_field(_name, _field)
+
 __all__ = ["db", "MODELS", "SQL", "fn"] + [m.__name__ for m in MODELS]
