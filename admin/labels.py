@@ -19,6 +19,13 @@ FIELD_LABELS = {
     "last_login": ("Ultimo accesso", "Last login"),
     "language": ("Lingua", "Language"),
     "session_version": ("Versione della sessione", "Session version"),
+    "must_change_password": ("Deve cambiare la password", "Must change password"),
+    "password_changed_at": ("Password cambiata il", "Password changed on"),
+    "band_justification": ("Motivazione del canone fuori fascia", "Reason for a rent outside the band"),
+    "viewing_at": ("Data e ora della visita", "Viewing date and time"),
+    "viewing_place": ("Luogo della visita", "Viewing place"),
+    "contract_on": ("Data del contratto", "Contract date"),
+    "move_in_on": ("Data di ingresso", "Move-in date"),
     # partners and agreements
     "name": ("Nome", "Name"),
     "sector": ("Settore", "Sector"),
