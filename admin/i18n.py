@@ -33,7 +33,9 @@ class Text(str):
     """A bilingual string that renders in the request's language.
 
     It subclasses ``str`` (holding the Italian text) so that libraries that
-    check ``isinstance(x, str)`` accept it; rendering goes through ``__str__``.
+    check ``isinstance(x, str)`` accept it. Every operation that makes a new
+    string (concatenation, ``%``, ``format``, ``lower``, slicing...) works on
+    the text of the request's language, never on the Italian it holds.
     """
 
     def __new__(cls, it, en=None):
@@ -52,11 +54,33 @@ class Text(str):
 
         return str(escape(str(self)))
 
+    def __format__(self, spec):
+        return format(str(self), spec)
+
+    def __add__(self, other):
+        return str(self) + str(other)
+
+    def __radd__(self, other):
+        return str(other) + str(self)
+
     def __mod__(self, other):
         return str(self) % other
 
-    def format(self, *args, **kwargs):
-        return str(self).format(*args, **kwargs)
+    def __getitem__(self, index):
+        return str(self)[index]
+
+    def __reduce__(self):  # pickled/copied as itself, not as its Italian text
+        return (Text, (self.it, self.en))
+
+    def __getattribute__(self, name):
+        # str's own methods (lower, upper, strip, replace, split, join,
+        # startswith...) act on the current language's text.
+        if name in _STR_METHODS:
+            return getattr(str(self), name)
+        return super().__getattribute__(name)
+
+
+_STR_METHODS = frozenset(name for name in dir(str) if not name.startswith("_"))
 
 
 def term_text(term):
