@@ -13,11 +13,11 @@ caller passes in only say *which* rows: they were read before the transaction
 import datetime
 import json
 
-from housing import audit
+from housing import audit, household_status
 from housing.database import locked, serialise
 from housing.workflow import (
-    CLOSED_DECLINED, CLOSED_SUCCESS, CLOSED_WITHDRAWN, DECLINE_REASONS, OPEN, STEP_BY_KEY, STEPS, WorkflowError,
-    is_stalled, may_act, next_step, route_for,
+    CLOSED_DECLINED, CLOSED_SUCCESS, CLOSED_WITHDRAWN, DECLINE_REASONS, OPEN, STEP_BACK_DAYS, STEP_BY_KEY, STEPS,
+    WorkflowError, check_dates, dates_needed, is_stalled, may_act, may_step_back, next_step, previous_step, route_for,
 )
 from models import DeclineReasonSetting, Dwelling, Household, Match, MatchEvent, Offer, StepSetting, db, now
 
@@ -120,7 +120,8 @@ def propose(household, offer, user, snapshot=None, score_total=None, today=None)
         current_household, current_offer = _current_household(household.id), _current_offer(offer.id)
         if not current_offer.open_for_proposals:
             raise WorkflowError(f"L'offerta non è aperta (stato: {current_offer.status}).")
-        if current_household.status in ("housed", "exited"):
+        if current_household.status != "matched" and household_status.next_status(
+                "match_proposed", current_household.status) is None:
             raise WorkflowError(f"Il nucleo {current_household.code} non è in attesa "
                                 f"(stato: {current_household.status}).")
         if current_household.parked_until and current_household.parked_until > today:
@@ -135,23 +136,32 @@ def propose(household, offer, user, snapshot=None, score_total=None, today=None)
                              step=route[0], proposed_by=_actor(user), score_total=score_total,
                              snapshot=json.dumps(snapshot or {}, ensure_ascii=False, sort_keys=True, default=str))
         _event(match, _actor(user), None, route[0], "Proposta")
-        if current_household.status != "matched":
-            before = audit.snapshot(current_household)
-            current_household.status = "matched"
-            current_household.save()
-            audit.record(user, "update", current_household, before, audit.snapshot(current_household))
+        household_status.apply(current_household, "match_proposed", user)
         audit.record(user, "create", match, None, audit.snapshot(match))
     _sync(household, current_household)
     _sync(offer, current_offer)
     return match
 
 
-def advance(match, user, note=None, expected_step=None):
+class DatesRefused(WorkflowError):
+    """The dates a step needs are missing or do not fit: ``errors`` {field: [message]}."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+
+
+def advance(match, user, note=None, expected_step=None, dates=None, today=None):
     """Move to the next step of the route; past the last step the match succeeds.
 
     ``expected_step`` is the step the person saw when acting: if the match has
-    moved since, nothing happens (two clicks never advance it twice)."""
+    moved since, nothing happens (two clicks never advance it twice). ``dates``
+    {field: value} gives the dates the move needs (``workflow.dates_needed``:
+    the viewing when entering it, the contract date when leaving its step, the
+    move-in date when entering the move-in step); they are checked, then stored
+    on the match with the move."""
     role = getattr(user, "role", "admin")
+    dates = dict(dates or {})
     with db.atomic():
         _begin()
         current = _current_match(match)
@@ -159,15 +169,54 @@ def advance(match, user, note=None, expected_step=None):
         if not may_act(role, current.step):
             owner = STEP_BY_KEY[current.step].owner
             raise WorkflowError(f"La fase «{STEP_BY_KEY[current.step].it}» spetta al ruolo {owner}.")
-        following = next_step(route_for(current.route), current.step)
+        route = route_for(current.route)
+        needed = dates_needed(route, current.step)
+        given = {field.name: dates.get(field.name) for field in needed if dates.get(field.name) not in (None, "")}
+        known = {name: getattr(current, name) for name in ("viewing_at", "viewing_place", "contract_on", "move_in_on")}
+        errors = check_dates(needed, given, known, today)
+        if errors:
+            raise DatesRefused(errors)
+        before = audit.snapshot(current)
+        for name, value in given.items():
+            setattr(current, name, value)
+        following = next_step(route, current.step)
         if following is None:
+            if given:
+                current.save()
+                audit.record(user, "update", current, before, audit.snapshot(current))
             _succeed(current, user, note)
         else:
-            before = audit.snapshot(current)
             _event(current, _actor(user), current.step, following, note)
             current.step, current.step_since = following, now()
             current.save()
             audit.record(user, "update", current, before, audit.snapshot(current))
+    _sync(match, current)
+    return current
+
+
+def step_back(match, user, note, expected_step=None, at=None, limit_days=STEP_BACK_DAYS):
+    """"Torna alla fase precedente": undo the last move of an open match.
+
+    Only the owner of the previous step (who moved it on) within ``limit_days``
+    of the move, or an administrator; a note saying why is required. Recorded
+    as a ``MatchEvent`` (with the note) and in the audit trail."""
+    role = getattr(user, "role", "admin")
+    if not (note or "").strip():
+        raise WorkflowError("Indicare nella nota perché si torna alla fase precedente.")
+    with db.atomic():
+        _begin()
+        current = _current_match(match)
+        _require_open(current, expected_step)
+        route = route_for(current.route)
+        allowed, reason = may_step_back(role, route, current.step, current.step_since, at or now(), limit_days)
+        if not allowed:
+            raise WorkflowError(reason)
+        previous = previous_step(route, current.step)
+        before = audit.snapshot(current)
+        _event(current, _actor(user), current.step, previous, "Torna alla fase precedente: " + note.strip())
+        current.step, current.step_since = previous, now()
+        current.save()
+        audit.record(user, "update", current, before, audit.snapshot(current))
     _sync(match, current)
     return current
 
@@ -188,12 +237,8 @@ def _close(match, user, status, reason_key, note):
 
 def _release_household(household, user):
     """Back to waiting when the household (locked, current) has no other open match."""
-    if household.status == "matched" and not Match.select().where(
-            (Match.household == household.id) & (Match.status == OPEN)).exists():
-        before = audit.snapshot(household)
-        household.status = "waiting"
-        household.save()
-        audit.record(user, "update", household, before, audit.snapshot(household))
+    if not Match.select().where((Match.household == household.id) & (Match.status == OPEN)).exists():
+        household_status.apply(household, "match_released", user)
 
 
 def decline(match, reason_key, user, note=None, today=None, expected_step=None):
@@ -249,11 +294,12 @@ def _succeed(match, user, note):
     match.status, match.step, match.closed_at = CLOSED_SUCCESS, CLOSED_SUCCESS, now()
     match.save()
     audit.record(user, "update", match, before, audit.snapshot(match))
-    for record, field, value in ((offer, "status", "let"), (dwelling, "status", "let"), (household, "status", "housed")):
+    for record, field, value in ((offer, "status", "let"), (dwelling, "status", "let")):
         previous = audit.snapshot(record)
         setattr(record, field, value)
         record.save()
         audit.record(user, "update", record, previous, audit.snapshot(record))
+    household_status.apply(household, "match_succeeded", user)
     competing = locked(Match.select().where(
         (Match.status == OPEN) & (Match.id != match.id)
         & ((Match.household == match.household_id) | (Match.offer == match.offer_id))).order_by(Match.id))

@@ -18,6 +18,18 @@ class Step(NamedTuple):
     en: str
     owner: str  # role that acts at this step ("admin" may always act)
     stall_days: int  # default; editable per step in the back office
+    # Dates of the step (``DATE_FIELDS``): asked when the match enters the step
+    # (the viewing is booked), or when it leaves it (the contract was signed).
+    on_enter: tuple = ()
+    on_leave: tuple = ()
+
+
+class StepDate(NamedTuple):
+    """A date a step records on the match (``Match.viewing_at``...)."""
+    name: str
+    it: str
+    en: str
+    kind: str  # datetime | date | text
 
 
 class DeclineReason(NamedTuple):
@@ -32,13 +44,29 @@ STEPS = (
     Step("proposed", "Proposto", "Proposed", "operator", 3),
     Step("staff_review", "Verifica dell'équipe", "Staff review", "operator", 5),
     Step("household_informed", "Nucleo informato", "Household informed", "operator", 5),
-    Step("viewing", "Visita dell'alloggio", "Viewing", "operator", 10),
+    Step("viewing", "Visita dell'alloggio", "Viewing", "operator", 10, on_enter=("viewing_at", "viewing_place")),
     Step("household_decision", "Decisione del nucleo", "Household decision", "operator", 7),
     Step("landlord_decision", "Decisione del locatore", "Landlord decision", "clerk", 10),
-    Step("contract_signed", "Contratto firmato", "Contract signed", "clerk", 20),
-    Step("moved_in", "Ingresso nell'alloggio", "Moved in", "operator", 15),
+    Step("contract_signed", "Contratto firmato", "Contract signed", "clerk", 20, on_leave=("contract_on",)),
+    Step("moved_in", "Ingresso nell'alloggio", "Moved in", "operator", 15, on_enter=("move_in_on",)),
 )
 STEP_BY_KEY = {step.key: step for step in STEPS}
+
+DATE_FIELDS = (
+    StepDate("viewing_at", "Data e ora della visita", "Viewing date and time", "datetime"),
+    StepDate("viewing_place", "Luogo dell'appuntamento", "Meeting place", "text"),
+    StepDate("contract_on", "Data del contratto", "Contract date", "date"),
+    StepDate("move_in_on", "Data d'ingresso", "Move-in date", "date"),
+)
+DATE_FIELD_BY_NAME = {field.name: field for field in DATE_FIELDS}
+
+# Labels of the roles that own steps, for "a cura di: Operatore".
+OWNER_LABELS = {"operator": ("Operatore", "Operator"), "clerk": ("Impiegato amministrativo", "Clerk"),
+                "admin": ("Amministratore", "Administrator")}
+
+# "Torna alla fase precedente": the owner of the step a match came from may undo
+# a move within this many days of it (an administrator at any time).
+STEP_BACK_DAYS = 3
 
 # Closing states of a match (not steps: nobody acts on them).
 CLOSED_SUCCESS, CLOSED_DECLINED, CLOSED_WITHDRAWN = "closed_success", "closed_declined", "closed_withdrawn"
@@ -94,3 +122,77 @@ def may_act(role, step):
 def is_stalled(step_since, stall_days, today=None):
     today = today or datetime.date.today()
     return (today - step_since.date() if isinstance(step_since, datetime.datetime) else today - step_since).days > stall_days
+
+
+def previous_step(route, step):
+    """The step before ``step`` on ``route``, or None at the first."""
+    position = route.index(step) if step in route else 0
+    return route[position - 1] if position > 0 else None
+
+
+def owner_label(step, lang="it"):
+    owner = STEP_BY_KEY[step].owner
+    it, en = OWNER_LABELS.get(owner, (owner, owner))
+    return en if lang == "en" else it
+
+
+def step_label(step, lang="it"):
+    found = STEP_BY_KEY.get(step)
+    return (found.en if lang == "en" else found.it) if found else step
+
+
+def may_step_back(role, route, step, step_since, now=None, limit_days=STEP_BACK_DAYS):
+    """(allowed, reason in Italian): may ``role`` take a match at ``step`` back one step?
+
+    The owner of the previous step (who made the move) may undo it within
+    ``limit_days`` of it; an administrator always may."""
+    previous = previous_step(route, step)
+    if previous is None:
+        return False, "L'abbinamento è alla prima fase: non c'è una fase precedente."
+    if role == "admin":
+        return True, None
+    if STEP_BY_KEY[previous].owner != role:
+        return False, (f"Solo il ruolo che cura la fase «{STEP_BY_KEY[previous].it}» "
+                       f"({owner_label(previous)}) può tornarvi.")
+    now = now or datetime.datetime.now()
+    since = step_since if isinstance(step_since, datetime.datetime) else datetime.datetime.combine(
+        step_since, datetime.time())
+    if (now - since).days > limit_days:
+        return False, (f"Si può tornare alla fase precedente solo entro {limit_days} giorni dal passaggio: "
+                       "chiedere a un amministratore.")
+    return True, None
+
+
+def dates_needed(route, step):
+    """The date fields asked when a match at ``step`` moves to the next step of ``route``:
+    those the step records when it is left, then those the next step records on entry."""
+    following = next_step(route, step)
+    names = list(STEP_BY_KEY[step].on_leave) + (list(STEP_BY_KEY[following].on_enter) if following else [])
+    return tuple(DATE_FIELD_BY_NAME[name] for name in names)
+
+
+def check_dates(needed, values, known=None, today=None):
+    """{field name: [message]} for the ``needed`` fields of ``values`` (parsed values or None).
+
+    ``known`` holds the dates the match already has (the contract date when the
+    move-in date is given). Rules: each needed value present; a contract date not
+    in the future and not before the viewing; a move-in date not before the contract."""
+    today = today or datetime.date.today()
+    merged = dict(known or {})
+    merged.update({name: value for name, value in values.items() if value not in (None, "")})
+    errors = {}
+    for field in needed:
+        if merged.get(field.name) in (None, ""):
+            errors.setdefault(field.name, []).append(f"Indicare: {field.it.lower()}.")
+    viewing, contract, move_in = merged.get("viewing_at"), merged.get("contract_on"), merged.get("move_in_on")
+    viewing_day = viewing.date() if isinstance(viewing, datetime.datetime) else viewing
+    if "contract_on" in values and contract:
+        if contract > today:
+            errors.setdefault("contract_on", []).append("La data del contratto non può essere futura.")
+        if viewing_day and contract < viewing_day:
+            errors.setdefault("contract_on", []).append("Il contratto non può precedere la visita.")
+    if "move_in_on" in values and move_in and contract and move_in < contract:
+        errors.setdefault("move_in_on", []).append("L'ingresso non può precedere il contratto.")
+    if "viewing_place" in values and values["viewing_place"] and len(values["viewing_place"]) > 200:
+        errors.setdefault("viewing_place", []).append("Al massimo 200 caratteri.")
+    return errors

@@ -8,9 +8,9 @@ assessment.
 """
 import datetime
 
-from housing import audit, validation
+from housing import audit, household_status, validation
 from housing.accompaniment import ValidationFailed, instruments
-from models import Assessment, AssessmentScore, Person, db
+from models import Assessment, AssessmentScore, Household, Person, db
 
 DEFAULT_LOCK_DAYS = 14
 # The message of the forms' "not in the future" rule: here the future starts
@@ -95,6 +95,10 @@ def record(person, assessed_on, scores, notes=None, consent=False, reassess_on=N
             row = AssessmentScore.create(assessment=assessment, domain=item["key"], score=scores[item["key"]],
                                          note=notes.get(item["key"]) or None, sensitive=bool(item.get("sensitive")))
             audit.record(assessor, "create", row, None, audit.snapshot(row))
+        # a completed assessment moves the household on (out of intake: housing.household_status)
+        household = Household.get_or_none(Household.id == person.household_id)
+        if household is not None:
+            household_status.apply(household, "assessment_completed", assessor)
     return assessment
 
 
