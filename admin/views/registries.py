@@ -1,5 +1,6 @@
 """One view per registry: the columns, filters and searches staff need."""
-from flask import flash, request, url_for
+from flask import flash, jsonify, request, url_for
+from flask_admin import expose
 from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_admin.form.widgets import Select2Widget
@@ -11,11 +12,12 @@ from wtforms.widgets import HiddenInput
 from admin import roles
 from admin.i18n import Text
 from admin.labels import field_label
+from admin.views import bulk, offer_band
 from admin.views import districts as district_views
 from admin.views.base import SecureModelView, optional_id_inline, scoped_link
 from admin.views.links import RegistryLinksField
 from admin.i18n import term_choices
-from housing import accounts, household_codes, languages as language_registry
+from housing import accounts, household_codes, languages as language_registry, offer_checks
 from housing.accompaniment import sensitive
 from housing import vocabulary as v
 from models import (
@@ -171,7 +173,7 @@ class DwellingView(SecureModelView):
         return valid
 
 
-class OfferView(SecureModelView):
+class OfferView(bulk.OfferActions, SecureModelView):
     category_key = "homes"
     choices = {"contract_type": v.CONTRACT_TYPES, "status": v.OFFER_STATUSES}
     column_list = ["dwelling", "contract_type", "monthly_rent", "service_charges", "available_from", "status", "published"]
@@ -187,9 +189,57 @@ class OfferView(SecureModelView):
     column_list = column_list + ["sustainability"]
     column_export_exclude_list = ["sustainability"]
     column_labels = {"sustainability": Text("Fascia e sostenibilità", "Band and sustainability")}
-    column_formatters = {"sustainability": lambda view, context, model, name: Markup('<a href="{}">{}</a>').format(
-        url_for("journey.offer", offer_id=model.id), Text("Verifica", "Check"))
-        if roles.can_read(current_user, "journey") else ""}
+    column_formatters = {"sustainability": lambda view, context, model, name: view.band_cell(model)}
+    # the form shows the zone's band of the home as the clerk types (admin/static/js/offer_band.js)
+    create_template = "admin/offers/create.html"
+    edit_template = "admin/offers/edit.html"
+    band_title = Text("Fascia dell'accordo territoriale", "Territorial agreement band")
+    form_args = {"band_justification": {"description": Text(
+        "Solo per un canone fuori dalla fascia della zona: perché è accettato. La scrive un amministratore.",
+        "Only for a rent outside the zone's band: why it is accepted. Written by an administrator.")}}
+
+    def band_cell(self, model):
+        """The band for every role that reads offers; the sustainability check's link for those who open it."""
+        text = offer_band.column_text(model)
+        if roles.can_read(current_user, "journey"):
+            link = Markup('<a href="{}">{}</a>').format(url_for("journey.offer", offer_id=model.id), Text("Verifica", "Check"))
+            return Markup("{} {}").format(text, link) if text else link
+        return text
+
+    @expose("/band")
+    def band(self):
+        """JSON for the offer form: the zone's band of a home and the problems of the terms typed (no personal data)."""
+        return jsonify(offer_band.band_payload(request.args))
+
+    def _without_justification(self, form):
+        # only an administrator records why a rent outside the band is accepted
+        if not is_admin() and getattr(form, "band_justification", None) is not None:
+            del form.band_justification
+        return form
+
+    def create_form(self, obj=None):
+        return self._without_justification(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._without_justification(super().edit_form(obj))
+
+    def record_checks(self, data, current_id):
+        """The territorial agreement's band and durations (housing.offer_checks), on every save:
+        an offer is saved as published through this form too."""
+        stored = Offer.get_or_none(Offer.id == int(current_id)) if current_id is not None else None
+        dwelling = data["dwelling"] if "dwelling" in data else (stored.dwelling if stored else None)
+        if dwelling is not None and not isinstance(dwelling, Dwelling):
+            dwelling = Dwelling.get_or_none(Dwelling.id == bulk.selected_ids([dwelling])[0]) \
+                if bulk.selected_ids([dwelling]) else None
+
+        def value(name):
+            return data[name] if name in data else (getattr(stored, name) if stored else None)
+
+        justification = data["band_justification"] if is_admin() and "band_justification" in data \
+            else value("band_justification")
+        found = offer_checks.problems(dwelling, value("contract_type"), value("monthly_rent"),
+                                      value("min_duration_months"), value("max_duration_months"), justification)
+        return offer_band.errors(found)
 
 
 class KeyListField(SelectMultipleField):
@@ -230,7 +280,7 @@ def is_admin():
     return roles.current_role(current_user) == "admin"
 
 
-class HouseholdView(SecureModelView):
+class HouseholdView(bulk.HouseholdActions, SecureModelView):
     category_key = "people"
     choices = {"ethos_category": v.ETHOS_CATEGORIES, "status": v.HOUSEHOLD_STATUSES}
     column_list = [
