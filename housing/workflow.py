@@ -60,10 +60,6 @@ DATE_FIELDS = (
 )
 DATE_FIELD_BY_NAME = {field.name: field for field in DATE_FIELDS}
 
-# Labels of the roles that own steps, for "a cura di: Operatore".
-OWNER_LABELS = {"operator": ("Operatore", "Operator"), "clerk": ("Impiegato amministrativo", "Clerk"),
-                "admin": ("Amministratore", "Administrator")}
-
 # "Torna alla fase precedente": the owner of the step a match came from may undo
 # a move within this many days of it (an administrator at any time).
 STEP_BACK_DAYS = 3
@@ -131,9 +127,10 @@ def previous_step(route, step):
 
 
 def owner_label(step, lang="it"):
-    owner = STEP_BY_KEY[step].owner
-    it, en = OWNER_LABELS.get(owner, (owner, owner))
-    return en if lang == "en" else it
+    """The label of the role that owns ``step`` (``vocabulary.ROLES``): "a cura di: Operatore"."""
+    from housing.vocabulary import ROLES, label
+
+    return label(ROLES, STEP_BY_KEY[step].owner, lang)
 
 
 def step_label(step, lang="it"):

@@ -31,14 +31,15 @@ def test_operator_advances_and_clerk_cannot_act_on_operator_steps(app, login, cl
     match = open_match(app)
     login("clerk")
     token = csrf_token(client, "/admin/matches/")
-    response = client.post(f"/admin/matches/{match.id}/advance", data={"csrf_token": token}, follow_redirects=True)
+    response = client.post(f"/admin/matches/{match.id}/advance", data={"csrf_token": token, "confirm": "yes"},
+                           follow_redirects=True)
     assert "spetta al ruolo operator" in response.get_data(as_text=True)
     with app.extensions["database"].connection_context():
         assert m.Match.get_by_id(match.id).step == "proposed"
     client.post("/auth/logout", data={"csrf_token": token})
     login("operator")
     token = csrf_token(client, "/admin/matches/")
-    client.post(f"/admin/matches/{match.id}/advance", data={"csrf_token": token, "note": "ok"})
+    client.post(f"/admin/matches/{match.id}/advance", data={"csrf_token": token, "note": "ok", "confirm": "yes"})
     with app.extensions["database"].connection_context():
         assert m.Match.get_by_id(match.id).step == "staff_review"
         assert m.MatchEvent.get(m.MatchEvent.match == match.id).note == "ok"
@@ -51,10 +52,11 @@ def test_decline_from_the_board_needs_csrf_and_a_known_reason(app, login):
     with app.extensions["database"].connection_context():
         assert m.Match.get_by_id(match.id).status == "open"
     token = csrf_token(client, "/admin/matches/")
-    response = client.post(f"/admin/matches/{match.id}/decline", data={"reason": "bogus", "csrf_token": token},
+    response = client.post(f"/admin/matches/{match.id}/decline", data={"reason": "bogus", "csrf_token": token, "confirm": "yes"},
                            follow_redirects=True)
     assert "Motivo sconosciuto" in response.get_data(as_text=True)
-    client.post(f"/admin/matches/{match.id}/decline", data={"reason": "household_other", "csrf_token": token})
+    client.post(f"/admin/matches/{match.id}/decline", data={"reason": "household_other", "csrf_token": token,
+                                                                 "confirm": "yes"})
     with app.extensions["database"].connection_context():
         stored = m.Match.get_by_id(match.id)
         assert stored.status == "closed_declined" and stored.decline_side == "household"
@@ -92,3 +94,92 @@ def test_decline_reason_days_are_editable_by_admins(app, login):
     assert form_post(client, f"/admin/decline_reason_setting/edit/?id={reason.id}", data).status_code == 302
     with app.extensions["database"].connection_context():
         assert m.DeclineReasonSetting.get_by_id(reason.id).park_days == 45
+
+
+# -- the workflow is safe (issue 13) ------------------------------------------------
+
+def stored(app, match):
+    with app.extensions["database"].connection_context():
+        return m.Match.get_by_id(match.id)
+
+
+def test_close_has_no_preselected_reason_and_every_action_asks_for_confirmation(app, login):
+    match = open_match(app)
+    client = login("operator")
+    html = client.get("/admin/matches/").get_data(as_text=True)
+    select = html[html.index(f'<select name="reason" id="reason-{match.id}"'):]
+    select = select[:select.index("</select>")]
+    assert "required" in select.split(">")[0]
+    first = select[select.index("<option"):]
+    assert first.startswith('<option value="" selected>') and "motivo della chiusura" in first.split("</option>")[0]
+    assert html.count('data-confirm="') == 2 and html.count('<input type="hidden" name="confirm" value="">') == 2
+    assert "js/confirm.js" in html and "onsubmit" not in html
+    assert "Prossima fase: Verifica dell&#39;équipe — a cura di: Operatore" in html
+
+
+def test_the_server_refuses_unconfirmed_actions_and_a_blank_reason(app, login, client):
+    match = open_match(app)
+    login("operator")
+    token = csrf_token(client, "/admin/matches/")
+    for path, data in (("advance", {}), ("decline", {"reason": "household_other"})):
+        page = client.post(f"/admin/matches/{match.id}/{path}", data={"csrf_token": token, **data},
+                           follow_redirects=True).get_data(as_text=True)
+        assert "Azione non confermata" in page
+    page = client.post(f"/admin/matches/{match.id}/decline", data={"csrf_token": token, "reason": "", "confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "scegliere il motivo" in page
+    assert (stored(app, match).status, stored(app, match).step) == ("open", "proposed")
+
+
+def test_the_viewing_step_asks_for_date_time_and_place_and_shows_them(app, login, client):
+    match = open_match(app, step="household_informed")
+    login("operator")
+    html = client.get("/admin/matches/").get_data(as_text=True)
+    assert f'id="viewing_at-{match.id}" name="viewing_at" required' in html and 'type="datetime-local"' in html
+    assert f'id="viewing_place-{match.id}" name="viewing_place" required' in html
+    token = csrf_token(client, "/admin/matches/")
+    base = {"csrf_token": token, "confirm": "yes", "step": "household_informed"}
+    page = client.post(f"/admin/matches/{match.id}/advance", data=base, follow_redirects=True).get_data(as_text=True)
+    assert "Data e ora della visita: Indicare" in page and stored(app, match).step == "household_informed"
+    page = client.post(f"/admin/matches/{match.id}/advance", data={**base, "viewing_at": "domani", "viewing_place": "x"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Data e ora della visita: valore non valido" in page and stored(app, match).step == "household_informed"
+    client.post(f"/admin/matches/{match.id}/advance",
+                data={**base, "viewing_at": "2026-12-10T15:30", "viewing_place": "Via Etnea 12"})
+    after = stored(app, match)
+    # typed in Rome's time (UTC+1 in December), stored in UTC, shown in Rome's time
+    assert (after.step, after.viewing_at, after.viewing_place) == (
+        "viewing", datetime.datetime(2026, 12, 10, 14, 30), "Via Etnea 12")
+    html = client.get("/admin/matches/").get_data(as_text=True)
+    assert "10/12/26, 15:30, Via Etnea 12" in html or "10/12/2026, 15:30, Via Etnea 12" in html, html[html.index("step-dates"):][:300]
+
+
+def test_step_back_from_the_board_for_the_owner_only(app, login, client):
+    match = open_match(app, step="staff_review")
+    login("clerk")
+    assert f"/admin/matches/{match.id}/back" not in client.get("/admin/matches/").get_data(as_text=True)
+    token = csrf_token(client, "/admin/matches/")
+    page = client.post(f"/admin/matches/{match.id}/back", data={"csrf_token": token, "confirm": "yes", "note": "x"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Solo il ruolo" in page and stored(app, match).step == "staff_review"
+    client.post("/auth/logout", data={"csrf_token": token})
+    login("operator")
+    assert f"/admin/matches/{match.id}/back" in client.get("/admin/matches/").get_data(as_text=True)
+    token = csrf_token(client, "/admin/matches/")
+    page = client.post(f"/admin/matches/{match.id}/back", data={"csrf_token": token, "note": "errore"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Azione non confermata" in page and stored(app, match).step == "staff_review"
+    client.post(f"/admin/matches/{match.id}/back",
+                data={"csrf_token": token, "confirm": "yes", "note": "errore", "step": "staff_review"})
+    assert stored(app, match).step == "proposed"
+    with app.extensions["database"].connection_context():
+        event = m.MatchEvent.select().where(m.MatchEvent.match == match.id).order_by(m.MatchEvent.id.desc()).first()
+        assert (event.from_step, event.to_step) == ("staff_review", "proposed") and "errore" in event.note
+
+
+def test_the_board_in_english_names_the_next_owner(app, login, client):
+    open_match(app, step="landlord_decision")
+    login("clerk")
+    client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/matches/"})
+    html = client.get("/admin/matches/").get_data(as_text=True)
+    assert "Next step: Contract signed — handled by: Registry clerk" in html

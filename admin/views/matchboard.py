@@ -1,6 +1,13 @@
-"""The matches board: open matches by step, stalled ones highlighted, actions."""
+"""The matches board: open matches by step, stalled ones highlighted, actions.
+
+The irreversible actions (next step, close) and the step back ask for a
+confirmation: the forms carry a ``confirm`` field that admin/static/js/confirm.js
+fills once the person has confirmed (no inline script: the CSP forbids it), and
+the server refuses an action without it."""
+import datetime
 import json
 import re
+from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
@@ -13,11 +20,43 @@ from admin.i18n import Text, current_language
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
 from housing import matches, validation
 from housing.vocabulary import CONTRACT_TYPES
-from housing.workflow import STEPS, WorkflowError, may_act, route_for
+from housing.workflow import (
+    DATE_FIELDS, STEP_BACK_DAYS, STEPS, WorkflowError, dates_needed, may_act, may_step_back, next_step, owner_label,
+    previous_step, route_for, step_label,
+)
 from models import DeclineReasonSetting, Household, Match, Offer
 
 
 REASON_KEY = re.compile(r"[a-z0-9_]{1,40}")  # the shape of a decline reason's key (DeclineReasonSetting.key)
+CONFIRMED = "yes"  # the value confirm.js gives the ``confirm`` field
+ROME = ZoneInfo("Europe/Rome")  # staff type the programme's local time; datetimes are stored in UTC
+NOT_CONFIRMED = Text("Azione non confermata: conferma nella finestra di dialogo e riprova.",
+                     "Action not confirmed: confirm it in the dialog and try again.")
+DATE_LABELS = {field.name: Text(field.it, field.en) for field in DATE_FIELDS}
+
+
+def parse_dates(form, needed):
+    """({field: value}, {field: [message]}) of the step dates posted in ``form``."""
+    values, errors = {}, {}
+    for field in needed:
+        raw = (form.get(field.name) or "").strip()
+        if not raw:
+            continue
+        try:
+            if field.kind == "datetime":
+                local = datetime.datetime.fromisoformat(raw[:16])
+                values[field.name] = local.replace(tzinfo=ROME).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            elif field.kind == "date":
+                values[field.name] = (datetime.date.fromisoformat(raw) if "-" in raw
+                                      else datetime.datetime.strptime(raw, "%d/%m/%Y").date())
+            else:
+                problems = validation.validate("match_event", {"note": raw}).get("note")
+                if problems or len(raw) > 200:
+                    raise ValueError
+                values[field.name] = raw
+        except ValueError:
+            errors[field.name] = [str(Text("valore non valido", "invalid value"))]
+    return values, errors
 
 
 class MatchBoardView(SecureBaseView):
@@ -43,6 +82,18 @@ class MatchBoardView(SecureBaseView):
                               "Note refused: no control characters, no text-direction marks, 2,000 characters at most.")
         return note, None
 
+    @staticmethod
+    def _confirmed():
+        if request.form.get("confirm") == CONFIRMED:
+            return True
+        flash(NOT_CONFIRMED, "error")
+        return False
+
+    @staticmethod
+    def _flash_dates(errors):
+        for name, messages in errors.items():
+            flash(f"{DATE_LABELS.get(name, name)}: {' '.join(messages)}", "error")
+
     @expose("/")
     def index(self):
         stalled = {match.id: (days, limit) for match, days, limit in matches.stalled()}
@@ -57,18 +108,46 @@ class MatchBoardView(SecureBaseView):
                        .order_by(DeclineReasonSetting.side, DeclineReasonSetting.key))
         return self.render("admin/matching/board.html", columns=columns, stalled=stalled, reasons=reasons,
                            form=SecureForm(), role=current_user.role, may_act=may_act, route_for=route_for,
-                           can_act=self.can_act(), lang=lang)
+                           can_act=self.can_act(), lang=lang, next_step=next_step, previous_step=previous_step,
+                           owner_label=owner_label, step_label=step_label, dates_needed=dates_needed,
+                           may_step_back=self._may_step_back, step_back_days=STEP_BACK_DAYS, date_labels=DATE_LABELS)
+
+    @staticmethod
+    def _may_step_back(match):
+        return may_step_back(current_user.role, route_for(match.route), match.step, match.step_since)[0]
 
     @expose("/<int:match_id>/advance", methods=["POST"])
     def advance(self, match_id):
         match = get_or_404(Match, match_id)
-        if self._guard():
+        if self._guard() and self._confirmed():
+            note, refused = self._note()
+            values, errors = parse_dates(request.form, DATE_FIELDS)
+            try:
+                if refused:
+                    raise WorkflowError(refused)
+                if errors:
+                    self._flash_dates(errors)
+                else:
+                    matches.advance(match, current_user, note, expected_step=self._step_seen(), dates=values)
+                    flash(Text("Abbinamento aggiornato.", "Match updated."), "success")
+            except matches.DatesRefused as refusal:
+                self._flash_dates(refusal.errors)
+            except WorkflowError as error:
+                flash(str(error), "error")
+        return redirect(url_for(".index"))
+
+    @expose("/<int:match_id>/back", methods=["POST"])
+    def step_back(self, match_id):
+        """Torna alla fase precedente: for the previous step's owner, within the limit, with a note."""
+        match = get_or_404(Match, match_id)
+        if self._guard() and self._confirmed():
             note, refused = self._note()
             try:
                 if refused:
                     raise WorkflowError(refused)
-                matches.advance(match, current_user, note, expected_step=self._step_seen())
-                flash(Text("Abbinamento aggiornato.", "Match updated."), "success")
+                matches.step_back(match, current_user, note, expected_step=self._step_seen())
+                flash(Text("Abbinamento riportato alla fase precedente.", "Match taken back to the previous step."),
+                      "success")
             except WorkflowError as error:
                 flash(str(error), "error")
         return redirect(url_for(".index"))
@@ -76,12 +155,15 @@ class MatchBoardView(SecureBaseView):
     @expose("/<int:match_id>/decline", methods=["POST"])
     def decline(self, match_id):
         match = get_or_404(Match, match_id)
-        if self._guard():
+        if self._guard() and self._confirmed():
             reason = request.form.get("reason", "")
             note, refused = self._note()
             try:
                 if refused:
                     raise WorkflowError(refused)
+                if not reason:
+                    raise WorkflowError(Text("Motivo: scegliere il motivo della chiusura.",
+                                             "Reason: choose why the match is closed."))
                 if not REASON_KEY.fullmatch(reason):  # never a query with NUL or 10,000 characters
                     raise WorkflowError(Text(f"Motivo sconosciuto o non più in uso: {reason[:40]!r}.",
                                              f"Unknown or retired reason: {reason[:40]!r}."))
