@@ -82,6 +82,10 @@ def login():
         session.clear()
         login_user(user)
         bind_session(user)
+        if user.must_change_password:  # a temporary password from an administrator's reset
+            flash(Text("Prima di continuare, scegli una nuova password.",
+                       "Before going on, choose a new password."), "warning")
+            return redirect(url_for("account.index"))
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -109,8 +113,11 @@ def language(lang):
 
 
 def init_app(app):
+    from admin.views import account  # "Il mio account", the reset and the forced change
+
     login_manager.init_app(app)
     app.register_blueprint(bp)
+    account.init_app(app)
 
     @app.context_processor
     def csrf_form():

@@ -1,19 +1,34 @@
-"""Staff accounts: password hashing (argon2id), creation, login throttling, sessions."""
+"""Staff accounts: password hashing (argon2id), the password policy, creation,
+one's own password and language, an administrator's reset, login throttling, sessions."""
 import datetime
 import functools
+import re
 import secrets
 import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
-from housing import validation
+from housing import audit, validation
 from housing.vocabulary import ROLES, keys
 from models import LoginAttempt, User, db, now
 
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score (0-4) estimates the guesses an attacker needs, with its
+# frequency lists of common passwords, names and words: below 3 the password
+# is one of the common ones or a light variation of one.
+MIN_PASSWORD_SCORE = 3
+# Characters of the password left once the username, the name and the e-mail's
+# local part are taken out: fewer and the password is mostly the person's own data.
+MIN_OWN_CHARACTERS = 8
+# zxcvbn's time grows with the length; what follows adds strength anyway.
+SCORED_PREFIX = 64
+LANGUAGES = ("it", "en")
+# Not copied into the trail of an account change: counters, not facts about the person.
+UNAUDITED_FIELDS = ("session_version", "version")
 
 # Throttling: failed logins counted over a sliding window. The tight limit is
 # per (address, account) pair, so a guesser locks out only itself; an address
@@ -32,11 +47,16 @@ class Throttled(Exception):
 
 
 class AccountError(ValueError):
-    """A refused account operation; ``field`` names the offending input."""
+    """A refused account operation; ``field`` names the offending input.
 
-    def __init__(self, field, message):
+    ``str(error)`` is the Italian message; ``error.en`` the English one, for
+    the back office's English interface.
+    """
+
+    def __init__(self, field, message, en=None):
         super().__init__(message)
         self.field = field
+        self.it, self.en = message, en or message
 
 
 def normalise_username(username):
@@ -68,9 +88,55 @@ def random_password():
     return secrets.token_urlsafe(15)
 
 
-def check_password(password):
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", f"La password deve avere almeno {MIN_PASSWORD_LENGTH} caratteri.")
+def _folded(text):
+    """Lower case letters and digits only: "Giulia.Rossi" and "giuliarossi" are one."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def personal_words(*personal):
+    """The words of a person's username, name and e-mail address (its local part)."""
+    words = set()
+    for value in personal:
+        value = (value or "").split("@")[0]
+        words.update(_folded(word) for word in re.split(r"[\s._\-+@]+", value))
+        words.add(_folded(value))
+    return sorted((word for word in words if len(word) >= 3), key=len, reverse=True)
+
+
+def _too_short(password, words):
+    return len(password) < MIN_PASSWORD_LENGTH
+
+
+def _too_personal(password, words):
+    rest = _folded(password)
+    for word in words:  # longest first: "giuliarossi" before "giulia"
+        rest = rest.replace(word, "")
+    return len(rest) < MIN_OWN_CHARACTERS
+
+
+def _too_common(password, words):
+    return zxcvbn(password[:SCORED_PREFIX], user_inputs=words)["score"] < MIN_PASSWORD_SCORE
+
+
+# La politica delle password: checked in this order, the first failure is reported.
+PASSWORD_RULES = (
+    (_too_short, f"La password deve avere almeno {MIN_PASSWORD_LENGTH} caratteri.",
+     f"The password must have at least {MIN_PASSWORD_LENGTH} characters."),
+    (_too_personal, "La password somiglia troppo al nome utente, al nome o all'e-mail: sceglierne una diversa.",
+     "The password is too similar to the username, the name or the e-mail: choose a different one."),
+    (_too_common, "La password è tra le più comuni o facile da indovinare: usare una frase di più parole.",
+     "The password is one of the most common or easy to guess: use a phrase of several words."),
+)
+
+
+def check_password(password, *personal, field="password"):
+    """Raise ``AccountError`` when ``password`` breaks the policy; ``personal``
+    are the account's username, full name and e-mail (any may be None)."""
+    password = password or ""
+    words = personal_words(*personal)
+    for refused, message, english in PASSWORD_RULES:
+        if refused(password, words):
+            raise AccountError(field, message, english)
 
 
 def check_username(username):
@@ -87,7 +153,7 @@ def create_user(username, role, password, full_name=None, email=None, language="
     username = check_username(username)
     if role not in keys(ROLES):
         raise AccountError("role", f"Ruolo sconosciuto: {role!r} (ammessi: {', '.join(keys(ROLES))}).")
-    check_password(password)
+    check_password(password, username, full_name, email)
     with db.atomic():
         if User.select().where(User.username == username).exists():
             raise AccountError("username", f"Esiste già un utente {username!r}.")
@@ -112,13 +178,76 @@ def end_sessions(user):
     user.session_version = User.select(User.session_version).where(User.id == user.id).scalar()
 
 
-def set_password(user, password):
-    """Give ``user`` a new password (checked) and end the sessions opened with the old one."""
-    check_password(password)
+def _audited_snapshot(user_id):
+    data = audit.snapshot(User.get_by_id(user_id))
+    for name in UNAUDITED_FIELDS:
+        data.pop(name, None)
+    return data
+
+
+def set_password(user, password, actor=None, must_change=False, field="password"):
+    """Give ``user`` a new password (checked against the policy) and end the
+    sessions opened with the old one; audited as ``actor``'s change (the
+    trail says that the password changed, never what it is).
+
+    ``must_change``: a temporary password set by an administrator, to be
+    replaced at the next login.
+    """
+    check_password(password, user.username, user.full_name, user.email, field=field)
     with db.atomic():
+        before = _audited_snapshot(user.id)
         user.password_hash = hash_password(password)
-        User.update(password_hash=user.password_hash).where(User.id == user.id).execute()
+        user.must_change_password = bool(must_change)
+        user.password_changed_at = now()
+        User.update(password_hash=user.password_hash, must_change_password=user.must_change_password,
+                    password_changed_at=user.password_changed_at).where(User.id == user.id).execute()
         end_sessions(user)
+        audit.record(actor, "update", user, before, _audited_snapshot(user.id))
+
+
+def change_own_password(user, current, new, confirmation, remote_addr=None):
+    """Il cambio della propria password: the current one proves that the
+    person at the keyboard owns the account (a session left open is not
+    enough), and counts as a login attempt for the throttle, so that an open
+    session cannot be used to guess it. Ends the account's other sessions.
+    """
+    account, address = _throttle_key(user.username), (remote_addr or "unknown")[:64]
+    attempt = LoginAttempt.create(username=account, remote_addr=address)
+    if _over_limits(account, address):
+        attempt.delete_instance()
+        raise Throttled()
+    if not verify_password(user, current or ""):
+        raise AccountError("current_password", "La password attuale non è corretta.",
+                           "The current password is not correct.")
+    attempt.delete_instance()
+    if (new or "") != (confirmation or ""):
+        raise AccountError("confirm_password", "Le due nuove password non coincidono.",
+                           "The two new passwords do not match.")
+    if new == current:
+        raise AccountError("new_password", "La nuova password deve essere diversa da quella attuale.",
+                           "The new password must differ from the current one.")
+    set_password(user, new, actor=user, field="new_password")
+
+
+def reset_password(user, actor, password=None):
+    """Il reset da parte di un amministratore: a temporary password (the one
+    given, or a random one) that ``user`` must replace at the next login.
+    Returns the password, to be shown once."""
+    password = password or random_password()
+    set_password(user, password, actor=actor, must_change=True)
+    return password
+
+
+def set_language(user, language, actor=None):
+    """The language of ``user``'s interface (``it`` or ``en``), audited."""
+    if language not in LANGUAGES:
+        raise AccountError("language", "Lingua non prevista: scegliere Italiano o English.",
+                           "Unknown language: choose Italiano or English.")
+    with db.atomic():
+        before = _audited_snapshot(user.id)
+        User.update(language=language).where(User.id == user.id).execute()
+        user.language = language
+        audit.record(actor or user, "update", user, before, _audited_snapshot(user.id))
 
 
 def set_active(user, active):

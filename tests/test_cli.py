@@ -40,3 +40,18 @@ def test_demo_setup_creates_an_admin_once_and_seeds_once(app):
     with app.extensions["database"].connection_context():
         assert m.Dwelling.select().count() == dwellings and m.User.select().count() == 1
     assert log_in(app.test_client(), "admin", password).status_code == 302
+
+
+def test_create_user_applies_the_password_policy(app):
+    runner = app.test_cli_runner()
+    common = runner.invoke(args=["create-user", "ok", "--role", "viewer", "--password-stdin"], input="password1234\n")
+    assert common.exit_code != 0 and "comuni" in common.output and "Traceback" not in common.output
+    personal = runner.invoke(args=["create-user", "giulia", "--role", "viewer", "--full-name", "Giulia Rossi",
+                                   "--password-stdin"], input="GiuliaRossi1987\n")
+    assert personal.exit_code != 0 and "somiglia" in personal.output
+    good = runner.invoke(args=["create-user", "giulia", "--role", "viewer", "--full-name", "Giulia Rossi",
+                               "--password-stdin"], input="a quiet harbour at dawn\n")
+    assert good.exit_code == 0, good.output
+    assert log_in(app.test_client(), "giulia", "a quiet harbour at dawn").status_code == 302
+    with app.extensions["database"].connection_context():
+        assert not m.User.get(m.User.username == "giulia").must_change_password
