@@ -88,3 +88,39 @@ def test_matching_is_for_operators_and_admins(seeded, login):
     client = login("clerk")
     assert client.get("/admin/matching/batch").status_code == 403
     assert client.get("/admin/census/").status_code == 200
+
+
+def test_a_household_in_intake_is_told_why_it_is_not_on_the_shortlists(seeded, login):
+    """Seen: a household in "Accoglienza" listed offer #75 as eligible but was absent
+    from #75's shortlist, and nothing said that only some statuses are shortlisted."""
+    import re
+
+    client = login("operator")
+    with seeded.extensions["database"].connection_context():
+        offer = an_open_offer()
+    html = client.get(f"/admin/matching/offer/{offer.id}").get_data(as_text=True)
+    household_id = int(re.findall(r'<tr data-household="(\d+)">', html)[0])
+    with seeded.extensions["database"].connection_context():
+        m.Household.update(status="intake").where(m.Household.id == household_id).execute()
+        intake = m.Household.select().where(m.Household.status == "intake").count()
+    shortlist = client.get(f"/admin/matching/offer/{offer.id}").get_data(as_text=True)
+    assert f'<tr data-household="{household_id}">' not in shortlist
+    assert "Partecipano agli abbinamenti solo i nuclei in stato Valutato, In attesa, Abbinato." in shortlist
+    assert f"Accoglienza {intake}" in shortlist
+    page = client.get(f"/admin/matching/household/{household_id}").get_data(as_text=True)
+    assert ('id="not-taking-part">Questo nucleo è in stato Accoglienza: partecipano agli abbinamenti solo i nuclei '
+            'in stato Valutato, In attesa, Abbinato.') in page
+    assert "Compatibili, ma il nucleo non partecipa" in page
+    batch = client.get("/admin/matching/batch").get_data(as_text=True)
+    assert 'id="participation"' in batch and f"Accoglienza {intake}" in batch
+
+
+def test_a_waiting_household_page_says_who_takes_part(seeded, login):
+    client = login("operator")
+    with seeded.extensions["database"].connection_context():
+        household = m.Household.select().where(m.Household.status == "waiting").first()
+    page = client.get(f"/admin/matching/household/{household.id}").get_data(as_text=True)
+    assert 'id="not-taking-part"' not in page or "sospeso" in page
+    client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/"})
+    page = client.get(f"/admin/matching/household/{household.id}").get_data(as_text=True)
+    assert "Status: Waiting" in page

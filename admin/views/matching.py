@@ -1,6 +1,10 @@
 """Matching screens: an offer's shortlist, a household's offers, the batch
 proposal and the census. The computing is ``housing.matching``; these views
-load the cases, show the explanations and turn accepted proposals into matches."""
+load the cases, show the explanations and turn accepted proposals into matches.
+
+Every page that lists candidates says which household statuses take part
+(``housing.household_status.MATCHING_STATUSES``, the list the matching filters
+with) and, for a household left out, why."""
 import dataclasses
 import datetime
 
@@ -11,9 +15,9 @@ from flask_login import current_user
 
 from admin.i18n import Text, current_language
 from admin.views.base import SecureBaseView, find, get_or_404
-from housing import match_data, matches
+from housing import household_status, match_data, matches
 from housing.workflow import WorkflowError
-from models import CensusSnapshot, Household, Offer, db
+from models import CensusSnapshot, Household, Offer, db, fn
 
 BATCH_MODES = ("lexicographic", "weighted")
 SHOWN_RANKED, SHOWN_EXCLUDED = 200, 100
@@ -46,6 +50,21 @@ def snapshot(household_case, offer_case, config, weights, breakdown):
     }
 
 
+def left_out():
+    """[(status label, count)] of the households whose status keeps them out of the matching."""
+    lang = current_language()
+    rows = (Household.select(Household.status, fn.COUNT(Household.id))
+            .where(Household.status.not_in(household_status.MATCHING_STATUSES)).group_by(Household.status).tuples())
+    counts = dict(rows)
+    return [(household_status.status_label(status, lang), counts[status])
+            for status in household_status.STATUS_KEYS if counts.get(status)]
+
+
+def participation():
+    """What the candidate pages say about who takes part: (sentence, households left out by status)."""
+    return household_status.participation_text(current_language()), left_out()
+
+
 class MatchingView(SecureBaseView):
     registry = "matching"
 
@@ -72,7 +91,7 @@ class MatchingView(SecureBaseView):
         excluded = {key: rows[:SHOWN_EXCLUDED] for key, rows in result.excluded.items()}
         codes = codes_of([case.id for case, _, _ in ranked] + [case.id for rows in excluded.values() for case, _ in rows])
         return self.render("admin/matching/shortlist.html", offer=offer, result=result, ranked=ranked, excluded=excluded,
-                           codes=codes, form=SecureForm(),
+                           codes=codes, form=SecureForm(), participation=participation(),
                            lang=current_language(), can_act=self.can_act(), rules=config.for_offer(offer_case))
 
     @expose("/offer/<int:offer_id>/propose", methods=["POST"])
@@ -117,8 +136,13 @@ class MatchingView(SecureBaseView):
         config, weights, today = self._context()
         case = match_data.household_case(household_id, today)
         eligible, not_eligible = eligible_offers(case, match_data.offer_cases(), config, weights, today)
+        lang = current_language()
+        parked = household.parked_until if household.parked_until and household.parked_until > today else None
         return self.render("admin/matching/household.html", household=household, eligible=eligible,
-                           not_eligible=not_eligible, lang=current_language())
+                           not_eligible=not_eligible, lang=lang, parked=parked,
+                           absent=household_status.why_not_matched(household.status, lang),
+                           participation=household_status.participation_text(lang),
+                           status=household_status.status_label(household.status, lang))
 
     @expose("/batch")
     def batch(self):
@@ -132,7 +156,7 @@ class MatchingView(SecureBaseView):
         codes = codes_of([household_id for household_id, _, _ in proposal.pairs])
         return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=BATCH_MODES,
                            codes=codes, households=len(households), offers=len(offers), form=SecureForm(),
-                           lang=current_language(), can_act=self.can_act())
+                           participation=participation(), lang=current_language(), can_act=self.can_act())
 
     @expose("/batch/accept", methods=["POST"])
     def accept(self):
