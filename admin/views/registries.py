@@ -124,7 +124,7 @@ class LandlordView(SecureModelView):
     }
 
 
-class DwellingView(SecureModelView):
+class DwellingView(bulk.BulkActions, SecureModelView):
     category_key = "homes"
     choices = {
         "ownership": v.OWNERSHIPS, "status": v.DWELLING_STATUSES,
