@@ -7,7 +7,6 @@ the server refuses an action without it."""
 import datetime
 import json
 import re
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
@@ -29,7 +28,6 @@ from models import DeclineReasonSetting, Household, Match, Offer
 
 REASON_KEY = re.compile(r"[a-z0-9_]{1,40}")  # the shape of a decline reason's key (DeclineReasonSetting.key)
 CONFIRMED = "yes"  # the value confirm.js gives the ``confirm`` field
-ROME = ZoneInfo("Europe/Rome")  # staff type the programme's local time; datetimes are stored in UTC
 NOT_CONFIRMED = Text("Azione non confermata: conferma nella finestra di dialogo e riprova.",
                      "Action not confirmed: confirm it in the dialog and try again.")
 DATE_LABELS = {field.name: Text(field.it, field.en) for field in DATE_FIELDS}
@@ -44,8 +42,8 @@ def parse_dates(form, needed):
             continue
         try:
             if field.kind == "datetime":
-                local = datetime.datetime.fromisoformat(raw[:16])
-                values[field.name] = local.replace(tzinfo=ROME).astimezone(datetime.timezone.utc).replace(tzinfo=None)
+                # the programme's wall-clock time (Europe/Rome), stored as typed like every date-time
+                values[field.name] = datetime.datetime.fromisoformat(raw[:16]).replace(tzinfo=None)
             elif field.kind == "date":
                 values[field.name] = (datetime.date.fromisoformat(raw) if "-" in raw
                                       else datetime.datetime.strptime(raw, "%d/%m/%Y").date())
