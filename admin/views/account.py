@@ -92,7 +92,8 @@ def _me():
 
 
 def _field_error(form, error):
-    field = getattr(form, error.field, None) or form.new_password
+    field = getattr(form, error.field, None)
+    field = form.new_password if field is None else field
     field.errors = list(field.errors) + [Text(error.it, error.en)]
 
 
