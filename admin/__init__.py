@@ -17,6 +17,7 @@ from admin import auth, cli, headers, health, i18n
 from admin.config import SETTINGS
 from admin.labels import category
 from housing import log_setup
+from housing import search as _search  # noqa: F401 - declares the search indexes on the models (fresh databases)
 from housing.database import bind, configured_url
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ def build_admin(app):
     from admin.views.indicators import IndicatorsView
     from admin.views.journey import JourneyView, OccupancyView
     from admin.views.publishing import JobRunView
+    from admin.views.search import SearchView
     import models as m
 
     admin = Admin(
@@ -125,6 +127,7 @@ def build_admin(app):
         (acc.TenancyView, m.Tenancy), (acc.IncentiveView, m.Incentive), (acc.GuaranteeClaimView, m.GuaranteeClaim),
         (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
     ]
+    admin.add_view(SearchView(name=i18n.Text("Ricerca", "Search"), endpoint="search", url="/admin/search"))
     admin.add_view(MatchBoardView(name=i18n.Text("Abbinamenti in corso", "Open matches"), endpoint="match_board",
                                   url="/admin/matches", category=category("matching")))
     admin.add_view(MatchingView(name=i18n.Text("Proposta di abbinamenti", "Batch proposal"), endpoint="matching",
