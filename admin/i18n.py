@@ -7,8 +7,10 @@ its Italian catalogue through Flask-Babel.
 import datetime
 from decimal import Decimal
 
+from babel import dates as babel_dates
+
 from flask import request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_decimal, get_locale
 from flask_login import current_user
 
 LANGUAGES = ("it", "en")
@@ -97,15 +99,31 @@ def format_money(value):
     return "€ " + format_decimal(Decimal(value), format="#,##0.00")
 
 
+DATE_PATTERNS = {"it": "dd/MM/yyyy", "en": "d MMM yyyy"}  # never the US month-first short form
+TIME_PATTERN = "HH:mm"
+
+
 def format_value(value):
-    """Dates and money in the user's locale (dd/mm/yyyy and 1.234,56 in Italian)."""
+    """Dates, times and money in the user's locale (07/12/2026 and 1.234,56 in Italian).
+
+    Stored date-times are local (Europe/Rome) wall-clock times, so they are
+    printed as they are, never shifted as if they were UTC.
+    """
+    lang = current_language()
     if isinstance(value, datetime.datetime):
-        return format_datetime(value, "short")
+        pattern = DATE_PATTERNS[lang] + (", " if lang == "en" else " ") + TIME_PATTERN
+        return babel_dates.format_datetime(value, pattern, locale=lang)
     if isinstance(value, datetime.date):
-        return format_date(value, "short" if current_language() == "en" else "dd/MM/yyyy")
+        return babel_dates.format_date(value, DATE_PATTERNS[lang], locale=lang)
     if isinstance(value, Decimal):
         return format_money(value)
+    if isinstance(value, bool):
+        return yes_no(value)
     return value
+
+
+def yes_no(value):
+    return str(Text("Sì", "Yes") if value else Text("No", "No"))
 
 
 def init_app(app):

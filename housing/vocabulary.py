@@ -435,3 +435,13 @@ def contract_type_keys(text):
         elif key not in found:
             found.append(key)
     return found, unmatched
+
+
+def registry_of_keys(keys):
+    """The registry whose keys are exactly ``keys`` (in order), or None: how a
+    model field's ``choices`` lead back to its bilingual labels."""
+    keys = list(keys)
+    for registry in REGISTRIES.values():
+        if [term.key for term in registry] == keys:
+            return registry
+    return None

@@ -224,14 +224,21 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
         labels = {name: field_label(name) for name in FIELD_LABELS}
         self.column_labels = {**labels, **(self.column_labels or {})}
         self.form_args = with_labels(model, getattr(self, "form_args", None))
-        if self.choices:
-            bilingual = {name: term_choices(reg) for name, reg in self.choices.items()}
+        coded = {**vocabulary_fields(model), **self.choices}
+        if coded:
+            bilingual = {name: term_choices(reg) for name, reg in coded.items()}
             self.form_choices = {**bilingual, **(getattr(self, "form_choices", None) or {})}
             self.column_choices = {**bilingual, **(getattr(self, "column_choices", None) or {})}
-        self.column_type_formatters = {
-            **typefmt.BASE_FORMATTERS,
-            **{t: (lambda view, value, name=None: format_value(value)) for t in _formatted_types()},
-        }
+            # An unset coded value prints as nothing, not "None".
+            labelled = {name: _choice_formatter(dict(self.column_choices[name])) for name in coded}
+            self.column_formatters = {**labelled, **(getattr(self, "column_formatters", None) or {})}
+            if getattr(self, "column_formatters_detail", None) is not None:
+                self.column_formatters_detail = {**labelled, **self.column_formatters_detail}
+        localised = {t: (lambda view, value, name=None: format_value(value)) for t in _formatted_types()}
+        self.column_type_formatters = {**typefmt.BASE_FORMATTERS, **localised}
+        # Details pages print "Sì"/"No" and local dates, never True/False or ISO dates.
+        self.column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **localised,
+                                              bool: lambda view, value, name=None: format_value(value)}
         super().__init__(
             model,
             name=kwargs.pop("name", None) or registry_name(model._meta.table_name),
@@ -575,6 +582,27 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
             flash(SAVE_FAILED, "error")
             return True
         return super().handle_view_exception(exc)
+
+
+def _choice_formatter(labels):
+    def formatter(view, context, model, name):
+        value = getattr(model, name)
+        return "" if value is None else labels.get(value, value)
+
+    return formatter
+
+
+def vocabulary_fields(model):
+    """{field name: registry} for the model's coded fields, found from their choices."""
+    from housing import vocabulary
+
+    found = {}
+    for name, field in model._meta.fields.items():
+        if field.choices:
+            registry = vocabulary.registry_of_keys(key for key, _ in field.choices)
+            if registry is not None:
+                found[name] = registry
+    return found
 
 
 def _formatted_types():
