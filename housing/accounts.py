@@ -8,7 +8,6 @@ import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from housing import audit, validation
 from housing.vocabulary import ROLES, keys
@@ -115,6 +114,8 @@ def _too_personal(password, words):
 
 
 def _too_common(password, words):
+    from zxcvbn import zxcvbn  # its frequency lists take ~80 ms to load: only when a password is set
+
     return zxcvbn(password[:SCORED_PREFIX], user_inputs=words)["score"] < MIN_PASSWORD_SCORE
 
 
