@@ -150,3 +150,12 @@ def test_each_count_links_to_exactly_its_records(demo_app, role):
 def test_due_lists_refuse_unknown_kinds(app, login):
     client = login("operator")
     assert client.get("/admin/due/nothing").status_code == 404
+
+
+def test_counts_are_written_in_the_users_locale(app):
+    from admin.views.dashboard import count_text
+
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        assert count_text(1234) == "1.234"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert count_text(1234) == "1,234"

@@ -12,6 +12,7 @@ import time
 from flask import abort, current_app, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, DateSmallerFilter, FilterEqual
+from flask_babel import format_decimal
 from flask_login import current_user
 from peewee import fn
 
@@ -55,6 +56,11 @@ def registry_counts(today=None):
         "active_agreements": Agreement.select().where(Agreement.status == "active").count(),
         "expiring": list(Agreement.expiring(EXPIRY_DAYS, today).order_by(Agreement.valid_to)),
     }
+
+
+def count_text(n):
+    """A count in the user's locale: 1.234 in Italian, 1,234 in English."""
+    return format_decimal(n, format="#,##0")
 
 
 # -- links to the filtered lists ---------------------------------------------------
@@ -176,6 +182,7 @@ class DashboardView(AdminIndexView):
         can_see_matches = roles.can_read(current_user, "match_board")
         return self.render(
             "admin/dashboard.html",
+            count_text=count_text,
             sections=[section for section in sections if section[2] is not None],
             counts=counts,
             agreements_url=list_url("agreement", (Agreement.status, FilterEqual, "active")),
@@ -196,5 +203,5 @@ class DashboardView(AdminIndexView):
         if kind not in DUE_LISTS:
             abort(404)
         title, rows = DUE_LISTS[kind]
-        return self.render("admin/dashboard.html", due_kind=kind, due_title=title,
+        return self.render("admin/dashboard.html", due_kind=kind, due_title=title, count_text=count_text,
                            due_rows=rows(datetime.date.today()))
