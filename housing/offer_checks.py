@@ -17,6 +17,7 @@ user's language (``admin.views.offer_band``).
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from housing import rents
 from housing.accompaniment import sustainability
 from models import AgreementZone, ContractDuration, Dwelling, Offer, RentBand
 
@@ -65,6 +66,56 @@ def _amount(value):
     return number if number.is_finite() else None
 
 
+def zone_bands(zone_ids):
+    """``{zone id: {"code", "name", "bands": [...]}}`` of the zones that have bands, in one query."""
+    zones = {}
+    ids = [zone_id for zone_id in set(zone_ids) if zone_id is not None]
+    if not ids:
+        return zones
+    rows = (RentBand.select(RentBand, AgreementZone).join(AgreementZone).where(RentBand.zone.in_(ids))
+            .order_by(RentBand.zone, RentBand.min_features, RentBand.id))
+    for row in rows:
+        zone = zones.setdefault(row.zone_id, {"code": row.zone.code, "name": row.zone.name, "bands": []})
+        zone["bands"].append({"label": row.label, "min_features": row.min_features,
+                              "min_eur_m2_year": Decimal(row.min_eur_m2_year),
+                              "max_eur_m2_year": Decimal(row.max_eur_m2_year)})
+    return zones
+
+
+def zone_durations(zone_ids):
+    """``{(zone id, contract type): (min, max)}``: each zone's agreement's durations, in one query."""
+    ids = [zone_id for zone_id in set(zone_ids) if zone_id is not None]
+    if not ids:
+        return {}
+    rows = (ContractDuration.select(AgreementZone.id, ContractDuration.contract_type, ContractDuration.min_months,
+                                    ContractDuration.max_months)
+            .join(AgreementZone, on=(AgreementZone.territorial_agreement == ContractDuration.territorial_agreement))
+            .where(AgreementZone.id.in_(ids)).tuples())
+    return {(zone_id, kind): (low, high) for zone_id, kind, low, high in rows}
+
+
+def _band(dwelling, zone, monthly_rent):
+    """The band of ``dwelling`` among its ``zone``'s bands (``zone_bands``), by ``rents.concordato_range``."""
+    if zone is None:
+        return None
+    allowed = rents.concordato_range(dwelling.area_m2, zone["bands"], sustainability.dwelling_features(dwelling))
+    if allowed is None:
+        return None
+    picked = next(b for b in zone["bands"] if b["label"] == allowed["band"])
+    result = {
+        "zone": zone["code"], "zone_name": zone["name"], "area_m2": dwelling.area_m2,
+        "features": counted_features(dwelling), "band": allowed["band"],
+        "min_month": allowed["min_month"], "max_month": allowed["max_month"],
+        "min_m2_year": picked["min_eur_m2_year"], "max_m2_year": picked["max_eur_m2_year"],
+        "rent_m2_year": None, "in_band": None,
+    }
+    rent = _amount(monthly_rent)
+    if rent is not None:
+        result["rent_m2_year"] = (rent * 12 / Decimal(dwelling.area_m2)).quantize(Decimal("0.01"))
+        result["in_band"] = allowed["min_month"] <= rent <= allowed["max_month"]
+    return result
+
+
 def band(dwelling, monthly_rent=None):
     """The zone's band for the home, or None when its zone has no band.
 
@@ -74,36 +125,21 @@ def band(dwelling, monthly_rent=None):
     """
     if dwelling is None or dwelling.zone_id is None:
         return None
-    allowed = sustainability.concordato_band(dwelling)
-    if allowed is None:
-        return None
-    zone = AgreementZone.get_by_id(dwelling.zone_id)
-    picked = RentBand.get((RentBand.zone == zone.id) & (RentBand.label == allowed["band"]))
-    area = Decimal(dwelling.area_m2)
-    result = {
-        "zone": zone.code, "zone_name": zone.name, "area_m2": dwelling.area_m2,
-        "features": counted_features(dwelling), "band": allowed["band"],
-        "min_month": allowed["min_month"], "max_month": allowed["max_month"],
-        "min_m2_year": Decimal(picked.min_eur_m2_year), "max_m2_year": Decimal(picked.max_eur_m2_year),
-        "rent_m2_year": None, "in_band": None,
-    }
-    rent = _amount(monthly_rent)
-    if rent is not None:
-        result["rent_m2_year"] = (rent * 12 / area).quantize(Decimal("0.01"))
-        result["in_band"] = allowed["min_month"] <= rent <= allowed["max_month"]
-    return result
+    return _band(dwelling, zone_bands([dwelling.zone_id]).get(dwelling.zone_id), monthly_rent)
+
+
+def bands_for(offers):
+    """``{offer id: band}`` for a page of offers whose dwellings are loaded: one query in all."""
+    zones = zone_bands(offer.dwelling.zone_id for offer in offers)
+    return {offer.id: _band(offer.dwelling, zones.get(offer.dwelling.zone_id), offer.monthly_rent)
+            for offer in offers if is_controlled(offer.contract_type)}
 
 
 def duration_range(dwelling, contract_type):
     """(min, max) months the agreement of the home's zone allows for the type, or None."""
     if dwelling is None or dwelling.zone_id is None or not contract_type:
         return None
-    zone = AgreementZone.get_or_none(AgreementZone.id == dwelling.zone_id)
-    if zone is None:
-        return None
-    row = ContractDuration.get_or_none((ContractDuration.territorial_agreement == zone.territorial_agreement_id)
-                                       & (ContractDuration.contract_type == contract_type))
-    return (row.min_months, row.max_months) if row is not None else None
+    return zone_durations([dwelling.zone_id]).get((dwelling.zone_id, contract_type))
 
 
 def _months(value):
@@ -113,6 +149,24 @@ def _months(value):
         return None
 
 
+def _problems(allowed, limits, contract_type, monthly_rent, min_months, max_months, justification):
+    found = []
+    if is_controlled(contract_type) and allowed is not None and allowed["in_band"] is False \
+            and not (justification or "").strip():
+        found.append(Problem("monthly_rent", "rent_out_of_band", {
+            "rent": _amount(monthly_rent), "rent_m2_year": allowed["rent_m2_year"],
+            "min_month": allowed["min_month"], "max_month": allowed["max_month"],
+            "min_m2_year": allowed["min_m2_year"], "max_m2_year": allowed["max_m2_year"],
+            "zone": allowed["zone"], "band": allowed["band"]}))
+    if limits is not None:
+        low, high = limits
+        for name, value in (("min_duration_months", min_months), ("max_duration_months", max_months)):
+            months = _months(value)
+            if months is not None and not low <= months <= high:
+                found.append(Problem(name, "duration_out_of_range", {"months": months, "min": low, "max": high}))
+    return found
+
+
 def problems(dwelling, contract_type, monthly_rent, min_months=None, max_months=None, justification=None):
     """Every way the offer's terms break the agreement, as ``Problem``s (none: it complies).
 
@@ -120,25 +174,29 @@ def problems(dwelling, contract_type, monthly_rent, min_months=None, max_months=
     administrator's, the caller decides who may give one) is not blank; a home
     whose zone has no band cannot be checked and is not refused here.
     """
-    found = []
     if dwelling is None:
-        return found
-    if is_controlled(contract_type):
-        allowed = band(dwelling, monthly_rent)
-        if allowed is not None and allowed["in_band"] is False and not (justification or "").strip():
-            found.append(Problem("monthly_rent", "rent_out_of_band", {
-                "rent": _amount(monthly_rent), "rent_m2_year": allowed["rent_m2_year"],
-                "min_month": allowed["min_month"], "max_month": allowed["max_month"],
-                "min_m2_year": allowed["min_m2_year"], "max_m2_year": allowed["max_m2_year"],
-                "zone": allowed["zone"], "band": allowed["band"]}))
-    limits = duration_range(dwelling, contract_type)
-    if limits is not None:
-        low, high = limits
-        for name in ("min_duration_months", "max_duration_months"):
-            months = _months(min_months if name == "min_duration_months" else max_months)
-            if months is not None and not low <= months <= high:
-                found.append(Problem(name, "duration_out_of_range", {"months": months, "min": low, "max": high}))
-    return found
+        return []
+    allowed = band(dwelling, monthly_rent) if is_controlled(contract_type) else None
+    return _problems(allowed, duration_range(dwelling, contract_type), contract_type, monthly_rent,
+                     min_months, max_months, justification)
+
+
+def held_back():
+    """Ids of the offers marked published that the agreement's checks stop: the
+    publication job leaves them off the site (an offer saved before the checks,
+    a band or a duration changed after it was published). Three queries in all."""
+    offers = list(Offer.public(Offer, Dwelling).join(Dwelling).where(Dwelling.zone.is_null(False)))
+    zone_ids = {offer.dwelling.zone_id for offer in offers}
+    zones, durations = zone_bands(zone_ids), zone_durations(zone_ids)
+    stopped = set()
+    for offer in offers:
+        zone_id = offer.dwelling.zone_id
+        allowed = _band(offer.dwelling, zones.get(zone_id), offer.monthly_rent) \
+            if is_controlled(offer.contract_type) else None
+        if _problems(allowed, durations.get((zone_id, offer.contract_type)), offer.contract_type, offer.monthly_rent,
+                     offer.min_duration_months, offer.max_duration_months, offer.band_justification):
+            stopped.add(offer.id)
+    return stopped
 
 
 def offer_problems(offer):
@@ -153,22 +211,3 @@ def publish_problems(offer):
     if offer.status not in PUBLISHABLE_FROM:
         return [Problem("status", "not_publishable", {"status": offer.status})]
     return offer_problems(offer)
-
-
-def publishable(offers):
-    """The offers of ``offers`` that may go on the public site (the publication
-    job's last guard: an offer saved before these checks is held back)."""
-    return [offer for offer in offers if not offer_problems(offer)]
-
-
-def publish_all(offer_ids):
-    """(offers, {offer id: problems}) for publishing ``offer_ids`` all at once:
-    the offers found, and the problems of those that may not be published.
-    The caller changes nothing unless the dict is empty (atomic bulk action)."""
-    offers = list(Offer.select().where(Offer.id.in_(offer_ids)).order_by(Offer.id))
-    failed = {}
-    for offer in offers:
-        found = publish_problems(offer)
-        if found:
-            failed[offer.id] = found
-    return offers, failed

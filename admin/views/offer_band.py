@@ -110,11 +110,11 @@ def band_payload(args):
     return payload
 
 
-def column_text(offer):
-    """The offers list's "Fascia e sostenibilità" cell without the sustainability page: the band."""
+def column_text(offer, band):
+    """The offers list's "Fascia e sostenibilità" cell without the sustainability page: the
+    offer's ``band`` (``offer_checks.bands_for``, one query for the page)."""
     if not offer_checks.is_controlled(offer.contract_type):
         return ""
-    band = offer_checks.band(offer.dwelling, offer.monthly_rent)
     if band is None:
         return Text("nessuna fascia", "no band")
     where = (Text("in fascia", "in band") if band["in_band"]

@@ -1,5 +1,5 @@
 """One view per registry: the columns, filters and searches staff need."""
-from flask import flash, jsonify, request, url_for
+from flask import flash, g, jsonify, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
@@ -200,11 +200,20 @@ class OfferView(bulk.OfferActions, SecureModelView):
 
     def band_cell(self, model):
         """The band for every role that reads offers; the sustainability check's link for those who open it."""
-        text = offer_band.column_text(model)
+        bands = getattr(g, "offer_bands", None)
+        if bands is None or model.id not in bands and offer_checks.is_controlled(model.contract_type):
+            bands = g.offer_bands = offer_checks.bands_for([model])
+        text = offer_band.column_text(model, bands.get(model.id))
         if roles.can_read(current_user, "journey"):
             link = Markup('<a href="{}">{}</a>').format(url_for("journey.offer", offer_id=model.id), Text("Verifica", "Check"))
             return Markup("{} {}").format(text, link) if text else link
         return text
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        # the page's bands in one query, for the "Fascia e sostenibilità" column
+        g.offer_bands = offer_checks.bands_for(rows) if isinstance(rows, list) else None
+        return count, rows
 
     @expose("/band")
     def band(self):
