@@ -15,7 +15,7 @@ message code with its field and its values; the back office words it in the
 user's language (``admin.views.offer_band``).
 """
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from housing import rents
 from housing.accompaniment import sustainability
@@ -32,6 +32,8 @@ FEATURES = (
     ("furnished", lambda d: bool(d.furnished)),
     ("second_bathroom", lambda d: (d.bathrooms or 0) >= 2),
 )
+
+MAX_AMOUNT = Decimal(10) ** 9
 
 # Statuses an offer may be published from, or withdrawn from, by the bulk actions.
 PUBLISHABLE_FROM = frozenset({"draft", "published", "withdrawn"})
@@ -61,9 +63,10 @@ def _amount(value):
         return None
     try:
         number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
+        # an amount no form holds (money() fields stop at 1,000,000) is no amount: never an error
+        return number if number.is_finite() and abs(number) < MAX_AMOUNT else None
+    except (ArithmeticError, ValueError):  # decimal's InvalidOperation and Overflow are ArithmeticErrors
         return None
-    return number if number.is_finite() else None
 
 
 def zone_bands(zone_ids):

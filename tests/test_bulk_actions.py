@@ -89,8 +89,12 @@ def test_actions_are_role_checked_server_side(app, login, offers):
 
 
 def test_the_list_has_row_checkboxes(app, login, offers):
-    page = login("clerk").get("/admin/offer/").get_data(as_text=True)
+    client = login("clerk")
+    page = client.get("/admin/offer/").get_data(as_text=True)
     assert 'name="rowid"' in page and "Pubblica" in page and "Ritira" in page
+    client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/"})
+    page = client.get("/admin/offer/").get_data(as_text=True)
+    assert ">Publish<" in page and ">Withdraw<" in page and "Export selected (XLSX)" in page
 
 
 def test_assign_case_worker(app, login):

@@ -207,7 +207,10 @@ def test_the_band_endpoint_needs_a_login_and_bad_input_is_no_error(app, client, 
     assert client.get(f"/admin/offer/band?dwelling={dwelling}").status_code == 302
     client = login("viewer")
     for query in ("dwelling=abc", "dwelling=99999999999999999999", "dwelling=-1&monthly_rent=x",
-                  f"dwelling={dwelling}&monthly_rent=NaN&min_duration_months=zz", ""):
+                  f"dwelling={dwelling}&monthly_rent=NaN&min_duration_months=zz", "",
+                  f"dwelling={dwelling}&contract_type=concordato_3_2&monthly_rent=1e999999999",
+                  f"dwelling={dwelling}&contract_type=concordato_3_2&monthly_rent=-Infinity",
+                  f"dwelling={dwelling}&contract_type=%00&monthly_rent=600&max_duration_months=1e5"):
         response = client.get("/admin/offer/band?" + query)
         assert response.status_code == 200 and response.get_json()["problems"] == []
 
