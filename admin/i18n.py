@@ -122,6 +122,21 @@ def format_value(value):
     return value
 
 
+def format_number(value, digits=2):
+    """A figure in the user's locale with a fixed number of decimals: 0,48 in Italian."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(Decimal(str(value)), format=pattern)
+
+
+def format_percent(fraction, digits=1):
+    """A share (0.48) as a percentage in the user's locale: "48,0%" in Italian."""
+    if fraction is None:
+        return "—"
+    return format_number(Decimal(str(fraction)) * 100, digits) + "%"
+
+
 def yes_no(value):
     return str(Text("Sì", "Yes") if value else Text("No", "No"))
 
@@ -132,6 +147,8 @@ def init_app(app):
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["localdate"] = format_value
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["term"] = term_label
 

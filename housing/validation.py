@@ -491,9 +491,11 @@ CASE_INSENSITIVE = {"tax_code", "vat_number", "username"}
 def unique_groups(model):
     """Field-name tuples that must be unique in ``model`` (columns and indexes)."""
     groups = [(name,) for name, field in model._meta.fields.items() if field.unique and not field.primary_key]
-    for fields, unique in model._meta.indexes:
-        if unique:
-            groups.append(tuple(fields))
+    for index in model._meta.indexes:
+        # ((fields), unique) tuples; ModelIndex objects (expression or engine-specific
+        # indexes, e.g. the search's trigram indexes) declare no uniqueness rule here.
+        if isinstance(index, (tuple, list)) and index[1]:
+            groups.append(tuple(index[0]))
     return groups
 
 

@@ -276,8 +276,8 @@ def test_sustainability_on_the_offer_and_the_household(app, client, journey):
                                service_charges=Decimal("40"), status="published", published=True)
     page = client.get(f"/admin/journey/offer/{offer.id}?household={household.code}").get_data(as_text=True)
     # 60 m² x 50-80 EUR/m²/year = 250-400 EUR a month; 390 EUR on 700 EUR = 55.7%; 30% = 210; contribution 180
-    assert "250.00–400.00" in page and "nella fascia" in page
-    assert "55.7%" in page and "210.00 €" in page and "180.00 €" in page
+    assert "€ 250,00 – € 400,00" in page and "nella fascia" in page
+    assert "55,7%" in page and "€ 210,00" in page and "€ 180,00" in page
     assert "Nessun nucleo" in client.get(f"/admin/journey/offer/{offer.id}?household=NF-0000").get_data(as_text=True)
 
 
@@ -288,7 +288,7 @@ def test_indicators_export_and_fidelity_review(app, login):
         m.Tenancy.create(household=household, dwelling=make_dwelling(), contract_type="concordato_3_2",
                          monthly_rent=400, start_on=TODAY - datetime.timedelta(days=400))
     page = client.get("/admin/indicators/").get_data(as_text=True)
-    assert "100.0% (1/1)" in page
+    assert "100,0% (1/1)" in page
     csv_text = client.get("/admin/indicators/export.csv").get_data(as_text=True)
     assert "permanenza in casa" in csv_text and "12 mesi (%),100.0" in csv_text
     xlsx = client.get("/admin/indicators/export.xlsx")

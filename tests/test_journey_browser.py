@@ -224,7 +224,7 @@ def test_household_journey_from_intake_to_the_six_month_follow_up(app, live_serv
         need = round(sum((5 - s) / 4 for s in SCORES.values()) / len(SCORES), 4)
         assert assessment.need_index == pytest.approx(need) and assessment.support_intensity == "high"
         row = page.locator("table.assessments tbody tr, table.assessments tr").last.inner_text()
-        assert (intake + 10 * DAY).strftime("%d/%m/%Y") in row and "Giulia Sciacca" in row and f"{need:.2f}" in row
+        assert (intake + 10 * DAY).strftime("%d/%m/%Y") in row and "Giulia Sciacca" in row and f"{need:.2f}".replace(".", ",") in row
         assert label(v.SUPPORT_INTENSITIES, "high") in row
         assert page.inner_text("#intensity") == label(v.SUPPORT_INTENSITIES, "high")
         assert page.locator(".chart figure").count() == len(DOMAINS)

@@ -119,7 +119,7 @@ class JourneyView(SecureBaseView):
             "admin/journey/household.html", household=household, lang=lang, members=members, by_member=by_member,
             charts=charts, latest_scores=latest_scores, need=need, priority_value=priority_value,
             priority_text=prio.explain(household.ethos_category, waiting, vulnerable, priority_value,
-                                       household.case_conference_rank, need),
+                                       household.case_conference_rank, need, lang=lang),
             intensity=intensity, show_sensitive=show_sensitive,
             can_read_sensitive=sensitive.can_read(current_user, household), can_act=self.can_act(),
             locked=lambda a: assessments.is_locked(a, today, lock_days()), lock_days=lock_days(),

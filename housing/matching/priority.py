@@ -119,14 +119,37 @@ def order_key(household, priority_value: float):
             -priority_value, household.tie_break_key, household.id)
 
 
-def explain(ethos_category, waiting_days, vulnerabilities, value, case_conference_rank=None, assessment=None) -> str:
-    """The priority in words, for staff (Italian)."""
-    parts = [f"priorità {value:.1f}/100".replace(".", ",") + ":",
-             f"ETHOS {ethos_category or 'non registrata'} (gravità {severity(ethos_category):.2f})".replace(".", ","),
-             f"{waiting_days} giorni di attesa", f"{vulnerabilities} fragilità",
-             "valutazione multidimensionale: " + (f"bisogno {assessment:.2f}".replace(".", ",") if assessment is not None
-                                                  else "non ancora fatta")]
-    text = parts[0] + " " + ", ".join(parts[1:])
+EXPLANATION = {
+    "it": {"priority": "priorità {value}/100:", "ethos": "ETHOS {category} (gravità {severity})",
+           "unknown": "non registrata", "waiting": "{days} giorni di attesa", "vulnerable": "{count} fragilità",
+           "assessed": "valutazione multidimensionale: bisogno {need}",
+           "not_assessed": "valutazione multidimensionale: non ancora fatta",
+           "rank": "; posizione {rank} decisa dal case conference (prevale sul punteggio)"},
+    "en": {"priority": "priority {value}/100:", "ethos": "ETHOS {category} (severity {severity})",
+           "unknown": "not recorded", "waiting": "{days} days waiting", "vulnerable": "{count} vulnerabilities",
+           "assessed": "multidimensional assessment: need {need}",
+           "not_assessed": "multidimensional assessment: not done yet",
+           "rank": "; position {rank} set by the case conference (overrides the score)"},
+}
+
+
+def explain(ethos_category, waiting_days, vulnerabilities, value, case_conference_rank=None, assessment=None,
+            lang="it") -> str:
+    """The priority in words, for staff, with the ETHOS category's label (never its key)."""
+    from housing import vocabulary
+
+    words = EXPLANATION[lang]
+    decimal = "," if lang == "it" else "."
+
+    def figure(x, digits):
+        return f"{x:.{digits}f}".replace(".", decimal)
+
+    category = (vocabulary.label(vocabulary.ETHOS_CATEGORIES, ethos_category, lang) if ethos_category
+                else words["unknown"])
+    parts = [words["ethos"].format(category=category, severity=figure(severity(ethos_category), 2)),
+             words["waiting"].format(days=waiting_days), words["vulnerable"].format(count=vulnerabilities),
+             words["assessed"].format(need=figure(assessment, 2)) if assessment is not None else words["not_assessed"]]
+    text = words["priority"].format(value=figure(value, 1)) + " " + ", ".join(parts)
     if case_conference_rank is not None:
-        text += f"; posizione {case_conference_rank} decisa dal case conference (prevale sul punteggio)"
+        text += words["rank"].format(rank=case_conference_rank)
     return text
