@@ -116,11 +116,24 @@ def people(term, limit):
             for p in query]
 
 
-def dwellings(term, limit):
+HOMES_SCANNED = 200  # homes matched by address once per search, shared by the dwellings and the offers
+
+
+def matching_homes(term, n=HOMES_SCANNED):
+    """Ids of at most ``n`` dwellings whose address contains ``term`` (one scan on SQLite, trigrams on PostgreSQL)."""
     if len(term) < MIN_SUBSTRING_CHARS or is_code(term):
         return []
+    return [i for i, in m.Dwelling.select(m.Dwelling.id).where(_contains(m.Dwelling.address, term)).limit(n).tuples()]
+
+
+def dwellings(term, limit, homes=None):
+    if len(term) < MIN_SUBSTRING_CHARS or is_code(term):
+        return []
+    homes = matching_homes(term, limit + 1) if homes is None else homes
+    if not homes:
+        return []
     query = (m.Dwelling.select(m.Dwelling.id, m.Dwelling.address, m.Dwelling.postcode, m.District.name)
-             .join(m.District).where(_contains(m.Dwelling.address, term)).limit(limit + 1))
+             .join(m.District).where(m.Dwelling.id.in_(homes[:limit + 1])).order_by(m.Dwelling.id))
     return [Hit("dwelling", d.id, d.address, f"{d.postcode} {d.district.name}") for d in query]
 
 
@@ -143,17 +156,30 @@ def landlords(term, limit, public_only=False):
                 extra={"consent": ll.public_name_consent}) for ll in query]
 
 
-def offers(term, limit):
-    """Offers by their home's address or district, or by their public description."""
+def offers(term, limit, homes=None):
+    """Offers by their home's address, their home's district or their public description.
+
+    Three queries, each served by an index (the address's and the description's
+    trigrams, the dwellings' district index), rather than one OR across the
+    joined tables, which PostgreSQL can only answer by reading every offer."""
     if len(term) < MIN_SUBSTRING_CHARS or is_code(term):
         return []
+    base = (m.Offer.select(m.Offer.id, m.Offer.status, m.Offer.monthly_rent, m.Dwelling.address, m.District.name)
+            .join(m.Dwelling).join(m.District))
     districts = [d for d, in m.District.select(m.District.id).where(_contains(m.District.name, term)).tuples()]
-    by_home = _contains(m.Dwelling.address, term) | m.Dwelling.district.in_(districts or [-1])
-    condition = by_home | _contains(m.Offer.public_description, term)
-    query = (m.Offer.select(m.Offer.id, m.Offer.status, m.Offer.monthly_rent, m.Dwelling.address, m.District.name)
-             .join(m.Dwelling).join(m.District).where(condition).order_by(m.Offer.id.desc()).limit(limit + 1))
+    homes = matching_homes(term) if homes is None else homes
+    conditions = [m.Offer.dwelling.in_(homes or [-1]), _contains(m.Offer.public_description, term)]
+    if districts:
+        conditions.insert(1, m.Dwelling.district.in_(districts))
+    found = {}
+    for condition in conditions:
+        for o in base.where(condition).limit(limit + 1):
+            found.setdefault(o.id, o)
+        if len(found) > limit:
+            break
+    rows = sorted(found.values(), key=lambda o: -o.id)[:limit + 1]
     return [Hit("offer", o.id, f"{o.dwelling.address} ({o.dwelling.district.name})", o.status,
-                extra={"rent": o.monthly_rent}) for o in query]
+                extra={"rent": o.monthly_rent}) for o in rows]
 
 
 def partners(term, limit):
@@ -176,7 +202,13 @@ def search(term, kinds=KINDS, limit=10, options=None):
     options = options or {}
     if not term:
         return {kind: [] for kind in kinds}
-    return {kind: FINDERS[kind](term, limit, **options.get(kind, {})) for kind in kinds}
+    options = {kind: dict(options.get(kind, {})) for kind in kinds}
+    if "dwelling" in kinds or "offer" in kinds:
+        homes = matching_homes(term)  # one scan of the addresses for both kinds
+        for kind in ("dwelling", "offer"):
+            if kind in kinds:
+                options[kind]["homes"] = homes
+    return {kind: FINDERS[kind](term, limit, **options[kind]) for kind in kinds}
 
 
 def naive_search(term, limit=10):
@@ -207,6 +239,8 @@ TRIGRAM_INDEXES = (
     ("dwelling_address_trgm", m.Dwelling, ("address",)),
     ("person_names_trgm", m.Person, ("first_name", "last_name")),
     ("offer_public_description_trgm", m.Offer, ("public_description",)),
+    # with ``kind``: on SQLite a plain index on ``name`` alone would repeat ``landlord_name``
+    ("landlord_name_kind_trgm", m.Landlord, ("name", "kind")),
 )
 
 
