@@ -29,6 +29,7 @@ from peewee import (
     fn,
 )
 
+from housing import display
 from housing import vocabulary as v
 
 db = DatabaseProxy()
@@ -288,7 +289,7 @@ class ContractDuration(BaseModel):
         indexes = ((("territorial_agreement", "contract_type"), True),)
 
     def __str__(self):
-        return f"{self.contract_type}: {self.min_months}-{self.max_months}"
+        return f"{display.coded(self, 'contract_type')}: {self.min_months}-{self.max_months}"
 
 
 class District(TimestampedModel):
@@ -386,7 +387,7 @@ class Offer(TimestampedModel):
         ]
 
     def __str__(self):
-        return f"{self.dwelling} ({self.contract_type}, {self.monthly_rent} EUR)"
+        return f"{self.dwelling} ({display.coded(self, 'contract_type')}, {display.money(self.monthly_rent)})"
 
     # Statuses of an offer a household may still be proposed for: a reserved
     # offer is being negotiated and may still get competing proposals.
@@ -575,7 +576,7 @@ class AuditLog(BaseModel):
         )
 
     def __str__(self):
-        return f"{self.at} {self.actor} {self.action} {self.entity}#{self.record_id}"
+        return f"{display.date(self.at)} {self.actor} {display.coded(self, 'action')} {self.entity} #{self.record_id}"
 
 
 class LoginAttempt(BaseModel):
@@ -673,7 +674,7 @@ class MatchEvent(BaseModel):
     note = TextField(null=True)
 
     def __str__(self):
-        return f"{self.at} {self.actor}: {self.from_step} → {self.to_step}"
+        return f"{display.date(self.at)} {self.actor}: {self.from_step or ''} → {self.to_step}"
 
 
 class CensusSnapshot(BaseModel):
@@ -684,7 +685,7 @@ class CensusSnapshot(BaseModel):
     data = TextField()
 
     def __str__(self):
-        return str(self.taken_on)
+        return display.date(self.taken_on)
 
 
 class JobRun(BaseModel):
@@ -708,7 +709,7 @@ class JobRun(BaseModel):
     heartbeat_at = DateTimeField(null=True)
 
     def __str__(self):
-        return f"{self.name} {self.outcome} {self.started_at or self.requested_at}"
+        return f"{self.name} {display.coded(self, 'outcome')} {display.date(self.started_at or self.requested_at)}"
 
     # A run that ended: "skipped" ended too (the site was found current).
     FINISHED = ("success", "skipped", "failed")
@@ -782,7 +783,7 @@ class Assessment(TimestampedModel):
     correction_reason = TextField(null=True)
 
     def __str__(self):
-        return f"{self.household_id}/{self.person_id} {self.assessed_on}"
+        return f"{self.household_id}/{self.person_id} {display.date(self.assessed_on)}"
 
 
 class AssessmentScore(BaseModel):
@@ -820,7 +821,7 @@ class SupportPlan(TimestampedModel):
     notes = TextField(null=True)
 
     def __str__(self):
-        return f"{self.household} {self.started_on}"
+        return f"{self.household} {display.date(self.started_on)}"
 
 
 class PlanGoal(BaseModel):
@@ -873,7 +874,7 @@ class Referral(TimestampedModel):
     sessions = IntegerField(null=True, constraints=[Check("sessions IS NULL OR sessions >= 0")])
 
     def __str__(self):
-        return f"{self.household} → {self.partner} ({self.service})"
+        return f"{self.household} → {self.partner or ''} ({display.coded(self, 'service')})"
 
 
 class ContactLog(BaseModel):
@@ -896,7 +897,7 @@ class ContactLog(BaseModel):
     sensitive_note = TextField(null=True)
 
     def __str__(self):
-        return f"{self.contact_on} {self.contact_type}"
+        return f"{display.date(self.contact_on)} {display.coded(self, 'contact_type')}"
 
 
 class Place(TimestampedModel):
@@ -931,7 +932,7 @@ class Stay(TimestampedModel):
                        Check("planned_exit_on IS NULL OR planned_exit_on >= entry_on")]
 
     def __str__(self):
-        return f"{self.household} @ {self.place} {self.entry_on}"
+        return f"{self.household} @ {self.place} {display.date(self.entry_on)}"
 
 
 class Tenancy(TimestampedModel):
@@ -958,7 +959,7 @@ class Tenancy(TimestampedModel):
         constraints = [Check("end_on IS NULL OR end_on >= start_on"), Check("ended_on IS NULL OR ended_on >= start_on")]
 
     def __str__(self):
-        return f"{self.household} {self.start_on}"
+        return f"{self.household} {display.date(self.start_on)}"
 
 
 class FollowUpVisit(BaseModel):
@@ -988,7 +989,7 @@ class ArrearsEpisode(BaseModel):
     note = TextField(null=True)
 
     def __str__(self):
-        return f"{self.tenancy} {self.since} {self.amount} EUR"
+        return f"{self.tenancy} {display.date(self.since)} {display.money(self.amount)}"
 
 
 class TenancyOutcome(BaseModel):
@@ -1023,7 +1024,7 @@ class Incentive(TimestampedModel):
     notes = TextField(null=True)
 
     def __str__(self):
-        return f"{self.kind} {self.amount} EUR ({self.landlord})"
+        return f"{display.coded(self, 'kind')} {display.money(self.amount)} ({self.landlord})"
 
 
 class GuaranteeClaim(TimestampedModel):
@@ -1039,7 +1040,7 @@ class GuaranteeClaim(TimestampedModel):
     notes = TextField(null=True)
 
     def __str__(self):
-        return f"{self.incentive} {self.claimed_on}"
+        return f"{self.incentive} {display.date(self.claimed_on)}"
 
 
 class FidelityReview(BaseModel):
@@ -1054,7 +1055,7 @@ class FidelityReview(BaseModel):
     notes = TextField(null=True)
 
     def __str__(self):
-        return f"{self.reviewed_on} {self.score:.0f}%"
+        return f"{display.date(self.reviewed_on)} {self.score:.0f}%"
 
 
 class RetentionRule(TimestampedModel):

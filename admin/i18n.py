@@ -119,6 +119,8 @@ def format_value(value):
         return format_money(value)
     if isinstance(value, bool):
         return yes_no(value)
+    if isinstance(value, float):  # coordinates, shares: at most six decimals, locale separators
+        return format_decimal(value, format="#,##0.######")
     return value
 
 
@@ -151,6 +153,13 @@ def init_app(app):
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["term"] = term_label
+
+    @app.before_request
+    def display_in_the_users_language():
+        # Records name themselves (models' __str__) in the reader's language.
+        from housing import display
+
+        display.language.set(current_language())
 
 
 def term_label(registry, key):

@@ -12,10 +12,12 @@ from decimal import Decimal
 from housing.accompaniment.assessments import need_indexes
 from housing.matches import declined_pairs
 
+from housing.household_status import MATCHING_STATUSES
 from models import CensusSnapshot, District, Dwelling, Household, HouseholdDistrict, Offer, Person, RuleSetting, db
 
-# Households the matching considers (it proposes the offers of ``Offer.public()``).
-CANDIDATE_STATUSES = ("assessed", "waiting", "matched")
+# Households the matching considers (it proposes the offers of ``Offer.public()``): one list,
+# also used to explain on every candidate page why a household is not there.
+CANDIDATE_STATUSES = MATCHING_STATUSES
 ELDERLY_AGE = 65
 
 

@@ -144,7 +144,7 @@ def test_incentives_totals_and_guarantee_claims(app, login):
     assert totals["PON 2026"]["paid"] == Decimal("2000") and totals["PON 2026"]["requested"] == Decimal("8000")
     assert totals["Fondo comunale"]["approved"] == Decimal("3000") and totals["Fondo comunale"]["claims_paid"] == Decimal("1200")
     page = client.get("/admin/indicators/").get_data(as_text=True)
-    assert "PON 2026" in page and "2000" in page
+    assert "PON 2026" in page and "2.000,00" in page
 
 
 # -- the household journey, the assessment form and the restricted notes ----------------

@@ -698,7 +698,7 @@ def test_board_action_with_a_bad_note_or_reason_is_refused_and_moves_nothing(wor
     with world.database.connection_context():
         before = (m.Match.get_by_id(match_id).__data__, m.MatchEvent.select().count(), m.AuditLog.select().count())
     response = world.clients["admin"].post(f"/admin/matches/{match_id}/{action}", follow_redirects=True,
-                                           data={"csrf_token": token(world), "step": step, **data})
+                                           data={"csrf_token": token(world), "step": step, "confirm": "yes", **data})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Nota non accettata" in page or "Motivo sconosciuto o non più in uso" in page, page[-2000:]

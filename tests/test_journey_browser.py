@@ -144,6 +144,12 @@ def advance(page, base, match_id, step):
     page.goto(f"{base}/admin/matches/")
     card = page.locator(f"#step-{step} tr[data-match='{match_id}']")
     card.wait_for(timeout=TIMEOUT)
+    # the dates the move asks for (the viewing when entering it, the contract and move-in dates)
+    for name, value in (("viewing_at", f"{TODAY.isoformat()}T10:00"), ("viewing_place", "Via Caronda 41"),
+                        ("contract_on", TODAY.isoformat()), ("move_in_on", TODAY.isoformat())):
+        if card.locator(f"input[name={name}]").count():
+            card.locator(f"input[name={name}]").fill(value)
+    page.once("dialog", lambda dialog: dialog.accept())  # "Confermi il passaggio ...?"
     with page.expect_navigation():
         card.locator("button.btn-primary").click()
     assert page.locator(".alert-danger").count() == 0, page.locator(".alert-danger").all_inner_texts()

@@ -297,8 +297,8 @@ def test_concurrent_board_requests_decide_once_and_never_fail(board):
     for round_ in range(ROUNDS):
         with database.connection_context():
             match = at_step(matches.propose(make_household(round_), make_offer(round_), OPERATOR), "moved_in")
-        advance = (first, f"admin/matches/{match.id}/advance", {"csrf_token": first_token})
-        decline = (second, f"admin/matches/{match.id}/decline", {"csrf_token": second_token, "reason": "household_other"})
+        advance = (first, f"admin/matches/{match.id}/advance", {"csrf_token": first_token, "confirm": "yes"})
+        decline = (second, f"admin/matches/{match.id}/decline", {"csrf_token": second_token, "reason": "household_other", "confirm": "yes"})
         assert post_together(base, [advance, decline, advance]) == [302] * 3, round_
         with database.connection_context():
             stored = m.Match.get_by_id(match.id)
@@ -312,8 +312,8 @@ def test_two_clicks_on_next_step_move_the_match_one_step(board):
         with database.connection_context():
             match = matches.propose(make_household(round_), make_offer(round_), OPERATOR)
         path = f"admin/matches/{match.id}/advance"
-        assert post_together(base, [(first, path, {"csrf_token": first_token, "step": "proposed"}),
-                                    (second, path, {"csrf_token": second_token, "step": "proposed"})]) == [302] * 2
+        assert post_together(base, [(first, path, {"csrf_token": first_token, "step": "proposed", "confirm": "yes"}),
+                                    (second, path, {"csrf_token": second_token, "step": "proposed", "confirm": "yes"})]) == [302] * 2
         with database.connection_context():
             assert m.Match.get_by_id(match.id).step == "staff_review", round_
             assert m.MatchEvent.select().where(m.MatchEvent.match == match.id).count() == 2
@@ -328,7 +328,7 @@ def test_the_board_sends_the_step_it_shows_and_refuses_an_action_on_a_moved_matc
     with database.connection_context():
         matches.advance(match, OPERATOR)
     for path, data in ((f"admin/matches/{match.id}/advance", {}), (f"admin/matches/{match.id}/decline", {"reason": "household_other"})):
-        page = first.post(base + path, data={"csrf_token": token, "step": "proposed", **data}).text
+        page = first.post(base + path, data={"csrf_token": token, "step": "proposed", "confirm": "yes", **data}).text
         assert "già passato alla fase" in page
     with database.connection_context():
         stored = m.Match.get_by_id(match.id)

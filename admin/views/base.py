@@ -227,6 +227,10 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
         coded = {**vocabulary_fields(model), **self.choices}
         if coded:
             bilingual = {name: term_choices(reg) for name, reg in coded.items()}
+            # The peewee form converter reads choices from form_args, not form_choices.
+            for name, options in bilingual.items():
+                if name in model._meta.fields:
+                    self.form_args.setdefault(name, {}).setdefault("choices", options)
             self.form_choices = {**bilingual, **(getattr(self, "form_choices", None) or {})}
             self.column_choices = {**bilingual, **(getattr(self, "column_choices", None) or {})}
             # An unset coded value prints as nothing, not "None".
@@ -609,7 +613,7 @@ def _formatted_types():
     import datetime
     from decimal import Decimal
 
-    return (datetime.date, datetime.datetime, Decimal)
+    return (datetime.date, datetime.datetime, Decimal, float)
 
 
 def record_values(form, model, normalised=False):
@@ -723,6 +727,8 @@ def with_labels(model, form_args=None):
     form_args = {name: dict(args) for name, args in (form_args or {}).items()}
     for name in model._meta.fields:
         form_args.setdefault(name, {}).setdefault("label", field_label(name))
+    for name, registry in vocabulary_fields(model).items():  # coded values by their label, in both languages
+        form_args[name].setdefault("choices", term_choices(registry))
     return form_args
 
 

@@ -74,7 +74,7 @@ def rows(data, lang="it"):
     for key, count in sorted(data["referral_outcomes"].items()):
         out.append(("esiti degli invii" if it else "referral outcomes", label(v.REFERRAL_OUTCOMES, key), count))
     for day, score in data["fidelity"]:
-        out.append(("fedeltà al modello (%)" if it else "fidelity score (%)", day.isoformat(), score))
+        out.append(("fedeltà al modello (%)" if it else "fidelity score (%)", day, score))
     out.append(("locazioni" if it else "tenancies", "in corso" if it else "open", data["tenancies_open"]))
     return out
 

@@ -31,7 +31,7 @@ PUBLIC_FIELDS = {
                   "document_reference"},
 }
 PRIVATE_FIELDS = {
-    "offer": {"dwelling", "deposit", "status", "published", "created_at", "updated_at", "version"},
+    "offer": {"dwelling", "deposit", "status", "published", "created_at", "updated_at", "version", "band_justification"},
     "district": {"id", "active", "to_review", "created_at", "updated_at", "version"},
     "dwelling": {"id", "landlord", "ownership", "postcode", "latitude", "longitude", "cadastral_sheet",
                  "cadastral_parcel", "cadastral_unit", "condition", "vacant_since", "status", "notes",
