@@ -30,12 +30,7 @@ STYLESHEET = "/static/css/housing.css"
 # Violations whose fix lies in a template this test does not cover the ownership of,
 # reported with the fix needed: {rule id: why it is tolerated for now}. Each is still
 # printed (pytest -rA shows it), so that it stays visible until it is gone.
-PENDING = {
-    "html-has-lang": "Flask-Admin's admin/base.html writes <html> without lang: the back office's "
-                     "base template must write <html lang=\"{{ current_language() }}\">",
-    "label-title-only": "Flask-Admin's list.html labels the row check boxes (bulk actions) by a title "
-                        "only: the list template must give them an aria-label",
-}
+PENDING = {}
 
 
 @pytest.fixture
@@ -66,9 +61,8 @@ def world(app):
 
 
 def with_styles(page, base):
-    """The back office's stylesheet, where the page does not link it yet (see the module's docstring)."""
-    if not page.locator(f'link[rel=stylesheet][href^="{STYLESHEET}"]').count():
-        page.add_style_tag(url=base + STYLESHEET)
+    """Every page links the back office's stylesheet (contrast and the narrow layout depend on it)."""
+    assert page.locator(f'link[rel=stylesheet][href^="{STYLESHEET}"]').count(), page.url
 
 
 def blocking_violations(page, pending=None):
