@@ -32,10 +32,16 @@ def load_config(app, test_config):
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = configured_url(app.instance_path)
     if not app.config.get("SECRET_KEY"):
+        # The key `make start` generated: the README's commands run as written beside it.
+        app.config["SECRET_KEY"] = read_secret_key(app.instance_path)
+    if not app.config.get("SECRET_KEY") and command_without_sessions():
+        # Commands (migrate, create-user...) sign nothing: a throw-away key serves them.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if not app.config.get("SECRET_KEY"):
         if app.config["ENV"] != "development":
             raise RuntimeError(
-                "HOUSING_SECRET_KEY is not set. Set it to a long random value "
-                "(or HOUSING_ENV=development for a throw-away key)."
+                "HOUSING_SECRET_KEY is not set and the instance folder has no secret_key file. "
+                "Set it to a long random value (or HOUSING_ENV=development for a throw-away key)."
             )
         log.warning("No HOUSING_SECRET_KEY: using a throw-away key (development only).")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
@@ -52,9 +58,33 @@ def load_config(app, test_config):
     )
 
 
+def command_without_sessions():
+    """True when a ``flask --app admin`` command other than ``run`` creates the app
+    (gunicorn and ``flask run`` serve sessions and need the real key)."""
+    import click
+
+    context, names = click.get_current_context(silent=True), set()
+    if context is None:
+        return False
+    while context is not None:
+        names |= {context.info_name, context.invoked_subcommand}
+        context = context.parent
+    return "run" not in names
+
+
+def read_secret_key(instance_path):
+    """The key kept in ``instance/secret_key`` (written by ``make start``), or None."""
+    try:
+        with open(os.path.join(instance_path, "secret_key"), encoding="utf-8") as handle:
+            return handle.read().strip() or None
+    except OSError:
+        return None
+
+
 def create_app(test_config=None):
     """Create and configure the back office."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("HOUSING_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance)
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     if int(app.config["TRUSTED_PROXIES"]):

@@ -14,7 +14,10 @@ class Setting(NamedTuple):
 
 
 SETTINGS = (
-    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required unless HOUSING_ENV=development."),
+    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Read from the instance folder's secret_key file "
+            "when not set; required unless HOUSING_ENV=development."),
+    Setting("INSTANCE_PATH", None, "Folder of the SQLite database, the secret key file and the backups; "
+            "default the project's instance/ folder."),
     Setting("ENV", "production", "'development' allows a throw-away secret key; anything else requires one."),
     Setting("DATABASE_URL", None, "peewee database URL; default a SQLite file in the instance folder."),
     Setting("SESSION_COOKIE_SECURE", True, "Send the session cookie over HTTPS only; set false for plain-HTTP local use."),

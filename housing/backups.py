@@ -68,7 +68,7 @@ def _count(environ, name, default):
 def settings(environ=None):
     """The backup settings from the environment (``HOUSING_BACKUP_...``, documented in the README)."""
     environ = os.environ if environ is None else environ
-    folder = environ.get("HOUSING_BACKUP_DIR") or ROOT / "instance" / "backups"
+    folder = environ.get("HOUSING_BACKUP_DIR") or pathlib.Path(environ.get("HOUSING_INSTANCE_PATH") or ROOT / "instance") / "backups"
     policy = Policy(_count(environ, "HOUSING_BACKUP_KEEP_DAILY", 7), _count(environ, "HOUSING_BACKUP_KEEP_WEEKLY", 4),
                     _count(environ, "HOUSING_BACKUP_KEEP_MONTHLY", 12))
     return Settings(pathlib.Path(folder), environ.get("HOUSING_BACKUP_KEY") or None, policy)

@@ -49,8 +49,13 @@ def configured_url(instance_path=None):
     url = os.environ.get("HOUSING_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         return url
+    return sqlite_url(os.path.join(instance_path or instance_folder(), "housing.db"))
+
+
+def instance_folder():
+    """The instance folder: ``HOUSING_INSTANCE_PATH``, else the project's ``instance/``."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return sqlite_url(os.path.join(instance_path or os.path.join(root, "instance"), "housing.db"))
+    return os.environ.get("HOUSING_INSTANCE_PATH") or os.path.join(root, "instance")
 
 
 def is_postgres(database):

@@ -55,3 +55,46 @@ def test_create_user_applies_the_password_policy(app):
     assert log_in(app.test_client(), "giulia", "a quiet harbour at dawn").status_code == 302
     with app.extensions["database"].connection_context():
         assert not m.User.get(m.User.username == "giulia").must_change_password
+
+
+def _flask(args, instance, extra_env=None):
+    """``flask --app admin ARGS`` as the README gives it, in a clean environment (no HOUSING_SECRET_KEY)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOUSING_") and k != "DATABASE_URL"}
+    env.update({"HOUSING_INSTANCE_PATH": str(instance), **(extra_env or {})})
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    return subprocess.run([flask, "--app", "admin", *args], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_the_command_line_reads_the_secret_key_make_start_wrote(tmp_path):
+    """`make start` keeps the key in instance/secret_key: the README's commands run beside it, no traceback."""
+    (tmp_path / "secret_key").write_text("k" * 64 + "\n")
+    result = _flask(["--help"], tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr and "create-user" in result.stdout, result.stderr
+    result = _flask(["migrate"], tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    result = _flask(["create-user", "anna", "--role", "clerk", "--full-name", "Anna Bianchi"], tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert (tmp_path / "housing.db").exists()
+
+
+def test_commands_need_no_secret_key_at_all(tmp_path):
+    """A command signs no session: on a fresh machine it runs without a key, with no traceback."""
+    result = _flask(["--help"], tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr and "create-user" in result.stdout, result.stderr
+    result = _flask(["migrate"], tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_the_web_app_still_refuses_to_start_without_a_key(tmp_path, monkeypatch):
+    import pytest
+
+    from admin import create_app
+
+    monkeypatch.delenv("HOUSING_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="HOUSING_SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
