@@ -140,6 +140,8 @@ def build_admin(app):
         name="Housing First",
         index_view=DashboardView(name=i18n.Text("Cruscotto", "Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/housing_base.html", fluid=True),
+        # Flask-Admin's own words, ours winning over its catalogue (admin/translations/__init__.py).
+        translations_path=__import__("admin.translations", fromlist=["install"]).install(),
     )
     views = [
         (r.DwellingView, m.Dwelling), (r.OfferView, m.Offer), (DistrictView, m.District), (r.LandlordView, m.Landlord),
