@@ -11,6 +11,7 @@ import re
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
+from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -18,7 +19,7 @@ from admin import roles
 from admin.i18n import Text, current_language
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
 from housing import matches, validation
-from housing.vocabulary import CONTRACT_TYPES
+from housing.vocabulary import CONTRACT_TYPES, Term
 from housing.workflow import (
     DATE_FIELDS, STEP_BACK_DAYS, STEPS, WorkflowError, dates_needed, may_act, may_step_back, next_step, owner_label,
     previous_step, route_for, step_label,
@@ -175,10 +176,34 @@ class MatchBoardView(SecureBaseView):
         return redirect(url_for(".index"))
 
 
+# The match's coded values as staff read them (the list's columns and filters).
+STEP_TERMS = tuple(Term(step.key, step.it, step.en) for step in STEPS)
+MATCH_STATUSES = (
+    Term("open", "In corso", "Open"),
+    Term("closed_success", "Concluso: nucleo inserito", "Closed: household housed"),
+    Term("closed_declined", "Chiuso: rifiutato", "Closed: declined"),
+    Term("closed_withdrawn", "Chiuso: ritirato", "Closed: withdrawn"),
+)
+DECLINE_SIDES = (
+    Term("household", "Nucleo", "Household"),
+    Term("landlord", "Locatore", "Landlord"),
+    Term("administrative", "Amministrativo", "Administrative"),
+)
+
+
+def score_figure(view, context, model, name):
+    """The score in the locale's figures with two decimals (0,55), never 0.554322581569116."""
+    from admin.i18n import format_number
+
+    value = getattr(model, name)
+    return format_number(value, 2) if value is not None else ""
+
+
 class MatchView(SecureModelView):
     """The history of every match, with its decision context."""
 
     category_key = "matching"
+    choices = {"route": CONTRACT_TYPES, "step": STEP_TERMS, "status": MATCH_STATUSES, "decline_side": DECLINE_SIDES}
     column_list = ["household", "offer", "route", "step", "status", "step_since", "proposed_by", "score_total",
                    "decline_reason_text", "decline_side", "closed_at"]
     column_filters = ["status", "step", "decline_side", "route", "step_since"]
@@ -187,7 +212,8 @@ class MatchView(SecureModelView):
     column_details_list = column_list + ["snapshot"]
     column_export_list = column_list
     allow_create = allow_edit = allow_delete = False
-    column_formatters = {"snapshot": lambda view, context, model, name: view.readable_snapshot(model.snapshot)}
+    column_formatters = {"snapshot": lambda view, context, model, name: view.readable_snapshot(model.snapshot),
+                         "score_total": score_figure}
     column_formatters_export = {"snapshot": lambda view, context, model, name: ""}
 
     # Each part of the decision context is read with the right to read its source:
@@ -211,6 +237,7 @@ class MatchView(SecureModelView):
 
 class StepSettingView(SecureModelView):
     category_key = "matching"
+    choices = {"step": STEP_TERMS}
     column_list = ["step", "stall_days"]
     form_columns = ["stall_days"]
     can_view_details = False
@@ -219,10 +246,39 @@ class StepSettingView(SecureModelView):
 
 class DeclineReasonSettingView(SecureModelView):
     category_key = "matching"
-    column_list = ["key", "label_it", "label_en", "side", "park_days", "active"]
+    choices = {"side": DECLINE_SIDES}
+    # the reason's key is the programme's code, not a word for staff: the labels name it
+    column_list = ["label_it", "label_en", "side", "park_days", "active"]
+    column_details_list = column_list
     form_columns = ["label_it", "label_en", "park_days", "active"]
     column_filters = ["side", "active"]
     allow_create = allow_delete = False
+
+
+def italian_decimal(text):
+    """A single figure typed with the decimal comma ("0,30") as the JSON the rules read ("0.30")."""
+    return text.replace(",", ".") if re.fullmatch(r"\d+,\d+", text or "") else text
+
+
+def rule_name(key):
+    from housing.matching.rules import RULES_BY_KEY
+
+    found = RULES_BY_KEY.get(key)
+    return found.name(current_language()) if found else key
+
+
+def parameter_words(key, text):
+    """A stored parameter as staff read it ("tra 0,5 e 2 persone per locale"); "predefinito" when empty."""
+    from housing.match_data import parse_parameter
+    from housing.matching.rules import RULES_BY_KEY
+
+    found = RULES_BY_KEY.get(key)
+    if text in (None, ""):
+        return Text("predefinito", "default")
+    try:
+        return found.parameter_text(found.normalise(parse_parameter(text)), current_language())
+    except (AttributeError, TypeError, ValueError):  # a row no longer valid: shown as stored
+        return text
 
 
 class RuleSettingView(SecureModelView):
@@ -234,21 +290,30 @@ class RuleSettingView(SecureModelView):
     column_filters = ["contract_type", "rule", "enabled"]
     form_columns = ["contract_type", "rule", "enabled", "parameter"]
     form_args = {"parameter": {"description": Text(
-        "JSON: una quota come 0.3 (canone sostenibile) o un intervallo come [0.5, 2] (persone per vano); vuoto = predefinito.",
-        "JSON: a share such as 0.3 (sustainable rent) or a range such as [0.5, 2] (persons per room); empty = default.")}}
+        "Una quota del reddito come 0,30 (canone sostenibile) o un intervallo come [0.5, 2] (persone per vano); "
+        "vuoto = predefinito.",
+        "A share of income such as 0.30 (sustainable rent) or a range such as [0.5, 2] (persons per room); "
+        "empty = default.")}}
+    column_formatters = {
+        "rule": lambda view, context, model, name: rule_name(model.rule),
+        "parameter": lambda view, context, model, name: parameter_words(model.rule, model.parameter),
+    }
 
     def __init__(self, model, **kwargs):
         from housing.matching.rules import RULES
 
         self.form_choices = {"rule": [(r.key, Text(r.name_it, r.name_en)) for r in RULES]}
+        self.column_choices = {"rule": [(r.key, Text(r.name_it, r.name_en)) for r in RULES]}
         super().__init__(model, **kwargs)
 
     def validate_form(self, form):
         valid = super().validate_form(form)
-        if hasattr(form, "rule") and hasattr(form, "parameter"):
+        # Flask-Admin validates on GET too (a blank new form): check only what was posted.
+        if is_form_submitted() and hasattr(form, "rule") and hasattr(form, "parameter") and form.rule.data:
             from housing.match_data import check_rule_setting
 
-            message = check_rule_setting(form.rule.data, (form.parameter.data or "").strip())
+            form.parameter.data = italian_decimal((form.parameter.data or "").strip())
+            message = check_rule_setting(form.rule.data, form.parameter.data)
             if message:
                 form.parameter.errors = list(form.parameter.errors) + [message]
                 valid = False

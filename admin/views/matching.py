@@ -16,10 +16,15 @@ from flask_login import current_user
 from admin.i18n import Text, current_language
 from admin.views.base import SecureBaseView, find, get_or_404
 from housing import household_status, match_data, matches
+from housing.matching.rules import RULES
 from housing.workflow import WorkflowError
 from models import CensusSnapshot, Household, Offer, db, fn
 
 BATCH_MODES = ("lexicographic", "weighted")
+BATCH_MODE_LABELS = {  # (Italian, English): what each mode means to staff
+    "lexicographic": ("priorità prima di tutto", "priority first"),
+    "weighted": ("punteggio pesato", "weighted score"),
+}
 SHOWN_RANKED, SHOWN_EXCLUDED = 200, 100
 
 
@@ -85,14 +90,16 @@ class MatchingView(SecureBaseView):
         config, weights, today = self._context()
         offer_case = match_data.offer_case(offer.id)
         households = match_data.household_cases(today=today)
-        result = shortlist(offer_case, households, config, weights, today)
+        lang = current_language()
+        result = shortlist(offer_case, households, config, weights, today, lang=lang)
         # build only the rows the page shows, and read only their codes (not 50,000)
         ranked = result.ranked[:SHOWN_RANKED]
         excluded = {key: rows[:SHOWN_EXCLUDED] for key, rows in result.excluded.items()}
         codes = codes_of([case.id for case, _, _ in ranked] + [case.id for rows in excluded.values() for case, _ in rows])
         return self.render("admin/matching/shortlist.html", offer=offer, result=result, ranked=ranked, excluded=excluded,
-                           codes=codes, form=SecureForm(), participation=participation(),
-                           lang=current_language(), can_act=self.can_act(), rules=config.for_offer(offer_case))
+                           codes=codes, form=SecureForm(), participation=participation(), lang=lang,
+                           can_act=self.can_act(), rules=config.for_offer(offer_case),
+                           rule_names={rule.key: rule.name(lang) for rule in RULES})
 
     @expose("/offer/<int:offer_id>/propose", methods=["POST"])
     def propose(self, offer_id):
@@ -110,7 +117,7 @@ class MatchingView(SecureBaseView):
         made, refused = 0, []
         for household, offer in pairs:
             case, offer_case = match_data.household_case(household.id, today), match_data.offer_case(offer.id)
-            evaluation = evaluate(case, offer_case, config, today)
+            evaluation = evaluate(case, offer_case, config, today, current_language())
             if not evaluation.eligible:
                 refused.append(f"{household.code}: {evaluation.failures[0][1]}")
                 continue
@@ -135,8 +142,8 @@ class MatchingView(SecureBaseView):
         household = get_or_404(Household, household_id)
         config, weights, today = self._context()
         case = match_data.household_case(household_id, today)
-        eligible, not_eligible = eligible_offers(case, match_data.offer_cases(), config, weights, today)
         lang = current_language()
+        eligible, not_eligible = eligible_offers(case, match_data.offer_cases(), config, weights, today, lang)
         parked = household.parked_until if household.parked_until and household.parked_until > today else None
         return self.render("admin/matching/household.html", household=household, eligible=eligible,
                            not_eligible=not_eligible, lang=lang, parked=parked,
@@ -154,9 +161,12 @@ class MatchingView(SecureBaseView):
         proposal = propose_batch(households, offers, config, weights, today, mode=mode)
         baseline = greedy_batch(households, offers, config, weights, today)
         codes = codes_of([household_id for household_id, _, _ in proposal.pairs])
-        return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=BATCH_MODES,
+        lang = current_language()
+        modes = [(key, BATCH_MODE_LABELS[key][lang == "en"]) for key in BATCH_MODES]
+        return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=modes,
+                           mode_label=dict(modes)[mode],
                            codes=codes, households=len(households), offers=len(offers), form=SecureForm(),
-                           participation=participation(), lang=current_language(), can_act=self.can_act())
+                           participation=participation(), lang=lang, can_act=self.can_act())
 
     @expose("/batch/accept", methods=["POST"])
     def accept(self):
@@ -182,12 +192,21 @@ class CensusView(SecureBaseView):
     def index(self):
         from housing.matching.census import census
 
-        config, today = match_data.rule_config(), datetime.date.today()
-        result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today)
+        from housing.matching import census as words
+
+        config, today, lang = match_data.rule_config(), datetime.date.today(), current_language()
+        result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today, lang)
         codes = codes_of([case.id for case, _, _ in result.infeasible[:300]])
         history = list(CensusSnapshot.select().order_by(CensusSnapshot.taken_on.desc()).limit(30))
-        return self.render("admin/matching/census.html", result=result, codes=codes, history=history,
-                           form=SecureForm(), lang=current_language(), can_save=self.can_act() or current_user.role in ("admin", "operator"))
+        # the cells keep their keys (the saved snapshots use them); the page prints labels and local figures
+        keys = list(result.cells[0]) if result.cells else []
+        header = [words.column_label(key, lang) for key in keys]
+        rows = [(cell.get("gap", 0) > 0, [words.cell_text(key, cell[key], lang) for key in keys]) for cell in result.cells]
+        infeasible = [(codes.get(case.id, case.id), words.reason_label(key, lang), text)
+                      for case, key, text in result.infeasible[:300]]
+        return self.render("admin/matching/census.html", result=result, header=header, rows=rows, infeasible=infeasible,
+                           history=history, form=SecureForm(), lang=lang,
+                           can_save=self.can_act() or current_user.role in ("admin", "operator"))
 
     @expose("/save", methods=["POST"])
     def save(self):

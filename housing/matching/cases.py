@@ -63,22 +63,29 @@ def is_parked(household: HouseholdCase, today: date) -> bool:
     return household.parked_until is not None and today < household.parked_until
 
 
-# -- Italian formatting of the explanations --------------------------------------
+# -- formatting of the explanations (Italian by default, English on request) ----
+# The domain modules speak the staff's language without Flask: each helper takes
+# ``lang`` ("it" or "en") and writes the locale's separators (1.640,50 / 1,640.50).
 
-def eur(cents: int) -> str:
-    """1640 euros -> "1.640 €"; 1640.5 -> "1.640,50 €" (cents only when present)."""
+def _separators(text: str, lang: str) -> str:
+    """A number written with Python's "," and "." in the locale's separators."""
+    if lang == "en":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def eur(cents: int, lang: str = "it") -> str:
+    """1640 euros -> "1.640 €" ("€1,640" in English); 1640.5 -> "1.640,50 €" (cents only when present)."""
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(int(cents)), 100)
-    text = f"{whole:,}".replace(",", ".")
-    if rest:
-        text += f",{rest:02d}"
-    return f"{sign}{text} €"
+    text = f"{whole:,}" + (f".{rest:02d}" if rest else "")
+    text = _separators(text, lang)
+    return f"{sign}€{text}" if lang == "en" else f"{sign}{text} €"
 
 
-def number(value: float, decimals: int = 2) -> str:
-    """0.333 -> "0,33" (Italian decimal comma, thousands dot)."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+def number(value: float, decimals: int = 2, lang: str = "it") -> str:
+    """0.333 -> "0,33" in Italian (decimal comma, thousands dot), "0.33" in English."""
+    return _separators(f"{value:,.{decimals}f}", lang)
 
 
 def decimals_of(value) -> int:
@@ -87,27 +94,34 @@ def decimals_of(value) -> int:
     return max(0, -exponent)
 
 
-def parameter_number(value) -> str:
+def parameter_number(value, lang: str = "it") -> str:
     """A parameter with the precision it has: 0.334 -> "0,334", 1.5 -> "1,5", 2.0 -> "2"."""
-    return number(float(value), decimals_of(value))
+    return number(float(value), decimals_of(value), lang)
 
 
-def beside(value: float, bound) -> str:
+def beside(value: float, bound, lang: str = "it") -> str:
     """``value`` with enough decimals (at least 2) not to print as ``bound`` when it differs
     from it: 1/3 beside 0.334 -> "0,333", never "0,33 < minimo 0,33"."""
     places = max(2, decimals_of(bound))
     while places < 9 and value != float(bound) and Decimal(f"{value:.{places}f}") == Decimal(repr(float(bound))):
         places += 1
-    return number(value, places)
+    return number(value, places, lang)
 
 
-def percent(share) -> str:
-    """Decimal("0.30") -> "30%"; 0.125 -> "12,5%"."""
+def percent(share, lang: str = "it") -> str:
+    """Decimal("0.30") -> "30%"; 0.125 -> "12,5%" ("12.5%" in English)."""
     value = (Decimal(str(share)) * 100).normalize()
-    return format(value, "f").replace(".", ",") + "%"
+    text = format(value, "f")
+    return (text if lang == "en" else text.replace(".", ",")) + "%"
 
 
-def day(value: date) -> str:
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day(value: date, lang: str = "it") -> str:
+    """07/12/2026 in Italian, "7 Dec 2026" in English (the back office's date formats)."""
+    if lang == "en":
+        return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
     return value.strftime("%d/%m/%Y")
 
 

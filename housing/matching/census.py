@@ -29,7 +29,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from .cases import cost_cents, eur, to_cents
+from .cases import cost_cents, eur, number, to_cents
 from .rules import RULES, RuleConfig, evaluate, household_max_cents, rule
 from .table import as_table
 
@@ -51,10 +51,59 @@ def size_band(size: int) -> str:
     return str(size) if size < 5 else "5+"
 
 
+# The census's columns and coded values as staff read them (Italian, English):
+# the cells keep their keys (the stored snapshots use them), pages print these.
+COLUMNS = {
+    "rooms": ("Locali", "Rooms"),
+    "district": ("Quartiere", "District"),
+    "cost_band": ("Fascia di costo mensile", "Monthly cost band"),
+    "step_free": ("Senza barriere", "Step-free"),
+    "demand": ("Domanda (nuclei)", "Demand (households)"),
+    "demand_households": ("Nuclei che lo indicano", "Households naming it"),
+    "supply": ("Offerta (alloggi)", "Supply (homes)"),
+    "gap": ("Differenza", "Gap"),
+}
+ANY_DISTRICT = ("qualsiasi", "any")
+YES_NO = {True: ("sì", "yes"), False: ("no", "no")}
+
+
+def _pick(pair, lang):
+    return pair[1] if lang == "en" else pair[0]
+
+
+def column_label(key: str, lang: str = "it") -> str:
+    return _pick(COLUMNS[key], lang) if key in COLUMNS else key
+
+
+def cost_band_label(band: str, lang: str = "it") -> str:
+    """A cost band (stored in Italian figures, "150 €–300 €") in ``lang``'s figures."""
+    if lang != "en":
+        return band
+    for k, low in enumerate(COST_BANDS):
+        if k + 1 < len(COST_BANDS) and band == f"{eur(low)}–{eur(COST_BANDS[k + 1])}":
+            return f"{eur(low, 'en')}–{eur(COST_BANDS[k + 1], 'en')}"
+        if band == f"≥ {eur(low)}":
+            return f"≥ {eur(low, 'en')}"
+    return band
+
+
+def cell_text(key: str, value, lang: str = "it") -> str:
+    """One value of a census cell as a page prints it: labels, not keys; local figures."""
+    if key == "district" and value == "*":
+        return _pick(ANY_DISTRICT, lang)
+    if key == "step_free":
+        return _pick(YES_NO[bool(value)], lang)
+    if key == "cost_band":
+        return cost_band_label(value, lang)
+    if isinstance(value, float):
+        return number(value, 0 if value == int(value) else 2, lang)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Census:
     cells: list             # [{rooms, district, cost_band, step_free, demand, demand_households, supply, gap}]
-    infeasible: list        # [(HouseholdCase, main_rule_key, explanation_it)]
+    infeasible: list        # [(HouseholdCase, main_rule_key, explanation in the census's language)]
     margins: dict = field(default_factory=dict)   # {dimension: [{value, demand, supply, gap}]}
     totals: dict = field(default_factory=dict)
 
@@ -64,7 +113,8 @@ class Census:
                 "infeasible": [{"household_id": h.id, "rule": key} for h, key, _ in self.infeasible]}
 
 
-def census(households, offers, config: RuleConfig, today: date) -> Census:
+def census(households, offers, config: RuleConfig, today: date, lang: str = "it") -> Census:
+    """The census; ``lang`` ("it" or "en") is the language of the infeasible households' explanations."""
     config = config or RuleConfig.default()
     table = as_table(households)
     offers = sorted(offers, key=lambda o: o.id)
@@ -102,7 +152,7 @@ def census(households, offers, config: RuleConfig, today: date) -> Census:
                           "gap": None if dim == "size" else round(sv - dv, 2)}
                          for v, (dv, sv) in sorted(values.items(), key=lambda kv: str(kv[0]))]
                    for dim, values in margins.items()}
-    infeasible = _infeasible(table, offers, config, today)
+    infeasible = _infeasible(table, offers, config, today, lang)
     totals = {"households": table.n, "offers": len(offers), "infeasible": len(infeasible)}
     return Census(cells, infeasible, margin_rows, totals)
 
@@ -114,7 +164,23 @@ def _band_order(label: str) -> int:
     return len(COST_BANDS)
 
 
-def _infeasible(table, offers, config, today):
+INFEASIBLE = {
+    "it": {"no_offers": "nessuna offerta disponibile",
+           "why": "escluso da {failed} offerte su {total} per «{rule}»; l'offerta più vicina (n. {offer}) non va per: {why}"},
+    "en": {"no_offers": "no offer available",
+           "why": "excluded from {failed} offers out of {total} by “{rule}”; the nearest offer (no. {offer}) "
+                  "does not fit because: {why}"},
+}
+
+
+def reason_label(key: str, lang: str = "it") -> str:
+    """The name of the rule that keeps a household out (or "no offer available")."""
+    if key == "no_offers":
+        return _pick(("Nessuna offerta", "No offer"), lang)
+    return rule(key).name(lang)
+
+
+def _infeasible(table, offers, config, today, lang="it"):
     """Households with no eligible offer, the rule failing most offers, and the nearest offer."""
     n = table.n
     count = np.zeros(n, dtype=np.int64)
@@ -138,14 +204,15 @@ def _infeasible(table, offers, config, today):
         nearest[better], nearest_fails[better] = j, failed_here[better]
     out = []
     total = len(offers)
+    words = INFEASIBLE["en" if lang == "en" else "it"]
     for i, row in enumerate(rows.tolist()):
         h = table.households[row]
         if total == 0:
-            out.append((h, "no_offers", "nessuna offerta disponibile"))
+            out.append((h, "no_offers", words["no_offers"]))
             continue
         main = keys[int(np.argmax(fails[:, i]))]      # first on ties: registry order
         offer = offers[nearest[i]]
-        why = "; ".join(text for _, text in evaluate(h, offer, config, today).failures)
-        out.append((h, main, f"escluso da {int(fails[keys.index(main), i])} offerte su {total} per "
-                             f"«{rule(main).name_it}»; l'offerta più vicina (n. {offer.id}) non va per: {why}"))
+        why = "; ".join(text for _, text in evaluate(h, offer, config, today, lang).failures)
+        out.append((h, main, words["why"].format(failed=int(fails[keys.index(main), i]), total=total,
+                                                 rule=rule(main).name(lang), offer=offer.id, why=why)))
     return out

@@ -2,8 +2,8 @@
 
 A rule has a stable key, an Italian and an English name, a default parameter,
 a readable description, and a check ``(household, offer, parameter, today) ->
-(ok, explanation_it)`` whose explanation states the threshold as applied
-("canone 512 € > 30% × 1.640 € = 492 €"). ``housing.matching.table`` holds the
+(ok, explanation)`` whose explanation states the threshold as applied
+("canone 512 € > 30% × 1.640 € = 492 €"), in Italian or (``lang="en"``) English. ``housing.matching.table`` holds the
 NumPy version of each check (same arithmetic, tested to agree), used for
 shortlists over tens of thousands of households and for the batch.
 
@@ -36,9 +36,16 @@ class Rule:
     description_en: str
     check: Callable[[HouseholdCase, OfferCase, Any, date], tuple[bool, str]]
     normalise: Callable[[Any], Any] = lambda parameter: None
+    shown: Callable[[Any, str], str] | None = None  # (parameter, lang) -> the parameter in words
 
     def name(self, lang: str = "it") -> str:
         return self.name_it if lang == "it" else self.name_en
+
+    def parameter_text(self, parameter, lang: str = "it") -> str:
+        """The parameter as staff read it ("tra 0,5 e 2 persone per locale"), "" for none."""
+        if parameter is None:
+            return ""
+        return self.shown(parameter, lang) if self.shown else str(parameter)
 
 
 # -- parameters -----------------------------------------------------------------
@@ -65,109 +72,188 @@ def _share(parameter):
     return share
 
 
+def _occupancy_text(parameter, lang="it"):
+    low, high = parameter
+    template = ("tra {low} e {high} persone per locale" if lang != "en" else "{low} to {high} persons per room")
+    return template.format(low=parameter_number(low, lang), high=parameter_number(high, lang))
+
+
+def _share_text(parameter, lang="it"):
+    return percent(parameter, lang) + (" del reddito netto" if lang != "en" else " of the net income")
+
+
 def household_max_cents(income_cents: int, share: Decimal) -> int:
     """share x income, rounded half-up to the cent (as rents.sustainability does)."""
     p, q = share.as_integer_ratio()
     return (2 * p * income_cents + q) // (2 * q)
 
 
-def _persons(n):
-    return f"{n} persona" if n == 1 else f"{n} persone"
+# The explanations in each language: a small table of phrases per language, the
+# figures through the locale's separators (cases.number/eur/percent/day with ``lang``).
+PHRASES = {
+    "it": {
+        "person": ("persona", "persone"), "room": ("locale", "locali"),
+        "too_few_rooms": "alloggio di {rooms} < {min_rooms} minimi per il nucleo",
+        "too_many": "{persons} in {rooms} = {ratio} persone per locale > massimo {high}",
+        "too_few": "{persons} in {rooms} = {ratio} persone per locale < minimo {low}",
+        "size_ok": "{persons} in {rooms} = {ratio} persone per locale, tra {low} e {high}; minimo del nucleo {min_rooms}",
+        "rent": "canone {amount}", "charges": " + spese {amount}",
+        "contribution": " − contributo del programma {amount}",
+        "step_free_not_needed": "accesso senza barriere non richiesto",
+        "step_free_ok": "accesso senza barriere richiesto e presente",
+        "step_free_missing": "il nucleo ha bisogno di un accesso senza barriere: l'alloggio non lo ha",
+        "district_any": "quartiere {district}: il nucleo accetta qualsiasi quartiere",
+        "district_ok": "quartiere {district} tra quelli accettati",
+        "district_no": "quartiere {district} non tra quelli accettati ({accepted})",
+        "contract_any": "contratto «{contract}»: il nucleo accetta qualsiasi contratto",
+        "contract_ok": "contratto «{contract}» accettato",
+        "contract_no": "contratto «{contract}» non accettato (accetta: {accepted})",
+        "declined": "abbinamento con l'offerta n. {offer} già rifiutato: non si ripropone",
+        "never_declined": "abbinamento mai rifiutato",
+        "parked": "nucleo sospeso dagli abbinamenti: di nuovo abbinabile dal {day}",
+        "not_parked": "nucleo non sospeso",
+    },
+    "en": {
+        "person": ("person", "persons"), "room": ("room", "rooms"),
+        "too_few_rooms": "home of {rooms} < the household's minimum of {min_rooms}",
+        "too_many": "{persons} in {rooms} = {ratio} persons per room > maximum {high}",
+        "too_few": "{persons} in {rooms} = {ratio} persons per room < minimum {low}",
+        "size_ok": "{persons} in {rooms} = {ratio} persons per room, between {low} and {high}; "
+                   "household's minimum {min_rooms}",
+        "rent": "rent {amount}", "charges": " + charges {amount}",
+        "contribution": " − programme contribution {amount}",
+        "step_free_not_needed": "step-free access not needed",
+        "step_free_ok": "step-free access needed and present",
+        "step_free_missing": "the household needs step-free access: the home does not have it",
+        "district_any": "district {district}: the household accepts any district",
+        "district_ok": "district {district} among those accepted",
+        "district_no": "district {district} not among those accepted ({accepted})",
+        "contract_any": "contract “{contract}”: the household accepts any contract",
+        "contract_ok": "contract “{contract}” accepted",
+        "contract_no": "contract “{contract}” not accepted (accepts: {accepted})",
+        "declined": "match with offer no. {offer} already declined: never proposed again",
+        "never_declined": "match never declined",
+        "parked": "household parked from matching: can be matched again from {day}",
+        "not_parked": "household not parked",
+    },
+}
 
 
-def _rooms(n):
-    return f"{n} locale" if n == 1 else f"{n} locali"
+def _words(lang):
+    return PHRASES["en" if lang == "en" else "it"]
+
+
+def _counted(n, kind, lang="it"):
+    one, many = _words(lang)[kind]
+    return f"{n} {one if n == 1 else many}"
+
+
+def _persons(n, lang="it"):
+    return _counted(n, "person", lang)
+
+
+def _rooms(n, lang="it"):
+    return _counted(n, "room", lang)
 
 
 # -- the checks -----------------------------------------------------------------
+# Each check is (household, offer, parameter, today, lang="it") -> (ok, explanation in ``lang``).
 
-def check_size(h, o, parameter, today):
+def check_size(h, o, parameter, today, lang="it"):
     low, high = parameter
+    words = _words(lang)
+    rooms, persons = _rooms(o.rooms, lang), _persons(h.size, lang)
     if o.rooms < h.min_rooms:
-        return False, f"alloggio di {_rooms(o.rooms)} < {_rooms(h.min_rooms)} minimi per il nucleo"
+        return False, words["too_few_rooms"].format(rooms=rooms, min_rooms=_rooms(h.min_rooms, lang))
     ratio = h.size / o.rooms
     if h.size > high * o.rooms:
-        return False, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {beside(ratio, high)} persone per locale "
-                       f"> massimo {parameter_number(high)}")
+        return False, words["too_many"].format(persons=persons, rooms=rooms, ratio=beside(ratio, high, lang),
+                                               high=parameter_number(high, lang))
     if h.size < low * o.rooms:
-        return False, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {beside(ratio, low)} persone per locale "
-                       f"< minimo {parameter_number(low)}")
-    shown = beside(ratio, low) if abs(ratio - low) <= abs(ratio - high) else beside(ratio, high)
-    return True, (f"{_persons(h.size)} in {_rooms(o.rooms)} = {shown} persone per locale, "
-                  f"tra {parameter_number(low)} e {parameter_number(high)}; minimo del nucleo {_rooms(h.min_rooms)}")
+        return False, words["too_few"].format(persons=persons, rooms=rooms, ratio=beside(ratio, low, lang),
+                                              low=parameter_number(low, lang))
+    shown = beside(ratio, low, lang) if abs(ratio - low) <= abs(ratio - high) else beside(ratio, high, lang)
+    return True, words["size_ok"].format(persons=persons, rooms=rooms, ratio=shown, low=parameter_number(low, lang),
+                                         high=parameter_number(high, lang), min_rooms=_rooms(h.min_rooms, lang))
 
 
-def cost_text(o: OfferCase) -> str:
+def cost_text(o: OfferCase, lang: str = "it") -> str:
     """'canone 450 € + spese 62 € − contributo 100 € = 412 €' (only the parts present)."""
+    words = _words(lang)
     rent, charges, contribution = (to_cents(o.monthly_rent), to_cents(o.service_charges),
                                    to_cents(o.programme_contribution))
-    text = f"canone {eur(rent)}"
+    text = words["rent"].format(amount=eur(rent, lang))
     if charges:
-        text += f" + spese {eur(charges)}"
+        text += words["charges"].format(amount=eur(charges, lang))
     if contribution:
-        text += f" − contributo del programma {eur(contribution)}"
+        text += words["contribution"].format(amount=eur(contribution, lang))
     if charges or contribution:
-        text += f" = {eur(cost_cents(o))}"
+        text += f" = {eur(cost_cents(o), lang)}"
     return text
 
 
-def check_rent(h, o, parameter, today):
+def check_rent(h, o, parameter, today, lang="it"):
     income = to_cents(h.monthly_income)
     cost, limit = cost_cents(o), household_max_cents(income, parameter)
     ok = cost <= limit
-    return ok, f"{cost_text(o)} {'≤' if ok else '>'} {percent(parameter)} × {eur(income)} = {eur(limit)}"
+    return ok, (f"{cost_text(o, lang)} {'≤' if ok else '>'} {percent(parameter, lang)} × {eur(income, lang)}"
+                f" = {eur(limit, lang)}")
 
 
-def check_step_free(h, o, parameter, today):
+def check_step_free(h, o, parameter, today, lang="it"):
+    words = _words(lang)
     if not h.needs_step_free:
-        return True, "accesso senza barriere non richiesto"
+        return True, words["step_free_not_needed"]
     if o.step_free:
-        return True, "accesso senza barriere richiesto e presente"
-    return False, "il nucleo ha bisogno di un accesso senza barriere: l'alloggio non lo ha"
+        return True, words["step_free_ok"]
+    return False, words["step_free_missing"]
 
 
-def check_district(h, o, parameter, today):
+def check_district(h, o, parameter, today, lang="it"):
+    words = _words(lang)
     if not h.preferred_districts:
-        return True, f"quartiere {o.district}: il nucleo accetta qualsiasi quartiere"
+        return True, words["district_any"].format(district=o.district)
     if o.district in h.preferred_districts:
-        return True, f"quartiere {o.district} tra quelli accettati"
-    return False, f"quartiere {o.district} non tra quelli accettati ({names(h.preferred_districts)})"
+        return True, words["district_ok"].format(district=o.district)
+    return False, words["district_no"].format(district=o.district, accepted=names(h.preferred_districts))
 
 
-def _contract(key):
-    return v.label(v.CONTRACT_TYPES, key)
+def _contract(key, lang="it"):
+    return v.label(v.CONTRACT_TYPES, key, "en" if lang == "en" else "it")
 
 
-def check_contract(h, o, parameter, today):
+def check_contract(h, o, parameter, today, lang="it"):
+    words = _words(lang)
+    contract = _contract(o.contract_type, lang)
     if not h.acceptable_contract_types:
-        return True, f"contratto «{_contract(o.contract_type)}»: il nucleo accetta qualsiasi contratto"
+        return True, words["contract_any"].format(contract=contract)
     if o.contract_type in h.acceptable_contract_types:
-        return True, f"contratto «{_contract(o.contract_type)}» accettato"
-    accepted = ", ".join(sorted(_contract(k) for k in h.acceptable_contract_types))
-    return False, f"contratto «{_contract(o.contract_type)}» non accettato (accetta: {accepted})"
+        return True, words["contract_ok"].format(contract=contract)
+    accepted = ", ".join(sorted(_contract(k, lang) for k in h.acceptable_contract_types))
+    return False, words["contract_no"].format(contract=contract, accepted=accepted)
 
 
-def check_declined(h, o, parameter, today):
+def check_declined(h, o, parameter, today, lang="it"):
     if o.id in h.declined_offer_ids:
-        return False, f"abbinamento con l'offerta n. {o.id} già rifiutato: non si ripropone"
-    return True, "abbinamento mai rifiutato"
+        return False, _words(lang)["declined"].format(offer=o.id)
+    return True, _words(lang)["never_declined"]
 
 
-def check_parked(h, o, parameter, today):
+def check_parked(h, o, parameter, today, lang="it"):
     if is_parked(h, today):
-        return False, f"nucleo sospeso dagli abbinamenti: di nuovo abbinabile dal {day(h.parked_until)}"
-    return True, "nucleo non sospeso"
+        return False, _words(lang)["parked"].format(day=day(h.parked_until, lang))
+    return True, _words(lang)["not_parked"]
 
 
 RULES: tuple[Rule, ...] = (
     Rule("size_fits_rooms", "Dimensione adeguata ai locali", "Household size fits the rooms", (0.5, 2.0),
          "Almeno i locali minimi del nucleo, e persone per locale tra il minimo e il massimo indicati.",
          "At least the household's minimum rooms, and persons per room between the given minimum and maximum.",
-         check_size, _occupancy_range),
+         check_size, _occupancy_range, _occupancy_text),
     Rule("rent_sustainable", "Canone sostenibile", "Sustainable rent", Decimal("0.30"),
          "Canone + spese − contributo del programma al massimo la quota indicata del reddito netto mensile.",
          "Rent + charges − programme contribution at most the given share of the net monthly income.",
-         check_rent, _share),
+         check_rent, _share, _share_text),
     Rule("step_free", "Accesso senza barriere", "Step-free access", None,
          "Se il nucleo ne ha bisogno, l'alloggio deve essere senza barriere.",
          "If the household needs it, the home must be step-free.", check_step_free),
@@ -283,14 +369,16 @@ class RuleConfig:
 @dataclass(frozen=True)
 class Evaluation:
     eligible: bool
-    failures: list      # [(rule_key, explanation_it)], registry order: failures[0] is the first
-    passed: list = field(default_factory=list)  # [(rule_key, explanation_it)] of the rules met
+    failures: list      # [(rule_key, explanation)], registry order: failures[0] is the first
+    passed: list = field(default_factory=list)  # [(rule_key, explanation)] of the rules met
 
 
-def evaluate(household: HouseholdCase, offer: OfferCase, config: RuleConfig, today: date) -> Evaluation:
-    """Every enabled rule on one pair (all of them, so that "why not" can list each failure)."""
+def evaluate(household: HouseholdCase, offer: OfferCase, config: RuleConfig, today: date,
+             lang: str = "it") -> Evaluation:
+    """Every enabled rule on one pair (all of them, so that "why not" can list each failure),
+    explained in ``lang``."""
     failures, passed = [], []
     for r, parameter in config.for_offer(offer):
-        ok, text = r.check(household, offer, parameter, today)
+        ok, text = r.check(household, offer, parameter, today, lang=lang)
         (passed if ok else failures).append((r.key, text))
     return Evaluation(not failures, failures, passed)

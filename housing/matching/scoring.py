@@ -73,7 +73,7 @@ class ScoreBreakdown:
     def describe(self, lang: str = "it") -> str:
         """'priorità 0,72 × 0,40 + dimensione 1,00 × 0,20 + ... = 0,81'."""
         k = 0 if lang == "it" else 1
-        fmt = number if lang == "it" else (lambda x: f"{x:.2f}")
+        fmt = number if lang == "it" else (lambda x: number(x, 2, "en"))
         parts = [f"{LABELS[c][k]} {fmt(self.components[c])} × {fmt(self.weights[c])}" for c in COMPONENTS]
         tail = f" (/ {fmt(sum(self.weights.values()))})" if abs(sum(self.weights.values()) - 1) > 1e-9 else ""
         return " + ".join(parts) + tail + f" = {fmt(self.total)}"
@@ -167,26 +167,48 @@ def breakdown_at(components, totals, k, weights: Weights) -> ScoreBreakdown:
                           float(totals[k]))
 
 
+EXPLANATION = {
+    "it": {"priority": "priorità {value}: ", "size": "dimensione {value}: {rooms} locali per un minimo di {min_rooms}",
+           "exact": " (esatto)", "rent": "sforzo per il canone {value}: {cost} su un reddito di {income}",
+           "incidence": " = {share}% (0 al {zero}%)", "district": "quartiere {value}: {district}, {how}",
+           "district_hit": "quartiere tra quelli indicati", "district_any": "nessun quartiere indicato",
+           "district_miss": "quartiere non tra quelli indicati",
+           "waiting": "attesa {value}: {days} giorni (pieno a {full})", "total": "totale: "},
+    "en": {"priority": "priority {value}: ", "size": "size fit {value}: {rooms} rooms for a minimum of {min_rooms}",
+           "exact": " (exact)", "rent": "rent effort {value}: {cost} on an income of {income}",
+           "incidence": " = {share}% (0 at {zero}%)", "district": "district {value}: {district}, {how}",
+           "district_hit": "a district the household named", "district_any": "no district named",
+           "district_miss": "not a district the household named",
+           "waiting": "waiting {value}: {days} days (full at {full})", "total": "total: "},
+}
+
+
 def explain_score(household: HouseholdCase, offer: OfferCase, weights: Weights, today: date,
-                  breakdown: ScoreBreakdown | None = None) -> list[str]:
-    """Why each part of the score is what it is (Italian, one line per component)."""
+                  breakdown: ScoreBreakdown | None = None, lang: str = "it") -> list[str]:
+    """Why each part of the score is what it is (one line per component, in ``lang``)."""
+    lang = "en" if lang == "en" else "it"
+    words = EXPLANATION[lang]
     b = breakdown or score(household, offer, weights, today)
     c = b.components
     days = waiting_days(household, today)
     pv = prio.priority(household.ethos_category, days, household.vulnerabilities, household.need_index)
     income, cost = to_cents(household.monthly_income), cost_cents(offer)
     extra = offer.rooms - household.min_rooms
-    district = ("quartiere tra quelli indicati" if c["district"] == 1 else
-                "nessun quartiere indicato" if c["district"] == 0.5 else "quartiere non tra quelli indicati")
+
+    def fig(value, digits=2):
+        return number(value, digits, lang)
+
+    how = words["district_hit" if c["district"] == 1 else "district_any" if c["district"] == 0.5 else "district_miss"]
     return [
-        f"priorità {number(c['priority'])}: " + prio.explain(household.ethos_category, days, household.vulnerabilities,
-                                                            pv, household.case_conference_rank, household.need_index),
-        f"dimensione {number(c['size_fit'])}: {offer.rooms} locali per un minimo di {household.min_rooms}"
-        + (f" ({extra:+d})" if extra else " (esatto)"),
-        f"sforzo per il canone {number(c['rent_effort'])}: {eur(cost)} su un reddito di {eur(income)}"
-        + (f" = {number(100 * cost / income, 1)}% (0 al {number(100 * weights.rent_effort_zero_at, 0)}%)"
+        words["priority"].format(value=fig(c["priority"]))
+        + prio.explain(household.ethos_category, days, household.vulnerabilities, pv, household.case_conference_rank,
+                       household.need_index, lang=lang),
+        words["size"].format(value=fig(c["size_fit"]), rooms=offer.rooms, min_rooms=household.min_rooms)
+        + (f" ({extra:+d})" if extra else words["exact"]),
+        words["rent"].format(value=fig(c["rent_effort"]), cost=eur(cost, lang), income=eur(income, lang))
+        + (words["incidence"].format(share=fig(100 * cost / income, 1), zero=fig(100 * weights.rent_effort_zero_at, 0))
            if income else ""),
-        f"quartiere {number(c['district'])}: {offer.district}, {district}",
-        f"attesa {number(c['waiting'])}: {days} giorni (pieno a {weights.waiting_full_days})",
-        "totale: " + b.describe(),
+        words["district"].format(value=fig(c["district"]), district=offer.district, how=how),
+        words["waiting"].format(value=fig(c["waiting"]), days=days, full=weights.waiting_full_days),
+        words["total"] + b.describe(lang),
     ]

@@ -48,11 +48,11 @@ class RankedList(Sequence):
 
 
 class ExcludedList(Sequence):
-    """[(HouseholdCase, explanation)] for one rule; explanations built on access."""
+    """[(HouseholdCase, explanation)] for one rule; explanations built on access, in ``lang``."""
 
-    def __init__(self, table, rows, rule, parameter, offer, today):
+    def __init__(self, table, rows, rule, parameter, offer, today, lang="it"):
         self._table, self._rows = table, rows
-        self._rule, self._parameter, self._offer, self._today = rule, parameter, offer, today
+        self._rule, self._parameter, self._offer, self._today, self._lang = rule, parameter, offer, today, lang
 
     def __len__(self):
         return len(self._rows)
@@ -61,7 +61,7 @@ class ExcludedList(Sequence):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         h = self._table.households[self._rows[range(len(self))[i]]]
-        return (h, self._rule.check(h, self._offer, self._parameter, self._today)[1])
+        return (h, self._rule.check(h, self._offer, self._parameter, self._today, lang=self._lang)[1])
 
     @property
     def household_ids(self) -> list[int]:
@@ -80,11 +80,12 @@ class Shortlist:
 
 
 def shortlist(offer: OfferCase, households, config: RuleConfig, weights: Weights, today: date,
-              mode: str = "lexicographic") -> Shortlist:
+              mode: str = "lexicographic", lang: str = "it") -> Shortlist:
     """The ranked eligible households for ``offer`` and the excluded ones by first failed rule.
 
     ``households``: a list of ``HouseholdCase`` or, much faster when called
-    repeatedly, a ``HouseholdTable`` built once.
+    repeatedly, a ``HouseholdTable`` built once. ``lang``: the language of the
+    exclusions' explanations ("it" or "en").
     """
     if mode not in ("lexicographic", "weighted"):
         raise ValueError(f"unknown mode {mode!r}")
@@ -99,7 +100,7 @@ def shortlist(offer: OfferCase, households, config: RuleConfig, weights: Weights
         failed = alive & ~mask
         rows = np.flatnonzero(failed)
         if rows.size:
-            excluded[rule.key] = ExcludedList(table, rows, rule, parameter, offer, today)
+            excluded[rule.key] = ExcludedList(table, rows, rule, parameter, offer, today, lang)
             alive &= mask
     rows = np.flatnonzero(alive)
     comps, totals = score_arrays(table, rows, offer.rooms, cost, table.district_hit(offer.district)[rows],
@@ -114,14 +115,14 @@ def shortlist(offer: OfferCase, households, config: RuleConfig, weights: Weights
     return Shortlist(offer, RankedList(table, rows, comps, totals[order], weights), excluded)
 
 
-def eligible_offers(household, offers, config: RuleConfig, weights: Weights, today: date):
+def eligible_offers(household, offers, config: RuleConfig, weights: Weights, today: date, lang: str = "it"):
     """For one household: (eligible [(OfferCase, ScoreBreakdown)] best score first,
-    not_eligible [(OfferCase, failures)] with every failed rule and its explanation)."""
+    not_eligible [(OfferCase, failures)] with every failed rule and its explanation in ``lang``)."""
     config = config or RuleConfig.default()
     weights = weights or Weights()
     eligible, not_eligible = [], []
     for offer in sorted(offers, key=lambda o: o.id):
-        result = evaluate(household, offer, config, today)
+        result = evaluate(household, offer, config, today, lang)
         if result.eligible:
             eligible.append((offer, score(household, offer, weights, today)))
         else:
