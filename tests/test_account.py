@@ -325,12 +325,9 @@ def test_the_reset_of_oneself_or_of_no_one(app):
 
 
 # -- the user form (admin/views/registries.py, another change of issue 13) --------------
-# Flask-Admin's peewee views ignore ``form_choices``: UserView needs a form override.
-# Remove the xfail markers once that change has landed.
-PENDING_USER_VIEW = pytest.mark.xfail(reason="UserView: language select and reset link (issue 13)", strict=False)
+# Flask-Admin's peewee views ignore ``form_choices``: UserView overrides the form field.
 
 
-@PENDING_USER_VIEW
 def test_the_user_form_offers_the_languages_as_a_choice(app, login):
     client = login("admin")
     html = client.get("/admin/user/new/").get_data(as_text=True)
@@ -339,7 +336,6 @@ def test_the_user_form_offers_the_languages_as_a_choice(app, login):
     assert re.findall(r'<option[^>]*value="(\w+)"', select.group(0)) == ["it", "en"]
 
 
-@PENDING_USER_VIEW
 def test_the_user_list_links_each_account_s_reset(app, login):
     client = login("admin")
     make_user(app, "anna", "operator")

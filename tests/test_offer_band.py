@@ -220,3 +220,16 @@ def test_clerk_list_column_shows_the_band(app, login, dwelling):
         m.Offer.create(dwelling=dwelling, contract_type="concordato_3_2", monthly_rent=900, status="draft")
     page = login("clerk").get("/admin/offer/").get_data(as_text=True)
     assert "Z1 fascia media" in page and "fuori fascia" in page
+
+
+def test_the_publication_leaves_off_offers_the_agreement_stops(database):
+    """An offer marked published before the checks (or whose band changed) stays off the public site."""
+    from housing.publishing import export
+
+    home = make_world()
+    inside = m.Offer.create(dwelling=home, contract_type="concordato_3_2", monthly_rent=600, min_duration_months=36,
+                            max_duration_months=60, status="published", published=True)
+    outside = m.Offer.create(dwelling=make_dwelling(zone=home.zone, area_m2=75), contract_type="concordato_3_2",
+                             monthly_rent=900, status="published", published=True)
+    refs = {offer["ref"] for offer in export.published_offers()}
+    assert f"O{inside.id:05d}" in refs and f"O{outside.id:05d}" not in refs

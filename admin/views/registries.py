@@ -1,11 +1,14 @@
 """One view per registry: the columns, filters and searches staff need."""
+import re
+
 from flask import flash, g, jsonify, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_admin.form.widgets import Select2Widget
 from markupsafe import Markup
-from wtforms import PasswordField, SelectMultipleField
+from flask_admin.model.template import LinkRowAction
+from wtforms import PasswordField, SelectField, SelectMultipleField
 from wtforms.validators import Optional, Regexp
 from wtforms.widgets import HiddenInput
 
@@ -22,7 +25,7 @@ from housing.accompaniment import sensitive
 from housing import vocabulary as v
 from models import (
     Agreement, AgreementPartner, AuditLog, AgreementZone, ContractDuration, District, Dwelling, Household,
-    HouseholdDistrict, HouseholdLanguage, Language, Offer, Partner, Person, RentBand, normalise,
+    HouseholdDistrict, HouseholdLanguage, Language, Offer, Partner, Person, RentBand, normalise, now,
 )
 
 AJAX_PAGE = {"page_size": 15, "minimum_input_length": 0}
@@ -36,7 +39,12 @@ class UserView(SecureModelView):
     column_details_exclude_list = ["password_hash"]
     column_export_exclude_list = ["password_hash"]
     form_columns = ["username", "full_name", "email", "role", "language", "active"]
-    form_choices = {"language": [("it", "Italiano"), ("en", "English")]}
+    # The interface language is a choice, never free text (peewee views read choices from form_args).
+    form_overrides = {"language": SelectField}
+    form_args = {"language": {"choices": [("it", "Italiano"), ("en", "English")]}}
+    # One "reset the password" link per row; only administrators open this view.
+    column_extra_row_actions = [LinkRowAction("fa fa-key", "/admin/account/reset/{row_id}",
+                                              title=Text("Reimposta la password", "Reset the password"))]
     form_extra_fields = {
         "new_password": PasswordField(
             Text("Nuova password (almeno 12 caratteri)", "New password (at least 12 characters)"),
@@ -51,9 +59,10 @@ class UserView(SecureModelView):
             creating = not getattr(form, "_obj", None) and "id" not in __import__("flask").request.args
             try:
                 if field.data or creating:
-                    accounts.check_password(field.data)
+                    accounts.check_password(field.data, form.username.data, form.full_name.data,
+                                            getattr(getattr(form, "email", None), "data", None))
             except accounts.AccountError as error:
-                field.errors = list(field.errors) + [str(error)]
+                field.errors = list(field.errors) + [Text(str(error), error.en)]
                 valid = False
         return valid
 
@@ -61,6 +70,9 @@ class UserView(SecureModelView):
         model.username = accounts.normalise_username(model.username)
         if getattr(form, "new_password", None) is not None and form.new_password.data:
             model.password_hash = accounts.hash_password(form.new_password.data)
+            model.password_changed_at = now()
+            # a password an administrator chose for someone else is temporary
+            model.must_change_password = is_created or model.id != current_user.id
         if not is_created and not model.active:
             # a deactivation ends the account's sessions for good (reactivating does not revive them)
             model.session_version = (model.session_version or 0) + 1
@@ -177,7 +189,8 @@ class OfferView(bulk.OfferActions, SecureModelView):
     category_key = "homes"
     choices = {"contract_type": v.CONTRACT_TYPES, "status": v.OFFER_STATUSES}
     column_list = ["dwelling", "contract_type", "monthly_rent", "service_charges", "available_from", "status", "published"]
-    column_searchable_list = ["public_description"]
+    # The home's street and district find its offers ("Etnea"), not only the public text.
+    column_searchable_list = ["public_description", Dwelling.address, District.name]
     column_sortable_list = ["contract_type", "monthly_rent", "available_from", "status", "published"]
     column_filters = [
         "contract_type", "status", "published", "monthly_rent", "available_from",
@@ -298,6 +311,21 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
     ]
     column_searchable_list = ["code", "email", "phone"]
     exact_search = {"code": r"NF-\d{4}-\d{4,}"}
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # A member's tax code finds the household, exactly, through the unique index (roles that read it).
+        g.member_tax_code = None
+        if search and roles.role_reads(roles.current_role(current_user), Person, "tax_code") \
+                and re.fullmatch(PersonView.exact_search["tax_code"], search.strip(), re.I):
+            g.member_tax_code, search = search.strip().upper(), None
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+
+    def get_query(self):
+        query = super().get_query()
+        code = getattr(g, "member_tax_code", None)
+        if code:
+            query = query.where(Household.id.in_(Person.select(Person.household).where(Person.tax_code == code)))
+        return query
     column_sortable_list = ["code", "status", "monthly_net_income", "intake_on", "min_rooms", "case_conference_rank"]
     column_filters = ["status", "ethos_category", "needs_step_free", "needs_mediation", "min_rooms", "intake_on", "monthly_net_income"]
     form_excluded_columns = [

@@ -77,9 +77,14 @@ def published_offers():
              .switch(Dwelling).join(District)
              .switch(Dwelling).join(AgreementZone, JOIN.LEFT_OUTER)
              .order_by(Offer.id))
+    from housing import offer_checks
+
+    held = offer_checks.held_back()  # marked published, but the territorial agreement's checks stop them
     for (offer_id, contract_type, rent, charges, available_from, min_months, max_months, description, district,
          address, area, rooms, bedrooms, bathrooms, floor, lift, step_free, energy_class, furnished, zone_code,
          zone_name, landlord, consent) in query.tuples():
+        if offer_id in held:
+            continue
         protected = contract_type in PROTECTED_CONTRACT_TYPES
         yield {
             "ref": f"O{offer_id:05d}",
