@@ -229,7 +229,8 @@ def test_the_publication_leaves_off_offers_the_agreement_stops(database):
     home = make_world()
     inside = m.Offer.create(dwelling=home, contract_type="concordato_3_2", monthly_rent=600, min_duration_months=36,
                             max_duration_months=60, status="published", published=True)
-    outside = m.Offer.create(dwelling=make_dwelling(zone=home.zone, area_m2=75), contract_type="concordato_3_2",
+    other = make_dwelling(landlord=home.landlord, zone=home.zone, area_m2=75, cadastral_unit="4", address="Via Etnea 102")
+    outside = m.Offer.create(dwelling=other, contract_type="concordato_3_2",
                              monthly_rent=900, status="published", published=True)
     refs = {offer["ref"] for offer in export.published_offers()}
     assert f"O{inside.id:05d}" in refs and f"O{outside.id:05d}" not in refs
