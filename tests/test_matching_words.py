@@ -45,6 +45,7 @@ def world(tmp_path_factory, request):
                 m.Match.create(household=household, offer=offer, route=offer.contract_type, step="proposed",
                                proposed_by="operator1", score_total=0.554322581569116)
         accounts.create_user("admin1", "admin", PASSWORD, full_name="Utente admin")
+        real_context(m)
         m.RuleSetting.create(contract_type="concordato_3_2", rule="size_fits_rooms", enabled=False,
                              parameter=json.dumps([0.5, 2.0]))
         m.CensusSnapshot.create(taken_on=TODAY, data="{}")
@@ -59,6 +60,20 @@ def world(tmp_path_factory, request):
     yield app
     if not app.extensions["database"].is_closed():
         app.extensions["database"].close()
+
+
+def real_context(m):
+    """A match whose decision context is the one the matching stores (rules, weights, score)."""
+    from admin.views.matching import snapshot
+    from housing import match_data
+    from housing.matching.scoring import score
+
+    match = m.Match.select().first()
+    case, offer_case = match_data.household_case(match.household_id, TODAY), match_data.offer_case(match.offer_id)
+    config, weights = match_data.rule_config(), Weights()
+    breakdown = score(case, offer_case, weights, TODAY)
+    context = snapshot(case, offer_case, config, weights, breakdown)
+    m.Match.update(snapshot=json.dumps(context)).where(m.Match.id == match.id).execute()
 
 
 def pages(ids):
@@ -94,6 +109,18 @@ def test_matching_and_publishing_pages_have_no_raw_codes(world, lang):
         if found:
             report[url] = found
     assert not report, "\n".join(f"{url}: {', '.join(found)}" for url, found in sorted(report.items()))
+
+
+def test_decision_context_in_words(world):
+    match_id = world.config["ids"]["match"]
+    html = as_admin(world, "it").get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+    text = visible_text(html)
+    assert "Regole in vigore" in text and "Dimensione adeguata ai locali" in text and "Categoria ETHOS" in text
+    assert "size_fits_rooms" not in text and "ethos_category" not in text
+    assert "Serve l'accesso senza barriere" in text and "&amp;#39;" not in html  # escaped once
+    assert 'class="match-snapshot"' in html  # the stored data, for tools, out of the page's text
+    english = visible_text(as_admin(world, "en").get(f"/admin/match/details/?id={match_id}").get_data(as_text=True))
+    assert "Rules in force" in english and "Household size fits the rooms" in english
 
 
 def test_census_prints_labels_not_keys(world):
@@ -181,4 +208,5 @@ def test_census_words():
     assert census_words.cell_text("demand", 2.0, "en") == "2"
     assert census_words.cell_text("cost_band", census_words.cost_band(16000), "en") == "€150–€300"
     assert census_words.reason_label("rent_sustainable", "en") == "Sustainable rent"
+
 

@@ -176,6 +176,141 @@ class MatchBoardView(SecureBaseView):
         return redirect(url_for(".index"))
 
 
+
+# -- the decision context (Match.snapshot) in words --------------------------------
+SNAPSHOT_PARTS = ("at", "household", "offer", "rules", "weights", "score")
+SNAPSHOT_TITLES = {"at": ("Proposto il", "Proposed on"), "household": ("Nucleo", "Household"),
+                   "offer": ("Offerta", "Offer"), "rules": ("Regole in vigore", "Rules in force"),
+                   "weights": ("Pesi del punteggio", "Score weights"), "score": ("Punteggio", "Score")}
+# (Italian, English, kind) of each field shown; fields not listed (ids, random keys) stay out
+SNAPSHOT_FIELDS = {
+    "size": ("Componenti", "Members", "int"), "min_rooms": ("Locali minimi", "Minimum rooms", "int"),
+    "rooms": ("Locali", "Rooms", "int"),
+    "needs_step_free": ("Serve l'accesso senza barriere", "Needs step-free access", "bool"),
+    "step_free": ("Senza barriere", "Step-free", "bool"),
+    "monthly_income": ("Reddito netto mensile", "Net monthly income", "money"),
+    "monthly_net_income": ("Reddito netto mensile", "Net monthly income", "money"),
+    "monthly_rent": ("Canone mensile", "Monthly rent", "money"),
+    "service_charges": ("Spese mensili", "Monthly charges", "money"),
+    "programme_contribution": ("Contributo del programma", "Programme contribution", "money"),
+    "preferred_districts": ("Quartieri accettati", "Accepted districts", "list"),
+    "district": ("Quartiere", "District", "text"),
+    "acceptable_contract_types": ("Contratti accettati", "Accepted contracts", "contracts"),
+    "contract_type": ("Tipo di contratto", "Contract type", "contract"),
+    "parked_until": ("Sospeso fino al", "Parked until", "date"),
+    "ethos_category": ("Categoria ETHOS", "ETHOS category", "ethos"),
+    "intake_on": ("Presa in carico", "Intake", "date"),
+    "vulnerabilities": ("Fragilità", "Vulnerabilities", "list"),
+    "case_conference_rank": ("Posizione decisa dall'équipe", "Case conference position", "int"),
+    "need_index": ("Indice di bisogno", "Need index", "figure"),
+    "need": ("Bisogno", "Need", "figure"),
+    "total": ("Totale", "Total", "figure"),
+    "extra_rooms_zero_at": ("Locali in più che azzerano la dimensione", "Extra rooms giving a size fit of 0", "int"),
+    "rent_effort_zero_at": ("Incidenza del canone che azzera lo sforzo", "Rent share giving a rent effort of 0",
+                            "percent"),
+    "waiting_full_days": ("Giorni di attesa per il massimo", "Waiting days for the full term", "int"),
+}
+
+
+def snapshot_label(key):
+    from housing.matching.rules import RULES_BY_KEY
+    from housing.matching.scoring import LABELS
+
+    if key in SNAPSHOT_TITLES:
+        return Text(*SNAPSHOT_TITLES[key])
+    if key in SNAPSHOT_FIELDS:
+        return Text(*SNAPSHOT_FIELDS[key][:2])
+    if key in LABELS:
+        it, en = LABELS[key]
+        return Text(it[:1].upper() + it[1:], en[:1].upper() + en[1:])
+    if key in RULES_BY_KEY:
+        return Text(RULES_BY_KEY[key].name_it, RULES_BY_KEY[key].name_en)
+    return Text(key.replace("_", " "), key.replace("_", " "))
+
+
+def snapshot_value(key, value, kind=None):
+    """One stored value as staff read it (the snapshot holds JSON: numbers, strings, lists)."""
+    from decimal import Decimal, InvalidOperation
+
+    from admin.i18n import format_number, format_percent, format_value, yes_no
+    from housing import vocabulary
+
+    kind = kind or SNAPSHOT_FIELDS.get(key, (None, None, "figure" if isinstance(value, float) else "text"))[2]
+    lang = current_language()
+    if value is None or value == []:
+        return "—"
+    try:
+        if kind == "bool":
+            return yes_no(value)
+        if kind == "money":
+            return format_value(Decimal(str(value)))
+        if kind == "date":
+            return format_value(datetime.date.fromisoformat(str(value)[:10]))
+        if kind == "figure":
+            return format_number(value, 2)
+        if kind == "percent":
+            return format_percent(value, 0)
+        if kind == "ethos":
+            return vocabulary.label(vocabulary.ETHOS_CATEGORIES, value, lang)
+        if kind == "contract":
+            return vocabulary.label(CONTRACT_TYPES, value, lang)
+        if kind == "contracts":
+            return ", ".join(vocabulary.label(CONTRACT_TYPES, item, lang) for item in value)
+        if kind == "list" and isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+    except (InvalidOperation, TypeError, ValueError):
+        pass
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, float):
+        return format_number(value, 2)
+    return str(value)
+
+
+def snapshot_part(key, value):
+    """One part of the decision context as a small definition list."""
+    from housing.match_data import parse_parameter
+    from housing.matching.rules import RULES_BY_KEY
+
+    title = snapshot_label(key)
+    if key == "at":
+        try:
+            when = format_value_at(value)
+        except ValueError:
+            when = str(value)
+        return Markup("<p><strong>{}</strong>: {}</p>").format(str(title), when)
+    rows = []
+    if key == "rules" and isinstance(value, dict):
+        for rule_key, parameter in value.items():
+            found = RULES_BY_KEY.get(rule_key)
+            try:
+                words = found.parameter_text(found.normalise(parameter if not isinstance(parameter, str)
+                                                             else parse_parameter(parameter)), current_language())
+            except (AttributeError, TypeError, ValueError):
+                words = "" if parameter is None else str(parameter)
+            rows.append((snapshot_label(rule_key), words or Text("attiva", "on")))
+    elif key == "score" and isinstance(value, dict):
+        for name, part in value.get("components", {}).items():
+            rows.append((snapshot_label(name), snapshot_value(name, part, "figure")))
+        rows += [(snapshot_label(name), snapshot_value(name, part)) for name, part in value.items()
+                 if name not in ("components", "weights")]
+    elif isinstance(value, dict):
+        for name, part in value.items():
+            if name not in ("id", "tie_break_key", "declined_offer_ids"):  # identifiers, not reasons
+                rows.append((snapshot_label(name), snapshot_value(name, part)))
+    else:
+        rows.append((title, snapshot_value(key, value)))
+    items = Markup("").join(Markup("<dt class=\"col-sm-5\">{}</dt><dd class=\"col-sm-7\">{}</dd>").format(str(label), str(text))
+                            for label, text in rows)
+    return Markup("<h3 class=\"h6 mt-2\">{}</h3><dl class=\"row small mb-1 snapshot-{}\">{}</dl>").format(str(title), key, items)
+
+
+def format_value_at(value):
+    from admin.i18n import format_value
+
+    return format_value(datetime.datetime.fromisoformat(str(value)))
+
+
 # The match's coded values as staff read them (the list's columns and filters).
 STEP_TERMS = tuple(Term(step.key, step.it, step.en) for step in STEPS)
 MATCH_STATUSES = (
@@ -223,16 +358,27 @@ class MatchView(SecureModelView):
                         "rules": "rule_setting", "weights": "rule_setting", "at": "match"}
 
     def readable_snapshot(self, text):
+        """The decision context in words (labels, local figures and dates), each part shown
+        only to the roles that may read its source; the stored JSON of the visible parts
+        rides along as a data island (a script element) for tools, never as page text."""
         try:
             parts = json.loads(text or "{}")
         except ValueError:
             parts = {}
-        shown = {key: value for key, value in (parts if isinstance(parts, dict) else {}).items()
+        parts = parts if isinstance(parts, dict) else {}
+        shown = {key: value for key, value in parts.items()
                  if roles.can_read(current_user, self.SNAPSHOT_SOURCES.get(key, "household"))}
-        hidden = sorted(set(parts) - set(shown)) if isinstance(parts, dict) else []
-        note = "\n" + str(Text(f"(parti non visibili per il tuo ruolo: {', '.join(hidden)})",
-                               f"(parts not shown to your role: {', '.join(hidden)})")) if hidden else ""
-        return Markup("<pre>{}</pre>").format(json.dumps(shown, ensure_ascii=False, indent=2, sort_keys=True) + note)
+        hidden = sorted(set(parts) - set(shown))
+        html = Markup("")
+        for key in SNAPSHOT_PARTS:
+            if key in shown:
+                html += snapshot_part(key, shown[key])
+        if hidden:
+            html += Markup("<p class=\"small text-muted\">{}</p>").format(Text(
+                "Parti non visibili per il tuo ruolo: ", "Parts not shown to your role: ")
+                + ", ".join(str(snapshot_label(key)) for key in hidden))
+        data = json.dumps(shown, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+        return html + Markup('<script type="application/json" class="match-snapshot">{}</script>').format(Markup(data))
 
 
 class StepSettingView(SecureModelView):
