@@ -210,3 +210,35 @@ def test_census_words():
     assert census_words.reason_label("rent_sustainable", "en") == "Sustainable rent"
 
 
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("it", "Parametro non valido: serve una quota del reddito maggiore di 0 e al massimo 1, come 0,30."),
+    ("en", "Invalid parameter: it must be a share of income above 0 and at most 1, such as 0.30.")])
+def test_a_refused_rule_parameter_is_explained_in_the_users_language(world, lang, expected):
+    client = as_admin(world, lang)
+    token = csrf_token(client, "/admin/rule_setting/new/")
+    page = client.post("/admin/rule_setting/new/", data={"csrf_token": token, "contract_type": "emergency",
+                                                          "rule": "rent_sustainable", "enabled": "y", "parameter": "1.5"})
+    text = visible_text(page.get_data(as_text=True))
+    assert page.status_code == 200 and expected in text
+    assert "rent_sustainable" not in text
+
+
+def test_a_share_typed_with_the_decimal_comma_is_accepted(world):
+    import models as m
+
+    client = as_admin(world, "it")
+    token = csrf_token(client, "/admin/rule_setting/new/")
+    page = client.post("/admin/rule_setting/new/", data={"csrf_token": token, "contract_type": "erp",
+                                                          "rule": "rent_sustainable", "enabled": "y", "parameter": "0,35"})
+    assert page.status_code == 302
+    with world.extensions["database"].connection_context():
+        assert m.RuleSetting.get(m.RuleSetting.contract_type == "erp").parameter == "0.35"
+
+
+def test_job_names_by_their_labels(world):
+    text = visible_text(as_admin(world, "it").get("/admin/job_run/").get_data(as_text=True))
+    assert "Pubblicazione del sito" in text
+    english = visible_text(as_admin(world, "en").get("/admin/job_run/").get_data(as_text=True))
+    assert "Site publication" in english

@@ -406,6 +406,34 @@ def italian_decimal(text):
     return text.replace(",", ".") if re.fullmatch(r"\d+,\d+", text or "") else text
 
 
+# What each rule's parameter must be, in words (the rules' own errors are for developers).
+PARAMETER_HINTS = {
+    "size_fits_rooms": ("un intervallo [minimo, massimo] di persone per locale, con 0 ≤ minimo ≤ massimo e "
+                        "massimo maggiore di 0, come [0.5, 2]",
+                        "a range [minimum, maximum] of persons per room, with 0 ≤ minimum ≤ maximum and maximum "
+                        "above 0, such as [0.5, 2]"),
+    "rent_sustainable": ("una quota del reddito maggiore di 0 e al massimo 1, come 0,30",
+                         "a share of income above 0 and at most 1, such as 0.30"),
+}
+
+
+def parameter_problem(key, text):
+    """A message for a rule setting's parameter that the rule refuses, or None."""
+    from housing.match_data import check_rule_setting
+    from housing.matching.rules import RULES_BY_KEY
+
+    found = RULES_BY_KEY.get(key)
+    if found is None:
+        return Text("Regola sconosciuta: sceglierne una dall'elenco.", "Unknown rule: choose one from the list.")
+    if not check_rule_setting(key, text):
+        return None
+    if found.default is None:
+        return Text("Parametro non valido: questa regola non ha parametri, lasciare vuoto.",
+                    "Invalid parameter: this rule takes none, leave it empty.")
+    it, en = PARAMETER_HINTS.get(key, ("un valore valido", "a valid value"))
+    return Text(f"Parametro non valido: serve {it}.", f"Invalid parameter: it must be {en}.")
+
+
 def rule_name(key):
     from housing.matching.rules import RULES_BY_KEY
 
@@ -456,11 +484,9 @@ class RuleSettingView(SecureModelView):
         valid = super().validate_form(form)
         # Flask-Admin validates on GET too (a blank new form): check only what was posted.
         if is_form_submitted() and hasattr(form, "rule") and hasattr(form, "parameter") and form.rule.data:
-            from housing.match_data import check_rule_setting
-
             form.parameter.data = italian_decimal((form.parameter.data or "").strip())
-            message = check_rule_setting(form.rule.data, form.parameter.data)
+            message = parameter_problem(form.rule.data, form.parameter.data)
             if message:
-                form.parameter.errors = list(form.parameter.errors) + [message]
+                form.parameter.errors = list(form.parameter.errors) + [str(message)]
                 valid = False
         return valid

@@ -11,12 +11,19 @@ from housing import vocabulary as v
 from jobs import runner_gone
 from models import JobRun, now
 
+# The runner's jobs (jobs.py) by what they do, for the list's name column and filter.
+JOB_NAMES = (
+    v.Term("publish", "Pubblicazione del sito", "Site publication"),
+    v.Term("backup", "Copia di sicurezza", "Backup"),
+    v.Term("retention", "Cancellazione dei dati scaduti", "Deletion of expired data"),
+)
+
 
 class JobRunView(SecureModelView):
     """Job runs, newest first; publishing is asked for here and done by the runner."""
 
     category_key = "system"
-    choices = {"outcome": v.JOB_OUTCOMES}
+    choices = {"outcome": v.JOB_OUTCOMES, "name": JOB_NAMES}
     list_template = "admin/job_run_list.html"
     column_list = ["name", "outcome", "requested_by", "requested_at", "started_at", "finished_at", "message", "runner",
                    "heartbeat_at"]
