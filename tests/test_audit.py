@@ -77,3 +77,16 @@ def test_the_audit_view_filters_by_record_and_actor(app, login, client):
     assert rows(f"/admin/audit_log/?flt0_{by_record}=7") == ["7", "7"]
     by_actor = next(i for i, f in enumerate(view._filters) if f.column is m.AuditLog.actor)
     assert rows(f"/admin/audit_log/?flt0_{by_actor}=anna") == ["7", "77"]
+
+
+def test_the_audit_view_reads_as_words_not_json(app, login):
+    """The trail names the registry and each change as "Field: old → new", with labels and local dates."""
+    client = login("admin")
+    with app.extensions["database"].connection_context():
+        m.AuditLog.create(actor="admin1", action="update", entity="household", record_id="7",
+                          changes=json.dumps({"status": ["waiting", "matched"], "intake_on": ["2026-03-09", None]}))
+    page = client.get("/admin/audit_log/").get_data(as_text=True)
+    assert "Stato: In attesa → Abbinato" in page and "09/03/2026 → —" in page
+    assert '"status"' not in page and "Nuclei familiari" in page or "Nuclei" in page
+    csv_text = client.get("/admin/audit_log/export/csv/").get_data(as_text=True)
+    assert "household" in csv_text and "matched" in csv_text  # the export stays machine-readable

@@ -15,7 +15,7 @@ from wtforms.widgets import HiddenInput
 from admin import roles
 from admin.i18n import Text
 from admin.labels import field_label
-from admin.views import bulk, offer_band
+from admin.views import audit_text, bulk, offer_band
 from admin.views import districts as district_views
 from admin.views.base import SecureModelView, optional_id_inline, scoped_link
 from admin.views.links import RegistryLinksField
@@ -550,6 +550,8 @@ class AuditLogView(SecureModelView):
     column_filters = [FilterEqual(AuditLog.record_id, field_label("record_id")), "entity",
                       FilterEqual(AuditLog.actor, field_label("actor")), "action", "at"]
     column_default_sort = ("at", True)
+    column_formatters = {"changes": audit_text.changes_formatter, "entity": audit_text.entity_formatter}
+    column_formatters_export = {}  # the export keeps the machine-readable JSON and table names
 
 
 # -- restricted views for the viewer role: no personal field anywhere ----------
