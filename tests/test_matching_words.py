@@ -242,3 +242,17 @@ def test_job_names_by_their_labels(world):
     assert "Pubblicazione del sito" in text
     english = visible_text(as_admin(world, "en").get("/admin/job_run/").get_data(as_text=True))
     assert "Site publication" in english
+
+
+
+def test_match_history_export_typed_and_labelled(world):
+    import io
+
+    import openpyxl
+
+    response = as_admin(world, "it").get("/admin/match/export/xlsx/")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    assert "Punteggio" in header and isinstance(first["Punteggio"], float)  # a number, not text
+    assert first["Fase"] == "Proposto" and first["Stato"] == "In corso"
+    assert isinstance(first["Nella fase dal"], datetime.datetime)
