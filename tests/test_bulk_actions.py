@@ -194,3 +194,25 @@ def test_export_selected_households(app, login):
     row = dict(zip(header, rows[0]))
     assert 650.5 in row.values() and True in row.values()
     assert any(isinstance(v, datetime.datetime) and v.date() == datetime.date(2026, 3, 1) for v in row.values())
+
+
+def test_the_whole_list_export_has_typed_cells(app, login):
+    """The list's own XLSX export: numbers as numbers, dates as dates, yes/no as booleans, labels for codes."""
+    client = login("clerk")
+    with within(app):
+        home = make_dwelling(area_m2=75, step_free=False)
+        m.Offer.create(dwelling=home, contract_type="free_4_4", monthly_rent=Decimal("612.50"),
+                       available_from=datetime.date(2026, 3, 9))
+
+    def first_row(url):
+        response = client.get(url)
+        assert response.status_code == 200 and response.data[:2] == b"PK", url
+        sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+        return {cell.value: value.value for cell, value in zip(sheet[1], sheet[2])}
+
+    homes = first_row("/admin/dwelling/export/xlsx/")
+    assert homes["Superficie (m²)"] == 75 and homes["Accessibile senza gradini"] is False
+    assert homes["Stato"] == "Disponibile"
+    offers = first_row("/admin/offer/export/xlsx/")
+    assert offers["Canone mensile"] == 612.5
+    assert offers["Disponibile dal"] == datetime.datetime(2026, 3, 9)

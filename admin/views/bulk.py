@@ -88,29 +88,31 @@ class BulkActions:
         return Response(content, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     def typed_value(self, row, name):
-        """A cell's value as its type: numbers as numbers, dates as dates, yes/no as booleans,
-        coded values as their labels, related records as their (masked where hidden) labels."""
-        from admin.views.base import neutralise_formula
+        return typed_cell(self, row, name)
 
-        formatter = (self.column_formatters_export or {}).get(name)
-        if formatter is not None:
-            value = formatter(self, None, row, name)
-        else:
-            value = self._get_field_value(row, name)
-        choices = (self.column_choices or {}).get(name)
-        if choices and value is not None:
-            value = dict(choices).get(value, value)
-        if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-            return value
-        if isinstance(value, Decimal):
-            return float(value)
-        if isinstance(value, datetime.datetime):
-            return value.replace(tzinfo=None)
-        if isinstance(value, datetime.date):
-            return value
-        if isinstance(value, Model):
-            return neutralise_formula(str(value))
-        return neutralise_formula(str(value))
+
+def typed_cell(view, row, name):
+    """A cell's value as its type: numbers as numbers, dates as dates, yes/no as booleans,
+    coded values as their labels, related records as their (masked where hidden) labels."""
+    from admin.views.base import neutralise_formula
+
+    formatter = (view.column_formatters_export or {}).get(name)
+    if formatter is not None:
+        value = formatter(view, None, row, name)
+    else:
+        value = view._get_field_value(row, name)
+    choices = (view.column_choices or {}).get(name)
+    if choices and value is not None:
+        value = dict(choices).get(value, value)
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, datetime.date):
+        return value
+    return neutralise_formula(str(value))
 
 
 def workbook(columns, rows):
