@@ -340,6 +340,42 @@ def field_label(name):
     return Text(it, en)
 
 
+# Help under the fields whose meaning is not obvious to a new member of staff.
+FIELD_HELP = {
+    "ethos_category": (
+        "Situazione abitativa secondo la classificazione europea ETHOS (FEANTSA): senza tetto, senza casa, "
+        "alloggio insicuro o inadeguato. Pesa sulla priorità.",
+        "Housing situation in the European ETHOS typology (FEANTSA): roofless, houseless, insecure or "
+        "inadequate housing. It weighs on the priority."),
+    "case_conference_rank": (
+        "Posizione decisa dall'équipe multidisciplinare (1 = primo): prevale sul punteggio di priorità. "
+        "Lasciare vuoto se l'équipe non si è espressa; indicare la motivazione.",
+        "Position set by the multidisciplinary case conference (1 = first): it overrides the priority score. "
+        "Leave empty unless the case conference decided; give the reason."),
+    "case_conference_reason": (
+        "Perché l'équipe ha fissato questa posizione (resta nel fascicolo e nell'audit).",
+        "Why the case conference set this position (kept in the file and the audit trail)."),
+    "monthly_net_income": (
+        "Reddito netto mensile di tutto il nucleo, in euro: serve a calcolare la quota sostenibile del canone (30%).",
+        "The whole household's monthly net income, in euros: it sets the sustainable share of the rent (30%)."),
+    "isee_value": ("Valore dell'attestazione ISEE in corso di validità, in euro.",
+                   "The value of the current ISEE certificate, in euros."),
+    "min_rooms": ("Numero minimo di vani (stanze, esclusi bagno e cucina) di cui il nucleo ha bisogno.",
+                  "The fewest rooms (excluding bathroom and kitchen) the household needs."),
+    "band_justification": (
+        "Solo per un canone fuori dalla fascia dell'accordo territoriale: il motivo, registrato nell'audit.",
+        "Only for a rent outside the territorial agreement's band: the reason, recorded in the audit trail."),
+    "cadastral_unit": ("Subalterno della visura catastale.", "The unit number of the cadastral record."),
+}
+
+
+def field_help(name):
+    if name not in FIELD_HELP:
+        return None
+    it, en = FIELD_HELP[name]
+    return Text(it, en)
+
+
 def registry_name(table):
     it, en = REGISTRY_NAMES.get(table, (table.replace("_", " "),) * 2)
     return Text(it, en)

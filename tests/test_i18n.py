@@ -60,3 +60,12 @@ def test_assessment_note_labels_are_english_in_the_english_ui(app, login):
     html = client.get(f"/admin/journey/{household.id}/assess").get_data(as_text=True)
     assert "Note (restricted)" in html or ">Note<" in html
     assert ">Nota<" not in html and "Nota (" not in html
+
+
+def test_fields_whose_meaning_is_not_obvious_carry_help(app, login):
+    client = login("operator")
+    page = client.get("/admin/household/new/").get_data(as_text=True)
+    assert "équipe multidisciplinare" in page and "ETHOS (FEANTSA)" in page
+    client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/"})
+    page = client.get("/admin/household/new/").get_data(as_text=True)
+    assert "multidisciplinary case conference" in page and "équipe multidisciplinare" not in page

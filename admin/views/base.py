@@ -28,7 +28,7 @@ from wtforms.validators import Optional
 
 from admin import roles
 from admin.i18n import Text, format_value, term_choices, term_text
-from admin.labels import FIELD_LABELS, field_label, registry_name
+from admin.labels import FIELD_LABELS, field_help, field_label, registry_name
 from admin.views import field_access
 from admin.views import versions
 from housing import audit, validation
@@ -742,6 +742,8 @@ def with_labels(model, form_args=None):
     form_args = {name: dict(args) for name, args in (form_args or {}).items()}
     for name in model._meta.fields:
         form_args.setdefault(name, {}).setdefault("label", field_label(name))
+        if field_help(name) is not None:
+            form_args[name].setdefault("description", field_help(name))
     for name, registry in vocabulary_fields(model).items():  # coded values by their label, in both languages
         form_args[name].setdefault("choices", term_choices(registry))
     return form_args
