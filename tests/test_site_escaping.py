@@ -58,3 +58,15 @@ def test_the_text_is_shown_as_typed(built):
     partners = (release / "partner" / "index.html").read_text(encoding="utf-8")
     assert "Coop &lt;img" in partners
     assert 'href="https://example.org/a%22%3E%3Cscript%3Ealert(4)%3C/script%3E"' in partners
+
+
+def test_offer_facts_count_rooms_in_the_singular_for_one():
+    """"1 bagno", never "1 bagni"; "1 bathroom" in English."""
+    from housing.publishing.pages import offer_rows
+
+    offer = {"monthly_rent": 500.0, "service_charges": 20.0, "contract_type": "concordato_3_2",
+             "min_duration_months": 36, "max_duration_months": 60, "available_from": None, "district": "Centro",
+             "street": None, "zone": "Z1", "zone_name": "Centro storico", "area_m2": 50, "rooms": 2, "bedrooms": 1,
+             "bathrooms": 1, "floor": 2, "lift": False, "step_free": False, "furnished": False, "energy_class": "C"}
+    rooms = next(row for row in offer_rows(offer) if row[0] == "Vani")
+    assert rooms[2] == "2 (1 camera, 1 bagno)" and rooms[3] == "2 (1 bedroom, 1 bathroom)"

@@ -83,8 +83,10 @@ def offer_rows(o):
         ("Quartiere", "District", f"{o['district']}{street}", f"{o['district']}{street}"),
         ("Zona", "Zone", f"{o['zone'] or '—'} {o['zone_name'] or ''}", o["zone"] or "—"),
         ("Superficie", "Area", f"{o['area_m2']} m²", f"{o['area_m2']} m²"),
-        ("Vani", "Rooms", f"{o['rooms']} ({o['bedrooms']} camere, {o['bathrooms']} bagni)",
-         f"{o['rooms']} ({o['bedrooms']} bedrooms, {o['bathrooms']} bathrooms)"),
+        ("Vani", "Rooms", f"{o['rooms']} ({counted(o['bedrooms'], 'camera', 'camere')}, "
+                          f"{counted(o['bathrooms'], 'bagno', 'bagni')})",
+         f"{o['rooms']} ({counted(o['bedrooms'], 'bedroom', 'bedrooms')}, "
+         f"{counted(o['bathrooms'], 'bathroom', 'bathrooms')})"),
         ("Piano", "Floor", f"{o['floor']}{', ascensore' if o['lift'] else ''}", f"{o['floor']}{', lift' if o['lift'] else ''}"),
         ("Senza gradini", "Step-free", *yes[bool(o["step_free"])]),
         ("Arredato", "Furnished", *yes[bool(o["furnished"])]),
@@ -93,6 +95,11 @@ def offer_rows(o):
     if o.get("landlord"):
         rows.append(("Locatore", "Landlord", o["landlord"], o["landlord"]))
     return [(name_it, name_en, str(it).strip(), str(en).strip()) for name_it, name_en, it, en in rows]
+
+
+def counted(number, one, many):
+    """"1 bagno", "2 bagni": Italian and English both take the singular for one only."""
+    return f"{number} {one if number == 1 else many}"
 
 
 class Escaped(str):
