@@ -51,8 +51,8 @@ WORDS = {  # (what Flask-Admin said, what the staff read), per language
     "saved": {"it": "Scheda salvata.", "en": "Record saved."},
     "deleted": {"it": "Scheda eliminata.", "en": "Record deleted."},
     "not_saved": {"it": "Scheda non salvata: correggi i campi segnalati.", "en": "Not saved: correct the fields marked."},
-    "new_row": {"it": "Nuova riga in Componenti", "en": "New row in Members"},
-    "add_row": {"it": "Aggiungi una riga a Componenti", "en": "Add a row to Members"},
+    "new_row": {"it": "Nuova riga in Componenti", "en": "New row in Household members"},
+    "add_row": {"it": "Aggiungi una riga a Componenti", "en": "Add a row to Household members"},
     "search_placeholder": {"it": 'data-placeholder="Scrivi per cercare…"', "en": 'data-placeholder="Type to search…"'},
 }
 NEVER = {

@@ -44,6 +44,10 @@ def _record_keys():
     from housing.matching import rules
     from housing import workflow
 
+    import models
+
+    # Model class names made of several words ("PlanGoal", "FollowUpVisit") are never a word of the UI.
+    found |= {model.__name__ for model in models.MODELS if sum(ch.isupper() for ch in model.__name__) > 1}
     found |= {key for key in _keys_of(rules) if "_" in key}
     found |= {key for key in _keys_of(workflow) if "_" in key}
     return found
@@ -61,10 +65,19 @@ def _keys_of(module):
 
 
 ENGLISH_IN_ITALIAN = ("Failed", "success", "Case worker", "Su Mo", "Save", "Cancel", "Create", "Details",
-                      "Select a", "Delete", "lexicographic", "weighted")
+                      "Select a", "Delete", "lexicographic", "weighted", "List", "Edit", "Filter", "Search",
+                      "Remove", "Back", "Next", "Previous", "Yes", "Status", "Name", "Date", "Total", "Logout",
+                      "Step", "Score", "Rule", "Offer", "Household", "Dwelling", "District", "Landlord",
+                      "Agreement", "Tenancy", "Match", "Rent", "Income", "Priority", "Required", "Choose",
+                      "Apply", "Reset", "Show", "Hide", "Close", "Submit", "Update", "Upload", "Download",
+                      "Error", "Warning", "Invalid", "Page", "Actions", "Selected", "New")
 # Not "Alloggio": the demo's places are named so (data, not interface).
 ITALIAN_IN_ENGLISH = ("Nessun", "Salva", "Nuovo", "Elenco", "Modifica", "Nucleo", "Canone",
-                      "Quartiere", "Nota", "Fascia", "Stato", "Sì", "Selezionare", "salvato")
+                      "Quartiere", "Nota", "Fascia", "Stato", "Sì", "Selezionare", "salvato", "Cerca", "Esporta",
+                      "Elimina", "Annulla", "Crea", "Dettagli", "Filtro", "Aggiungi", "Rimuovi", "Indietro",
+                      "Avanti", "Totale", "Esci", "Fase", "Punteggio", "Regola", "Offerta", "Locatore", "Reddito",
+                      "Priorità", "Scegli", "Applica", "Mostra", "Chiudi", "Aggiorna", "Importa", "Errore",
+                      "Pagina", "Azioni", "Selezionati")
 RAW_WORDS = ("None", "True", "False")
 # Numbers with a decimal separator of the other locale, and ISO or over-precise figures.
 WRONG_NUMBER = {
@@ -90,7 +103,7 @@ def problems(text, lang, raw_keys):
     found = []
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
     if lang == "en":  # most keys are English words; only the coded-looking ones are wrong there
-        raw_keys = {key for key in raw_keys if "_" in key or any(ch.isdigit() for ch in key)}
+        raw_keys = {key for key in raw_keys if "_" in key or any(ch.isdigit() for ch in key) or not key.islower()}
     found += [f"raw key {key!r}" for key in sorted(raw_keys & words)]
     found += [f"{word!r}" for word in RAW_WORDS if word in words]
     for phrase in (ENGLISH_IN_ITALIAN if lang == "it" else ITALIAN_IN_ENGLISH):

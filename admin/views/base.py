@@ -302,6 +302,20 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
                 joins.add(model.__name__)
         return query
 
+    def scaffold_filters(self, name):
+        """Filters on a related model's field are named "Alloggio / Vani" in the
+        user's language (Flask-Admin would print the model's class name, once, in Italian)."""
+        filters = super().scaffold_filters(name)
+        related = getattr(name, "model", self.model)
+        if filters and not isinstance(name, str) and related is not self.model:
+            model_label = FIELD_LABELS.get(related._meta.table_name)
+            field = FIELD_LABELS.get(name.name)
+            if model_label and field:
+                text = Text(f"{model_label[0]} / {field[0]}", f"{model_label[1]} / {field[1]}")
+                for flt in filters:
+                    flt.name = text
+        return filters
+
     def _create_ajax_loader(self, name, options):
         field = getattr(self.model, name)
         return SafeAjaxLoader(name, field.rel_model, **options)
@@ -753,6 +767,8 @@ def optional_id_inline(model, **options):
     """Inline options that let new child rows be created (flask-admin #1718)."""
     form_args = with_labels(model, options.pop("form_args", {}))
     form_args["id"]["validators"] = [Optional()]
+    # "Aggiungi una riga a Obiettivi", never the model's class name ("PlanGoal").
+    options.setdefault("form_label", registry_name(model._meta.table_name))
     if model.versioned:  # each row carries the version it was opened at (optimistic locking)
         options["form_extra_fields"] = {**options.get("form_extra_fields", {}), "version": versions.VersionField()}
     return (model, {"form_args": form_args, **options})
