@@ -132,6 +132,7 @@ def build_admin(app):
     from admin.views.indicators import IndicatorsView
     from admin.views.journey import JourneyView, OccupancyView
     from admin.views.publishing import JobRunView
+    from admin import translations as flask_admin_words
     from admin.views.search import SearchView
     import models as m
 
@@ -141,7 +142,7 @@ def build_admin(app):
         index_view=DashboardView(name=i18n.Text("Cruscotto", "Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/housing_base.html", fluid=True),
         # Flask-Admin's own words, ours winning over its catalogue (admin/translations/__init__.py).
-        translations_path=__import__("admin.translations", fromlist=["install"]).install(),
+        translations_path=flask_admin_words.install(),  # our wording of Flask-Admin's own messages
     )
     views = [
         (r.DwellingView, m.Dwelling), (r.OfferView, m.Offer), (DistrictView, m.District), (r.LandlordView, m.Landlord),

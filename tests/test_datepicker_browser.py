@@ -109,3 +109,14 @@ def test_an_open_date_picker_leaves_the_save_button_clickable(browser_page, url,
             assert not boxes_overlap(picker.bounding_box(), button.bounding_box())
     save.click(trial=True, timeout=3_000)  # nothing covers it: a click would reach it
     assert page.locator(PICKER).count() == 1  # and the picker is still open
+
+
+def test_search_and_choose_boxes_speak_italian(browser_page):
+    """select2's own words ("No matches found", "Searching…") follow the page's language."""
+    base, page = browser_page
+    page.goto(base + "/admin/offer/new/")
+    page.click("#s2id_dwelling .select2-choice")
+    page.fill("#select2-drop input.select2-input", "zzzz-nessuna-via")
+    page.locator("#select2-drop .select2-no-results").wait_for()
+    text = page.inner_text("#select2-drop")
+    assert "Nessun risultato" in text and "No matches" not in text
