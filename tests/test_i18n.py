@@ -69,3 +69,11 @@ def test_fields_whose_meaning_is_not_obvious_carry_help(app, login):
     client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/"})
     page = client.get("/admin/household/new/").get_data(as_text=True)
     assert "multidisciplinary case conference" in page and "équipe multidisciplinare" not in page
+
+
+def test_list_search_placeholders_name_what_they_search(app, login):
+    client = login("clerk")
+    page = client.get("/admin/offer/").get_data(as_text=True)
+    assert "Cerca per: descrizione pubblica, indirizzo (alloggio), quartiere" in page
+    client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/"})
+    assert "Search by: public description, address (dwelling), district" in client.get("/admin/offer/").get_data(as_text=True)

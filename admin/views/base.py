@@ -361,10 +361,20 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
         return count, rows
 
     def search_placeholder(self):
-        names = [field_label(f.name if f.model is self.model else self._link_name(f.model))
-                 for f in getattr(self, "_search_fields", [])]
-        prefix = "Cerca per" if str(Text("it", "en")) == "it" else "Search by"
-        return f"{prefix}: " + ", ".join(str(n).lower() for n in names) if names else None
+        names = []
+        for f in getattr(self, "_search_fields", []):
+            # a related model's field: "indirizzo dell'alloggio", never "alloggio" twice
+            owner = field_label(f.model._meta.table_name) if f.model._meta.table_name in FIELD_LABELS else None
+            if f.model is self.model or owner is None:
+                name = str(field_label(f.name))
+            elif f.name == "name":  # a district's name is "quartiere"
+                name = str(owner)
+            else:
+                name = f"{field_label(f.name)} ({str(owner).lower()})"
+            if name.lower() not in (n.lower() for n in names):
+                names.append(name)
+        prefix = str(Text("Cerca per", "Search by"))
+        return f"{prefix}: " + ", ".join(n[:1].lower() + n[1:] for n in names) if names else None
 
     def _link_name(self, model):
         """The name of the view's foreign key that leads to ``model`` ("district")."""
