@@ -17,6 +17,7 @@ user's language (``admin.views.offer_band``).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from housing import amounts
 from housing import rents
 from housing.accompaniment import sustainability
 from models import AgreementZone, ContractDuration, Dwelling, Offer, RentBand
@@ -62,7 +63,9 @@ def _amount(value):
     if value is None or value == "":
         return None
     try:
-        number = Decimal(str(value))
+        number = amounts.parse(value)  # "900,00" as typed in the Italian form
+        if number is None:
+            return None
         # an amount no form holds (money() fields stop at 1,000,000) is no amount: never an error
         return number if number.is_finite() and abs(number) < MAX_AMOUNT else None
     except (ArithmeticError, ValueError):  # decimal's InvalidOperation and Overflow are ArithmeticErrors

@@ -13,6 +13,9 @@ Flask-Admin builds its column caches once per view; here each cache is a
 narrowed to the current role. The private attributes relied on are listed in
 ``ROLE_SCOPED`` and pinned by ``tests/test_field_access.py``.
 """
+from decimal import Decimal
+
+import peewee
 from flask import abort, has_request_context, json, request, Response
 from flask_admin import expose
 from flask_admin.contrib.peewee.form import CustomModelConverter
@@ -20,11 +23,13 @@ from flask_admin.model.base import FilterGroup
 from flask_login import current_user
 from peewee import Field, ForeignKeyField, Model
 from wtfpeewee.fields import ModelSelectField
+from wtforms.fields import DecimalField
 from wtforms.validators import ValidationError
 from wtfpeewee.orm import FieldInfo
 
 from admin import roles
 from admin.i18n import Text
+from housing import amounts
 
 ALL = object()  # outside a request (start-up, introspection): the view as declared
 MAX_AJAX_LIMIT = 50
@@ -141,7 +146,41 @@ class SafeModelSelectField(ModelSelectField):
         super().pre_validate(form)
 
 
+class LocaleDecimalField(DecimalField):
+    """A decimal input in the user's locale: shown as "219,00" in Italian, and read
+    whether typed "219,50", "1.234,50" or "219.50" (``housing.amounts``)."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        from admin.i18n import current_language
+
+        try:
+            text = f"{Decimal(self.data):.{self.places if self.places is not None else 2}f}"
+        except (ArithmeticError, ValueError, TypeError):
+            return str(self.data)
+        return text.replace(".", ",") if current_language() == "it" else text
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = amounts.parse(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+
+
 class SafeModelConverter(CustomModelConverter):
+    def __init__(self, view, additional=None):
+        super().__init__(view, additional)
+        self.converters[peewee.DecimalField] = self.handle_decimal
+
+    def handle_decimal(self, model, field, **kwargs):
+        return FieldInfo(field.name, LocaleDecimalField(**kwargs))
+
     def handle_foreign_key(self, model, field, **kwargs):
         if getattr(self.view, "_form_ajax_refs", {}).get(field.name):
             return super().handle_foreign_key(model, field, **kwargs)
