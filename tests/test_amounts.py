@@ -41,5 +41,8 @@ def test_the_offer_form_reads_and_shows_italian_amounts(app, login):
     assert offer.monthly_rent == Decimal("1234.50") and offer.service_charges == Decimal("40.50")
     page = client.get(f"/admin/offer/edit/?id={offer.id}").get_data(as_text=True)
     assert 'value="1234,50"' in page and 'value="1234.50"' not in page
+    # a text input: a browser's number input would show (and send back) nothing for "1234,50"
+    field = next(tag for tag in page.split("<input")[1:] if 'name="monthly_rent"' in tag)
+    assert 'type="text"' in field and 'inputmode="decimal"' in field
     bad = form_post(client, f"/admin/offer/edit/?id={offer.id}", {"monthly_rent": "1,2,3"})
     assert bad.status_code == 200 and "1,2,3" in bad.get_data(as_text=True)

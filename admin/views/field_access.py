@@ -24,6 +24,7 @@ from flask_login import current_user
 from peewee import Field, ForeignKeyField, Model
 from wtfpeewee.fields import ModelSelectField
 from wtforms.fields import DecimalField
+from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError
 from wtfpeewee.orm import FieldInfo
 
@@ -148,7 +149,14 @@ class SafeModelSelectField(ModelSelectField):
 
 class LocaleDecimalField(DecimalField):
     """A decimal input in the user's locale: shown as "219,00" in Italian, and read
-    whether typed "219,50", "1.234,50" or "219.50" (``housing.amounts``)."""
+    whether typed "219,50", "1.234,50" or "219.50" (``housing.amounts``). A text
+    input with a decimal keypad: a browser's number input would drop "219,00"."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs["render_kw"] = {"inputmode": "decimal", **(kwargs.get("render_kw") or {})}
+        super().__init__(*args, **kwargs)
 
     def _value(self):
         if self.raw_data:
