@@ -7,11 +7,12 @@ its Italian catalogue through Flask-Babel.
 import datetime
 from decimal import Decimal
 
-from babel import dates as babel_dates
 
 from flask import request, session
 from flask_babel import Babel, format_decimal, get_locale
 from flask_login import current_user
+
+from housing import display
 
 LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
@@ -94,27 +95,13 @@ def term_choices(registry):
 
 
 def format_money(value):
-    if value is None:
-        return ""
-    return "€ " + format_decimal(Decimal(value), format="#,##0.00")
-
-
-DATE_PATTERNS = {"it": "dd/MM/yyyy", "en": "d MMM yyyy"}  # never the US month-first short form
-TIME_PATTERN = "HH:mm"
+    return display.money(value, current_language())
 
 
 def format_value(value):
-    """Dates, times and money in the user's locale (07/12/2026 and 1.234,56 in Italian).
-
-    Stored date-times are local (Europe/Rome) wall-clock times, so they are
-    printed as they are, never shifted as if they were UTC.
-    """
-    lang = current_language()
-    if isinstance(value, datetime.datetime):
-        pattern = DATE_PATTERNS[lang] + (", " if lang == "en" else " ") + TIME_PATTERN
-        return babel_dates.format_datetime(value, pattern, locale=lang)
-    if isinstance(value, datetime.date):
-        return babel_dates.format_date(value, DATE_PATTERNS[lang], locale=lang)
+    """Dates, times and money in the user's locale (07/12/2026 and 1.234,56 in Italian)."""
+    if isinstance(value, datetime.date):  # date-times too
+        return display.date(value, current_language())
     if isinstance(value, Decimal):
         return format_money(value)
     if isinstance(value, bool):
@@ -157,8 +144,6 @@ def init_app(app):
     @app.before_request
     def display_in_the_users_language():
         # Records name themselves (models' __str__) in the reader's language.
-        from housing import display
-
         display.language.set(current_language())
 
 

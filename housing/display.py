@@ -30,17 +30,21 @@ def coded(record, name):
     return label(registry, key) if registry and key is not None else ("" if key is None else str(key))
 
 
-def date(value):
+def date(value, lang=None):
+    """A date or date-time in ``lang`` (default: the reader's): 07/12/2026 14:30, 7 Dec 2026, 14:30.
+
+    Stored date-times are local wall-clock times: printed as they are, never
+    shifted as if they were UTC."""
     if value is None:
         return ""
-    lang = language.get()
+    lang = lang or language.get()
     if isinstance(value, datetime.datetime):
         return babel_dates.format_datetime(value, DATE_PATTERNS[lang] + (", " if lang == "en" else " ") + "HH:mm",
                                            locale=lang)
     return babel_dates.format_date(value, DATE_PATTERNS[lang], locale=lang)
 
 
-def money(value):
+def money(value, lang=None):
     if value is None:
         return ""
-    return "€ " + babel_numbers.format_decimal(Decimal(value), format="#,##0.00", locale=language.get())
+    return "€ " + babel_numbers.format_decimal(Decimal(value), format="#,##0.00", locale=lang or language.get())
