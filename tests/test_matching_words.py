@@ -13,33 +13,24 @@ from decimal import Decimal
 
 import pytest
 
-from admin import create_app
 from conftest import PASSWORD, csrf_token, log_in
 from housing import accounts, vocabulary
 from housing.matching import census as census_words
 from housing.matching.cases import HouseholdCase, OfferCase
 from housing.matching.rules import RULES, RuleConfig, evaluate, rule
 from housing.matching.scoring import Weights, explain_score
-from test_ui_crawl import _record_keys, add_matches, problems, visible_text
+from test_ui_crawl import DEMO_DAY, _record_keys, demo_app, problems, visible_text
 
 ROLE_KEYS = {term.key for term in vocabulary.ROLES}
-TODAY = datetime.date(2026, 11, 2)
+TODAY = DEMO_DAY
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, request):
-    from conftest import module_db_url
     import models as m
 
-    request.param = "sqlite"
-    url = module_db_url(request, tmp_path_factory, "words")
-    app = create_app({"TESTING": True, "ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": url,
-                      "SESSION_COOKIE_SECURE": False})
-    from housing import demo
-
+    app = demo_app(request, tmp_path_factory, "words")
     with app.extensions["database"].connection_context():
-        demo.seed(scale=0.1, today=TODAY)
-        add_matches()
         if not m.Match.select().exists():  # the demo's households may all be past "waiting"
             for household, offer in zip(m.Household.select().limit(2), m.Offer.select().limit(2)):
                 m.Match.create(household=household, offer=offer, route=offer.contract_type, step="proposed",

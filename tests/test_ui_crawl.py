@@ -160,19 +160,29 @@ def add_matches():
         m.MatchEvent.create(match=match, actor="operator1", to_step="proposed")
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, request):
-    from conftest import module_db_url
+DEMO_DAY = datetime.date(2026, 11, 2)
 
-    request.param = "sqlite"
-    url = module_db_url(request, tmp_path_factory, "crawl")
-    app = create_app({"TESTING": True, "ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": url,
-                      "SESSION_COOKIE_SECURE": False})
+
+def demo_app(request, tmp_path_factory, name):
+    """An app over a SQLite database holding the demo data (scale 0.1) and open matches;
+    the caller adds what it needs inside ``app.extensions["database"].connection_context()``."""
+    from conftest import module_db_url
     from housing import demo
 
+    request.param = "sqlite"
+    url = module_db_url(request, tmp_path_factory, name)
+    app = create_app({"TESTING": True, "ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": url,
+                      "SESSION_COOKIE_SECURE": False})
     with app.extensions["database"].connection_context():
-        demo.seed(scale=0.1, today=datetime.date(2026, 11, 2))
+        demo.seed(scale=0.1, today=DEMO_DAY)
         add_matches()
+    return app
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, request):
+    app = demo_app(request, tmp_path_factory, "crawl")
+    with app.extensions["database"].connection_context():
         for role in ROLES:
             accounts.create_user(f"{role}1", role, PASSWORD, full_name=f"Utente {role.upper()}")
     yield app
