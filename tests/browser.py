@@ -78,3 +78,15 @@ def serve_app(app):
 
     with serving(make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)) as base:
         yield base.rstrip("/")
+
+
+def log_in(page, base, username, password=None):
+    """Log ``page`` in through the login form as ``username`` (the suite's password by default)."""
+    from conftest import PASSWORD
+
+    page.goto(f"{base}/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit].btn-primary")
+    assert "/auth/login" not in page.url, f"login of {username} failed"

@@ -12,8 +12,8 @@ TEST_DATABASE_URL); Debian's chromium through Playwright (tests/browser.py).
 """
 import pytest
 
-from browser import chromium_browser, require_browser, serve_app
-from conftest import PASSWORD, make_user
+from browser import chromium_browser, log_in, require_browser, serve_app
+from conftest import make_user
 
 TIMEOUT = 15_000
 DESKTOP = {"width": 1280, "height": 900}
@@ -34,12 +34,7 @@ def browser_page(app):
         context = browser.new_context(viewport=DESKTOP, locale="en-US", reduced_motion="reduce")
         context.set_default_timeout(TIMEOUT)
         page = context.new_page()
-        page.goto(f"{base}/auth/login")
-        page.fill("input[name=username]", "boss")
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("form button[type=submit].btn-primary")
-        assert "/auth/login" not in page.url
+        log_in(page, base, "boss")
         yield base, page
         context.close()
 

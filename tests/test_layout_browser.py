@@ -11,8 +11,8 @@ how a page that does not link it yet gets it). Debian's chromium
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser, serve_app
-from conftest import PASSWORD, make_user
+from browser import chromium_browser, log_in, require_browser, serve_app
+from conftest import make_user
 from housing import demo
 from test_axe_browser import STYLESHEET, with_styles
 
@@ -47,12 +47,7 @@ def open_page(browser, base, viewport):
     context = browser.new_context(viewport=viewport, locale="it-IT", reduced_motion="reduce")
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert "/auth/login" not in page.url
+    log_in(page, base, "boss")
     return page
 
 

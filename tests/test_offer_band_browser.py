@@ -12,8 +12,8 @@ TEST_DATABASE_URL); Debian's chromium through Playwright (tests/browser.py).
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser, serve_app
-from conftest import PASSWORD, make_user
+from browser import chromium_browser, log_in, require_browser, serve_app
+from conftest import make_user
 from test_offer_band import make_world
 
 pytestmark = pytest.mark.browser
@@ -25,15 +25,6 @@ def live_server(app):
     require_browser()
     with serve_app(app) as base:
         yield base
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit].btn-primary")
-    assert "/auth/login" not in page.url
 
 
 def test_the_band_shows_as_the_clerk_types(app, live_server):

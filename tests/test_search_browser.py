@@ -2,8 +2,8 @@
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser, serve_app
-from conftest import PASSWORD, make_user
+from browser import chromium_browser, log_in, require_browser, serve_app
+from conftest import make_user
 from samples import MARIO, make_dwelling, make_household, make_landlord
 
 pytestmark = pytest.mark.browser
@@ -27,12 +27,7 @@ def live_server(app):
 
 def logged_in(browser, base, username):
     page = browser.new_page()
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert "/auth/login" not in page.url
+    log_in(page, base, username)
     return page
 
 

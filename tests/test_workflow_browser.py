@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser, serve_app
-from conftest import PASSWORD, make_user
+from browser import chromium_browser, log_in, require_browser, serve_app
+from conftest import make_user
 from housing import matches
 from samples import make_dwelling, make_landlord
 
@@ -51,11 +51,7 @@ def page(app, world):
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("response", lambda response: errors.append(response.url) if response.status >= 400
                 and "favicon" not in response.url else None)
-        page.goto(f"{base}/auth/login")
-        page.fill("input[name=username]", "opw")
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("form button[type=submit].btn-primary")
+        log_in(page, base, "opw")
         page.goto(f"{base}/admin/matches/")
         page.base, page.errors = base, errors
         yield page
