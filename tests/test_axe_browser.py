@@ -16,8 +16,8 @@ import pathlib
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser, serve_app
-from conftest import PASSWORD, make_user
+from browser import chromium_browser, log_in, require_browser, serve_app
+from conftest import make_user
 from housing import demo, matches
 
 pytestmark = pytest.mark.browser
@@ -82,15 +82,6 @@ def blocking_violations(page, pending=None):
     return lines
 
 
-def log_in(page, base):
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert "/auth/login" not in page.url, "login failed"
-
-
 @pytest.mark.parametrize("language", ["it", "en"])
 def test_no_serious_or_critical_violation(app, world, language):
     base, pages = world
@@ -107,7 +98,7 @@ def test_no_serious_or_critical_violation(app, world, language):
             page.goto(f"{base}/auth/login")
             with_styles(page, base)
             found += [f"[{width_name}] login: {line}" for line in blocking_violations(page, pending)]
-            log_in(page, base)
+            log_in(page, base, "boss")
             for name, url in pages.items():
                 response = page.goto(base + url)
                 assert response.status == 200, f"{url}: {response.status}"

@@ -21,8 +21,8 @@ from decimal import Decimal
 import pytest
 
 import models as m
-from browser import chromium_browser, require_browser, serve_app
-from conftest import PASSWORD, make_user
+from browser import chromium_browser, log_in, require_browser, serve_app
+from conftest import make_user
 from housing import matches
 from housing import vocabulary as v
 from housing.accompaniment import instruments
@@ -90,15 +90,6 @@ def world(app):
 
 
 # -- page helpers -----------------------------------------------------------------
-
-def log_in(page, base, username):
-    page.goto(f"{base}/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit].btn-primary")
-    assert "/auth/login" not in page.url, f"login of {username} failed"
-
 
 def fill_date(page, selector, day):
     """Type a date into a Flask-Admin date field and close its picker."""
