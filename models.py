@@ -1121,3 +1121,50 @@ for _model, _fields in later_columns().items():
         _model._meta.add_field(_name, _field)
 
 __all__ = ["db", "MODELS", "SQL", "fn"] + [m.__name__ for m in MODELS]
+
+
+# -- outgoing e-mail (issue 15, housing/mail) ----------------------------------
+
+class OutboxMessage(BaseModel):
+    """Messaggio in uscita: one e-mail, kept until the job runner has sent it over
+    SMTP (``housing.mail.outbox``). ``message_key`` makes queueing idempotent; a
+    runner claims a message by moving ``next_attempt_at`` past now in one UPDATE,
+    so two runners never send it twice. ``related_table``/``related_id`` name the
+    record the message is about (a user for a digest)."""
+
+    message_key = CharField(max_length=200, unique=True)
+    recipient = CharField(max_length=254)
+    subject = CharField(max_length=300)
+    body_text = TextField()
+    body_html = TextField(null=True)
+    related_table = CharField(max_length=64, null=True)
+    related_id = IntegerField(null=True)
+    state = CharField(max_length=8, choices=choices(v.OUTBOX_STATES), default="queued", index=True,
+                      constraints=[Check("state IN ('queued', 'sent', 'failed')")])
+    attempts = IntegerField(default=0, constraints=[Check("attempts >= 0")])
+    last_error = TextField(null=True)
+    next_attempt_at = DateTimeField(default=now, index=True)
+    sent_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+
+    class Meta:
+        indexes = ((("related_table", "related_id"), False),)
+
+    def __str__(self):
+        return f"{self.recipient}: {self.subject}"
+
+
+class DigestPreference(BaseModel):
+    """Preferenze del riepilogo: whether a staff member gets the daily digest
+    (``housing.mail.digest``) and from which hour; no row means the defaults."""
+
+    user = ForeignKeyField(User, backref="digest_preference", unique=True, on_delete="CASCADE")
+    daily_digest = BooleanField(default=True)
+    hour = IntegerField(default=7, constraints=[Check("hour >= 0 AND hour <= 23")])
+
+    def __str__(self):
+        return f"{self.user_id}: {self.hour}:00" if self.daily_digest else f"{self.user_id}: -"
+
+
+MODELS.extend([OutboxMessage, DigestPreference])
+__all__ += ["OutboxMessage", "DigestPreference"]

@@ -445,3 +445,12 @@ def registry_of_keys(keys):
         if [term.key for term in registry] == keys:
             return registry
     return None
+
+
+# -- the outbox (housing/mail): states of an outgoing message -------------------
+
+OUTBOX_STATES = (
+    Term("queued", "In coda", "Queued"),
+    Term("sent", "Inviato", "Sent"),
+    Term("failed", "Non inviato", "Failed"),
+)
