@@ -635,6 +635,35 @@ class RuleSetting(TimestampedModel):
         return f"{self.contract_type}/{self.rule}"
 
 
+class ContributionFund(TimestampedModel):
+    """Fondo per i contributi all'affitto: a fund of the programme that tops up
+    rents (the household pays its share of income, the fund the rest).
+
+    ``contract_types`` and ``ethos_groups`` are comma-separated keys (of
+    ``vocabulary.CONTRACT_TYPES`` and of the ETHOS groups ``roofless``,
+    ``houseless``, ``insecure``, ``inadequate``), empty = any, like
+    ``Household.acceptable_contract_types``. ``isee_ceiling``: households with
+    a higher ISEE, or without a valid one, are not served (empty = no ceiling).
+    The matching's rule is ``housing.matching.funds``.
+    """
+
+    name = CharField(max_length=120, unique=True)
+    monthly_budget = money(constraints=[Check("monthly_budget >= 0")])
+    household_cap = money(constraints=[Check("household_cap >= 0")])
+    valid_from = DateField()
+    valid_until = DateField(null=True)
+    contract_types = TextField(null=True)
+    ethos_groups = TextField(null=True)
+    isee_ceiling = money(null=True, constraints=[Check("isee_ceiling IS NULL OR isee_ceiling >= 0")])
+    notes = TextField(null=True)
+
+    class Meta:
+        constraints = [Check("valid_until IS NULL OR valid_until >= valid_from")]
+
+    def __str__(self):
+        return self.name
+
+
 class Match(TimestampedModel):
     """Abbinamento: a household proposed for an offer, moving through the steps
     of its route. ``snapshot`` (JSON) keeps the decision context of the
@@ -1077,7 +1106,7 @@ class RetentionRule(TimestampedModel):
 MODELS = [  # every table, in dependency order
     User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
     AgreementZone, RentBand, ContractDuration, District, Dwelling, Offer, Household, Person,
-    ErpAssignment, AuditLog, LoginAttempt, StepSetting, DeclineReasonSetting, RuleSetting, Match,
+    ErpAssignment, AuditLog, LoginAttempt, StepSetting, DeclineReasonSetting, RuleSetting, ContributionFund, Match,
     MatchEvent, CensusSnapshot, JobRun,
     InstrumentVersion, Assessment, AssessmentScore, SupportPlan, PlanGoal, PlanAction, Referral, ContactLog,
     Place, Stay, Tenancy, FollowUpVisit, ArrearsEpisode, TenancyOutcome, Incentive, GuaranteeClaim, FidelityReview,

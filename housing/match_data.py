@@ -13,7 +13,9 @@ from housing.accompaniment.assessments import need_indexes
 from housing.matches import declined_pairs
 
 from housing.household_status import MATCHING_STATUSES
-from models import CensusSnapshot, District, Dwelling, Household, HouseholdDistrict, Offer, Person, RuleSetting, db
+from models import (
+    CensusSnapshot, ContributionFund, District, Dwelling, Household, HouseholdDistrict, Offer, Person, RuleSetting, db,
+)
 
 # Households the matching considers (it proposes the offers of ``Offer.public()``): one list,
 # also used to explain on every candidate page why a household is not there.
@@ -28,7 +30,7 @@ def _age(birth, today):
 HOUSEHOLD_COLUMNS = (Household.id, Household.min_rooms, Household.needs_step_free, Household.monthly_net_income,
                      Household.acceptable_contract_types, Household.parked_until,
                      Household.ethos_category, Household.intake_on, Household.case_conference_rank,
-                     Household.tie_break_key)
+                     Household.tie_break_key, Household.isee_value, Household.isee_date)
 
 
 def _split(text):
@@ -63,7 +65,8 @@ def _load_household_cases(query, today):
         acceptable_contract_types=_split(contracts), parked_until=parked, ethos_category=ethos, intake_on=intake,
         vulnerabilities=vulnerable.get(hid, 0), case_conference_rank=rank, tie_break_key=tie,
         declined_offer_ids=frozenset(declined.get(hid, ())), need_index=needs.get(hid),
-    ) for (hid, min_rooms, step_free, income, contracts, parked, ethos, intake, rank, tie)
+        isee_value=None if isee is None else Decimal(isee), isee_date=isee_date,
+    ) for (hid, min_rooms, step_free, income, contracts, parked, ethos, intake, rank, tie, isee, isee_date)
         in query.select(*HOUSEHOLD_COLUMNS).tuples()]
 
 
@@ -145,16 +148,30 @@ def household_cases(query=None, today=None):
     return result
 
 
+def fund_cases():
+    """The contribution funds' records, by id (the matching filters them by date itself)."""
+    from housing.matching.funds import FundCase
+
+    return tuple(FundCase(
+        id=f.id, name=f.name, monthly_budget=Decimal(f.monthly_budget), household_cap=Decimal(f.household_cap),
+        valid_from=f.valid_from, valid_until=f.valid_until, contract_types=_split(f.contract_types),
+        ethos_groups=_split(f.ethos_groups),
+        isee_ceiling=None if f.isee_ceiling is None else Decimal(f.isee_ceiling),
+    ) for f in ContributionFund.select().order_by(ContributionFund.id))
+
+
 def offer_cases(query=None):
+    """The offers' cases (the public ones by default), each with the funds that may top their rent up."""
     from housing.matching.cases import OfferCase
 
+    funds = fund_cases()
     query = (query or Offer.public(Offer, Dwelling).join(Dwelling)).switch(Dwelling).join(District)
     # plain tuples, not model instances (query must join Dwelling); the district by its registry name
     columns = (Offer.id, Dwelling.rooms, Dwelling.step_free, District.name, Offer.contract_type,
                Offer.monthly_rent, Offer.service_charges)
     return [OfferCase(
         id=offer_id, rooms=rooms, step_free=step_free, district=district, contract_type=contract_type,
-        monthly_rent=Decimal(rent), service_charges=Decimal(charges or 0),
+        monthly_rent=Decimal(rent), service_charges=Decimal(charges or 0), funds=funds,
     ) for offer_id, rooms, step_free, district, contract_type, rent, charges in query.select(*columns).tuples()]
 
 

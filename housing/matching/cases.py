@@ -30,6 +30,8 @@ class HouseholdCase:
     tie_break_key: float           # stored random in [0, 1)
     declined_offer_ids: frozenset  # offers this household (or the landlord) declined
     need_index: float | None = None  # multidimensional assessment, [0, 1]; None = not assessed
+    isee_value: Decimal | None = None  # EUR a year; None = no ISEE recorded
+    isee_date: date | None = None    # the ISEE's date (its validity: ``funds.isee_in_force``)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class OfferCase:
     contract_type: str             # "concordato_3_2", "transitory", "erp", ...
     monthly_rent: Decimal
     service_charges: Decimal
-    programme_contribution: Decimal = Decimal(0)  # paid monthly by the programme
+    programme_contribution: Decimal = Decimal(0)  # a fixed monthly top-up already agreed for this offer
+    funds: tuple = ()              # ``funds.FundCase`` that may top the rent up (the registry, shared)
 
 
 def to_cents(amount) -> int:

@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 
 from housing import vocabulary as v
 
+from . import funds
 from .cases import (
     HouseholdCase, OfferCase, beside, cost_cents, day, eur, is_parked, names, parameter_number, percent, to_cents,
 )
@@ -193,11 +194,14 @@ def cost_text(o: OfferCase, lang: str = "it") -> str:
 
 
 def check_rent(h, o, parameter, today, lang="it"):
-    income = to_cents(h.monthly_income)
-    cost, limit = cost_cents(o), household_max_cents(income, parameter)
-    ok = cost <= limit
-    return ok, (f"{cost_text(o, lang)} {'≤' if ok else '>'} {percent(parameter, lang)} × {eur(income, lang)}"
-                f" = {eur(limit, lang)}")
+    """The household pays at most ``parameter`` x income; a fund may pay the rest
+    (``funds.funding``). Without funds: "canone 512 € > 30% × 1.640 € = 492 €"."""
+    f = funds.funding(h, o, parameter, today)
+    if o.funds and f.need:
+        return f.ok, funds.explain(h, f, parameter, cost_text(o, lang), today, lang)
+    ok = f.need == 0
+    return ok, (f"{cost_text(o, lang)} {'≤' if ok else '>'} {percent(parameter, lang)} × {eur(f.income, lang)}"
+                f" = {eur(f.share_cents, lang)}")
 
 
 def check_step_free(h, o, parameter, today, lang="it"):
@@ -251,8 +255,10 @@ RULES: tuple[Rule, ...] = (
          "At least the household's minimum rooms, and persons per room between the given minimum and maximum.",
          check_size, _occupancy_range, _occupancy_text),
     Rule("rent_sustainable", "Canone sostenibile", "Sustainable rent", Decimal("0.30"),
-         "Canone + spese − contributo del programma al massimo la quota indicata del reddito netto mensile.",
-         "Rent + charges − programme contribution at most the given share of the net monthly income.",
+         "Il nucleo paga al massimo la quota indicata del reddito netto mensile; il resto di canone + spese "
+         "può pagarlo un fondo del programma, entro il suo tetto per nucleo.",
+         "The household pays at most the given share of the net monthly income; a programme fund may pay the "
+         "rest of rent + charges, within its cap per household.",
          check_rent, _share, _share_text),
     Rule("step_free", "Accesso senza barriere", "Step-free access", None,
          "Se il nucleo ne ha bisogno, l'alloggio deve essere senza barriere.",

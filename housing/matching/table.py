@@ -17,6 +17,7 @@ import numpy as np
 
 from . import priority as prio
 from .cases import OfferCase, cost_cents, to_cents
+from .funds import payable
 
 
 def _index_lists(sets, n):
@@ -118,6 +119,18 @@ class HouseholdTable:
             return (2 * p * self.income_cents + q) // (2 * q)
         return self._cached(("household_max", share), build)
 
+    def contribution_needed(self, share, cost: int):
+        """max(0, cost - share x income) per household (int64 cents), as ``funds.contribution_needed``."""
+        return np.maximum(cost - self.household_max(share), 0)
+
+    def rent_mask(self, offer: OfferCase, share, today: date, cost: int):
+        """Households for which the rent is sustainable: no contribution needed, or a fund may pay it."""
+        need = self.contribution_needed(share, cost)
+        mask = need == 0
+        if offer.funds and not mask.all():
+            mask = mask | payable(self, offer.funds, offer, need, today).any(axis=0)
+        return mask
+
     def rule_mask(self, rule, offer: OfferCase, parameter, today: date, cost: int | None = None):
         """Boolean array: the households passing ``rule`` for ``offer``."""
         key = rule.key
@@ -127,7 +140,7 @@ class HouseholdTable:
             return self._cached((key, r, low, high), lambda: (
                 (self.min_rooms <= r) & (self.size <= high * r) & (self.size >= low * r)))
         if key == "rent_sustainable":
-            return self.household_max(parameter) >= (cost_cents(offer) if cost is None else cost)
+            return self.rent_mask(offer, parameter, today, cost_cents(offer) if cost is None else cost)
         if key == "step_free":
             return self._cached((key, bool(offer.step_free)), lambda: (
                 np.ones(self.n, dtype=bool) if offer.step_free else ~self.needs_step_free))
