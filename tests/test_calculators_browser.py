@@ -27,6 +27,7 @@ PAGE = """<!doctype html>
 <head><meta charset="utf-8"><title>harness</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/calculators.css"></head>
 <body><main>{markers}</main>
+<script src="assets/numbers.js"></script>
 <script src="assets/calculators.js"></script></body></html>
 """
 
@@ -45,7 +46,7 @@ def money(value, lang):
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("harness")
     (root / "assets").mkdir()
-    for name in ("calculators.js", "calculators.css"):
+    for name in ("numbers.js", "calculators.js", "calculators.css"):
         shutil.copy(ASSETS / name, root / "assets" / name)
     data = rents.rent_data(VECTORS["zones"], VECTORS["figures"])
     (root / "assets" / "rent-data.json").write_text(json.dumps(data), encoding="utf-8")
@@ -204,3 +205,38 @@ def test_english_page_and_keyboard(open_page):
     assert output(income, "difference").inner_text() == money(VECTORS["landlord_income"][0]["expected"]["difference"], "en")
     income.locator('[data-hf-input="months_vacant"]').fill("13")
     assert "Enter valid numbers" in income.locator("[data-hf-result]").inner_text()
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_a_decimal_comma_reads_as_a_decimal_point(open_page, lang):
+    """Issue 16: "75,5" in the surface gave 755 (a rent ten times too high), with no warning."""
+    page = open_page(f"{lang}.html")
+    calc = calculator(page, "concordato-range")
+    area = calc.locator('[data-hf-input="area"]')
+    area.fill("75.5")
+    with_point = output(calc, "min_month").get_attribute("data-value")
+    area.fill("")
+    area.press_sequentially("75,5")  # typed key by key, as a person does
+    assert output(calc, "min_month").get_attribute("data-value") == with_point
+    assert area.get_attribute("aria-invalid") is None
+    income = calculator(page, "landlord-income")
+    income.locator('[data-hf-input="free_rent"]').fill("1.234,50")
+    income.locator('[data-hf-input="concordato_rent"]').fill("1234.5")
+    income.locator('[data-hf-input="imu_year"]').fill("0")
+    gross = income.locator('[data-hf-output="free_market.gross_rent"]').get_attribute("data-value")
+    assert float(gross) == pytest.approx(1234.5 * 12)
+
+
+@pytest.mark.parametrize("typed", ["75,5,1", "abc", "7..5"])
+def test_an_unreadable_number_is_named_beside_its_field(open_page, typed):
+    page = open_page("it.html")
+    calc = calculator(page, "concordato-range")
+    area = calc.locator('[data-hf-input="area"]')
+    area.fill(typed)
+    assert area.get_attribute("aria-invalid") == "true"
+    warning = calc.locator('[data-hf-warning="area"]')
+    assert "Numero non leggibile" in warning.inner_text()
+    assert area.get_attribute("aria-describedby") == warning.get_attribute("id")
+    assert output(calc, "min_month").count() == 0, "no rent is shown from an unreadable surface"
+    area.fill("75,5")
+    assert area.get_attribute("aria-invalid") is None and warning.inner_text() == ""

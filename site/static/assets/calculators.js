@@ -22,6 +22,7 @@
       loadError: "Non è stato possibile caricare i dati del calcolatore.",
       invalid: "Inserisci valori numerici validi (zero o più; mesi da 0 a 12).",
       incomplete: "Compila i campi per vedere il risultato.",
+      unreadable: "Numero non leggibile: scrivi ad esempio 75,5 o 1.234,50.",
       compute: "Calcola",
       rangeLegend: "Canone concordato: calcola la fascia e il canone",
       zone: "Zona dell'accordo territoriale",
@@ -71,6 +72,7 @@
       loadError: "The calculator's data could not be loaded.",
       invalid: "Enter valid numbers (zero or more; months from 0 to 12).",
       incomplete: "Fill in the fields to see the result.",
+      unreadable: "Not a readable number: write for example 75.5 or 1,234.50.",
       compute: "Calculate",
       rangeLegend: "Controlled rent: find the sub-band and the rent",
       zone: "Zone of the territorial agreement",
@@ -227,22 +229,36 @@
     return node;
   }
   function numberField(id, name, label, attrs) {
-    var input = el("input", Object.assign({ id: id + "-" + name, name: name, type: "number", min: "0",
-      step: "any", inputmode: "decimal", "data-hf-input": name }, attrs || {}));
-    return el("p", { "class": "hf-field" }, [el("label", { "for": input.id, text: label }), input]);
+    // A text box with a decimal keypad, not a number input: a browser's number input drops the
+    // Italian "75,5" (Chromium reads 755) and reports nothing; HFNumbers reads both commas and dots.
+    attrs = Object.assign({}, attrs || {});
+    delete attrs.step; delete attrs.min; delete attrs.max;
+    var input = el("input", Object.assign({ id: id + "-" + name, name: name, type: "text", inputmode: "decimal",
+      autocomplete: "off", "data-hf-input": name, "aria-describedby": id + "-" + name + "-warning" }, attrs));
+    var warning = el("span", { id: input.id + "-warning", "class": "hf-warning", "data-hf-warning": name });
+    return el("p", { "class": "hf-field" }, [el("label", { "for": input.id, text: label }), input, warning]);
   }
   function read(form, name) {
     var input = form.querySelector('[data-hf-input="' + name + '"]');
-    var raw = input.value.trim().replace(",", ".");
-    if (raw === "") { return undefined; }
-    var value = Number(raw);
+    var value = window.HFNumbers ? window.HFNumbers.parse(input.value) : Number(input.value.trim() || null);
+    if (value === null || input.value.trim() === "") { return undefined; }
     return isFinite(value) && value >= 0 ? value : NaN;
   }
-  function values(form, names) {
+  function values(form, names, t) {
     var out = {}, state = "ok";
     names.forEach(function (n) {
       var v = read(form, n);
+      var input = form.querySelector('[data-hf-input="' + n + '"]');
+      var warning = form.querySelector('[data-hf-warning="' + n + '"]');
       if (v === undefined) { if (state === "ok") { state = "incomplete"; } } else if (isNaN(v)) { state = "invalid"; }
+      // The field that cannot be read says so beside itself, never silently reading another number.
+      if (isNaN(v) && v !== undefined) {
+        input.setAttribute("aria-invalid", "true");
+        if (warning && t) { warning.textContent = t.unreadable; }
+      } else {
+        input.removeAttribute("aria-invalid");
+        if (warning) { warning.textContent = ""; }
+      }
       out[n] = v;
     });
     return { values: out, state: state };
@@ -300,7 +316,7 @@
       districts.textContent = zone && zone.districts ? t.districts + zone.districts : "";
       var n = ui.form.querySelectorAll('input[name="feature"]:checked').length;
       count.textContent = t.featureCount + n;
-      var v = values(ui.form, ["area"]);
+      var v = values(ui.form, ["area"], t);
       if (v.state !== "ok") { return message(ui.output, t, v.state); }
       var r = concordatoRange(v.values.area, zone ? zone.bands : [], n);
       if (r === null) { return message(ui.output, t, "noBand"); }
@@ -322,7 +338,7 @@
       ui.fieldset.appendChild(numberField(ui.id, f[0], f[1], f[2]));
     });
     finish(ui, t, function () {
-      var v = values(ui.form, ["free_rent", "concordato_rent", "months_vacant", "imu_year", "arrears_months"]);
+      var v = values(ui.form, ["free_rent", "concordato_rent", "months_vacant", "imu_year", "arrears_months"], t);
       if (v.state === "ok" && (v.values.months_vacant > 12)) { v.state = "invalid"; }
       if (v.state !== "ok") { return message(ui.output, t, v.state); }
       var x = v.values;
@@ -362,7 +378,7 @@
       ui.fieldset.appendChild(numberField(ui.id, f[0], f[1], { step: "0.01" }));
     });
     finish(ui, t, function () {
-      var v = values(ui.form, ["monthly_rent", "service_charges", "monthly_income"]);
+      var v = values(ui.form, ["monthly_rent", "service_charges", "monthly_income"], t);
       if (v.state !== "ok") { return message(ui.output, t, v.state); }
       var r = sustainability(v.values.monthly_rent, v.values.service_charges, v.values.monthly_income, threshold);
       ui.output.replaceChildren(el("dl", { "class": "hf-figures" }, [
