@@ -1,0 +1,142 @@
+"""What is due in the programme today, and for whom: the items of the daily digest.
+
+``collect(today)`` reads every due item once (the same rules as the back
+office's dashboard: stalled steps from ``housing.matches.stalled``, the
+accompaniment alerts of ``housing.accompaniment.alerts``); ``for_user`` keeps
+those a staff member must act on, by role and case load, as the data in
+``SECTIONS`` says:
+
+- a section goes to the roles that act on it (``roles``);
+- a stalled step goes to the role that owns the step (``owner_matters``);
+- for the roles in ``case_load_roles``, an item about a household goes to the
+  household's case worker, or to all of them when it has none;
+- an administrator gets every item.
+
+Items carry only what a line needs: the household's pseudonymous code, never a
+name, a contact, an income or a health note.
+"""
+import datetime
+from typing import NamedTuple
+
+from housing import matches
+from housing.accompaniment import assessments
+from housing.workflow import STEP_BY_KEY
+from models import Agreement, Assessment, Household, Offer, Place, Stay, SupportPlan
+
+AGREEMENT_EXPIRY_DAYS = 60  # as the dashboard's "expiring agreements"
+CHUNK = 500  # ids per IN (...) query
+
+
+class Section(NamedTuple):
+    key: str
+    roles: tuple
+    case_load_roles: tuple = ()
+    owner_matters: bool = False
+
+
+SECTIONS = (
+    Section("stalled_steps", ("admin", "operator", "clerk"), case_load_roles=("operator",), owner_matters=True),
+    Section("reassessments", ("admin", "operator"), case_load_roles=("operator",)),
+    Section("plan_reviews", ("admin", "operator"), case_load_roles=("operator",)),
+    Section("overdue_stays", ("admin", "operator"), case_load_roles=("operator",)),
+    Section("expiring_agreements", ("admin", "clerk")),
+    Section("unpublished_offers", ("admin", "clerk")),
+)
+SECTION_BY_KEY = {section.key: section for section in SECTIONS}
+
+
+class DueItem(NamedTuple):
+    section: str
+    table: str  # the record a line links to
+    record_id: int
+    day: datetime.date  # when it became or becomes due (lines are sorted by it)
+    facts: dict  # the values the line prints
+    household_id: int = None
+    case_worker_id: int = None
+    owner_role: str = None
+
+
+def for_user(items, user):
+    """The items ``user`` must act on, in the order of ``SECTIONS`` then by day."""
+    order = {section.key: position for position, section in enumerate(SECTIONS)}
+    kept = [item for item in items if applies(SECTION_BY_KEY[item.section], item, user)]
+    return sorted(kept, key=lambda item: (order[item.section], item.day, item.record_id))
+
+
+def applies(section, item, user):
+    if user.role == "admin":
+        return True
+    if user.role not in section.roles:
+        return False
+    if section.owner_matters and item.owner_role != user.role:
+        return False
+    if user.role in section.case_load_roles and item.household_id is not None:
+        return item.case_worker_id in (None, user.id)
+    return True
+
+
+def collect(today=None):
+    """Every due item of the programme on ``today``."""
+    today = today or datetime.date.today()
+    items = stalled_steps(today) + reassessments(today) + plan_reviews(today) + overdue_stays(today)
+    households = household_facts({item.household_id for item in items})
+    items = [item._replace(case_worker_id=households[item.household_id][1],
+                           facts={**item.facts, "code": households[item.household_id][0]}) for item in items]
+    return items + expiring_agreements(today) + unpublished_offers(today)
+
+
+def household_facts(ids):
+    """{household id: (code, case worker id)}, read in chunks."""
+    ids, found = sorted(ids), {}
+    for start in range(0, len(ids), CHUNK):
+        query = (Household.select(Household.id, Household.code, Household.case_worker)
+                 .where(Household.id.in_(ids[start:start + CHUNK])))
+        found.update({hid: (code, worker) for hid, code, worker in query.tuples()})
+    return found
+
+
+def stalled_steps(today):
+    return [DueItem("stalled_steps", "match", match.id, match.step_since.date(),
+                    {"step": match.step, "offer": match.offer_id, "days": days, "limit": limit},
+                    household_id=match.household_id, owner_role=STEP_BY_KEY[match.step].owner)
+            for match, days, limit in matches.stalled(today) if match.step in STEP_BY_KEY]
+
+
+def reassessments(today):
+    """One line per household: its earliest member reassessment due by ``today``."""
+    earliest = {}
+    for (household_id, _), (day,) in assessments.latest_per_member(Assessment.reassess_on).items():
+        if day is not None and day <= today and (household_id not in earliest or day < earliest[household_id]):
+            earliest[household_id] = day
+    return [DueItem("reassessments", "household", household_id, day, {"day": day}, household_id=household_id)
+            for household_id, day in earliest.items()]
+
+
+def plan_reviews(today):
+    query = (SupportPlan.select(SupportPlan.id, SupportPlan.household, SupportPlan.review_on)
+             .where((SupportPlan.status == "active") & (SupportPlan.review_on <= today)))
+    return [DueItem("plan_reviews", "support_plan", plan_id, day, {"day": day}, household_id=household_id)
+            for plan_id, household_id, day in query.tuples()]
+
+
+def overdue_stays(today):
+    query = (Stay.select(Stay.id, Stay.household, Stay.planned_exit_on, Place.name).join(Place)
+             .where(Stay.exit_on.is_null() & (Stay.planned_exit_on < today)))
+    return [DueItem("overdue_stays", "stay", stay_id, day, {"day": day, "place": place}, household_id=household_id)
+            for stay_id, household_id, day, place in query.tuples()]
+
+
+def expiring_agreements(today):
+    query = Agreement.expiring(AGREEMENT_EXPIRY_DAYS, today).select(Agreement.id, Agreement.title, Agreement.valid_to)
+    return [DueItem("expiring_agreements", "agreement", agreement_id, day, {"day": day, "title": title})
+            for agreement_id, title, day in query.tuples()]
+
+
+def unpublished_offers(today):
+    """Offers available before today and still not on the public site (a draft, or
+    "published" without the publish flag)."""
+    unpublished = (Offer.status == "draft") | ((Offer.status == "published") & (Offer.published == False))  # noqa: E712
+    query = (Offer.select(Offer.id, Offer.contract_type, Offer.available_from)
+             .where(unpublished & (Offer.available_from < today)))
+    return [DueItem("unpublished_offers", "offer", offer_id, day, {"day": day, "contract_type": contract_type})
+            for offer_id, contract_type, day in query.tuples()]
