@@ -50,6 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from .budget import Budgets, fund_report, marginal_figures
 from .cases import cost_cents
 from .graph import Graph, build_graph, priority_checks, rows_reaching_free_offers
 from .rules import RuleConfig
@@ -71,6 +72,7 @@ class BatchResult:
     skipped_by_reassignment: int = 0
     baseline: dict | None = None   # the greedy baseline's ``summary()`` (propose_batch only)
     feasible_pairs: int = 0
+    funding: dict | None = None    # {household_id: (fund_id, contribution in cents)} of the pairs a fund pays
 
     def summary(self) -> dict:
         return {"mode": self.mode, "housed": self.housed,
@@ -191,27 +193,67 @@ def _weighted(graph: Graph, fit: np.ndarray, q: int):
     return held
 
 
-def _greedy(graph: Graph, order: np.ndarray) -> np.ndarray:
-    """Priority-first greedy: the best free eligible offer by score total (ties: lower offer id)."""
+def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
+    """Priority-first greedy: the best free eligible offer by score total (ties: lower offer id);
+    with ``budgets``, only offers whose contribution a fund (the first by id with room) can still pay.
+    Returns (held, {row: fund index})."""
     held = np.full(graph.n, -1, dtype=np.int64)
+    charge = {}
     taken = np.zeros(graph.m, dtype=bool)
     left = graph.m
     row_ptr, row_cols, row_edge, total = graph.row_ptr, graph.row_cols, graph.row_edge, graph.total
+    money = budgets.available.copy() if budgets is not None and budgets.binds_ever else None
     for h in order.tolist():
         a, b = row_ptr[h], row_ptr[h + 1]
         if a == b:
             continue
-        cols = row_cols[a:b]
-        totals = np.where(taken[cols], -np.inf, total[row_edge[a:b]])
+        cols, edges = row_cols[a:b], row_edge[a:b]
+        free = ~taken[cols]
+        if money is not None:
+            need, payers = graph.need[edges], graph.payers[edges]
+            room = np.zeros(len(edges), dtype=bool)
+            for k in range(len(money)):
+                room |= ((payers >> k) & 1).astype(bool) & (need <= money[k])
+            free &= (need == 0) | room
+        totals = np.where(free, total[edges], -np.inf)
         best = int(np.argmax(totals))        # columns ascending: the first maximum is the lowest id
         if totals[best] == -np.inf:
             continue
         held[h] = cols[best]
         taken[cols[best]] = True
+        if money is not None and graph.need[edges[best]] > 0:
+            e = edges[best]
+            k = next(k for k in range(len(money)) if graph.payers[e] >> k & 1 and graph.need[e] <= money[k])
+            money[k] -= graph.need[e]
+            charge[h] = k
         left -= 1
         if left == 0:
             break
-    return held
+    return held, charge
+
+
+def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
+    """The two stages under the budgets (``budget`` module doc): (held, {row: fund index})."""
+    held1, _ = budgets.housed_set(order)
+    rows = np.flatnonzero(held1 >= 0)
+    final = np.full(graph.n, -1, dtype=np.int64)
+    final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows])
+    charge = budgets.allocate(final)
+    if charge is None:
+        solved = budgets.solve(rows, required=True, fit=fit)
+        if solved is None:
+            raise RuntimeError("stage 2 under the budgets did not house the stage-1 households")
+        final[:] = -1
+        final[rows], charge = solved
+    return final, charge
+
+
+def _funding(graph: Graph, held, charge):
+    if not charge:
+        return {}
+    budgets = Budgets(graph)
+    return {int(graph.table.ids[r]): (graph.funds[k].id, int(graph.need[budgets.edge_of(r, held[r])]))
+            for r, k in charge.items()}
 
 
 def _fit_total(graph: Graph, held: np.ndarray, fit: np.ndarray) -> int:
@@ -224,7 +266,8 @@ def _fit_total(graph: Graph, held: np.ndarray, fit: np.ndarray) -> int:
     return total
 
 
-def _result(graph, held, mode, objective, timings, weights, today, fit, q, baseline=None, checks=None):
+def _result(graph, held, mode, objective, timings, weights, today, fit, q, baseline=None, checks=None,
+            charge=None):
     t0 = time.perf_counter()
     table = graph.table
     value, order, rank = table.ranking(today)
@@ -244,7 +287,7 @@ def _result(graph, held, mode, objective, timings, weights, today, fit, q, basel
                      augmentable=checks["augmentable"])
     timings = dict(timings, report=time.perf_counter() - t0)
     return BatchResult(pairs, len(pairs), checks["skipped_higher_priority"], objective, mode, timings,
-                       checks["skipped_by_reassignment"], baseline, graph.pairs)
+                       checks["skipped_by_reassignment"], baseline, graph.pairs, _funding(graph, held, charge))
 
 
 def _prepare(households, offers, config, weights, today, graph):
@@ -255,7 +298,7 @@ def _prepare(households, offers, config, weights, today, graph):
 
 def propose_batch(households, offers, config: RuleConfig, weights: Weights, today: date,
                   mode: str = "lexicographic", *, resolution: int = RESOLUTION, baseline: bool = True,
-                  graph: Graph | None = None) -> BatchResult:
+                  graph: Graph | None = None, marginal_report: bool = True) -> BatchResult:
     """The optimal proposal for all ``offers`` at once (see the module doc for the modes).
 
     ``households``: a list of ``HouseholdCase`` or a ``HouseholdTable``.
@@ -278,18 +321,40 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
     else:
         held, objective = _weighted(graph, fit, q), {"method": "weighted"}
     timings["solve"] = time.perf_counter() - t0
+    budgets = Budgets(graph) if graph.need is not None else None
+    charge, marginal = {}, None
+    if budgets is not None and budgets.binds_ever:
+        t0 = time.perf_counter()
+        charge = budgets.allocate(held)
+        objective["budget_bound"] = charge is None
+        if charge is None and mode == "lexicographic":
+            held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
+            objective["method"] = "two-stage under budgets (greedy with exact tests, MILP)"
+        elif charge is None:
+            rows = np.flatnonzero(np.diff(graph.row_ptr) > 0)
+            housed, charge = budgets.solve(rows, required=False, fit=fit)
+            held = np.full(graph.n, -1, dtype=np.int64)
+            held[rows] = housed
+        objective["milps"] = budgets.milps
+        timings["budget"] = time.perf_counter() - t0
+        if objective["budget_bound"] and mode == "lexicographic" and marginal_report:
+            marginal = marginal_figures(graph, order, int((held >= 0).sum()))
+            timings["marginal"] = marginal.pop("time")
+        objective["funds"] = fund_report(graph, held, charge, marginal)
     t1 = time.perf_counter()
     checks = priority_checks(graph, held, rank)
     timings["priority_checks"] = time.perf_counter() - t1
     if mode == "lexicographic":
+        # the chain checks ignore the budgets: under a binding budget a skip may be the budget's
         objective["certified"] = not (checks["augmentable"] or checks["skipped_higher_priority"]
-                                      or checks["skipped_by_reassignment"])
+                                      or checks["skipped_by_reassignment"]) or bool(objective.get("budget_bound"))
     base = None
     if baseline:
         t2 = time.perf_counter()
-        greedy = _result(graph, _greedy(graph, order), "greedy", {"method": "greedy"}, {}, weights, today, fit, q)
+        held_g, charge_g = _greedy(graph, order, budgets)
+        greedy = _result(graph, held_g, "greedy", {"method": "greedy"}, {}, weights, today, fit, q, charge=charge_g)
         base = dict(greedy.summary(), augmentable=greedy.objective["augmentable"], time=time.perf_counter() - t2)
-    return _result(graph, held, mode, objective, timings, weights, today, fit, q, base, checks)
+    return _result(graph, held, mode, objective, timings, weights, today, fit, q, base, checks, charge)
 
 
 def greedy_batch(households, offers, config: RuleConfig, weights: Weights, today: date, *,
@@ -299,7 +364,8 @@ def greedy_batch(households, offers, config: RuleConfig, weights: Weights, today
     graph = _prepare(households, offers, config, weights, today, graph)
     _, order, _ = graph.table.ranking(today)
     t0 = time.perf_counter()
-    held = _greedy(graph, order)
+    held, charge = _greedy(graph, order, Budgets(graph) if graph.need is not None else None)
     timings = dict(graph.timings, solve=time.perf_counter() - t0)
     fit = np.rint(graph.total * int(resolution)).astype(np.int64)
-    return _result(graph, held, "greedy", {"method": "greedy"}, timings, weights, today, fit, int(resolution))
+    return _result(graph, held, "greedy", {"method": "greedy"}, timings, weights, today, fit, int(resolution),
+                   charge=charge)

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .cases import cost_cents
+from .funds import payable
 from .rules import RuleConfig
 from .scoring import Weights, household_parts, pair_totals
 from .table import HouseholdTable
@@ -36,6 +37,9 @@ class Graph:
     row_cols: np.ndarray    # (E,) int32: offer column of each pair, by household
     row_edge: np.ndarray    # (E,) int32: pair id (position in col_rows) of each entry
     timings: dict
+    funds: tuple = ()       # the contribution funds of the offers (``funds.FundCase``), by id
+    need: np.ndarray | None = None    # (E,) int64: contribution needed by each pair, cents (None: all 0)
+    payers: np.ndarray | None = None  # (E,) int64 bit masks: bit k set = funds[k] may pay the pair
 
     @property
     def n(self):
@@ -61,11 +65,25 @@ def build_graph(table: HouseholdTable, offers, config: RuleConfig, weights: Weig
     t0 = time.perf_counter()
     costs = np.array([cost_cents(o) for o in offers], dtype=np.int64)
     rules_by_type = {t: config.for_contract_type(t) for t in {o.contract_type for o in offers}}
-    cols, hits = [], []
+    all_funds = tuple(sorted({f for o in offers for f in o.funds}, key=lambda f: f.id))
+    if len(all_funds) > 62:
+        raise ValueError("at most 62 contribution funds in one batch")
+    bits = np.left_shift(np.int64(1), np.arange(len(all_funds), dtype=np.int64))
+    cols, hits, needs, payers = [], [], [], []
     for offer, cost in zip(offers, costs.tolist()):
-        rows = np.flatnonzero(table.eligible_mask(offer, rules_by_type[offer.contract_type], today, cost))
+        rules = rules_by_type[offer.contract_type]
+        rows = np.flatnonzero(table.eligible_mask(offer, rules, today, cost))
         cols.append(rows.astype(np.int32))
         hits.append(table.district_hit(offer.district)[rows])
+        share = next((p for r, p in rules if r.key == "rent_sustainable"), None)
+        if all_funds and share is not None:
+            need = table.contribution_needed(share, cost)[rows]
+            may = payable(table, all_funds, offer, need, today, rows)
+            needs.append(need)
+            payers.append(np.where(need > 0, bits @ may.astype(np.int64), 0) if len(rows) else np.zeros(0, np.int64))
+        else:
+            needs.append(np.zeros(len(rows), np.int64))
+            payers.append(np.zeros(len(rows), np.int64))
     t1 = time.perf_counter()
     # scores of all pairs, vectorised over chunks of about CHUNK pairs (bounded memory)
     parts = household_parts(table, weights, today)
@@ -97,8 +115,10 @@ def build_graph(table: HouseholdTable, offers, config: RuleConfig, weights: Weig
     row_ptr, row_cols = by_row.indptr.astype(np.int64), by_row.indices
     del by_row, edge_ids
     t3 = time.perf_counter()
+    need = np.concatenate(needs).astype(np.int64) if all_funds and needs else None
+    payer = np.concatenate(payers).astype(np.int64) if all_funds and payers else None
     return Graph(table, offers, col_ptr, col_rows, total, row_ptr, row_cols, row_edge,
-                 {"feasibility": t1 - t0, "scoring": t2 - t1, "index": t3 - t2})
+                 {"feasibility": t1 - t0, "scoring": t2 - t1, "index": t3 - t2}, all_funds, need, payer)
 
 
 # -- priority checks of an assignment ------------------------------------------

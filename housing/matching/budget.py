@@ -1,0 +1,275 @@
+"""The funds' monthly budgets in the batch: the exact staged optimum under the budgets.
+
+Each proposed pair whose household cannot pay the whole cost (``graph.need`` > 0)
+is charged to one fund that may pay it (``graph.payers``); for each fund, the
+contributions charged to it plus its open tenancies' (``FundCase.committed``)
+never exceed its monthly budget. The objective is ``batch``'s, unchanged.
+
+Method (exact; HiGHS through ``scipy.optimize.milp`` only where needed):
+
+0. Shortcut. Budgets only remove solutions: if the unconstrained optimum
+   (``batch``'s two stages) can be charged to the funds within their budgets
+   (``allocate``), it is also the optimum under the budgets.
+1. Housed set. A set of households that can all be housed within the budgets
+   stays so when one leaves (its offer and contribution are freed): the
+   feasible sets are closed under removal, so the lexicographically best set
+   (households compared in priority order) is the greedy one. Households are
+   taken in ranking order; each joins when the set so far plus it can still
+   all be housed within the budgets. That test is exact, cheapest first:
+   a free offer it may take now within a fund's remaining budget (yes);
+   the minimum-contribution matching housing the whole set (LAPJVsp) does not
+   exist or needs more than all the funds together (no), or can be charged to
+   the funds (yes); otherwise a feasibility MILP decides (binary variables per
+   pair and paying fund; a row per household = 1, per offer <= 1, per fund
+   contributions <= budget left).
+2. Fit. The stage-1 households, each housed: the unconstrained best-fit
+   assignment if it can be charged to the funds, else a MILP maximising the sum
+   of the rounded fits under the budgets.
+
+Marginal figures: for each fund, stage 1 again with its budget raised by its
+per-household cap (the most one more household can cost it): the households
+housed in addition, and that number per euro. Discrete: one household more
+needs a whole contribution, so a per-euro dual value would mislead.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+
+class Budgets:
+    """The graph's pairs with their contributions, and the funds' budgets left (cents)."""
+
+    def __init__(self, graph, extra=None):
+        self.graph = graph
+        self.funds = graph.funds
+        self.need = graph.need
+        self.payers = graph.payers
+        self.available = np.array([f.available_cents for f in self.funds], dtype=np.int64)
+        if extra is not None:
+            self.available = self.available + extra
+        self.milps = 0
+
+    @property
+    def binds_ever(self) -> bool:
+        return self.need is not None and bool((self.need > 0).any())
+
+    def edges(self, rows):
+        """(row index into ``rows``, offer column, pair id) of every pair of ``rows``."""
+        g = self.graph
+        starts, ends = g.row_ptr[rows], g.row_ptr[np.asarray(rows) + 1]
+        counts = ends - starts
+        owner = np.repeat(np.arange(len(rows)), counts)
+        entry = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
+        return owner, g.row_cols[entry].astype(np.int64), g.row_edge[entry].astype(np.int64)
+
+    def edge_of(self, row, col) -> int:
+        g = self.graph
+        a, b = g.row_ptr[row], g.row_ptr[row + 1]
+        return int(g.row_edge[a + int(np.searchsorted(g.row_cols[a:b], col))])
+
+    # -- charging a matching to the funds ----------------------------------------
+
+    def allocate(self, held: np.ndarray):
+        """{row: fund index} charging every housed pair that needs it within the budgets, or None.
+
+        First fit (pairs with the fewest paying funds and largest contribution
+        first, each to its first fund by id with room left); when that fails,
+        an exact MILP over these pairs only.
+        """
+        rows = np.flatnonzero(held >= 0)
+        pairs = [(int(r), self.edge_of(r, held[r])) for r in rows.tolist()]
+        pairs = [(r, e) for r, e in pairs if self.need[e] > 0]
+        if not pairs:
+            return {}
+        left = self.available.copy()
+        charge = {}
+        ordered = sorted(pairs, key=lambda p: (bin(int(self.payers[p[1]])).count("1"), -int(self.need[p[1]]), p[0]))
+        for r, e in ordered:
+            for k in range(len(self.funds)):
+                if self.payers[e] >> k & 1 and left[k] >= self.need[e]:
+                    left[k] -= self.need[e]
+                    charge[r] = k
+                    break
+            else:
+                return self._allocate_exactly(pairs)
+        return charge
+
+    def _allocate_exactly(self, pairs):
+        variables = [(i, k) for i, (_, e) in enumerate(pairs) for k in range(len(self.funds))
+                     if self.payers[e] >> k & 1]
+        if not variables:
+            return None
+        n_var = len(variables)
+        ii = np.array([i for i, _ in variables])
+        kk = np.array([k for _, k in variables])
+        need = np.array([self.need[pairs[i][1]] for i in ii], dtype=float)
+        a_pair = sp.csr_matrix((np.ones(n_var), (ii, np.arange(n_var))), shape=(len(pairs), n_var))
+        a_fund = sp.csr_matrix((need, (kk, np.arange(n_var))), shape=(len(self.funds), n_var))
+        self.milps += 1
+        res = milp(np.zeros(n_var), integrality=np.ones(n_var), bounds=Bounds(0, 1),
+                   constraints=[LinearConstraint(a_pair, 1, 1), LinearConstraint(a_fund, -np.inf, self.available)])
+        if res.status != 0:
+            return None
+        chosen = np.flatnonzero(res.x > 0.5)
+        return {pairs[ii[v]][0]: int(kk[v]) for v in chosen.tolist()}
+
+    # -- the exact program over a set of households ------------------------------
+
+    def solve(self, rows, required=True, fit=None):
+        """A MILP over the pairs of ``rows``: each housed (``required``) or at most once,
+        offers at most once, funds within their budgets left; maximise the sum of ``fit``
+        (per pair id; None = feasibility). Returns (held per row or -1, {row: fund}) or None."""
+        rows = np.asarray(rows, dtype=np.int64)
+        owner, cols, edges = self.edges(rows)
+        need = self.need[edges]
+        var_entry, var_fund = [np.flatnonzero(need == 0)], [np.full(int((need == 0).sum()), -1)]
+        for k in range(len(self.funds)):
+            sel = np.flatnonzero((need > 0) & ((self.payers[edges] >> k) & 1).astype(bool))
+            var_entry.append(sel)
+            var_fund.append(np.full(len(sel), k))
+        var_entry, var_fund = np.concatenate(var_entry), np.concatenate(var_fund)
+        n_var = len(var_entry)
+        if n_var == 0:
+            return (np.full(len(rows), -1), {}) if not required or len(rows) == 0 else None
+        one = np.ones(n_var)
+        m, idx = self.graph.m, np.arange(n_var)
+        a_rows = sp.csr_matrix((one, (owner[var_entry], idx)), shape=(len(rows), n_var))
+        a_cols = sp.csr_matrix((one, (cols[var_entry], idx)), shape=(m, n_var))
+        charged = var_fund >= 0
+        a_fund = sp.csr_matrix((need[var_entry][charged].astype(float), (var_fund[charged], idx[charged])),
+                               shape=(len(self.funds), n_var))
+        c = np.zeros(n_var) if fit is None else -np.asarray(fit, dtype=float)[edges[var_entry]]
+        self.milps += 1
+        res = milp(c, integrality=one, bounds=Bounds(0, 1), constraints=[
+            LinearConstraint(a_rows, 1 if required else 0, 1), LinearConstraint(a_cols, 0, 1),
+            LinearConstraint(a_fund, -np.inf, self.available)])
+        if res.status != 0 or res.x is None:
+            return None
+        held = np.full(len(rows), -1, dtype=np.int64)
+        charge = {}
+        for v in np.flatnonzero(res.x > 0.5).tolist():
+            r = int(owner[var_entry[v]])
+            held[r] = cols[var_entry[v]]
+            if var_fund[v] >= 0:
+                charge[int(rows[r])] = int(var_fund[v])
+        return held, charge
+
+    # -- stage 1: the greedy over households in ranking order -------------------
+
+    def _fits_now(self, h, holder, left):
+        """An offer free now that ``h`` may take within a fund's remaining budget: (col, fund or -1)."""
+        g = self.graph
+        a, b = g.row_ptr[h], g.row_ptr[h + 1]
+        best = None
+        for col, e in zip(g.row_cols[a:b].tolist(), g.row_edge[a:b].tolist()):
+            if holder[col] >= 0:
+                continue
+            need = int(self.need[e])
+            if need == 0:
+                return col, -1
+            for k in range(len(self.funds)):
+                if self.payers[e] >> k & 1 and left[k] >= need and (best is None or need < best[2]):
+                    best = (col, k, need)
+        return None if best is None else best[:2]
+
+    def _min_contribution(self, rows):
+        """The matching housing all ``rows`` with the least total contribution (held per row), or None."""
+        owner, cols, edges = self.edges(rows)
+        cost = self.need[edges].astype(float) + 1.0         # + 1: no explicit zeros in the sparse matrix
+        matrix = sp.csr_matrix((cost, (owner, cols)), shape=(len(rows), self.graph.m))
+        try:
+            row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
+        except ValueError:
+            return None
+        held = np.full(len(rows), -1, dtype=np.int64)
+        held[row_ind] = col_ind
+        return held
+
+    def housed_set(self, order):
+        """Stage 1: (held per graph row, {row: fund}) of the lexicographically best housed set."""
+        g = self.graph
+        held = np.full(g.n, -1, dtype=np.int64)
+        holder = np.full(g.m, -1, dtype=np.int64)
+        left = self.available.copy()
+        charge = {}
+        members = []
+        has_pairs = np.diff(g.row_ptr) > 0
+        for h in order.tolist():
+            if not has_pairs[h]:
+                continue
+            if len(members) == g.m:
+                break
+            quick = self._fits_now(h, holder, left)
+            if quick is not None:
+                col, k = quick
+                held[h], holder[col] = col, h
+                if k >= 0:
+                    charge[h] = k
+                    left[k] -= self.need[self.edge_of(h, col)]
+                members.append(h)
+                continue
+            rows = np.array(members + [h], dtype=np.int64)
+            trial = self._min_contribution(rows)
+            if trial is None:
+                continue
+            edges = np.array([self.edge_of(r, c) for r, c in zip(rows.tolist(), trial.tolist())], dtype=np.int64)
+            if self.need[edges].sum() > self.available.sum():
+                continue
+            candidate = np.full(g.n, -1, dtype=np.int64)
+            candidate[rows] = trial
+            found = self.allocate(candidate)
+            if found is None:
+                solved = self.solve(rows)
+                if solved is None:
+                    continue
+                candidate[rows], found = solved[0], solved[1]
+            members.append(h)
+            held, charge = candidate, found
+            holder[:] = -1
+            holder[held[rows]] = rows
+            left = self.available.copy()
+            for r, k in charge.items():
+                left[k] -= self.need[self.edge_of(r, held[r])]
+        return held, charge
+
+    def used(self, held, charge):
+        used = np.zeros(len(self.funds), dtype=np.int64)
+        for r, k in charge.items():
+            used[k] += self.need[self.edge_of(r, held[r])]
+        return used
+
+
+def fund_report(graph, held, charge, marginal=None):
+    """Per fund: budget, committed, available, used by the proposal, left, and the marginal figures."""
+    budgets = Budgets(graph)
+    used = budgets.used(held, charge) if len(graph.funds) else []
+    out = []
+    for k, f in enumerate(graph.funds):
+        row = {"fund_id": f.id, "name": f.name, "budget": int(round(f.monthly_budget * 100)),
+               "committed": int(round(f.committed * 100)), "available": int(budgets.available[k]),
+               "used": int(used[k]), "left": int(budgets.available[k] - used[k])}
+        if marginal is not None:
+            row.update(marginal.get(k, {}))
+        out.append(row)
+    return out
+
+
+def marginal_figures(graph, order, housed_now):
+    """{fund index: {"delta", "extra_housed", "per_euro", "binding"}}: stage 1 with one cap more."""
+    out = {}
+    t0 = time.perf_counter()
+    for k, fund in enumerate(graph.funds):
+        delta = fund.cap_cents
+        extra = np.zeros(len(graph.funds), dtype=np.int64)
+        extra[k] = delta
+        held, _ = Budgets(graph, extra).housed_set(order)
+        more = int((held >= 0).sum()) - housed_now
+        out[k] = {"delta": int(delta), "extra_housed": more, "binding": more > 0,
+                  "per_euro": more / (delta / 100) if delta else 0.0}
+    out["time"] = time.perf_counter() - t0
+    return out
