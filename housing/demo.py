@@ -21,7 +21,7 @@ from stdnum.it import codicefiscale
 
 from housing import vocabulary as v
 from models import (
-    Agreement, AgreementPartner, AgreementZone, ContractDuration, District, Dwelling, ErpAssignment,
+    Agreement, AgreementPartner, AgreementZone, ContractDuration, ContributionFund, District, Dwelling, ErpAssignment,
     Household, HouseholdDistrict, HouseholdLanguage, Landlord, Offer, Partner, Person, RentBand, TerritorialAgreement,
     User, db,
 )
@@ -269,7 +269,26 @@ def seed(scale=1.0, seed=2017, today=None):
         languages.sync()
         languages.link_free_text()
         counts["HouseholdLanguage"] = HouseholdLanguage.select().count()
+        _contribution_funds(scale, today, counts)
     return counts
+
+
+def _contribution_funds(scale, today, counts):
+    """The programme's two rent-top-up funds (no random draw: the rest of the data stays as it was)."""
+    year_end = datetime.date(today.year, 12, 31)
+    rows = [
+        dict(name="Fondo sperimentazione Housing First", monthly_budget=_money(round(6000 * scale)),
+             household_cap=_money(450), valid_from=today - 400 * DAY, valid_until=today + 730 * DAY,
+             contract_types=None, ethos_groups="roofless, houseless", isee_ceiling=None,
+             notes="Sperimentazione Housing First: persone senza tetto o senza casa (ETHOS 1-7)."),
+        dict(name="Fondo comunale sostegno affitto", monthly_budget=_money(round(4000 * scale)),
+             household_cap=_money(250), valid_from=datetime.date(today.year, 1, 1), valid_until=year_end,
+             contract_types="concordato_3_2, free_4_4, transitory", ethos_groups=None, isee_ceiling=_money(26000),
+             notes="Sostegno all'affitto del Comune: contratti di mercato o concordati, ISEE fino a 26.000 €."),
+    ]
+    for row in rows:
+        ContributionFund.create(**row)
+    counts["ContributionFund"] = len(rows)
 
 
 def _territorial_agreement(rng, today, counts):

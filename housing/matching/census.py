@@ -153,7 +153,8 @@ def census(households, offers, config: RuleConfig, today: date, lang: str = "it"
                          for v, (dv, sv) in sorted(values.items(), key=lambda kv: str(kv[0]))]
                    for dim, values in margins.items()}
     infeasible = _infeasible(table, offers, config, today, lang)
-    totals = {"households": table.n, "offers": len(offers), "infeasible": len(infeasible)}
+    totals = {"households": table.n, "offers": len(offers), "infeasible": len(infeasible),
+              **contribution_gap(table, offers, config, today)}
     return Census(cells, infeasible, margin_rows, totals)
 
 
@@ -178,6 +179,36 @@ def reason_label(key: str, lang: str = "it") -> str:
     if key == "no_offers":
         return _pick(("Nessuna offerta", "No offer"), lang)
     return rule(key).name(lang)
+
+
+def contribution_gap(table, offers, config, today) -> dict:
+    """The demand that only the funds can house, against their budgets (a gap of its own).
+
+    ``needs_contribution``: households with eligible offers, every one of them
+    needing a fund's contribution; ``contribution_demand``: the sum of their
+    cheapest such contribution (cents a month); ``funds_available``: the budgets
+    left of the funds in force today; ``budget_gap``: the demand the budgets cannot
+    cover, and ``budget_gap_households``: how many of these households stay
+    uncovered when the budget goes to the cheapest first (a lower bound:
+    households compete for the same offers and funds' rules differ, which the
+    batch accounts for exactly).
+    """
+    cheapest = np.full(table.n, np.iinfo(np.int64).max, dtype=np.int64)
+    for offer in offers:
+        rules = config.for_offer(offer)
+        cost = cost_cents(offer)
+        eligible = table.eligible_mask(offer, rules, today, cost)
+        share = next((p for r, p in rules if r.key == "rent_sustainable"), None)
+        need = table.contribution_needed(share, cost) if share is not None else np.zeros(table.n, np.int64)
+        cheapest = np.where(eligible, np.minimum(cheapest, need), cheapest)
+    reliant = (cheapest > 0) & (cheapest < np.iinfo(np.int64).max)
+    funds = {f for o in offers for f in o.funds if f.valid_on(today)}
+    available = sum(f.available_cents for f in funds)
+    needs = np.sort(cheapest[reliant])
+    covered = int(np.searchsorted(np.cumsum(needs), available, side="right"))
+    return {"needs_contribution": int(reliant.sum()), "contribution_demand": int(needs.sum()),
+            "funds_available": int(available), "budget_gap": max(0, int(needs.sum()) - int(available)),
+            "budget_gap_households": int(len(needs) - covered)}
 
 
 def _infeasible(table, offers, config, today, lang="it"):
