@@ -63,11 +63,15 @@ def test_without_smtp_messages_stay_queued(database, monkeypatch):
 
 def test_sends_each_message_once_with_text_and_html(database):
     queue_some(3)
+    outbox.queue("accents", "Anna Città <anna@example.org>", "Visita – città", "È confermata.", at=AT)
     with LoopbackSmtp() as server:
         report = outbox.send_due(database, settings_for(server.port), at=AT)
-        assert (report.sent, report.retried, report.failed) == (3, 0, 0)
+        assert (report.sent, report.retried, report.failed) == (4, 0, 0)
         assert outbox.send_due(database, settings_for(server.port), at=AT + datetime.timedelta(hours=1)).sent == 0
-    assert len(server.received) == 3
+    assert len(server.received) == 4
+    _, recipients, accented = server.received[3]
+    assert recipients == ["anna@example.org"] and accented["To"] == "Anna Città <anna@example.org>"
+    assert accented["Subject"] == "Visita – città" and accented.get_content().strip() == "È confermata."
     mail_from, recipients, message = server.received[0]
     assert (mail_from, recipients) == ("casa@example.org", ["persona0@example.org"])
     assert message["Subject"] == "Oggetto 0" and message["Auto-Submitted"] == "auto-generated"
