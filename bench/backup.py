@@ -292,8 +292,8 @@ def take_only(url, folder):
     return 0
 
 
-def run_from_snapshot(argv):
-    """Re-run this script from a snapshot of HEAD (as bench/load_sessions.py serves it), so that the
+def run_from_snapshot(argv, script=__file__):
+    """Re-run ``script`` (this one by default) from a snapshot of HEAD (as bench/load_sessions.py serves it), so that the
     uncommitted edits of others in the shared working tree neither break nor colour the figures."""
     import tempfile
 
@@ -302,10 +302,11 @@ def run_from_snapshot(argv):
     tmp = tempfile.mkdtemp(prefix="backup-bench-")
     try:
         code_root, code = load_sessions.prepare_code("head", tmp)
-        shutil.copyfile(__file__, os.path.join(code_root, "bench", "backup.py"))  # this script as it is now
+        name = os.path.basename(script)
+        shutil.copyfile(script, os.path.join(code_root, "bench", name))  # the script as it is now
         log(f"code: snapshot of HEAD {code['commit'][:12]} (working tree dirty: {code['working_tree_dirty']})")
         env = dict(os.environ, BENCH_MAIN_ROOT=str(MAIN), BENCH_CODE_COMMIT=code["commit"])
-        return subprocess.run([sys.executable, os.path.join(code_root, "bench", "backup.py"), *argv],
+        return subprocess.run([sys.executable, os.path.join(code_root, "bench", name), *argv],
                               env=env, cwd=code_root).returncode
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -387,7 +387,25 @@ def plan(today=None):
             raise RetentionError(f"Regola «{key}»: azione «{rule.action}» non ammessa (ammesse: "
                                  f"{', '.join(ACTIONS[a] for a in kind.actions)}).")
         steps += kind.plan(months_before(today, rule.months), rule.action)
-    return steps
+    return _once_per_record(steps)
+
+
+def _once_per_record(steps):
+    """Drop an anonymisation already covered by an earlier one of the same record.
+
+    A record may be due under several rules (an old closed case's contact is also an old
+    contact and may hold a restricted note): without this it would be saved, masked and
+    audited once per rule, the later rows recording a change that changed nothing.
+    """
+    planned, kept = {}, []
+    for change, apply in steps:
+        if change.action == ANONYMISE:
+            fields = planned.setdefault((change.table, change.record_id), set())
+            if fields and set(change.fields) <= fields:
+                continue
+            fields.update(change.fields)
+        kept.append((change, apply))
+    return kept
 
 
 def run(apply=False, today=None, user=None):
