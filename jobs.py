@@ -275,6 +275,13 @@ def build_scheduler(database, jobs):
     return scheduler
 
 
+def not_found_page(site, path):
+    """The site's 404 page for a request path: the English one under /en/, else the Italian one; None if missing."""
+    english = site / "en" / "404.html"
+    page = english if path.split("?", 1)[0].startswith("/en/") and english.is_file() else site / "404.html"
+    return page if page.is_file() else None
+
+
 def serve_site(address, root):
     """Serve the live site (``root/current``) on ``HOST:PORT`` from a thread."""
     host, _, port = address.rpartition(":")
@@ -287,6 +294,19 @@ def serve_site(address, root):
 
         def log_message(self, *args):
             pass
+
+        def send_error(self, code, message=None, explain=None):
+            """A missing page gets the site's own 404 page (the English one under /en/), not Python's."""
+            page = not_found_page(pathlib.Path(self.directory), self.path) if code == 404 else None
+            if page is None:
+                return super().send_error(code, message, explain)
+            body = page.read_bytes()
+            self.send_response(404, message)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
     server = http.server.ThreadingHTTPServer((host or "127.0.0.1", int(port)), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -15,7 +15,7 @@ import time
 
 import yaml
 
-from housing.publishing import children
+from housing.publishing import children, languages
 from housing.publishing import shards as sharding
 from housing.publishing.pages import SITE_DIR
 
@@ -38,6 +38,7 @@ def write_config(work, lang, nav, site_dir, docs_dir=None, name=None):
         "it": [{"name": "Italiano", "link": "./", "lang": "it"}, {"name": "English", "link": "en/", "lang": "en"}],
         "en": [{"name": "Italiano", "link": "../", "lang": "it"}, {"name": "English", "link": "./", "lang": "en"}],
     }[lang]
+    editorial = languages.editorial_pages(lang)
     config = {
         "INHERIT": str(SITE_DIR / "mkdocs.yml"),
         # The 404 page links from the site root: it needs the public address.
@@ -48,8 +49,10 @@ def write_config(work, lang, nav, site_dir, docs_dir=None, name=None):
         "nav": nav,
         # Offer pages are reachable from the listing, never from the navigation:
         # every page embeds the whole navigation, so 10,000 entries would be quadratic.
-        "not_in_nav": "/offerte/O*.md\n",
-        "extra": {"alternate": alternate},
+        # The editorial pages (accessibility, legal notes, privacy, contacts) are linked from the footer.
+        "not_in_nav": "/offerte/O*.md\n" + "".join(f"/{meta.get('slug', stem)}.md\n" for stem, meta in editorial),
+        "extra": {"alternate": alternate, "hf_footer": [
+            {"title": meta.get("title", stem), "link": f"{meta.get('slug', stem)}/"} for stem, meta in editorial]},
         # Offer titles are indexed alone; offer pages are filled in from one rendered shell
         # (the same output, checked by the hook).
         "hooks": [str(SITE_DIR / "hooks" / name) for name in HOOKS],

@@ -7,11 +7,9 @@ pages exist once, in the Italian build, with bilingual labels: 10,000 offers
 are built once instead of twice.
 """
 import json
-import math
 import re
 import pathlib
 import shutil
-from collections import Counter
 from urllib.parse import quote
 
 import jinja2
@@ -217,47 +215,6 @@ def load_figures():
     return rents.load_figures(CONTENT_DIR / "figures.yaml")
 
 
-def map_svg(offers, districts, lang):
-    """An SVG of offers per district, placed at each district's centroid (``districts``: the exported
-    registry). An offer whose district has no centroid stays in the listing, off the map, and a
-    note says how many there are."""
-    counts = Counter(offer["district"] for offer in offers)
-    placed = {d["name"]: d for d in districts if d.get("lat") is not None and d.get("lon") is not None}
-    known = [placed[name] for name in counts if name in placed]
-    unplaced = sum(n for name, n in counts.items() if name not in placed)
-    note = ""
-    if unplaced:
-        note = (f"{unplaced} offerte in quartieri senza posizione sulla mappa: sono nell'elenco." if lang == "it" else
-                f"{unplaced} offers in districts without a position on the map: they are in the list.")
-    if not known:
-        return Escaped(f'<p class="hf-map-note">{note}</p>') if note else ""
-    outlines = {d["name"]: d["outline"] for d in placed.values() if isinstance(d.get("outline"), list)}
-    points = [(d["lat"], d["lon"]) for d in placed.values()] + [tuple(p) for o in outlines.values() for p in o]
-    lats, lons = [p[0] for p in points], [p[1] for p in points]
-    width, height, pad = 640, 520, 40
-    scale_x = (width - 2 * pad) / ((max(lons) - min(lons)) or 1)
-    scale_y = (height - 2 * pad) / ((max(lats) - min(lats)) or 1)
-
-    def xy(lat, lon):
-        return pad + (lon - min(lons)) * scale_x, pad + (max(lats) - lat) * scale_y
-
-    title = "Offerte per quartiere" if lang == "it" else "Offers by district"
-    parts = [f'<figure class="hf-map"><svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="hf-map-title">',
-             f'<title id="hf-map-title">{title}</title>']
-    for name in sorted(outlines):
-        corners = " ".join("{:.0f},{:.0f}".format(*xy(lat, lon)) for lat, lon in outlines[name])
-        parts.append(f'<polygon class="hf-district" points="{corners}"/>')
-    for d in sorted(known, key=lambda d: (-counts[d["name"]], d["name"])):
-        x, y = xy(d["lat"], d["lon"])
-        n = counts[d["name"]]
-        radius = 5 + 4 * math.sqrt(n)
-        name = html_text(d["name"])
-        parts.append(f'<g><title>{name}: {n}</title><circle cx="{x:.0f}" cy="{y:.0f}" r="{radius:.1f}"/>'
-                     f'<text x="{x:.0f}" y="{y - radius - 3:.0f}">{name} ({n})</text></g>')
-    parts.append("</svg>" + (f"<figcaption>{note}</figcaption>" if note else "") + "</figure>")
-    return Escaped("".join(parts))
-
-
 def stats_table(rows, lang):
     if not rows:
         return Escaped("Nessun dato." if lang == "it" else "No data.")
@@ -305,7 +262,14 @@ def write_language(data, lang, docs, figures, written=None):
                "territorial_agreement": data["territorial_agreement"], "lang": lang}
     p = {key: paths[lang] for key, paths in PATHS.items()}
 
-    def write(relative, text):
+    from housing.publishing.languages import Counterparts, editorial_pages
+    from housing.publishing.offer_map import map_svg
+
+    counterparts = Counterparts(lang)
+
+    def write(relative, text, key=None):
+        """Write a page; ``key`` names it for the language switcher (languages.Counterparts)."""
+        text = counterparts.front_matter(text, key) if key is not None else text
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -314,12 +278,12 @@ def write_language(data, lang, docs, figures, written=None):
     counts = {"offers": len(offers), "partners": len(data["partners"]), "agreements": len(data["agreements"])}
     home = CONTENT_DIR / "pages" / lang / "index.md"
     write("index.md", env.get_template(f"pages/{lang}/index.md").render(counts=counts, paths=p, **context)
-          if home.exists() else f"# Housing First\n")
+          if home.exists() else f"# Housing First\n", key="home")
 
     offer_base = "" if lang == "it" else "../../" + PATHS["offers"]["it"] + "/"
     write(f"{p['offers']}/index.md", env.get_template("offers.md.j2").render(
         offers=offers, offer_base=offer_base, index_url="../assets/offers.json",
-        map_svg=map_svg(offers, data["districts"], lang)))
+        map_svg=map_svg(offers, data["districts"], lang)), key="offers")
     if lang == "it":
         markdown, plain = env.get_template("offer.md.j2"), env.get_template("offer_plain.md.j2")
         for offer in offers:
@@ -330,21 +294,29 @@ def write_language(data, lang, docs, figures, written=None):
         items = [x for x in data["partners"] if x["sector"] == term.key]
         if items:
             sectors.append((getattr(term, lang), items))
-    write(f"{p['partners']}/index.md", env.get_template("partners.md.j2").render(partners_by_sector=sectors))
-    write(f"{p['agreements']}/index.md", env.get_template("agreements.md.j2").render(agreements=data["agreements"]))
+    write(f"{p['partners']}/index.md", env.get_template("partners.md.j2").render(partners_by_sector=sectors),
+          key="partners")
+    write(f"{p['agreements']}/index.md", env.get_template("agreements.md.j2").render(agreements=data["agreements"]),
+          key="agreements")
     write(f"{p['statistics']}/index.md", env.get_template("statistics.md.j2").render(
-        stats=data["statistics"], table=lambda rows: stats_table(rows, lang)))
+        stats=data["statistics"], table=lambda rows: stats_table(rows, lang)), key="statistics")
 
     nav_guides = {}
     for section, stem, meta, name in guides(lang):
         folder, _ = SECTIONS.get(section, SECTIONS["programme"])[lang]
         _, body = front_matter(env.get_template(name).render(**context))
-        write(f"{folder}/{stem}.md", f"---\ntitle: {json.dumps(html_text(meta.get('title', stem)))}\n---\n{body}")
+        write(f"{folder}/{stem}.md", f"---\ntitle: {json.dumps(html_text(meta.get('title', stem)))}\n---\n{body}",
+              key=("guide", stem))
         nav_guides.setdefault(section, []).append((meta.get("title", stem), f"{folder}/{stem}.md"))
     for section, items in nav_guides.items():
         folder, title = SECTIONS[section][lang]
         links = "\n".join(f"- [{markdown_text(t)}]({path.split('/', 1)[1]})" for t, path in items)
-        write(f"{folder}/index.md", f"---\ntitle: {json.dumps(title)}\n---\n\n# {title}\n\n{links}\n")
+        write(f"{folder}/index.md", f"---\ntitle: {json.dumps(title)}\n---\n\n# {title}\n\n{links}\n",
+              key=("section", section))
+    for stem, meta in editorial_pages(lang):  # the footer's pages: accessibility, legal notes, privacy, contacts
+        _, body = front_matter(env.get_template(f"pages/{lang}/{stem}.md").render(**context))
+        write(f"{meta.get('slug', stem)}.md", f"---\ntitle: {json.dumps(html_text(meta.get('title', stem)))}\n---\n{body}",
+              key=("page", stem))
 
     assets, static = docs / "assets", SITE_DIR / "static" / "assets"
     shutil.copytree(static, assets, dirs_exist_ok=True)

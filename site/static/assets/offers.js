@@ -1,5 +1,8 @@
 /* Offers listing: client-side filters and sorting over assets/offers.json.
-   Plain JavaScript, no dependency, no network beyond the site itself. */
+   Plain JavaScript, no dependency, no network beyond the site itself.
+   The filters live in the address (?district=...&max_rent=...): a filtered list can be shared or
+   bookmarked, is restored on load, and the back button returns to it; the language switcher carries
+   them to the other language's listing. */
 (function () {
   "use strict";
   var TEXT = {
@@ -10,7 +13,7 @@
       sorts: { rent_asc: "Canone crescente", rent_desc: "Canone decrescente", area_desc: "Superficie", from_asc: "Disponibilità" },
       count: function (n, total) { return n + (n === 1 ? " offerta" : " offerte") + " su " + total; },
       none: "Nessuna offerta corrisponde ai filtri.", perMonth: "/mese", rooms_: "vani", stepFreeTag: "senza gradini",
-      available: "dal"
+      available: "dal", unreadable: "Numero non leggibile: scrivi ad esempio 650 o 650,50."
     },
     en: {
       legend: "Filter the offers", district: "District", zone: "Zone", rooms: "Rooms (at least)",
@@ -19,7 +22,7 @@
       sorts: { rent_asc: "Rent, lowest first", rent_desc: "Rent, highest first", area_desc: "Area", from_asc: "Availability" },
       count: function (n, total) { return n + (n === 1 ? " offer" : " offers") + " of " + total; },
       none: "No offer matches the filters.", perMonth: "/month", rooms_: "rooms", stepFreeTag: "step-free",
-      available: "from"
+      available: "from", unreadable: "Not a readable number: write for example 650 or 650.50."
     }
   };
 
@@ -79,8 +82,9 @@
     var controls = {
       district: select(unique(offers.map(function (o) { return o.district; })).map(function (d) { return [d, d]; }), t.any),
       zone: select(unique(offers.map(function (o) { return o.zone; })).map(function (z) { return [z, z]; }), t.any),
-      rooms: el("input", { type: "number", min: "1", max: "10", step: "1", inputmode: "numeric" }),
-      maxRent: el("input", { type: "number", min: "0", step: "10", inputmode: "numeric" }),
+      // Text boxes with a numeric keypad: a number input drops "650,50" without a word (HFNumbers reads it).
+      rooms: el("input", { type: "text", inputmode: "numeric", autocomplete: "off" }),
+      maxRent: el("input", { type: "text", inputmode: "decimal", autocomplete: "off" }),
       type: select(Object.keys(types).sort().map(function (k) { return [k, types[k]]; }), t.any),
       from: el("input", { type: "date" }),
       sort: select([], "")
@@ -89,13 +93,14 @@
     Object.keys(t.sorts).forEach(function (k) { controls.sort.appendChild(el("option", { value: k, text: t.sorts[k] })); });
     var stepFree = el("input", { type: "checkbox", id: "hf-step-free" });
     var reset = el("button", { type: "reset", "class": "md-button", text: t.reset });
-    var form = el("form", { "class": "hf-filters", role: "search" }, [
+    // Named: the theme's site search is a search landmark too (axe-core landmark-unique).
+    var form = el("form", { "class": "hf-filters", role: "search", "aria-label": t.legend }, [
       el("fieldset", {}, [
         el("legend", { text: t.legend }),
         field("hf-district", t.district, controls.district),
         field("hf-zone", t.zone, controls.zone),
-        field("hf-rooms", t.rooms, controls.rooms),
-        field("hf-max-rent", t.maxRent, controls.maxRent),
+        numeric("hf-rooms", t.rooms, controls.rooms),
+        numeric("hf-max-rent", t.maxRent, controls.maxRent),
         field("hf-type", t.type, controls.type),
         field("hf-from", t.from, controls.from),
         el("div", { "class": "hf-field hf-check" }, [stepFree, el("label", { "for": "hf-step-free", text: t.stepFree })]),
@@ -106,16 +111,68 @@
     var count = el("p", { "class": "hf-count", id: "hf-count", "aria-live": "polite", role: "status" });
     var list = el("ul", { "class": "hf-results", id: "hf-results" });
 
+    function numeric(id, label, control) {
+      var warning = el("span", { id: id + "-warning", "class": "hf-warning" });
+      control.setAttribute("aria-describedby", warning.id);
+      var wrapper = field(id, label, control);
+      wrapper.appendChild(warning);
+      return wrapper;
+    }
+
+    function number(control) {
+      var value = window.HFNumbers ? window.HFNumbers.parse(control.value) : parseFloat(control.value);
+      var unreadable = value !== null && !(isFinite(value) && value >= 0);
+      var warning = document.getElementById(control.id + "-warning");
+      if (unreadable) { control.setAttribute("aria-invalid", "true"); } else { control.removeAttribute("aria-invalid"); }
+      if (warning) { warning.textContent = unreadable ? t.unreadable : ""; }
+      return unreadable || value === null ? 0 : value;
+    }
+
     function current() {
       return {
         district: controls.district.value, zone: controls.zone.value,
-        rooms: parseInt(controls.rooms.value, 10) || 0, maxRent: parseFloat(controls.maxRent.value) || 0,
+        rooms: Math.floor(number(controls.rooms)), maxRent: number(controls.maxRent),
         type: controls.type.value, stepFree: stepFree.checked, from: controls.from.value
       };
     }
 
+    // The address's parameter of each control, the same in both languages.
+    var PARAMS = { district: controls.district, zone: controls.zone, rooms: controls.rooms, max_rent: controls.maxRent,
+      type: controls.type, from: controls.from, sort: controls.sort };
+
+    function toAddress() {
+      var query = new URLSearchParams();
+      Object.keys(PARAMS).forEach(function (name) {
+        var control = PARAMS[name];
+        if (control.value && !(name === "sort" && control.value === "rent_asc")) { query.set(name, control.value.trim()); }
+      });
+      if (stepFree.checked) { query.set("step_free", "1"); }
+      var search = query.toString() ? "?" + query.toString() : "";
+      if (search !== window.location.search) {
+        window.history.replaceState(window.history.state, "", window.location.pathname + search + window.location.hash);
+      }
+      Array.prototype.forEach.call(document.querySelectorAll("a.md-select__link[hreflang]"), function (link) {
+        if (/\/(offerte|offers)\/$/.test(link.pathname)) { link.search = search; }
+      });
+    }
+
+    function fromAddress() {
+      var query = new URLSearchParams(window.location.search);
+      Object.keys(PARAMS).forEach(function (name) {
+        var control = PARAMS[name], value = query.get(name);
+        if (control.tagName === "SELECT") {
+          var known = Array.prototype.some.call(control.options, function (o) { return o.value === value; });
+          control.value = known ? value : control.options[0].value;
+        } else {
+          control.value = value || "";
+        }
+      });
+      stepFree.checked = query.get("step_free") === "1";
+    }
+
     function render() {
       var f = current();
+      toAddress();
       var shown = offers.filter(function (o) { return matches(o, f); }).sort(SORTS[controls.sort.value] || SORTS.rent_asc);
       count.textContent = t.count(shown.length, offers.length);
       list.innerHTML = "";
@@ -137,12 +194,14 @@
     form.addEventListener("input", render);
     form.addEventListener("change", render);
     form.addEventListener("reset", function () { setTimeout(render, 0); });
+    window.addEventListener("popstate", function () { fromAddress(); render(); });
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     var fallback = root.querySelector(".hf-offer-list-static");
     if (fallback) { fallback.hidden = true; }
     root.insertBefore(list, root.firstChild);
     root.insertBefore(count, list);
     root.insertBefore(form, count);
+    fromAddress();
     render();
   }
 

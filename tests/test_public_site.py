@@ -1,0 +1,236 @@
+"""The public site as a visitor meets it (issue 16): accessibility, the language switcher, the footer's
+pages, partner texts, the search index, the demo server's 404 and the listing's filters in the address.
+
+One demo site is published for the whole module (publication is the costly part); the browser tests
+share one chromium. axe-core is vendored (tests/vendor/axe.min.js) and injected into a context that
+bypasses the site's Content-Security-Policy; the site's own scripts run as served.
+"""
+import html
+import json
+import pathlib
+import re
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+
+from browser import chromium_browser, require_browser, serve_directory
+
+AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
+WIDTHS = {"desktop": 1280, "narrow": 390}
+# One page of every kind, per language (the offer pages exist once, bilingual, in the Italian build).
+KINDS = {
+    "it": ["", "offerte/", "offerte/{offer}/", "locatori/", "locatori/landlords-canone-concordato/",
+           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "privacy/", "404.html"],
+    "en": ["en/", "en/offers/", "en/landlords/landlords-canone-concordato/", "en/landlords/landlords-tax-incentives/",
+           "en/partners/", "en/agreements/", "en/statistics/", "en/accessibility/", "en/404.html"],
+}
+FOOTER = {"it": ["dichiarazione-di-accessibilita/", "note-legali/", "privacy/", "contatti/"],
+          "en": ["en/accessibility/", "en/legal-notes/", "en/privacy/", "en/contacts/"]}
+
+
+@pytest.fixture(scope="module")
+def site(request, tmp_path_factory):
+    """The demo data (scale 0.2) published once: the live release folder."""
+    from conftest import module_db_url
+    from housing import demo
+    from housing.database import bind
+    from housing.publishing import pipeline
+    from housing.publishing.releases import Releases
+
+    request.param = "sqlite"  # the site is the same whatever the engine (tests/test_publishing.py runs both)
+    database = bind(module_db_url(request, tmp_path_factory, "public_site"))
+    root = tmp_path_factory.mktemp("public_site")
+    with database.connection_context():
+        demo.seed(scale=0.2)
+        outcome, message = pipeline.publish(root=root / "site")
+    assert outcome == "success", message
+    return Releases(root / "site").live()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    with chromium_browser() as instance:
+        yield instance
+
+
+def first_offer(site):
+    return sorted(p.name for p in (site / "offerte").iterdir() if p.name.startswith("O"))[0]
+
+
+def read(site, address):
+    path = site / address if address.endswith(".html") else site / address / "index.html"
+    return path.read_text(encoding="utf-8")
+
+
+def switcher_links(text):
+    """{language: href} of the page's language switcher."""
+    return {lang: html.unescape(href) for href, lang in
+            re.findall(r'<a href="([^"]*)" hreflang="(\w\w)" lang="\w\w" class="md-select__link"', text)}
+
+
+def every_page(site):
+    return sorted(str(p.relative_to(site).parent) + "/" for p in site.rglob("index.html")
+                  if not re.match(r"offerte/O\d", str(p.relative_to(site))))
+
+
+# -- without a browser -----------------------------------------------------------------------------
+
+def test_the_language_switcher_leads_to_the_same_page(site):
+    """It always led to the English home page: every page now links its counterpart, which links back."""
+    checked = 0
+    for address in every_page(site):
+        address = "" if address == "./" else address
+        lang = "en" if address.startswith("en/") else "it"
+        other = "it" if lang == "en" else "en"
+        links = switcher_links(read(site, address))
+        assert links[lang] == "./", address
+        target = urlsplit(urljoin("http://site/" + address, links[other])).path.lstrip("/")
+        assert (site / target / "index.html").is_file(), f"{address} -> {target}"
+        if address not in ("", "en/"):
+            assert target not in ("", "en/"), f"{address} leads to the other language's home page"
+        back = urlsplit(urljoin("http://site/" + target, switcher_links(read(site, target))[lang])).path.lstrip("/")
+        assert back == address, f"{address} -> {target} -> {back}"
+        checked += 1
+    assert checked > 30
+    offer = first_offer(site)
+    assert switcher_links(read(site, f"offerte/{offer}/"))["en"] == "../../en/offers/"  # bilingual: the English listing
+
+
+def test_the_fallback_list_of_every_offer_is_kept_out_of_the_search_index(site):
+    """About 40% of the Italian index at 10,000 offers was the listing's list for browsers without JavaScript."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    listing = " ".join(doc["text"] for doc in index["docs"] if doc["location"].startswith("offerte/")
+                       and not doc["location"].startswith("offerte/O"))
+    assert "€" not in listing and "m²" not in listing, listing[:300]
+    assert "Offerte di alloggi" in " ".join(doc["title"] for doc in index["docs"])
+    assert "hf-offer-list-static" in read(site, "offerte/"), "the list is still on the page, for browsers without scripts"
+
+
+def test_the_footer_links_the_pages_a_public_body_must_have(site):
+    for lang, pages in FOOTER.items():
+        for address in [KINDS[lang][0], KINDS[lang][1]]:
+            footer = read(site, address).split('<ul class="hf-footer-links">', 1)[1].split("</ul>", 1)[0]
+            targets = [urlsplit(urljoin("http://site/" + address, html.unescape(h))).path.lstrip("/")
+                       for h in re.findall(r'href="([^"]*)"', footer)]
+            assert targets == pages, (address, targets)
+        for address in pages:
+            assert (site / address / "index.html").is_file(), address
+    statement = read(site, "dichiarazione-di-accessibilita/")
+    assert "form.agid.gov.it" in statement and "legge 9 gennaio 2004, n. 4" in statement
+    privacy = read(site, "privacy/")
+    assert "non usa cookie" in privacy and "non carica nulla da altri siti" in privacy
+    assert "sets no cookies" in read(site, "en/privacy/")
+
+
+def test_partner_descriptions_in_italian_on_the_english_site_say_so(site):
+    english = read(site, "en/partners/")
+    described = re.findall(r'<p lang="it">([^<]+)</p>\s*<p class="hf-note-language">Description available in Italian only.</p>',
+                           english)
+    italian = read(site, "partner/")
+    assert described and all(text in italian for text in described)
+    assert "Italian only" not in italian
+
+
+def test_the_demo_server_answers_a_missing_page_with_the_sites_own_404(site):
+    import jobs
+
+    server = jobs.serve_site("127.0.0.1:0", site.parent.parent)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for path, page in (("nessuna/pagina/", "404.html"), ("en/no/such/page", "en/404.html")):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(base + path, timeout=10)
+            assert caught.value.code == 404
+            body = caught.value.read().decode("utf-8")
+            assert body == (site / page).read_text(encoding="utf-8") and "Error response" not in body
+            assert caught.value.headers["Content-Type"] == "text/html; charset=utf-8"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- in a browser ------------------------------------------------------------------------------------
+
+def axe_violations(page):
+    """Every axe-core violation on the page (any impact), as readable lines."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f'{v["id"]} ({v["impact"]}, {len(v["nodes"])}×): {[" ".join(n["target"]) for n in v["nodes"][:3]]} — '
+            + v["nodes"][0].get("failureSummary", "").replace("\n", " ")[:200] for v in result["violations"]]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_no_axe_violation_on_any_kind_of_page(site, browser, lang):
+    offer = first_offer(site)
+    found = []
+    with serve_directory(site) as base:
+        context = browser.new_context(bypass_csp=True, viewport={"width": WIDTHS["desktop"], "height": 900},
+                                      reduced_motion="reduce")
+        context.add_init_script(path=str(AXE))
+        page = context.new_page()
+        for address in KINDS[lang]:
+            address = address.format(offer=offer)
+            page.goto(base + address)
+            page.wait_for_load_state("load")
+            if "offer" in address and "/O" not in address:
+                page.wait_for_selector("#hf-results li")
+            if page.locator(".hf-calculator").count():
+                page.wait_for_selector(".hf-calculator[data-hf-ready=true]")
+            for width_name, width in WIDTHS.items():
+                page.set_viewport_size({"width": width, "height": 900})
+                found += [f"[{width_name}] {address or '/'}: {line}" for line in axe_violations(page)]
+            page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+        context.close()
+    assert not found, "axe-core violations:\n" + "\n".join(found)
+
+
+def listed(page):
+    return page.eval_on_selector_all("#hf-results li.hf-offer", "els => els.map(e => e.dataset.ref)")
+
+
+@pytest.mark.browser
+def test_the_filters_are_kept_in_the_address_restored_and_survive_the_back_button(site, browser):
+    offers = json.loads((site / "assets" / "offers.json").read_text(encoding="utf-8"))
+    district = max({o["district"] for o in offers if o["district"]},
+                   key=lambda d: (sum(o["district"] == d for o in offers), d))
+    rents = sorted(o["rent"] for o in offers if o["district"] == district)
+    limit = rents[len(rents) // 2] + 0.5
+    expected = sorted((o["rent"], o["ref"]) for o in offers if o["district"] == district and o["rent"] <= limit)
+    with serve_directory(site) as base:
+        page = browser.new_page()
+        page.goto(base + "offerte/")
+        page.wait_for_selector("#hf-results li")
+        page.select_option("#hf-district", district)
+        page.fill("#hf-max-rent", f"{limit:.2f}".replace(".", ","))  # a decimal comma, as typed in Italy
+        address = page.evaluate("location.href")  # page.url follows history.replaceState late
+        query = parse_qs(urlsplit(address).query)
+        assert query == {"district": [district], "max_rent": [f"{limit:.2f}".replace(".", ",")]}, address
+        assert listed(page) == [ref for _, ref in expected]
+        shared = address
+        # bookmarked or shared: restored on load
+        page.goto("about:blank")
+        page.goto(shared)
+        page.wait_for_selector("#hf-results li")
+        assert page.input_value("#hf-district") == district and listed(page) == [ref for _, ref in expected]
+        # to an offer and back
+        page.click("#hf-results li.hf-offer a >> nth=0")
+        page.wait_for_url(re.compile(r"/offerte/O\d+/$"))
+        page.go_back()
+        page.wait_for_selector("#hf-results li")
+        assert page.evaluate("location.href") == shared and listed(page) == [ref for _, ref in expected]
+        # the language switcher carries the filters to the English listing
+        page.hover(".md-header .md-select")  # the theme opens the language list on hover or focus
+        page.click("a.md-select__link[hreflang=en]")
+        page.wait_for_url(re.compile(r"/en/offers/"))
+        page.wait_for_selector("#hf-results li")
+        assert page.input_value("#hf-district") == district and listed(page) == [ref for _, ref in expected]
+        # an unreadable figure is said, and filters nothing
+        page.fill("#hf-max-rent", "6,5,0")
+        assert page.get_attribute("#hf-max-rent", "aria-invalid") == "true"
+        assert "Not a readable number" in page.inner_text("#hf-max-rent-warning")
+        assert len(listed(page)) == sum(o["district"] == district for o in offers)
+        page.close()
