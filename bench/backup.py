@@ -240,11 +240,13 @@ def under_load(url, key, folder, args):
         phases = {}
         recorder.phase = "without backup"
         phases["without backup"] = {"load_start": load()}
+        cpu = cpu_mark(ls, server)
         log(f"load without backup: {args.load_seconds} s (load {load()[0]:.2f})")
         time.sleep(args.load_seconds)
-        phases["without backup"].update(load_end=load(), seconds=args.load_seconds)
+        phases["without backup"].update(load_end=load(), seconds=args.load_seconds, cpu=cpu_since(ls, server, cpu))
         recorder.phase = "during backup"
         phases["during backup"] = {"load_start": load()}
+        cpu = cpu_mark(ls, server)
         log(f"load during backup (load {load()[0]:.2f}) ...")
         t0 = time.perf_counter()
         process = take_in_subprocess(url, folder, key)
@@ -256,6 +258,7 @@ def under_load(url, key, folder, args):
         recorder.phase = "after"
         report = process.stdout.read().strip().splitlines()
         phases["during backup"].update(load_end=load(), load_max_1min=round(peak, 2), seconds=took,
+                                       cpu=cpu_since(ls, server, cpu),
                                        backup_exit=process.returncode, backup=json.loads(report[-1]) if report else None)
         log(f"backup under load: {took:.2f} s (exit {process.returncode})")
     finally:
@@ -271,7 +274,7 @@ def under_load(url, key, folder, args):
         o = summary["overall"]
         log(f"  {name:16} {summary['requests']:6} requests, {summary['errors']} errors, p50 {o.get('p50_ms')} ms, "
             f"p95 {o.get('p95_ms')} ms, p99 {o.get('p99_ms')} ms; load {phase['load_start'][0]:.2f} -> "
-            f"{phase['load_end'][0]:.2f}")
+            f"{phase['load_end'][0]:.2f}; CPU s {phase['cpu']}")
     out["phases"] = phases
     out["failures"] = recorder.failures[:10]
     out["gunicorn"] = ls.scan_log(server.log_path)
@@ -282,6 +285,17 @@ def under_load(url, key, folder, args):
     return out
 
 
+def cpu_mark(ls, server):
+    return ls.session_cpu(server.proc.pid), ls.machine_cpu(), ls.own_cpu()
+
+
+def cpu_since(ls, server, mark):
+    """CPU seconds used since ``mark``: gunicorn, this load generator, the whole machine (of how many)."""
+    gunicorn, (busy, total), own = ls.session_cpu(server.proc.pid), ls.machine_cpu(), ls.own_cpu()
+    return {"gunicorn": round(gunicorn - mark[0], 1), "load_generator": round(own - mark[2], 1),
+            "machine_busy": round(busy - mark[1][0], 1), "machine_total": round(total - mark[1][1], 1)}
+
+
 def take_only(url, folder):
     """``--take-into``: one backup, its figures as a JSON line on stdout (for the load phase)."""
     start = time.perf_counter()
@@ -290,6 +304,15 @@ def take_only(url, folder):
     taken.path.unlink(missing_ok=True)
     print(json.dumps({"seconds": seconds, "file_bytes": taken.size}))
     return 0
+
+
+def absolute_sqlite(arg):
+    """A relative SQLite URL (or ``--database-url=`` option) made absolute from the current folder."""
+    prefix = "--database-url=" if arg.startswith("--database-url=") else ""
+    url = arg[len(prefix):]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        return prefix + "sqlite:///" + os.path.abspath(url[len("sqlite:///"):])
+    return arg
 
 
 def run_from_snapshot(argv, script=__file__):
@@ -306,6 +329,7 @@ def run_from_snapshot(argv, script=__file__):
         shutil.copyfile(script, os.path.join(code_root, "bench", name))  # the script as it is now
         log(f"code: snapshot of HEAD {code['commit'][:12]} (working tree dirty: {code['working_tree_dirty']})")
         env = dict(os.environ, BENCH_MAIN_ROOT=str(MAIN), BENCH_CODE_COMMIT=code["commit"])
+        argv = [absolute_sqlite(a) for a in argv]  # the snapshot runs in another folder
         return subprocess.run([sys.executable, os.path.join(code_root, "bench", name), *argv],
                               env=env, cwd=code_root).returncode
     finally:
