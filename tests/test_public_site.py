@@ -7,7 +7,6 @@ bypasses the site's Content-Security-Policy; the site's own scripts run as serve
 """
 import html
 import json
-import pathlib
 import re
 import urllib.error
 import urllib.request
@@ -17,12 +16,10 @@ import pytest
 
 from browser import chromium_browser, require_browser, serve_directory
 
-AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
-WIDTHS = {"desktop": 1280, "narrow": 390}
 # One page of every kind, per language (the offer pages exist once, bilingual, in the Italian build).
 KINDS = {
     "it": ["", "offerte/", "offerte/{offer}/", "locatori/", "locatori/landlords-canone-concordato/",
-           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "privacy/", "404.html"],
+           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "dichiarazione-di-accessibilita/", "404.html"],
     "en": ["en/", "en/offers/", "en/landlords/landlords-canone-concordato/", "en/landlords/landlords-tax-incentives/",
            "en/partners/", "en/agreements/", "en/statistics/", "en/accessibility/", "en/404.html"],
 }
@@ -154,38 +151,22 @@ def test_the_demo_server_answers_a_missing_page_with_the_sites_own_404(site):
 
 # -- in a browser ------------------------------------------------------------------------------------
 
-def axe_violations(page):
-    """Every axe-core violation on the page (any impact), as readable lines."""
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [f'{v["id"]} ({v["impact"]}, {len(v["nodes"])}×): {[" ".join(n["target"]) for n in v["nodes"][:3]]} — '
-            + v["nodes"][0].get("failureSummary", "").replace("\n", " ")[:200] for v in result["violations"]]
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["it", "en"])
 def test_no_axe_violation_on_any_kind_of_page(site, browser, lang):
-    offer = first_offer(site)
-    found = []
-    with serve_directory(site) as base:
-        context = browser.new_context(bypass_csp=True, viewport={"width": WIDTHS["desktop"], "height": 900},
-                                      reduced_motion="reduce")
-        context.add_init_script(path=str(AXE))
-        page = context.new_page()
-        for address in KINDS[lang]:
-            address = address.format(offer=offer)
-            page.goto(base + address)
-            page.wait_for_load_state("load")
-            if "offer" in address and "/O" not in address:
-                page.wait_for_selector("#hf-results li")
-            if page.locator(".hf-calculator").count():
-                page.wait_for_selector(".hf-calculator[data-hf-ready=true]")
-            for width_name, width in WIDTHS.items():
-                page.set_viewport_size({"width": width, "height": 900})
-                found += [f"[{width_name}] {address or '/'}: {line}" for line in axe_violations(page)]
-            page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
-        context.close()
+    """The publisher's own release check (housing/publishing/accessibility.py), on one page of every kind."""
+    from housing.publishing import accessibility
+
+    found = accessibility.violations(site, [a.format(offer=first_offer(site)) for a in KINDS[lang]], browser=browser)
     assert not found, "axe-core violations:\n" + "\n".join(found)
+
+
+def test_the_publishers_accessibility_check_samples_every_kind_of_page(site):
+    from housing.publishing import accessibility
+
+    sampled = accessibility.sample(site)
+    for lang in KINDS:
+        assert not {a.format(offer=first_offer(site)) for a in KINDS[lang]} - set(sampled)
 
 
 def listed(page):
@@ -210,6 +191,11 @@ def test_the_filters_are_kept_in_the_address_restored_and_survive_the_back_butto
         query = parse_qs(urlsplit(address).query)
         assert query == {"district": [district], "max_rent": [f"{limit:.2f}".replace(".", ",")]}, address
         assert listed(page) == [ref for _, ref in expected]
+        # each district says how many offers it would list under the other filters (the rent here)
+        labels = dict(page.eval_on_selector_all("#hf-district option", "els => els.map(e => [e.value, e.textContent])"))
+        for name in {o["district"] for o in offers if o["district"]}:
+            count = sum(o["district"] == name and o["rent"] <= limit for o in offers)
+            assert labels[name] == f"{name} ({count})", labels[name]
         shared = address
         # bookmarked or shared: restored on load
         page.goto("about:blank")

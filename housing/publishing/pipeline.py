@@ -2,7 +2,8 @@
 
 A release replaces the live site only when every step passed: the figures
 (``content/figures.yaml``) and the data match their schemas, MkDocs built
-both languages, links resolve and the privacy scan found nothing. Otherwise
+both languages, links resolve, the privacy scan found nothing and, when
+``HOUSING_AXE_CHECK`` asks for it, axe-core found no violation (``accessibility.py``). Otherwise
 the release folder is discarded and the live site stays as it was; a
 publisher killed on the way leaves an unfinished folder that the next one
 sweeps (``releases.py``), and no MkDocs process behind (``children.py``).
@@ -17,7 +18,7 @@ import time
 
 import yaml
 
-from housing.publishing import build, checks, export, pages, schemas, yaml_out
+from housing.publishing import accessibility, build, checks, export, pages, schemas, yaml_out
 from housing.publishing.releases import Releases
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -117,6 +118,11 @@ def _build_check_publish(data, digest, releases, work, stage):
             watchlist = checks.Watchlist.from_database()
         with stage("checks (links, external, privacy)"):
             checks.check_release(release, watchlist)
+        if accessibility.wanted():  # HOUSING_AXE_CHECK: axe-core in chromium, one page of every kind
+            with stage("accessibility (axe-core)"):
+                problems = accessibility.violations(release)
+                if problems:
+                    raise checks.CheckFailed("accessibility (axe-core)", problems)
         with stage("YAML written (wait)"):
             yaml_writer.result()
         with stage("publish (symlink swap)"):

@@ -47,8 +47,21 @@
   function select(options, anyLabel) {
     var s = el("select");
     s.appendChild(el("option", { value: "", text: anyLabel }));
-    options.forEach(function (o) { s.appendChild(el("option", { value: o[0], text: o[1] })); });
+    options.forEach(function (o) { s.appendChild(el("option", { value: o[0], text: o[1], "data-label": o[1] })); });
     return s;
+  }
+
+  // Each choice of a list filter says how many offers it would show with the other filters as they are.
+  var COUNTED = ["district", "zone", "type"];
+  function countChoices(offers, f, controls) {
+    COUNTED.forEach(function (key) {
+      var relaxed = Object.assign({}, f), counts = {};
+      relaxed[key] = "";
+      offers.forEach(function (o) { if (matches(o, relaxed)) { counts[o[key]] = (counts[o[key]] || 0) + 1; } });
+      Array.prototype.forEach.call(controls[key].options, function (option) {
+        if (option.value) { option.textContent = option.getAttribute("data-label") + " (" + (counts[option.value] || 0) + ")"; }
+      });
+    });
   }
 
   function unique(values) {
@@ -175,6 +188,7 @@
       toAddress();
       var shown = offers.filter(function (o) { return matches(o, f); }).sort(SORTS[controls.sort.value] || SORTS.rent_asc);
       count.textContent = t.count(shown.length, offers.length);
+      countChoices(offers, f, controls);
       list.innerHTML = "";
       if (!shown.length) { list.appendChild(el("li", { "class": "hf-none", text: t.none })); }
       shown.forEach(function (o) {
