@@ -267,6 +267,20 @@ def search_index(path):
             "offer_entries": sum(1 for d in docs if d["location"].startswith("offerte/O"))}
 
 
+def axe_check(release):
+    """The accessibility release check's wall time and findings on the live release."""
+    from housing.publishing import accessibility
+
+    reason = accessibility.missing()
+    if reason:
+        return {"skipped": reason}
+    load_before, started = load(), time.perf_counter()
+    pages = accessibility.sample(release)
+    found = accessibility.violations(release, pages)
+    return {"seconds": round(time.perf_counter() - started, 2), "pages": len(pages), "violations": len(found),
+            "examples": found[:5], "load_before": load_before, "load_after": load()}
+
+
 def load():
     return round(os.getloadavg()[0], 2)
 
@@ -367,6 +381,8 @@ def main():
     parser.add_argument("--runs", type=int, default=1, help="full publishes to time")
     parser.add_argument("--ticks", type=int, default=3, help="unchanged-content ticks to time")
     parser.add_argument("--no-alone", action="store_true", help="skip the per-language MkDocs builds")
+    parser.add_argument("--axe", action="store_true",
+                        help="time the axe-core release check (housing/publishing/accessibility.py) on the live site")
     parser.add_argument("--target", type=float, default=15.0)
     parser.add_argument("--tick-target", type=float, default=1.0)
     parser.add_argument("--output", type=pathlib.Path, default=RESULTS)
@@ -408,6 +424,9 @@ def main():
         result["size"] = {"site": folder_size(live), "en": folder_size(live / "en"),
                           "search_index": {"it": search_index(live / "search" / "search_index.json"),
                                            "en": search_index(live / "en" / "search" / "search_index.json")}}
+        if args.axe:
+            print("axe-core release check ...", flush=True)
+            result["axe"] = axe_check(live.resolve())
         if not args.no_alone:
             print("MkDocs alone, per language ...", flush=True)
             result["alone"] = mkdocs_alone(data, tmp)
@@ -444,6 +463,14 @@ def report(r, args):
     for lang, idx in s["search_index"].items():
         print(f"  search index {lang}: {mb(idx['bytes'])} ({mb(idx['gzip_bytes'])} gzip), {idx['entries']:,} entries, "
               f"{idx['offer_entries']:,} of them offer titles")
+    if "axe" in r:
+        a = r["axe"]
+        if "skipped" in a:
+            print(f"\n=== axe-core release check skipped: {a['skipped']} ===")
+        else:
+            print(f"\n=== axe-core release check: {a['seconds']} s for {a['pages']} pages x 2 widths "
+                  f"({100 * a['seconds'] / best['seconds']:.0f}% of the full publish), {a['violations']} violation(s); "
+                  f"load {a['load_before']} -> {a['load_after']} ===")
     for lang, a in r.get("alone", {}).items():
         if lang == "both":
             print(f"  build.build (Italian in {a['shards']} process(es), merged, beside English): {a['seconds']} s wall, "

@@ -220,3 +220,19 @@ def test_the_filters_are_kept_in_the_address_restored_and_survive_the_back_butto
         assert "Not a readable number" in page.inner_text("#hf-max-rent-warning")
         assert len(listed(page)) == sum(o["district"] == district for o in offers)
         page.close()
+
+
+def test_a_release_the_publisher_must_check_for_accessibility_and_cannot_is_refused(site, monkeypatch):
+    """HOUSING_AXE_CHECK=1 without a browser: the release is refused, the live site stays (runs last: it publishes)."""
+    from housing.publishing import accessibility, checks, pipeline
+    from housing.publishing.releases import Releases
+    from models import db
+
+    monkeypatch.setenv("HOUSING_AXE_CHECK", "1")
+    monkeypatch.setattr(accessibility, "CHROMIUM", "/nonexistent/chromium")
+    root = site.parent.parent
+    with db.connection_context(), pytest.raises(checks.CheckFailed, match="accessibility.*no chromium"):
+        pipeline.publish(force=True, root=root)
+    assert Releases(root).live() == site
+    monkeypatch.setenv("HOUSING_AXE_CHECK", "auto")
+    assert not accessibility.wanted(), "auto: skipped where chromium is missing"

@@ -120,7 +120,8 @@ def _build_check_publish(data, digest, releases, work, stage):
             checks.check_release(release, watchlist)
         if accessibility.wanted():  # HOUSING_AXE_CHECK: axe-core in chromium, one page of every kind
             with stage("accessibility (axe-core)"):
-                problems = accessibility.violations(release)
+                reason = accessibility.missing()  # asked for with HOUSING_AXE_CHECK=1: no browser is no pass
+                problems = [f"the check cannot run: {reason}"] if reason else accessibility.violations(release)
                 if problems:
                     raise checks.CheckFailed("accessibility (axe-core)", problems)
         with stage("YAML written (wait)"):
