@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SITE_PORT ?= 8001
 
-.PHONY: start test install clean
+.PHONY: start test install clean translations
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,12 @@ test: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# The back office's words: extract the English msgids from admin/, merge them into
+# the Italian catalogue (new ones come out empty: translate them), then compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_pgettext:1c,2 --no-location \
+		--sort-output --width 120 --project housing-first-catania -o admin/translations/messages.pot .
+	$(BIN)/pybabel update -i admin/translations/messages.pot -d admin/translations -D messages -l it \
+		--width 120 --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d admin/translations -D messages -l it

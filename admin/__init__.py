@@ -11,6 +11,7 @@ import secrets
 from flask import Flask, g, redirect, render_template, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext, lazy_pgettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import auth, cli, headers, health, i18n
@@ -139,7 +140,7 @@ def build_admin(app):
     admin = Admin(
         app,
         name="Housing First",
-        index_view=DashboardView(name=i18n.Text("Cruscotto", "Dashboard"), url="/admin"),
+        index_view=DashboardView(name=lazy_gettext('Dashboard'), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/housing_base.html", fluid=True),
         # Flask-Admin's own words, ours winning over its catalogue (admin/translations/__init__.py).
         translations_path=flask_admin_words.install(),  # our wording of Flask-Admin's own messages
@@ -160,23 +161,23 @@ def build_admin(app):
         (acc.TenancyView, m.Tenancy), (acc.IncentiveView, m.Incentive), (acc.GuaranteeClaimView, m.GuaranteeClaim),
         (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
     ]
-    admin.add_view(SearchView(name=i18n.Text("Ricerca", "Search"), endpoint="search", url="/admin/search"))
-    admin.add_view(MatchBoardView(name=i18n.Text("Abbinamenti in corso", "Open matches"), endpoint="match_board",
+    admin.add_view(SearchView(name=lazy_pgettext('menu', 'Search'), endpoint="search", url="/admin/search"))
+    admin.add_view(MatchBoardView(name=lazy_gettext('Open matches'), endpoint="match_board",
                                   url="/admin/matches", category=category("matching")))
-    admin.add_view(MatchingView(name=i18n.Text("Proposta di abbinamenti", "Batch proposal"), endpoint="matching",
+    admin.add_view(MatchingView(name=lazy_gettext('Batch proposal'), endpoint="matching",
                                 url="/admin/matching", category=category("matching")))
-    admin.add_view(CensusView(name=i18n.Text("Censimento domanda e offerta", "Demand-supply census"), endpoint="census",
+    admin.add_view(CensusView(name=lazy_gettext('Demand-supply census'), endpoint="census",
                               url="/admin/census", category=category("matching")))
-    admin.add_view(JourneyView(name=i18n.Text("Percorso del nucleo", "Household journey"), endpoint="journey",
+    admin.add_view(JourneyView(name=lazy_gettext('Household journey'), endpoint="journey",
                                url="/admin/journey", category=category("support")))
-    admin.add_view(OccupancyView(name=i18n.Text("Occupazione dei posti", "Occupancy of places"), endpoint="occupancy",
+    admin.add_view(OccupancyView(name=lazy_gettext('Occupancy of places'), endpoint="occupancy",
                                  url="/admin/occupancy", category=category("support")))
-    admin.add_view(IndicatorsView(name=i18n.Text("Indicatori Housing First", "Housing First indicators"),
+    admin.add_view(IndicatorsView(name=lazy_gettext('Housing First indicators'),
                                   endpoint="indicators", url="/admin/indicators", category=category("support")))
-    admin.add_view(ImportsView(name=i18n.Text("Importazioni", "Imports"), endpoint="imports", url="/admin/imports", category=category("system")))
-    admin.add_view(DistrictMergeView(name=i18n.Text("Quartieri da risolvere e da unire", "Districts to resolve and merge"),
+    admin.add_view(ImportsView(name=lazy_gettext('Imports'), endpoint="imports", url="/admin/imports", category=category("system")))
+    admin.add_view(DistrictMergeView(name=lazy_gettext('Districts to resolve and merge'),
                                      endpoint="district_merge", url="/admin/districts", category=category("homes")))
-    admin.add_view(LanguageWordsView(name=i18n.Text("Lingue da ricondurre", "Languages to map"),
+    admin.add_view(LanguageWordsView(name=lazy_gettext('Languages to map'),
                                      endpoint="language_words", url="/admin/language-words", category=category("people")))
     for view_class, model in views:
         key = view_class.category_key or "system"
@@ -188,7 +189,7 @@ def build_admin(app):
 def register_error_pages(app):
     def page(code, it, en):
         def handler(error):
-            return render_template("error.html", code=code, message=i18n.Text(it, en)), code
+            return render_template("error.html", code=code, message=i18n.pair(it, en)), code
 
         return handler
 

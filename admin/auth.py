@@ -10,11 +10,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_user, logout_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from admin.i18n import LANGUAGES, Text
+
+from admin.i18n import LANGUAGES
 from housing import accounts
 from models import User
 
@@ -25,8 +27,8 @@ login_manager.session_protection = "strong"
 
 
 class LoginForm(SecureForm):
-    username = StringField(Text("Nome utente", "Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(Text("Password", "Password"), validators=[DataRequired(), Length(max=256)])
+    username = StringField(lazy_gettext('Username'), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(lazy_gettext('Password'), validators=[DataRequired(), Length(max=256)])
 
 
 def password_stamp(user):
@@ -73,18 +75,16 @@ def login():
         try:
             user = accounts.authenticate(form.username.data, form.password.data, request.remote_addr)
         except accounts.Throttled:
-            flash(Text("Troppi tentativi falliti: riprova tra 15 minuti.",
-                       "Too many failed attempts: try again in 15 minutes."), "error")
+            flash(gettext('Too many failed attempts: try again in 15 minutes.'), "error")
             return render_template("auth/login.html", form=form), 429
         if user is None:
-            flash(Text("Nome utente o password non corretti.", "Wrong username or password."), "error")
+            flash(gettext('Wrong username or password.'), "error")
             return render_template("auth/login.html", form=form), 401
         session.clear()
         login_user(user)
         bind_session(user)
         if user.must_change_password:  # a temporary password from an administrator's reset
-            flash(Text("Prima di continuare, scegli una nuova password.",
-                       "Before going on, choose a new password."), "warning")
+            flash(gettext('Before going on, choose a new password.'), "warning")
             return redirect(url_for("account.index"))
         return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
     status = 400 if request.method == "POST" else 200

@@ -17,19 +17,19 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from admin import roles
-from admin.labels import FIELD_LABELS, REGISTRY_NAMES
+from admin.labels import field_label, registry_name
 from housing import access_request, processing_register, retention
 
 USER_OPTION = click.option("--user", "username", default=None,
                            help="Admin account the audit trail names (default: system).")
 
 
-def _field_label(name):
-    return FIELD_LABELS.get(name, (name, name))[0]
+def _field_label(name):  # the command line speaks Italian (admin.i18n.select_locale)
+    return str(field_label(name))
 
 
 def _registry_name(table):
-    return REGISTRY_NAMES.get(table, (table.replace("_", " "),))[0]
+    return str(registry_name(table))
 
 
 def _connect():

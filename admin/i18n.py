@@ -1,16 +1,19 @@
-"""Italian first, English selectable: locale choice, bilingual texts, formats.
+"""Italian first, English selectable: locale choice, catalogues, formats.
 
-Domain labels are bilingual data (``housing.vocabulary.Term`` and
-``admin.labels``), resolved when rendered; Flask-Admin's own strings come from
-its Italian catalogue through Flask-Babel.
+The back office's words are gettext messages (English msgids, Italian in
+``admin/translations/it/LC_MESSAGES/messages.po``; Flask-Admin's own words in
+its ``admin`` domain, see ``admin/translations/__init__.py``). Coded values
+keep their two labels as data (``housing.vocabulary.Term``), resolved when
+rendered through ``pair``.
 """
 import datetime
 from decimal import Decimal
 
 
-from flask import request, session
-from flask_babel import Babel, format_decimal, get_locale
+from flask import has_request_context, request, session
+from flask_babel import Babel, LazyString, format_decimal, get_locale, gettext
 from flask_login import current_user
+from markupsafe import escape
 
 from housing import display
 
@@ -19,6 +22,8 @@ DEFAULT_LANGUAGE = "it"
 
 
 def select_locale():
+    if not has_request_context():  # command line, jobs: the programme's language
+        return DEFAULT_LANGUAGE
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
@@ -32,62 +37,31 @@ def current_language():
     return locale.language if locale and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
-class Text(str):
-    """A bilingual string that renders in the request's language.
+def pair(it, en):
+    """A label kept as data in both languages (a vocabulary term, a rule's name,
+    a domain module's error), picked in the reader's language when rendered.
 
-    It subclasses ``str`` (holding the Italian text) so that libraries that
-    check ``isinstance(x, str)`` accept it. Every operation that makes a new
-    string (concatenation, ``%``, ``format``, ``lower``, slicing...) works on
-    the text of the request's language, never on the Italian it holds.
+    The back office's own words come from the gettext catalogues
+    (``admin/translations``); this is only for words that are data.
     """
+    return DataLabel(_pick, it, en)
 
-    def __new__(cls, it, en=None):
-        obj = super().__new__(cls, it)
-        obj.it, obj.en = it, en or it
-        return obj
 
-    def __str__(self):
-        try:
-            return self.en if current_language() == "en" else self.it
-        except Exception:  # outside a request: Italian
-            return self.it
+def _pick(it, en):
+    return en if current_language() == "en" else it
+
+
+class DataLabel(LazyString):
+    """Flask-Babel's lazy string, escaped when a template prints it: data
+    labels may hold what someone typed (a district's or a language's name),
+    and ``LazyString.__html__`` would let that through as markup."""
 
     def __html__(self):
-        from markupsafe import escape
-
         return str(escape(str(self)))
-
-    def __format__(self, spec):
-        return format(str(self), spec)
-
-    def __add__(self, other):
-        return str(self) + str(other)
-
-    def __radd__(self, other):
-        return str(other) + str(self)
-
-    def __mod__(self, other):
-        return str(self) % other
-
-    def __getitem__(self, index):
-        return str(self)[index]
-
-    def __reduce__(self):  # pickled/copied as itself, not as its Italian text
-        return (Text, (self.it, self.en))
-
-    def __getattribute__(self, name):
-        # str's own methods (lower, upper, strip, replace, split, join,
-        # startswith...) act on the current language's text.
-        if name in _STR_METHODS:
-            return getattr(str(self), name)
-        return super().__getattribute__(name)
-
-
-_STR_METHODS = frozenset(name for name in dir(str) if not name.startswith("_"))
 
 
 def term_text(term):
-    return Text(term.it, term.en)
+    return pair(term.it, term.en)
 
 
 def term_choices(registry):
@@ -127,7 +101,7 @@ def format_percent(fraction, digits=1):
 
 
 def yes_no(value):
-    return str(Text("Sì", "Yes") if value else Text("No", "No"))
+    return gettext("Yes") if value else gettext("No")
 
 
 def init_app(app):

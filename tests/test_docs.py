@@ -25,12 +25,24 @@ def test_every_job_and_runner_setting_is_documented():
         assert f"--once {name}" in README, f"job {name} is not documented in README.md"
 
 
-def test_every_model_field_has_a_bilingual_label():
+def both_languages(app, message):
+    """A catalogue message in Italian and in English."""
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        with force_locale("it"):
+            it = str(message)
+        with force_locale("en"):
+            en = str(message)
+    return it, en
+
+
+def test_every_model_field_has_a_bilingual_label(app):
     for model in models.MODELS:
         for name in model._meta.fields:
             assert name in FIELD_LABELS, f"{model.__name__}.{name} has no label in admin/labels.py"
-            it, en = FIELD_LABELS[name]
-            assert it and en
+            it, en = both_languages(app, FIELD_LABELS[name])
+            assert it and en, name
 
 
 # "Italian name: what it is, in English." The name is what staff call the
@@ -38,17 +50,18 @@ def test_every_model_field_has_a_bilingual_label():
 DOC_HEAD = re.compile(r"(?P<name>[A-ZÀ-Ý][^:.]{2,60}): (?P<what>\S.*)")
 
 
-def english_names():
+def english_names(app):
     names = set()
     for model in models.MODELS:
         names |= {model.__name__, re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__)}
-    for _, en in REGISTRY_NAMES.values():
+    registry_names = [both_languages(app, name) for name in REGISTRY_NAMES.values()]
+    for _, en in registry_names:
         names |= {en, en.removesuffix("s")}
-    return {n.lower() for n in names} - {it.lower() for it, _ in REGISTRY_NAMES.values()}
+    return {n.lower() for n in names} - {it.lower() for it, _ in registry_names}
 
 
-def test_every_model_has_a_docstring_with_its_italian_name():
-    english, seen = english_names(), {}
+def test_every_model_has_a_docstring_with_its_italian_name(app):
+    english, seen = english_names(app), {}
     for model in models.MODELS:
         assert model.__doc__, f"{model.__name__} has no docstring"
         head = DOC_HEAD.fullmatch(model.__doc__.strip().splitlines()[0].strip())

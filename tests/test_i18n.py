@@ -31,22 +31,6 @@ def test_unknown_language_is_refused(app, login):
     assert response.status_code == 400
 
 
-def test_bilingual_text_builds_strings_in_the_request_language(app):
-    """Concatenation, formatting and str methods of a bilingual text follow the UI language."""
-    from admin.i18n import Text
-
-    note = Text("Nota", "Note")
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert note + " (restricted)" == "Note (restricted)"
-        assert "Edit " + note == "Edit Note"
-        assert note.lower() == "note" and note.upper() == "NOTE"
-        assert f"{note}: x" == "Note: x" and "{}".format(note) == "Note"
-        assert Text("Nuovo %s", "New %s") % "x" == "New x"
-        assert note[:2] == "No"
-    with app.test_request_context("/", headers={"Accept-Language": "it"}):
-        assert note + " (riservata)" == "Nota (riservata)" and note.lower() == "nota"
-
-
 def test_assessment_note_labels_are_english_in_the_english_ui(app, login):
     client = login("operator")
     client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/"})

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectField
 
-from admin.i18n import Text
+from admin.i18n import pair
 from admin.views.base import SecureModelView, optional_id_inline
 from housing import vocabulary as v
 from housing.accompaniment import incentives, instruments, sensitive, stays, tenancies
@@ -22,7 +22,7 @@ USER_AJAX = {"fields": ["username", "full_name"], **AJAX}
 
 def domain_choices():
     definition = instruments.read_definition("assessment")
-    return [(item["key"], Text(item["it"], item["en"])) for item in instruments.items(definition)]
+    return [(item["key"], pair(item["it"], item["en"])) for item in instruments.items(definition)]
 
 
 def journey_link(view, context, model, name):

@@ -10,12 +10,13 @@ import functools
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin import roles
-from admin.i18n import Text
+from admin.i18n import pair
 from admin.views.base import find, record_id
 from housing import accounts
 from models import User
@@ -31,24 +32,24 @@ OPEN_WHILE_CHANGE_DUE = frozenset({
 
 
 class PasswordChangeForm(SecureForm):
-    current_password = PasswordField(Text("Password attuale", "Current password"),
+    current_password = PasswordField(lazy_gettext('Current password'),
                                      validators=[DataRequired(), Length(max=MAX_PASSWORD)])
     new_password = PasswordField(
-        Text(f"Nuova password (almeno {accounts.MIN_PASSWORD_LENGTH} caratteri)",
-             f"New password (at least {accounts.MIN_PASSWORD_LENGTH} characters)"),
+        lazy_gettext('New password (at least %(MIN_PASSWORD_LENGTH)s characters)',
+                     MIN_PASSWORD_LENGTH=accounts.MIN_PASSWORD_LENGTH),
         validators=[DataRequired(), Length(max=MAX_PASSWORD)])
-    confirm_password = PasswordField(Text("Ripeti la nuova password", "Repeat the new password"),
+    confirm_password = PasswordField(lazy_gettext('Repeat the new password'),
                                      validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
 class LanguageForm(SecureForm):
-    language = SelectField(Text("Lingua dell'interfaccia", "Interface language"),
+    language = SelectField(lazy_gettext('Interface language'),
                            choices=[("it", "Italiano"), ("en", "English")], validators=[DataRequired()])
 
 
 class ResetForm(SecureForm):
     password = PasswordField(
-        Text("Password temporanea (vuota: ne viene generata una)", "Temporary password (empty: one is generated)"),
+        lazy_gettext('Temporary password (empty: one is generated)'),
         validators=[Optional(), Length(max=MAX_PASSWORD)])
 
 
@@ -64,7 +65,7 @@ class AccountPage(BaseView):
 
 
 def render(template, status=200, **kwargs):
-    page = AccountPage(name=Text("Il mio account", "My account"), endpoint="account", url="/admin/account")
+    page = AccountPage(name=lazy_gettext('My account'), endpoint="account", url="/admin/account")
     page.admin = current_app.extensions["housing_admin"]
     response = current_app.make_response((page.render(template, it=_italian(), **kwargs), status))
     response.headers["Cache-Control"] = "no-store"  # a generated password must not stay in a cache
@@ -94,7 +95,7 @@ def _me():
 def _field_error(form, error):
     field = getattr(form, error.field, None)
     field = form.new_password if field is None else field
-    field.errors = list(field.errors) + [Text(error.it, error.en)]
+    field.errors = list(field.errors) + [pair(error.it, error.en)]
 
 
 def _account_page(password_form=None, language_form=None, status=200):
@@ -123,8 +124,7 @@ def password():
         accounts.change_own_password(me, form.current_password.data, form.new_password.data,
                                      form.confirm_password.data, request.remote_addr)
     except accounts.Throttled:
-        flash(Text("Troppi tentativi falliti: riprova tra 15 minuti.",
-                   "Too many failed attempts: try again in 15 minutes."), "error")
+        flash(gettext('Too many failed attempts: try again in 15 minutes.'), "error")
         return _account_page(password_form=form, status=429)
     except accounts.AccountError as error:
         _field_error(form, error)
@@ -132,8 +132,7 @@ def password():
     from admin import auth
 
     auth.bind_session(me)  # the other sessions end, this one goes on
-    flash(Text("Password cambiata. Le altre sessioni aperte con questo account sono state chiuse.",
-               "Password changed. The other sessions of this account have been closed."), "success")
+    flash(gettext('Password changed. The other sessions of this account have been closed.'), "success")
     return redirect(url_for("admin.index") if forced else url_for(".index"))
 
 
@@ -146,10 +145,10 @@ def language():
     try:
         accounts.set_language(_me(), form.language.data, actor=_me())
     except accounts.AccountError as error:
-        form.language.errors = [Text(error.it, error.en)]
+        form.language.errors = [pair(error.it, error.en)]
         return _account_page(language_form=form, status=400)
     session["lang"] = form.language.data  # the choice applies at once
-    flash(Text("Lingua salvata.", "Language saved."), "success")
+    flash(gettext('Language saved.'), "success")
     return redirect(url_for(".index"))
 
 
@@ -169,8 +168,7 @@ def _admin_target(user_id):
 def reset(user_id):
     target = _admin_target(user_id)
     if target.id == current_user.id:
-        flash(Text("La propria password si cambia da «Il mio account».",
-                   "One's own password is changed from \u201cMy account\u201d."), "info")
+        flash(gettext("One's own password is changed from “My account”."), "info")
         return redirect(url_for(".index"))
     form = ResetForm(request.form)
     if request.method == "GET":
@@ -181,7 +179,7 @@ def reset(user_id):
     try:
         temporary = accounts.reset_password(target, _me(), chosen)
     except accounts.AccountError as error:
-        form.password.errors = list(form.password.errors) + [Text(error.it, error.en)]
+        form.password.errors = list(form.password.errors) + [pair(error.it, error.en)]
         return render("admin/account/reset.html", status=400, target=target, form=form)
     return render("admin/account/reset_done.html", target=target,
                   temporary=None if chosen else temporary)

@@ -7,7 +7,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from admin.i18n import Text, format_value, term_label
+from admin.i18n import format_value, term_label, term_text
 from admin.labels import field_label, registry_name
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
@@ -51,7 +51,7 @@ def readable_changes(entity, changes_json):
     coded = vocabulary_fields(model) if model is not None else {}
     lines = []
     for name, values in changes.items():
-        labels = {term.key: Text(term.it, term.en) for term in coded.get(name, ())}
+        labels = {term.key: term_text(term) for term in coded.get(name, ())}
         if name == "domain":  # the assessment instrument's domains are data of their own
             labels = {value: term_label("domains", value) for value in values if isinstance(value, str)} \
                 if isinstance(values, list) else {}

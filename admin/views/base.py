@@ -21,13 +21,16 @@ from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.form import SecureForm
 from flask_admin.helpers import is_form_submitted
 from flask_admin.model import typefmt
+from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, CharField, DatabaseError, DataError, ForeignKeyField, IntegerField, IntegrityError, TextField
+from wtforms.fields import FieldList, FormField
+from wtforms.form import BaseForm
 from wtforms.validators import Optional
 
 from admin import roles
-from admin.i18n import Text, format_value, term_choices, term_text
+from admin.i18n import format_value, term_choices, term_text
 from admin.labels import FIELD_LABELS, field_help, field_label, registry_name
 from admin.views import field_access
 from admin.views import versions
@@ -140,10 +143,7 @@ class Refused(Exception):
         self.errors = errors
 
 
-SAVE_FAILED = Text(
-    "Salvataggio non riuscito: i dati sono in conflitto con altri record. Nessuna modifica è stata salvata.",
-    "Save failed: the data conflicts with other records. Nothing was saved.",
-)
+SAVE_FAILED = lazy_gettext('Save failed: the data conflicts with other records. Nothing was saved.')
 
 
 def neutralise_formula(value):
@@ -181,6 +181,28 @@ class RoleGuard:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
+    def render(self, template, **kwargs):
+        for value in kwargs.values():
+            if isinstance(value, BaseForm):
+                plain_errors(value)
+        return super().render(template, **kwargs)
+
+
+def plain_errors(form):
+    """Field errors as plain text in the reader's language. Messages may be lazy
+    (a validator's ``message=lazy_gettext(...)``, a data label), and Flask-Admin
+    marks a field invalid only when an error ``isinstance(..., str)``
+    (``flask_admin.helpers.is_field_error``, pinned by tests/test_catalogues.py)."""
+    for field in form:
+        if isinstance(field, FormField):
+            plain_errors(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    plain_errors(entry.form)
+        if isinstance(field.errors, (list, tuple)):
+            field.errors = [str(error) if isinstance(error, LazyString) else error for error in field.errors]
+
 
 class SecureBaseView(RoleGuard, BaseView):
     """A custom page (not a registry) guarded like the model views."""
@@ -193,7 +215,7 @@ class SecureBaseView(RoleGuard, BaseView):
         if not self.can_act():
             abort(403)
         if not SecureForm(request.form).validate():
-            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
+            flash(gettext('Expired request: try again.'), "error")
             return False
         return True
 
@@ -311,7 +333,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
             model_label = FIELD_LABELS.get(related._meta.table_name)
             field = FIELD_LABELS.get(name.name)
             if model_label and field:
-                text = Text(f"{model_label[0]} / {field[0]}", f"{model_label[1]} / {field[1]}")
+                text = LazyString(lambda: f"{model_label} / {field}")
                 for flt in filters:
                     flt.name = text
         return filters
@@ -354,7 +376,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         except BAD_QUERY_ERRORS:
             log.info("List query refused", exc_info=True)
-            flash(Text("Filtro o ricerca non validi: nessun risultato.", "Invalid filter or search: no results."), "error")
+            flash(gettext('Invalid filter or search: no results.'), "error")
             return 0, []
         if isinstance(rows, list):
             attach_related(self.model, rows)
@@ -373,7 +395,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
                 name = f"{field_label(f.name)} ({str(owner).lower()})"
             if name.lower() not in (n.lower() for n in names):
                 names.append(name)
-        prefix = str(Text("Cerca per", "Search by"))
+        prefix = str(gettext('Search by'))
         return f"{prefix}: " + ", ".join(n[:1].lower() + n[1:] for n in names) if names else None
 
     def _link_name(self, model):
@@ -516,8 +538,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
             return False
         except Refused as refused:
             attach_errors(form, refused.errors)
-            flash(Text("Salvataggio non riuscito: i dati sono cambiati nel frattempo, vedi i campi segnalati.",
-                       "Save failed: the data changed meanwhile, see the fields marked."), "error")
+            flash(gettext('Save failed: the data changed meanwhile, see the fields marked.'), "error")
             return False
         except (IntegrityError, DatabaseError) as error:
             log.warning("Save of %s refused by the database: %s", self.model._meta.table_name, refused_by(error))
@@ -556,18 +577,14 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
             actors = ", ".join(sorted({actor for actor, _, _ in saves})) or "?"
             fields = sorted({name for _, _, names in saves for name in names})
             labels = ", ".join(str(field_label(name)) for name in fields) or "-"
-            flash(Text(
-                f"Mentre modificavi, {actors} ha salvato una versione più recente di «{registry_name(model._meta.table_name)}» "
-                f"n. {record_id} (campi cambiati: {labels}). Nulla è stato salvato: i tuoi dati sono ancora nel modulo; "
-                "confrontali con i valori attuali e salva di nuovo per sovrascriverli.",
-                f"While you were editing, {actors} saved a newer version of “{registry_name(model._meta.table_name)}” "
-                f"no. {record_id} (fields changed: {labels}). Nothing was saved: what you typed is still in the form; "
-                "compare it with the current values and save again to overwrite them.",
-            ), "error")
+            flash(gettext('While you were editing, %(actors)s saved a newer version of “%(registry)s” no. '
+                          '%(record_id)s (fields changed: %(labels)s). Nothing was saved: what you typed is still in'
+                          ' the form; compare it with the current values and save again to overwrite them.',
+                          actors=actors, registry=registry_name(model._meta.table_name), record_id=record_id, labels=labels), "error")
             current = model.get_or_none(model._meta.primary_key == record_id)
             attach_errors(form, {
-                name: [Text(f"Cambiato nel frattempo da {actors}; ora vale: {format_value(getattr(current, name, None))}",
-                            f"Changed meanwhile by {actors}; it is now: {format_value(getattr(current, name, None))}")]
+                name: [gettext('Changed meanwhile by %(actors)s; it is now: %(value)s',
+                               actors=actors, value=format_value(getattr(current, name, None)))]
                 for name in fields if name in form._fields and current is not None
             })
             versions.bring_forward(form, stored)
@@ -618,7 +635,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
         for model in self.model.select().where(self.model._meta.primary_key.in_(ids)):
             deleted += bool(self.delete_model(model))
         if deleted:
-            flash(Text(f"Record eliminati: {deleted}.", f"Records deleted: {deleted}."), "success")
+            flash(gettext('Records deleted: %(deleted)s.', deleted=deleted), "success")
 
     def handle_view_exception(self, exc):
         if isinstance(exc, DatabaseError):
@@ -740,14 +757,9 @@ def blocking_dependents(model):
 
 def refusal(blockers):
     """The message that refuses a delete, naming what depends on the record."""
-    names_it = ", ".join(f"{n} {t.it}" for t, n in blockers)
-    names_en = ", ".join(f"{n} {t.en}" for t, n in blockers)
-    return Text(
-        f"Impossibile eliminare: il record è collegato a {names_it}. Scollega o elimina prima quei record "
-        "(un account si disattiva invece di eliminarlo).",
-        f"Cannot delete: the record is linked to {names_en}. Unlink or delete those records first "
-        "(an account is deactivated instead of deleted).",
-    )
+    return gettext("Cannot delete: the record is linked to %(records)s. Unlink or delete those records first "
+                   "(an account is deactivated instead of deleted).",
+                   records=", ".join(f"{n} {t}" for t, n in blockers))
 
 
 def cascaded_children(model):

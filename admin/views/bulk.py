@@ -20,11 +20,11 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from peewee import Model
 
 from admin import roles
-from admin.i18n import Text
 from admin.views import offer_band
 from housing import audit, offer_checks
 from housing.accompaniment import sensitive
@@ -65,11 +65,11 @@ class BulkActions:
 
     # -- export -------------------------------------------------------------------
 
-    @action("export_selected", Text("Esporta selezionati (XLSX)", "Export selected (XLSX)"))
+    @action("export_selected", lazy_gettext('Export selected (XLSX)'))
     def action_export_selected(self, ids):
         ids = selected_ids(ids)
         if not ids:
-            flash(Text("Nessuna riga selezionata.", "No row selected."), "error")
+            flash(gettext('No row selected.'), "error")
             return None
         rows = list(self.get_query().where(self.model._meta.primary_key.in_(ids)).order_by(self.model._meta.primary_key))
         from admin.views.base import attach_related
@@ -143,8 +143,8 @@ def problem_list(failed, labels):
 class OfferActions(BulkActions):
     """Publish and withdraw the selected offers."""
 
-    @action("publish", Text("Pubblica", "Publish"),
-            Text("Pubblicare le offerte selezionate sul sito?", "Publish the selected offers on the site?"))
+    @action("publish", lazy_gettext('Publish'),
+            lazy_gettext('Publish the selected offers on the site?'))
     def action_publish(self, ids):
         ids = selected_ids(ids)
         with db.atomic() as transaction:
@@ -157,15 +157,15 @@ class OfferActions(BulkActions):
                     failed[offer.id] = found
             if failed:
                 transaction.rollback()
-                flash(Text(f"Nessuna offerta pubblicata: {len(failed)} non rispettano le regole. ",
-                           f"No offer published: {len(failed)} break the rules. ") + problem_list(failed, {}), "error")
+                flash(gettext('No offer published: %(count)s break the rules. ',
+                              count=len(failed)) + problem_list(failed, {}), "error")
                 return None
             changed = self._change(offers, status="published", published=True)
-        flash(Text(f"Offerte pubblicate: {changed}.", f"Offers published: {changed}."), "success")
+        flash(gettext('Offers published: %(changed)s.', changed=changed), "success")
         return None
 
-    @action("withdraw", Text("Ritira", "Withdraw"),
-            Text("Ritirare le offerte selezionate dal sito?", "Withdraw the selected offers from the site?"))
+    @action("withdraw", lazy_gettext('Withdraw'),
+            lazy_gettext('Withdraw the selected offers from the site?'))
     def action_withdraw(self, ids):
         ids = selected_ids(ids)
         with db.atomic() as transaction:
@@ -174,13 +174,11 @@ class OfferActions(BulkActions):
             refused = sorted(o.id for o in offers if o.status not in offer_checks.WITHDRAWABLE_FROM and o.status != "withdrawn")
             if refused:
                 transaction.rollback()
-                flash(Text("Nessuna offerta ritirata: si ritirano solo bozze e offerte pubblicate; non lo sono "
-                           + ", ".join(f"#{i}" for i in refused) + ".",
-                           "No offer withdrawn: only drafts and published offers are withdrawn; these are not: "
-                           + ", ".join(f"#{i}" for i in refused) + "."), "error")
+                flash(gettext("No offer withdrawn: only drafts and published offers are withdrawn; "
+                              "these are not: %(offers)s.", offers=", ".join(f"#{i}" for i in refused)), "error")
                 return None
             changed = self._change(offers, status="withdrawn", published=False)
-        flash(Text(f"Offerte ritirate: {changed}.", f"Offers withdrawn: {changed}."), "success")
+        flash(gettext('Offers withdrawn: %(changed)s.', changed=changed), "success")
         return None
 
     @staticmethod
@@ -208,35 +206,34 @@ def case_workers():
 class HouseholdActions(BulkActions):
     """Assign a case worker to the selected households."""
 
-    @action("assign_case_worker", Text("Assegna operatore di riferimento", "Assign case worker"))
+    @action("assign_case_worker", lazy_gettext('Assign case worker'))
     def action_assign_case_worker(self, ids):
         ids = selected_ids(ids)
         households = list(Household.select(Household.id, Household.code).where(Household.id.in_(ids)).order_by(Household.code))
         if not households:
-            flash(Text("Nessuna riga selezionata.", "No row selected."), "error")
+            flash(gettext('No row selected.'), "error")
             return None
         return self.render(
             "admin/offers/assign_case_worker.html",
-            title=Text("Assegna operatore di riferimento", "Assign case worker"),
-            intro=Text(f"Nuclei selezionati ({len(households)}):", f"Selected households ({len(households)}):"),
+            title=lazy_gettext('Assign case worker'),
+            intro=gettext('Selected households (%(count)s):', count=len(households)),
             codes=", ".join(h.code for h in households), ids=[h.id for h in households],
             form=SecureForm(), users=case_workers(), action_url=url_for(".assign_case_worker"),
-            label=Text("Operatore di riferimento", "Case worker"), submit=Text("Assegna", "Assign"),
-            cancel=Text("Annulla", "Cancel"), back=url_for(".index_view"))
+            label=lazy_gettext('Case worker'), submit=lazy_gettext('Assign'),
+            cancel=lazy_gettext('Cancel'), back=url_for(".index_view"))
 
     @expose("/bulk/assign-case-worker/", methods=("POST",))
     def assign_case_worker(self):
         if not self.is_action_allowed("assign_case_worker"):
             abort(403)
         if not SecureForm(request.form).validate():
-            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
+            flash(gettext('Expired request: try again.'), "error")
             return redirect(url_for(".index_view"))
         ids = selected_ids(request.form.getlist("rowid"))
         chosen = selected_ids([request.form.get("case_worker") or ""])
         worker = next((u for u in case_workers() if chosen and u.id == chosen[0]), None)
         if worker is None:
-            flash(Text("Operatore di riferimento: scegli un account attivo che segue i nuclei.",
-                       "Case worker: choose an active account that works with households."), "error")
+            flash(gettext('Case worker: choose an active account that works with households.'), "error")
             return redirect(url_for(".index_view"))
         with db.atomic() as transaction:
             serialise(db, "household")
@@ -244,10 +241,8 @@ class HouseholdActions(BulkActions):
             refused = [h.code for h in households if not sensitive.may_assign_case_worker(current_user, h, worker.id)]
             if refused:
                 transaction.rollback()
-                flash(Text("Nessun nucleo cambiato: solo un amministratore o l'attuale operatore di riferimento può "
-                           "cambiarlo; non puoi per " + ", ".join(refused) + ".",
-                           "No household changed: only an administrator or the current case worker may change it; "
-                           "you may not for " + ", ".join(refused) + "."), "error")
+                flash(gettext("No household changed: only an administrator or the current case worker may change "
+                              "it; you may not for %(households)s.", households=", ".join(refused)), "error")
                 return redirect(url_for(".index_view"))
             changed = 0
             for household in households:
@@ -259,6 +254,6 @@ class HouseholdActions(BulkActions):
                 audit.record(current_user, "update", household, before, audit.snapshot(household))
                 changed += 1
         name = worker.full_name or worker.username
-        flash(Text(f"Operatore di riferimento {name} assegnato a {changed} nuclei.",
-                   f"Case worker {name} assigned to {changed} households."), "success")
+        flash(gettext('Case worker %(name)s assigned to %(changed)s households.',
+                      name=name, changed=changed), "success")
         return redirect(url_for(".index_view"))

@@ -12,12 +12,12 @@ import time
 from flask import abort, current_app, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.peewee.filters import DateBetweenFilter, DateSmallerFilter, FilterEqual
-from flask_babel import format_decimal
+from flask_babel import format_decimal, lazy_gettext
 from flask_login import current_user
 from peewee import fn
 
 from admin import roles
-from admin.i18n import Text, term_text
+from admin.i18n import term_text
 from housing import matches
 from housing import vocabulary as v
 from housing.accompaniment import alerts, assessments, tenancies
@@ -139,9 +139,9 @@ def outcomes_to_record(today):
 
 
 DUE_LISTS = {
-    "reassessments": (Text("Rivalutazioni scadute", "Reassessments due"), due_reassessments),
-    "stays": (Text("Permanenze oltre l'uscita prevista", "Stays past their planned exit"), overdue_stays),
-    "outcomes": (Text("Esiti a 6/12/24 mesi da registrare", "Outcomes at 6/12/24 months to record"), outcomes_to_record),
+    "reassessments": (lazy_gettext('Reassessments due'), due_reassessments),
+    "stays": (lazy_gettext('Stays past their planned exit'), overdue_stays),
+    "outcomes": (lazy_gettext('Outcomes at 6/12/24 months to record'), outcomes_to_record),
 }
 
 
@@ -152,7 +152,7 @@ def accompaniment_links(today):
                      (SupportPlan.review_on, DateSmallerFilter, (today + DAY).isoformat()))
     return [
         ("reassessments-due", DUE_LISTS["reassessments"][0], counts["reassessments"], url_for(".due", kind="reassessments")),
-        ("plan-reviews-due", Text("Verifiche dei progetti scadute", "Plan reviews due"), counts["plan_reviews"], plans),
+        ("plan-reviews-due", lazy_gettext('Plan reviews due'), counts["plan_reviews"], plans),
         ("overdue-stays", DUE_LISTS["stays"][0], counts["overdue_stays"], url_for(".due", kind="stays")),
         ("outcomes-due", DUE_LISTS["outcomes"][0], counts["outcomes_to_record"], url_for(".due", kind="outcomes")),
     ]
@@ -171,11 +171,11 @@ class DashboardView(AdminIndexView):
         counts = registry_counts(today)
         households = household_endpoint()
         sections = [
-            ("dwellings", Text("Alloggi per stato", "Dwellings by status"),
+            ("dwellings", lazy_gettext('Dwellings by status'),
              status_links("dwelling", Dwelling.status, counts["dwellings"]) if admin_view("dwelling").is_accessible() else None),
-            ("offers", Text("Offerte per stato", "Offers by status"),
+            ("offers", lazy_gettext('Offers by status'),
              status_links("offer", Offer.status, counts["offers"]) if admin_view("offer").is_accessible() else None),
-            ("households", Text("Nuclei per stato", "Households by status"),
+            ("households", lazy_gettext('Households by status'),
              status_links(households, Household.status, counts["households"]) if households else None),
         ]
         horizon = today + datetime.timedelta(days=EXPIRY_DAYS)

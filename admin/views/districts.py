@@ -5,8 +5,9 @@ from flask_admin import expose
 from flask_admin.contrib.peewee.filters import FilterConverter
 from flask_admin.form import SecureForm
 from flask_admin.helpers import is_form_submitted
+from flask_babel import gettext, lazy_gettext
 
-from admin.i18n import Text, current_language
+from admin.i18n import current_language, pair
 from admin.labels import field_label
 from admin.views.base import SecureBaseView, SecureModelView, find, record_id, scoped_link
 from housing import districts as registry
@@ -42,10 +43,9 @@ def refused_choice(raw):
     """The message for a posted district that is not one of the choices."""
     if raw and not str(raw).strip().isdigit():  # a name typed or sent instead of a choice
         message = registry.unknown_message(str(raw).strip()[:80])
-        return Text(message[:1].upper() + message[1:] + ". Sceglierlo dall'elenco.",
+        return pair(message[:1].upper() + message[1:] + ". Sceglierlo dall'elenco.",
                     f"District “{str(raw).strip()[:80]}” is not in the districts registry: pick one from the list.")
-    return Text("Quartiere non valido: scegliere un quartiere attivo del registro dei quartieri.",
-                "Invalid district: pick an active district of the districts registry.")
+    return lazy_gettext('Invalid district: pick an active district of the districts registry.')
 
 
 class DistrictView(SecureModelView):
@@ -64,15 +64,13 @@ class DistrictView(SecureModelView):
     column_export_exclude_list = ["dwellings"]
     form_columns = ["name", "municipality", "zone", "latitude", "longitude", "outline", "active"]
     form_args = {
-        "outline": {"description": Text(
-            "Facoltativo: contorno semplificato, punti «lat lon» separati da «;» (almeno 3).",
-            "Optional: simplified outline, “lat lon” points separated by “;” (at least 3).")},
-        "latitude": {"description": Text("Il centro del quartiere: la mappa pubblica mostra le offerte qui.",
-                                         "The district's centre: the public map shows offers here.")},
+        "outline": {"description": lazy_gettext('Optional: simplified outline, “lat lon” points separated by “;” (at'
+                                                ' least 3).')},
+        "latitude": {"description": lazy_gettext("The district's centre: the public map shows offers here.")},
     }
     column_formatters = {
         "dwellings": lambda view, context, model, name: scoped_link(
-            "dwelling", "district", model.id, Text("Alloggi", "Dwellings")),
+            "dwelling", "district", model.id, lazy_gettext('Dwellings')),
     }
 
     def __init__(self, model, **kwargs):
@@ -104,11 +102,9 @@ class DistrictView(SecureModelView):
         if same is None or (current_id is not None and str(same) == str(current_id)):
             return None
         existing = District.get_by_id(same).name
-        return Text(
-            f"Esiste già il quartiere «{existing}» (stesso nome a meno di maiuscole e accenti): "
-            "se sono due grafie dello stesso quartiere, unirle da «Quartieri da risolvere e da unire».",
-            f"The district “{existing}” already exists (same name but for case and accents): "
-            "if these are two spellings of one district, merge them on “Districts to resolve and merge”.")
+        return gettext('The district “%(existing)s” already exists (same name but for case and accents): if these '
+                       'are two spellings of one district, merge them on “Districts to resolve and merge”.',
+                       existing=existing)
 
 
 class DistrictMergeView(SecureBaseView):
@@ -130,8 +126,7 @@ class DistrictMergeView(SecureBaseView):
         if source is not None and target is not None and source.id != target.id:
             preview = (source, target, *usage(source.id))
         elif request.args.get("source") or request.args.get("target"):
-            flash(Text("Scegliere due quartieri diversi ed esistenti da unire.",
-                       "Choose two different existing districts to merge."), "error")
+            flash(gettext('Choose two different existing districts to merge.'), "error")
         return self.render("admin/districts/resolve.html", rows=registry.to_review(), targets=list(offered()),
                            everything=list(District.select().order_by(District.name)), preview=preview,
                            form=SecureForm(), can_act=self.can_act(), it=current_language() == "it")
@@ -146,11 +141,11 @@ class DistrictMergeView(SecureBaseView):
                 source = District.get_or_none(District.id == source_id)
                 homes, households = registry.merge(source_id, target_id, _user())
                 target = District.get_by_id(target_id)
-                flash(Text(f"«{source.name}» unito a «{target.name}»: spostati {homes} alloggi e {households} nuclei.",
-                           f"“{source.name}” merged into “{target.name}”: {homes} dwellings and {households} "
-                           "households moved."), "success")
+                flash(gettext('“%(name)s” merged into “%(name2)s”: %(homes)s dwellings and %(households)s households'
+                              ' moved.',
+                              name=source.name, name2=target.name, homes=homes, households=households), "success")
             except registry.RegistryError as error:
-                flash(Text(f"Unione non eseguita: {error}.", f"Merge not done: {error}."), "error")
+                flash(gettext('Merge not done: %(error)s.', error=error), "error")
         return redirect(url_for(".index"))
 
     @expose("/confirm", methods=["POST"])
@@ -161,10 +156,9 @@ class DistrictMergeView(SecureBaseView):
                 if district_id is None:
                     raise registry.RegistryError("quartiere non indicato")
                 district = registry.confirm(district_id, _user())
-                flash(Text(f"«{district.name}» confermato come quartiere del registro.",
-                           f"“{district.name}” confirmed as a district of the registry."), "success")
+                flash(gettext('“%(name)s” confirmed as a district of the registry.', name=district.name), "success")
             except registry.RegistryError as error:
-                flash(Text(f"Conferma non eseguita: {error}.", f"Not confirmed: {error}."), "error")
+                flash(gettext('Not confirmed: %(error)s.', error=error), "error")
         return redirect(url_for(".index"))
 
 

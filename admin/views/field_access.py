@@ -20,6 +20,7 @@ from flask import abort, has_request_context, json, request, Response
 from flask_admin import expose
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.model.base import FilterGroup
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from peewee import Field, ForeignKeyField, Model
 from wtfpeewee.fields import ModelSelectField
@@ -29,7 +30,6 @@ from wtforms.validators import ValidationError
 from wtfpeewee.orm import FieldInfo
 
 from admin import roles
-from admin.i18n import Text
 from housing import amounts
 
 ALL = object()  # outside a request (start-up, introspection): the view as declared
@@ -60,11 +60,11 @@ LABEL_FIELDS = {
 }
 # How a record is called when its label is hidden: "Locatore n. 12".
 MASKED_NAMES = {
-    "landlord": ("Locatore", "Landlord"),
-    "person": ("Componente", "Member"),
-    "arrears_episode": ("Morosità", "Arrears"),
-    "incentive": ("Incentivo", "Incentive"),
-    "guarantee_claim": ("Escussione", "Claim"),
+    "landlord": lazy_gettext('Landlord'),
+    "person": lazy_gettext('Member'),
+    "arrears_episode": lazy_gettext('Arrears'),
+    "incentive": lazy_gettext('Incentive'),
+    "guarantee_claim": lazy_gettext('Claim'),
 }
 
 
@@ -115,8 +115,7 @@ def label(role, record):
     if record is None or label_readable(role, record):
         return record
     table = record._meta.table_name
-    it, en = MASKED_NAMES.get(table, ("Record", "Record"))
-    return Text(f"{it} n. {record.get_id()}", f"{en} no. {record.get_id()}")
+    return gettext("%(kind)s no. %(id)s", kind=MASKED_NAMES.get(table, "Record"), id=record.get_id())
 
 
 def _bounded(value, default, low, high):

@@ -12,10 +12,11 @@ import os
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
+from flask_babel import gettext
 from flask_login import current_user
 
 from admin import roles
-from admin.i18n import Text, current_language
+from admin.i18n import current_language
 from admin.views.base import SecureBaseView
 from housing.imports import KINDS, jobs, mappings, plan, reading, workbooks
 
@@ -83,7 +84,7 @@ class ImportsView(SecureBaseView):
         try:
             headers = reading.headers(upload.filename if upload else "", content)
         except reading.FileError as error:
-            flash(Text(str(error), str(error)), "error")
+            flash(str(error), "error")
             return redirect(url_for(".index"))
         token = jobs.store(folder(), content)
         mapping = mappings.load(mappings_path(), source, kind.key) if source else {}
@@ -145,8 +146,7 @@ class ImportsView(SecureBaseView):
         if not self._guard():
             return redirect(url_for(".status", token=token))
         if status.get("stage") != "dry_run" or status.get("state") != "done" or not status.get("ok"):
-            flash(Text("Conferma possibile solo dopo una verifica senza errori.",
-                       "Confirm only after a dry run without errors."), "error")
+            flash(gettext('Confirm only after a dry run without errors.'), "error")
             return redirect(url_for(".status", token=token))
         return self._start(token, KINDS[status["kind"]], "commit", status.get("mapping") or {})
 
@@ -157,5 +157,5 @@ class ImportsView(SecureBaseView):
             return redirect(url_for(".status", token=token))
         if status.get("state") != "running":
             jobs.discard(folder(), token)
-            flash(Text("Importazione annullata: il file è stato eliminato.", "Import cancelled: the file was deleted."))
+            flash(gettext('Import cancelled: the file was deleted.'))
         return redirect(url_for(".index"))

@@ -8,11 +8,12 @@ import datetime
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from admin.i18n import Text, current_language
+from admin.i18n import current_language, format_percent
 from admin.views.base import SecureBaseView, attach_errors
 from housing.accompaniment import ValidationFailed, fidelity, incentives, indicators, instruments
 
@@ -24,8 +25,8 @@ def fidelity_form(definition, lang, formdata=None):
     low, high = definition["scale"]["min"], definition["scale"]["max"]
 
     class FidelityForm(SecureForm):
-        reviewed_on = DateField(Text("Data", "Date"), validators=[InputRequired()], default=datetime.date.today)
-        notes = TextAreaField(Text("Note", "Notes"), validators=[Optional()])
+        reviewed_on = DateField(lazy_gettext('Date'), validators=[InputRequired()], default=datetime.date.today)
+        notes = TextAreaField(lazy_gettext('Notes'), validators=[Optional()])
 
     for item in instruments.items(definition):
         setattr(FidelityForm, f"q_{item['key']}", RadioField(
@@ -69,7 +70,7 @@ class IndicatorsView(SecureBaseView):
             except ValidationFailed as failed:
                 attach_errors(form, failed.errors, fallback="reviewed_on")
             else:
-                flash(Text(f"Autovalutazione registrata: {review.score:.0f}%.", f"Review saved: {review.score:.0f}%."), "success")
+                flash(gettext("Review saved: %(score)s.", score=format_percent(review.score / 100, 0)), "success")
                 return redirect(url_for(".index"))
         return self.render("admin/journey/fidelity.html", form=form, lang=lang, questions=instruments.items(definition),
                            scale=definition["scale"])

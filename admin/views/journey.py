@@ -10,11 +10,12 @@ import datetime
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from admin.i18n import Text, current_language
+from admin.i18n import current_language, format_value
 from admin.views.base import SecureBaseView, attach_errors, clean_arg, get_or_404
 from housing import match_data
 from housing.accompaniment import ValidationFailed, assessments, instruments, sensitive, stays, tenancies
@@ -33,12 +34,12 @@ def assessment_form(definition, members, lang, formdata=None, correcting=False, 
     low, high = definition["scale"]["min"], definition["scale"]["max"]
 
     class AssessmentForm(SecureForm):
-        person = SelectField(Text("Componente valutato", "Member assessed"), coerce=int,
+        person = SelectField(lazy_gettext('Member assessed'), coerce=int,
                              choices=[(p.id, f"{p.first_name} {p.last_name}") for p in members])
-        assessed_on = DateField(Text("Data della valutazione", "Assessed on"), validators=[InputRequired()],
+        assessed_on = DateField(lazy_gettext('Assessed on'), validators=[InputRequired()],
                                 default=datetime.date.today)
-        consent = BooleanField(Text("La persona ha dato il consenso", "The person gave consent"))
-        reassess_on = DateField(Text("Rivalutazione prevista", "Reassessment due"), validators=[Optional()])
+        consent = BooleanField(lazy_gettext('The person gave consent'))
+        reassess_on = DateField(lazy_gettext('Reassessment due'), validators=[Optional()])
 
     for item in instruments.items(definition):
         anchors = item["anchors"]
@@ -46,10 +47,10 @@ def assessment_form(definition, members, lang, formdata=None, correcting=False, 
                    for n in range(low, high + 1)]
         setattr(AssessmentForm, f"score_{item['key']}", RadioField(item[lang], choices=choices, validators=[Optional()]))
         setattr(AssessmentForm, f"note_{item['key']}", TextAreaField(
-            Text("Nota", "Note") + (" (riservata)" if lang == "it" and item.get("sensitive") else
-                                    " (restricted)" if item.get("sensitive") else ""), validators=[Optional()]))
+            lazy_gettext("Note (restricted)") if item.get("sensitive") else lazy_gettext("Note"),
+            validators=[Optional()]))
     if correcting:
-        AssessmentForm.correction_reason = TextAreaField(Text("Motivo della correzione", "Reason for the correction"))
+        AssessmentForm.correction_reason = TextAreaField(lazy_gettext('Reason for the correction'))
     return AssessmentForm(formdata=formdata, data=data)
 
 
@@ -143,7 +144,7 @@ class JourneyView(SecureBaseView):
         lang = current_language()
         members = assessments.members_of(household.id)
         if not members:
-            flash(Text("Registrare prima i componenti del nucleo.", "Record the household's members first."), "error")
+            flash(gettext("Record the household's members first."), "error")
             return redirect(url_for(".household", household_id=household.id))
         corrects = None
         if request.args.get("corrects"):
@@ -158,8 +159,8 @@ class JourneyView(SecureBaseView):
             data.update({f"score_{r.domain}": str(r.score) for r in corrects.scores})
         form = assessment_form(definition, members, lang, request.form if request.method == "POST" else None,
                                correcting=corrects is not None, data=data)
-        title = (Text("Correzione della valutazione del ", "Correction of the assessment of ")
-                 + corrects.assessed_on.strftime("%d/%m/%Y")) if corrects else Text("Nuova valutazione", "New assessment")
+        title = (gettext("Correction of the assessment of %(date)s", date=format_value(corrects.assessed_on))
+                 if corrects else gettext("New assessment"))
         if request.method == "POST":
             if not form.validate():
                 return self._assessment_page(household, form, definition, title, request.full_path)
@@ -179,7 +180,7 @@ class JourneyView(SecureBaseView):
             except ValidationFailed as failed:
                 attach_errors(form, failed.errors, fallback="assessed_on")
                 return self._assessment_page(household, form, definition, title, request.full_path)
-            flash(Text("Valutazione registrata.", "Assessment saved."), "success")
+            flash(gettext('Assessment saved.'), "success")
             return redirect(url_for(".household", household_id=household.id))
         return self._assessment_page(household, form, definition, title, request.full_path)
 
@@ -191,8 +192,8 @@ class JourneyView(SecureBaseView):
         if not self.can_act():
             abort(403)
         if assessments.is_locked(assessment, None, lock_days()):
-            flash(Text(f"Valutazione bloccata dopo {lock_days()} giorni: registrare una correzione con la motivazione.",
-                       f"Assessment locked after {lock_days()} days: record a correction with its reason."), "error")
+            flash(gettext('Assessment locked after %(lock_days)s days: record a correction with its reason.',
+                          lock_days=lock_days()), "error")
             return redirect(url_for(".assess", household_id=household.id, corrects=assessment.id))
         lang = current_language()
         definition = instruments.definition_of(assessment.instrument)
@@ -208,7 +209,7 @@ class JourneyView(SecureBaseView):
             data.update({f"note_{r.domain}": r.note for r in rows if not r.sensitive})
         form = assessment_form(definition, [assessment.person], lang,
                                request.form if request.method == "POST" else None, data=data)
-        title = Text("Modifica della valutazione", "Edit assessment")
+        title = lazy_gettext('Edit assessment')
         if request.method == "POST" and form.validate():
             scores, notes = self._scores(form, definition)
             if not sensitive.can_read(current_user, household):  # keep the restricted notes it could not see
@@ -218,7 +219,7 @@ class JourneyView(SecureBaseView):
             except ValidationFailed as failed:
                 attach_errors(form, failed.errors, fallback="assessed_on")
             else:
-                flash(Text("Valutazione aggiornata.", "Assessment updated."), "success")
+                flash(gettext('Assessment updated.'), "success")
                 return redirect(url_for(".household", household_id=household.id))
         return self._assessment_page(household, form, definition, title, request.full_path)
 
@@ -238,7 +239,7 @@ class JourneyView(SecureBaseView):
         code = clean_arg(request.args.get("household") or "").strip()[:20]
         household = Household.get_or_none(Household.code == code) if code else None
         if code and household is None:
-            flash(Text(f"Nessun nucleo con codice {code}.", f"No household with code {code}."), "error")
+            flash(gettext('No household with code %(code)s.', code=code), "error")
         return self.render("admin/journey/offer.html", offer=offer, household=household, code=code,
                            check=sustainability.check(offer, household), lang=current_language())
 

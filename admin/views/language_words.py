@@ -6,17 +6,19 @@ a language changes the registry (roles that edit it, administrators)."""
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext, lazy_pgettext
 from flask_login import current_user
 
 from admin import roles
-from admin.i18n import Text, current_language
+from admin.i18n import current_language, pair
 from admin.views.base import SecureBaseView, record_id
 from housing import language_words
 from models import Household, Language
 
 
-FIELDS = {"word": ("parola", "word"), "language": ("lingua", "language"), "code": ("codice", "code"),
-          "name_it": ("nome italiano", "Italian name"), "name_en": ("nome inglese", "English name")}
+FIELDS = {"word": lazy_gettext('word'), "language": lazy_gettext('language'), "code": lazy_gettext('code'),
+          "name_it": lazy_pgettext('fields:name_it',
+                                   'Italian name'), "name_en": lazy_pgettext('fields:name_en', 'English name')}
 
 
 class LanguageWordsView(SecureBaseView):
@@ -37,8 +39,7 @@ class LanguageWordsView(SecureBaseView):
                            it=current_language() == "it")
 
     def _refused(self, error):
-        it, en = FIELDS.get(error.field, ("", ""))
-        flash(Text(f"Non eseguito ({it}): {error}.", f"Not done ({en}): {error}."), "error")
+        flash(gettext("Not done (%(field)s): %(error)s.", field=FIELDS.get(error.field, ""), error=error), "error")
 
     @expose("/map", methods=["POST"])
     def map(self):
@@ -49,8 +50,8 @@ class LanguageWordsView(SecureBaseView):
                 if language_id is None:
                     raise language_words.WordError("scegliere una lingua del registro", "language")
                 changed = language_words.map_word(word, language_id, current_user._get_current_object())
-                flash(Text(f"«{word}» ricondotta alla lingua scelta per {changed} nuclei.",
-                           f"“{word}” mapped to the chosen language for {changed} households."), "success")
+                flash(gettext('“%(word)s” mapped to the chosen language for %(changed)s households.',
+                              word=word, changed=changed), "success")
             except language_words.WordError as error:
                 self._refused(error)
         return redirect(url_for(".index"))
@@ -67,9 +68,9 @@ class LanguageWordsView(SecureBaseView):
                 language, changed = language_words.create_and_map(
                     word, request.form.get("code"), request.form.get("name_it"), request.form.get("name_en"),
                     current_user._get_current_object())
-                flash(Text(f"Lingua «{language.name_it}» ({language.code}) aggiunta al registro; {changed} nuclei collegati.",
-                           f"Language “{language.name_en}” ({language.code}) added to the registry; "
-                           f"{changed} households linked."), "success")
+                flash(gettext("Language “%(name)s” (%(code)s) added to the registry; %(count)s households linked.",
+                              name=pair(language.name_it, language.name_en), code=language.code, count=changed),
+                      "success")
             except language_words.WordError as error:
                 self._refused(error)
         return redirect(url_for(".index"))

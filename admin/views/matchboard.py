@@ -12,11 +12,12 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
 from flask_admin.helpers import is_form_submitted
+from flask_babel import gettext, lazy_gettext, lazy_pgettext
 from flask_login import current_user
 from markupsafe import Markup
 
 from admin import roles
-from admin.i18n import Text, current_language
+from admin.i18n import current_language, pair
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
 from housing import matches, validation
 from housing.vocabulary import CONTRACT_TYPES, Term
@@ -29,9 +30,8 @@ from models import DeclineReasonSetting, Household, Match, Offer
 
 REASON_KEY = re.compile(r"[a-z0-9_]{1,40}")  # the shape of a decline reason's key (DeclineReasonSetting.key)
 CONFIRMED = "yes"  # the value confirm.js gives the ``confirm`` field
-NOT_CONFIRMED = Text("Azione non confermata: conferma nella finestra di dialogo e riprova.",
-                     "Action not confirmed: confirm it in the dialog and try again.")
-DATE_LABELS = {field.name: Text(field.it, field.en) for field in DATE_FIELDS}
+NOT_CONFIRMED = lazy_gettext('Action not confirmed: confirm it in the dialog and try again.')
+DATE_LABELS = {field.name: pair(field.it, field.en) for field in DATE_FIELDS}
 
 
 def parse_dates(form, needed):
@@ -54,7 +54,7 @@ def parse_dates(form, needed):
                     raise ValueError
                 values[field.name] = raw
         except ValueError:
-            errors[field.name] = [str(Text("valore non valido", "invalid value"))]
+            errors[field.name] = [str(gettext('invalid value'))]
     return values, errors
 
 
@@ -77,7 +77,7 @@ class MatchBoardView(SecureBaseView):
         note = (request.form.get("note") or "").strip()[:2000] or None
         errors = validation.validate("match_event", {"note": note}).get("note") if note else None
         if errors:
-            return None, Text("Nota non accettata: " + " ".join(errors),
+            return None, pair("Nota non accettata: " + " ".join(errors),
                               "Note refused: no control characters, no text-direction marks, 2,000 characters at most.")
         return note, None
 
@@ -128,7 +128,7 @@ class MatchBoardView(SecureBaseView):
                     self._flash_dates(errors)
                 else:
                     matches.advance(match, current_user, note, expected_step=self._step_seen(), dates=values)
-                    flash(Text("Abbinamento aggiornato.", "Match updated."), "success")
+                    flash(gettext('Match updated.'), "success")
             except matches.DatesRefused as refusal:
                 self._flash_dates(refusal.errors)
             except WorkflowError as error:
@@ -145,7 +145,7 @@ class MatchBoardView(SecureBaseView):
                 if refused:
                     raise WorkflowError(refused)
                 matches.step_back(match, current_user, note, expected_step=self._step_seen())
-                flash(Text("Abbinamento riportato alla fase precedente.", "Match taken back to the previous step."),
+                flash(gettext('Match taken back to the previous step.'),
                       "success")
             except WorkflowError as error:
                 flash(str(error), "error")
@@ -161,16 +161,14 @@ class MatchBoardView(SecureBaseView):
                 if refused:
                     raise WorkflowError(refused)
                 if not reason:
-                    raise WorkflowError(Text("Motivo: scegliere il motivo della chiusura.",
-                                             "Reason: choose why the match is closed."))
+                    raise WorkflowError(gettext('Reason: choose why the match is closed.'))
                 if not REASON_KEY.fullmatch(reason):  # never a query with NUL or 10,000 characters
-                    raise WorkflowError(Text(f"Motivo sconosciuto o non più in uso: {reason[:40]!r}.",
-                                             f"Unknown or retired reason: {reason[:40]!r}."))
+                    raise WorkflowError(gettext('Unknown or retired reason: %(reason)s.', reason=repr(reason[:40])))
                 if reason.startswith("admin_"):
                     matches.withdraw(match, current_user, reason, note, expected_step=self._step_seen())
                 else:
                     matches.decline(match, reason, current_user, note, expected_step=self._step_seen())
-                flash(Text("Abbinamento chiuso.", "Match closed."), "success")
+                flash(gettext('Match closed.'), "success")
             except WorkflowError as error:
                 flash(str(error), "error")
         return redirect(url_for(".index"))
@@ -179,36 +177,35 @@ class MatchBoardView(SecureBaseView):
 
 # -- the decision context (Match.snapshot) in words --------------------------------
 SNAPSHOT_PARTS = ("at", "household", "offer", "rules", "weights", "score")
-SNAPSHOT_TITLES = {"at": ("Proposto il", "Proposed on"), "household": ("Nucleo", "Household"),
-                   "offer": ("Offerta", "Offer"), "rules": ("Regole in vigore", "Rules in force"),
-                   "weights": ("Pesi del punteggio", "Score weights"), "score": ("Punteggio", "Score")}
+SNAPSHOT_TITLES = {"at": lazy_gettext('Proposed on'), "household": lazy_gettext('Household'),
+                   "offer": lazy_gettext('Offer'), "rules": lazy_gettext('Rules in force'),
+                   "weights": lazy_gettext('Score weights'), "score": lazy_gettext('Score')}
 # (Italian, English, kind) of each field shown; fields not listed (ids, random keys) stay out
 SNAPSHOT_FIELDS = {
-    "size": ("Componenti", "Members", "int"), "min_rooms": ("Locali minimi", "Minimum rooms", "int"),
-    "rooms": ("Locali", "Rooms", "int"),
-    "needs_step_free": ("Serve l'accesso senza barriere", "Needs step-free access", "bool"),
-    "step_free": ("Senza barriere", "Step-free", "bool"),
-    "monthly_income": ("Reddito netto mensile", "Net monthly income", "money"),
-    "monthly_net_income": ("Reddito netto mensile", "Net monthly income", "money"),
-    "monthly_rent": ("Canone mensile", "Monthly rent", "money"),
-    "service_charges": ("Spese mensili", "Monthly charges", "money"),
-    "programme_contribution": ("Contributo del programma", "Programme contribution", "money"),
-    "preferred_districts": ("Quartieri accettati", "Accepted districts", "list"),
-    "district": ("Quartiere", "District", "text"),
-    "acceptable_contract_types": ("Contratti accettati", "Accepted contracts", "contracts"),
-    "contract_type": ("Tipo di contratto", "Contract type", "contract"),
-    "parked_until": ("Sospeso fino al", "Parked until", "date"),
-    "ethos_category": ("Categoria ETHOS", "ETHOS category", "ethos"),
-    "intake_on": ("Presa in carico", "Intake", "date"),
-    "vulnerabilities": ("Fragilità", "Vulnerabilities", "list"),
-    "case_conference_rank": ("Posizione decisa dall'équipe", "Case conference position", "int"),
-    "need_index": ("Indice di bisogno", "Need index", "figure"),
-    "need": ("Bisogno", "Need", "figure"),
-    "total": ("Totale", "Total", "figure"),
-    "extra_rooms_zero_at": ("Locali in più che azzerano la dimensione", "Extra rooms giving a size fit of 0", "int"),
-    "rent_effort_zero_at": ("Incidenza del canone che azzera lo sforzo", "Rent share giving a rent effort of 0",
-                            "percent"),
-    "waiting_full_days": ("Giorni di attesa per il massimo", "Waiting days for the full term", "int"),
+    "size": (lazy_gettext('Members'), "int"), "min_rooms": (lazy_pgettext('snapshot_fields:min_rooms', 'Minimum rooms'), "int"),
+    "rooms": (lazy_pgettext('snapshot_fields:rooms', 'Rooms'), "int"),
+    "needs_step_free": (lazy_pgettext('snapshot_fields:needs_step_free', 'Needs step-free access'), "bool"),
+    "step_free": (lazy_gettext('Step-free'), "bool"),
+    "monthly_income": (lazy_gettext('Net monthly income'), "money"),
+    "monthly_net_income": (lazy_gettext('Net monthly income'), "money"),
+    "monthly_rent": (lazy_gettext('Monthly rent'), "money"),
+    "service_charges": (lazy_gettext('Monthly charges'), "money"),
+    "programme_contribution": (lazy_gettext('Programme contribution'), "money"),
+    "preferred_districts": (lazy_gettext('Accepted districts'), "list"),
+    "district": (lazy_gettext('District'), "text"),
+    "acceptable_contract_types": (lazy_gettext('Accepted contracts'), "contracts"),
+    "contract_type": (lazy_gettext('Contract type'), "contract"),
+    "parked_until": (lazy_pgettext('snapshot_fields:parked_until', 'Parked until'), "date"),
+    "ethos_category": (lazy_gettext('ETHOS category'), "ethos"),
+    "intake_on": (lazy_gettext('Intake'), "date"),
+    "vulnerabilities": (lazy_gettext('Vulnerabilities'), "list"),
+    "case_conference_rank": (lazy_gettext('Case conference position'), "int"),
+    "need_index": (lazy_gettext('Need index'), "figure"),
+    "need": (lazy_gettext('Need'), "figure"),
+    "total": (lazy_gettext('Total'), "figure"),
+    "extra_rooms_zero_at": (lazy_gettext('Extra rooms giving a size fit of 0'), "int"),
+    "rent_effort_zero_at": (lazy_gettext('Rent share giving a rent effort of 0'), "percent"),
+    "waiting_full_days": (lazy_gettext('Waiting days for the full term'), "int"),
 }
 
 
@@ -217,15 +214,15 @@ def snapshot_label(key):
     from housing.matching.scoring import LABELS
 
     if key in SNAPSHOT_TITLES:
-        return Text(*SNAPSHOT_TITLES[key])
+        return SNAPSHOT_TITLES[key]
     if key in SNAPSHOT_FIELDS:
-        return Text(*SNAPSHOT_FIELDS[key][:2])
+        return SNAPSHOT_FIELDS[key][0]
     if key in LABELS:
         it, en = LABELS[key]
-        return Text(it[:1].upper() + it[1:], en[:1].upper() + en[1:])
+        return pair(it[:1].upper() + it[1:], en[:1].upper() + en[1:])
     if key in RULES_BY_KEY:
-        return Text(RULES_BY_KEY[key].name_it, RULES_BY_KEY[key].name_en)
-    return Text(key.replace("_", " "), key.replace("_", " "))
+        return pair(RULES_BY_KEY[key].name_it, RULES_BY_KEY[key].name_en)
+    return key.replace("_", " ")
 
 
 def snapshot_value(key, value, kind=None):
@@ -235,7 +232,7 @@ def snapshot_value(key, value, kind=None):
     from admin.i18n import format_number, format_percent, format_value, yes_no
     from housing import vocabulary
 
-    kind = kind or SNAPSHOT_FIELDS.get(key, (None, None, "figure" if isinstance(value, float) else "text"))[2]
+    kind = kind or SNAPSHOT_FIELDS.get(key, (None, "figure" if isinstance(value, float) else "text"))[1]
     lang = current_language()
     if value is None or value == []:
         return "—"
@@ -288,7 +285,7 @@ def snapshot_part(key, value):
                                                              else parse_parameter(parameter)), current_language())
             except (AttributeError, TypeError, ValueError):
                 words = "" if parameter is None else str(parameter)
-            rows.append((snapshot_label(rule_key), words or Text("attiva", "on")))
+            rows.append((snapshot_label(rule_key), words or lazy_gettext('on')))
     elif key == "score" and isinstance(value, dict):
         for name, part in value.get("components", {}).items():
             rows.append((snapshot_label(name), snapshot_value(name, part, "figure")))
@@ -374,8 +371,7 @@ class MatchView(SecureModelView):
             if key in shown:
                 html += snapshot_part(key, shown[key])
         if hidden:
-            html += Markup("<p class=\"small text-muted\">{}</p>").format(Text(
-                "Parti non visibili per il tuo ruolo: ", "Parts not shown to your role: ")
+            html += Markup("<p class=\"small text-muted\">{}</p>").format(lazy_gettext('Parts not shown to your role: ')
                 + ", ".join(str(snapshot_label(key)) for key in hidden))
         data = json.dumps(shown, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
         return html + Markup('<script type="application/json" class="match-snapshot">{}</script>').format(Markup(data))
@@ -408,12 +404,9 @@ def italian_decimal(text):
 
 # What each rule's parameter must be, in words (the rules' own errors are for developers).
 PARAMETER_HINTS = {
-    "size_fits_rooms": ("un intervallo [minimo, massimo] di persone per locale, con 0 ≤ minimo ≤ massimo e "
-                        "massimo maggiore di 0, come [0.5, 2]",
-                        "a range [minimum, maximum] of persons per room, with 0 ≤ minimum ≤ maximum and maximum "
-                        "above 0, such as [0.5, 2]"),
-    "rent_sustainable": ("una quota del reddito maggiore di 0 e al massimo 1, come 0,30",
-                         "a share of income above 0 and at most 1, such as 0.30"),
+    "size_fits_rooms": lazy_gettext('a range [minimum, maximum] of persons per room, with 0 ≤ minimum ≤ maximum and '
+                                    'maximum above 0, such as [0.5, 2]'),
+    "rent_sustainable": lazy_gettext('a share of income above 0 and at most 1, such as 0.30'),
 }
 
 
@@ -424,14 +417,13 @@ def parameter_problem(key, text):
 
     found = RULES_BY_KEY.get(key)
     if found is None:
-        return Text("Regola sconosciuta: sceglierne una dall'elenco.", "Unknown rule: choose one from the list.")
+        return lazy_gettext('Unknown rule: choose one from the list.')
     if not check_rule_setting(key, text):
         return None
     if found.default is None:
-        return Text("Parametro non valido: questa regola non ha parametri, lasciare vuoto.",
-                    "Invalid parameter: this rule takes none, leave it empty.")
-    it, en = PARAMETER_HINTS.get(key, ("un valore valido", "a valid value"))
-    return Text(f"Parametro non valido: serve {it}.", f"Invalid parameter: it must be {en}.")
+        return lazy_gettext('Invalid parameter: this rule takes none, leave it empty.')
+    return gettext('Invalid parameter: it must be %(hint)s.',
+                   hint=PARAMETER_HINTS.get(key) or gettext("a valid value"))
 
 
 def rule_name(key):
@@ -448,7 +440,7 @@ def parameter_words(key, text):
 
     found = RULES_BY_KEY.get(key)
     if text in (None, ""):
-        return Text("predefinito", "default")
+        return lazy_gettext('default')
     try:
         return found.parameter_text(found.normalise(parse_parameter(text)), current_language())
     except (AttributeError, TypeError, ValueError):  # a row no longer valid: shown as stored
@@ -463,11 +455,9 @@ class RuleSettingView(SecureModelView):
     column_list = ["contract_type", "rule", "enabled", "parameter", "updated_at"]
     column_filters = ["contract_type", "rule", "enabled"]
     form_columns = ["contract_type", "rule", "enabled", "parameter"]
-    form_args = {"parameter": {"description": Text(
-        "Una quota del reddito come 0,30 (canone sostenibile) o un intervallo come [0.5, 2] (persone per vano); "
-        "vuoto = predefinito.",
-        "A share of income such as 0.30 (sustainable rent) or a range such as [0.5, 2] (persons per room); "
-        "empty = default.")}}
+    form_args = {"parameter": {"description": lazy_gettext('A share of income such as 0.30 (sustainable rent) or a '
+                                                           'range such as [0.5, 2] (persons per room); empty = '
+                                                           'default.')}}
     column_formatters = {
         "rule": lambda view, context, model, name: rule_name(model.rule),
         "parameter": lambda view, context, model, name: parameter_words(model.rule, model.parameter),
@@ -476,8 +466,8 @@ class RuleSettingView(SecureModelView):
     def __init__(self, model, **kwargs):
         from housing.matching.rules import RULES
 
-        self.form_choices = {"rule": [(r.key, Text(r.name_it, r.name_en)) for r in RULES]}
-        self.column_choices = {"rule": [(r.key, Text(r.name_it, r.name_en)) for r in RULES]}
+        self.form_choices = {"rule": [(r.key, pair(r.name_it, r.name_en)) for r in RULES]}
+        self.column_choices = {"rule": [(r.key, pair(r.name_it, r.name_en)) for r in RULES]}
         super().__init__(model, **kwargs)
 
     def validate_form(self, form):

@@ -11,9 +11,10 @@ import datetime
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
-from admin.i18n import Text, current_language
+from admin.i18n import current_language
 from admin.views.base import SecureBaseView, find, get_or_404
 from housing import household_status, match_data, matches
 from housing.matching.rules import RULES
@@ -22,8 +23,8 @@ from models import CensusSnapshot, Household, Offer, db, fn
 
 BATCH_MODES = ("lexicographic", "weighted")
 BATCH_MODE_LABELS = {  # (Italian, English): what each mode means to staff
-    "lexicographic": ("priorità prima di tutto", "priority first"),
-    "weighted": ("punteggio pesato", "weighted score"),
+    "lexicographic": lazy_gettext('priority first'),
+    "weighted": lazy_gettext('weighted score'),
 }
 SHOWN_RANKED, SHOWN_EXCLUDED = 200, 100
 
@@ -130,7 +131,7 @@ class MatchingView(SecureBaseView):
             except WorkflowError as error:
                 refused.append(f"{household.code}: {error}")
         if made:
-            flash(Text(f"Abbinamenti proposti: {made}.", f"Matches proposed: {made}."), "success")
+            flash(gettext('Matches proposed: %(made)s.', made=made), "success")
         for message in refused[:20]:
             flash(message, "error")
         return made
@@ -162,7 +163,7 @@ class MatchingView(SecureBaseView):
         baseline = greedy_batch(households, offers, config, weights, today)
         codes = codes_of([household_id for household_id, _, _ in proposal.pairs])
         lang = current_language()
-        modes = [(key, BATCH_MODE_LABELS[key][lang == "en"]) for key in BATCH_MODES]
+        modes = [(key, str(BATCH_MODE_LABELS[key])) for key in BATCH_MODES]
         return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=modes,
                            mode_label=dict(modes)[mode],
                            codes=codes, households=len(households), offers=len(offers), form=SecureForm(),
@@ -179,7 +180,7 @@ class MatchingView(SecureBaseView):
                     if household and offer:
                         pairs.append((household, offer))
             if not pairs:
-                flash(Text("Nessuna proposta selezionata.", "No proposal selected."), "error")
+                flash(gettext('No proposal selected.'), "error")
             else:
                 self._propose_pairs(pairs)
         return redirect(url_for("match_board.index"))
@@ -217,5 +218,5 @@ class CensusView(SecureBaseView):
         config, today = match_data.rule_config(), datetime.date.today()
         result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today)
         match_data.store_census(result.to_dict(), today)
-        flash(Text("Censimento del giorno salvato.", "Today's census saved."), "success")
+        flash(gettext("Today's census saved."), "success")
         return redirect(url_for(".index"))

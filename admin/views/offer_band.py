@@ -8,17 +8,19 @@ home's zone, surface and features only.
 """
 from decimal import Decimal
 
-from admin.i18n import Text, format_money
+from flask_babel import gettext, lazy_gettext
+
+from admin.i18n import format_money, pair
 from housing import offer_checks
 from models import Dwelling
 
 FEATURE_NAMES = {
-    "has_lift": ("ascensore", "lift"),
-    "good_condition": ("buono stato", "good condition"),
-    "furnished": ("arredato", "furnished"),
-    "second_bathroom": ("secondo bagno", "second bathroom"),
+    "has_lift": lazy_gettext('lift'),
+    "good_condition": lazy_gettext('good condition'),
+    "furnished": lazy_gettext('furnished'),
+    "second_bathroom": lazy_gettext('second bathroom'),
 }
-STATUS_NAMES = {"let": ("locata", "let"), "reserved": ("riservata", "reserved")}
+STATUS_NAMES = {"let": lazy_gettext('let'), "reserved": lazy_gettext('reserved')}
 
 
 def number(value):
@@ -34,24 +36,21 @@ def message(problem):
     if problem.code == "rent_out_of_band":
         rent, low, high = (format_money(values[k]) for k in ("rent", "min_month", "max_month"))
         m2, low2, high2 = (number(values[k]) for k in ("rent_m2_year", "min_m2_year", "max_m2_year"))
-        return Text(
-            f"Canone mensile fuori fascia: {rent} al mese ({m2} €/m²/anno); la fascia «{values['band']}» della zona "
-            f"{values['zone']} ammette da {low} a {high} al mese ({low2}-{high2} €/m²/anno). Solo un amministratore "
-            "può accettarlo, scrivendo la motivazione in «Motivazione fuori fascia».",
-            f"Monthly rent outside the band: {rent} a month ({m2} €/m²/year); band “{values['band']}” of zone "
-            f"{values['zone']} allows {low} to {high} a month ({low2}-{high2} €/m²/year). Only an administrator "
-            "may accept it, writing the reason in “Out-of-band justification”.")
+        return gettext('Monthly rent outside the band: %(rent)s a month (%(m2)s €/m²/year); band “%(band)s” of zone '
+                       '%(zone)s allows %(low)s to %(high)s a month (%(low2)s-%(high2)s €/m²/year). Only an '
+                       'administrator may accept it, writing the reason in “Out-of-band justification”.',
+                       rent=rent, m2=m2, band=values['band'], zone=values['zone'], low=low, high=high, low2=low2, high2=high2)
     if problem.code == "duration_out_of_range":
         it = "Durata minima" if problem.field == "min_duration_months" else "Durata massima"
         en = "Minimum duration" if problem.field == "min_duration_months" else "Maximum duration"
-        return Text(f"{it} di {values['months']} mesi fuori dall'accordo territoriale: per questo tipo di contratto "
+        return pair(f"{it} di {values['months']} mesi fuori dall'accordo territoriale: per questo tipo di contratto "
                     f"da {values['min']} a {values['max']} mesi.",
                     f"{en} of {values['months']} months outside the territorial agreement: for this contract type "
                     f"{values['min']} to {values['max']} months.")
     if problem.code == "not_publishable":
-        it, en = STATUS_NAMES.get(values["status"], (values["status"], values["status"]))
-        return Text(f"Stato: un'offerta {it} non si pubblica.", f"Status: a {en} offer is not published.")
-    return Text(problem.code)
+        return gettext("Status: a %(status)s offer is not published.",
+                       status=STATUS_NAMES.get(values["status"], values["status"]))
+    return problem.code
 
 
 def errors(found):
@@ -86,27 +85,20 @@ def band_payload(args):
         return payload
     band = offer_checks.band(dwelling, rent)
     if band is None:
-        payload["lines"].append(str(Text(
-            "Nessuna fascia per questo alloggio: la sua zona dell'accordo territoriale non ha fasce.",
-            "No band for this home: its zone of the territorial agreement has no bands.")))
+        payload["lines"].append(str(gettext('No band for this home: its zone of the territorial agreement has no '
+                                            'bands.')))
         return payload
-    features = ", ".join(str(Text(*FEATURE_NAMES[name])) for name in band["features"]) or str(Text("nessuna", "none"))
+    features = ", ".join(str(FEATURE_NAMES[name]) for name in band["features"]) or str(gettext('none'))
     payload["band"] = {"zone": band["zone"], "label": band["band"], "in_band": band["in_band"],
                        "min_month": float(band["min_month"]), "max_month": float(band["max_month"])}
     payload["lines"] = [str(line) for line in (
-        Text(f"Zona {band['zone']} ({band['zone_name']}), fascia «{band['band']}»: da {format_money(band['min_month'])} "
-             f"a {format_money(band['max_month'])} al mese ({number(band['min_m2_year'])}-"
-             f"{number(band['max_m2_year'])} €/m²/anno) per {band['area_m2']} m².",
-             f"Zone {band['zone']} ({band['zone_name']}), band “{band['band']}”: {format_money(band['min_month'])} "
-             f"to {format_money(band['max_month'])} a month ({number(band['min_m2_year'])}-"
-             f"{number(band['max_m2_year'])} €/m²/year) for {band['area_m2']} m²."),
-        Text(f"Caratteristiche contate ({len(band['features'])}): {features}.",
-             f"Features counted ({len(band['features'])}): {features}."),
+        gettext('Zone %(zone)s (%(zone_name)s), band “%(band)s”: %(low)s to %(high)s a month (%(low_m2)s-%(high_m2)s'
+                ' €/m²/year) for %(area)s m².',
+                zone=band['zone'], zone_name=band['zone_name'], band=band['band'], low=format_money(band['min_month']), high=format_money(band['max_month']), low_m2=number(band['min_m2_year']), high_m2=number(band['max_m2_year']), area=band['area_m2']),
+        gettext('Features counted (%(count)s): %(features)s.', count=len(band['features']), features=features),
     )]
     if band["rent_m2_year"] is not None:
-        payload["lines"].append(str(Text(
-            f"Canone indicato: {number(band['rent_m2_year'])} €/m²/anno.",
-            f"Rent typed: {number(band['rent_m2_year'])} €/m²/year.")))
+        payload["lines"].append(str(gettext('Rent typed: %(rent)s €/m²/year.', rent=number(band['rent_m2_year']))))
     return payload
 
 
@@ -116,9 +108,9 @@ def column_text(offer, band):
     if not offer_checks.is_controlled(offer.contract_type):
         return ""
     if band is None:
-        return Text("nessuna fascia", "no band")
-    where = (Text("in fascia", "in band") if band["in_band"]
-             else Text("fuori fascia (motivato)", "outside the band (justified)") if (offer.band_justification or "").strip()
-             else Text("fuori fascia", "outside the band"))
-    return Text(f"{band['zone']} {band['band']}: {format_money(band['min_month'])}-{format_money(band['max_month'])} · ",
-                f"{band['zone']} {band['band']}: {format_money(band['min_month'])}-{format_money(band['max_month'])} · ") + where
+        return lazy_gettext('no band')
+    where = (lazy_gettext('in band') if band["in_band"]
+             else lazy_gettext('outside the band (justified)') if (offer.band_justification or "").strip()
+             else lazy_gettext('outside the band'))
+    return gettext('%(zone)s %(band)s: %(low)s-%(high)s · ',
+                   zone=band['zone'], band=band['band'], low=format_money(band['min_month']), high=format_money(band['max_month'])) + where

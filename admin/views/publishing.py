@@ -2,10 +2,10 @@
 from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
+from flask_babel import gettext
 from flask_login import current_user
 
 from admin import roles
-from admin.i18n import Text
 from admin.views.base import SecureModelView
 from housing import vocabulary as v
 from jobs import runner_gone
@@ -51,11 +51,10 @@ class JobRunView(SecureModelView):
         if not roles.can_edit(current_user, self.registry):
             return self.inaccessible_callback("publish_now")
         if not SecureForm(request.form).validate():
-            flash(Text("Richiesta scaduta: riprova.", "Expired request: try again."), "error")
+            flash(gettext('Expired request: try again.'), "error")
         elif JobRun.requested("publish").exists():
-            flash(Text("Una pubblicazione è già stata richiesta.", "A publication is already requested."), "info")
+            flash(gettext('A publication is already requested.'), "info")
         else:
             JobRun.create(name="publish", outcome="requested", requested_by=current_user.username, requested_at=now())
-            flash(Text("Pubblicazione richiesta: il sito sarà aggiornato entro pochi secondi.",
-                       "Publication requested: the site will be updated within seconds."), "success")
+            flash(gettext('Publication requested: the site will be updated within seconds.'), "success")
         return redirect(url_for(".index_view"))

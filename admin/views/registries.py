@@ -3,6 +3,7 @@ import re
 
 from flask import flash, g, jsonify, request, url_for
 from flask_admin import expose
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_admin.form.widgets import Select2Widget
@@ -13,7 +14,7 @@ from wtforms.validators import Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from admin import roles
-from admin.i18n import Text
+from admin.i18n import pair
 from admin.labels import field_label
 from admin.views import audit_text, bulk, offer_band
 from admin.views import districts as district_views
@@ -44,10 +45,10 @@ class UserView(SecureModelView):
     form_args = {"language": {"choices": [("it", "Italiano"), ("en", "English")]}}
     # One "reset the password" link per row; only administrators open this view.
     column_extra_row_actions = [LinkRowAction("fa fa-key", "/admin/account/reset/{row_id}",
-                                              title=Text("Reimposta la password", "Reset the password"))]
+                                              title=lazy_gettext('Reset the password'))]
     form_extra_fields = {
         "new_password": PasswordField(
-            Text("Nuova password (almeno 12 caratteri)", "New password (at least 12 characters)"),
+            lazy_gettext('New password (at least 12 characters)'),
             validators=[Optional()],
         )
     }
@@ -62,7 +63,7 @@ class UserView(SecureModelView):
                     accounts.check_password(field.data, form.username.data, form.full_name.data,
                                             getattr(getattr(form, "email", None), "data", None))
             except accounts.AccountError as error:
-                field.errors = list(field.errors) + [Text(str(error), error.en)]
+                field.errors = list(field.errors) + [pair(str(error), error.en)]
                 valid = False
         return valid
 
@@ -104,7 +105,7 @@ class SignatoryFilter(BasePeeweeFilter):
         return query.where(Agreement.id.in_(signed))
 
     def operation(self):
-        return Text("contiene", "contains")
+        return lazy_gettext('contains')
 
 
 class AgreementView(SecureModelView):
@@ -117,7 +118,7 @@ class AgreementView(SecureModelView):
 
     def __init__(self, model, **kwargs):
         self.column_filters = self.column_filters + [
-            SignatoryFilter(Agreement.id, Text("Partner firmatario", "Signatory partner"))]
+            SignatoryFilter(Agreement.id, lazy_gettext('Signatory partner'))]
         super().__init__(model, **kwargs)
 
 
@@ -132,7 +133,7 @@ class LandlordView(SecureModelView):
     column_export_exclude_list = ["dwellings"]
     column_formatters = {
         "dwellings": lambda view, context, model, name: scoped_link(
-            "dwelling", "landlord", model.id, Text("Alloggi e offerte", "Dwellings and offers")),
+            "dwelling", "landlord", model.id, lazy_gettext('Dwellings and offers')),
     }
 
 
@@ -158,11 +159,10 @@ class DwellingView(bulk.BulkActions, SecureModelView):
     }
     column_formatters = {
         "offers": lambda view, context, model, name: scoped_link(
-            "offer", "dwelling", model.id, Text("Offerte", "Offers")),
+            "offer", "dwelling", model.id, lazy_gettext('Offers')),
     }
-    form_args = {"district": {"description": Text(
-        "Dal registro dei quartieri; un quartiere che manca si aggiunge in «Quartieri».",
-        "From the districts registry; a missing district is added under “Districts”.")}}
+    form_args = {"district": {"description": lazy_gettext('From the districts registry; a missing district is added '
+                                                          'under “Districts”.')}}
 
     def _with_district_choices(self, form, dwelling=None):
         field = getattr(form, "district", None)
@@ -201,15 +201,14 @@ class OfferView(bulk.OfferActions, SecureModelView):
     scoped_by = {"dwelling": Offer.dwelling}
     column_list = column_list + ["sustainability"]
     column_export_exclude_list = ["sustainability"]
-    column_labels = {"sustainability": Text("Fascia e sostenibilità", "Band and sustainability")}
+    column_labels = {"sustainability": lazy_gettext('Band and sustainability')}
     column_formatters = {"sustainability": lambda view, context, model, name: view.band_cell(model)}
     # the form shows the zone's band of the home as the clerk types (admin/static/js/offer_band.js)
     create_template = "admin/offers/create.html"
     edit_template = "admin/offers/edit.html"
-    band_title = Text("Fascia dell'accordo territoriale", "Territorial agreement band")
-    form_args = {"band_justification": {"description": Text(
-        "Solo per un canone fuori dalla fascia della zona: perché è accettato. La scrive un amministratore.",
-        "Only for a rent outside the zone's band: why it is accepted. Written by an administrator.")}}
+    band_title = lazy_gettext('Territorial agreement band')
+    form_args = {"band_justification": {"description": lazy_gettext("Only for a rent outside the zone's band: why it"
+                                                                    " is accepted. Written by an administrator.")}}
 
     def band_cell(self, model):
         """The band for every role that reads offers; the sustainability check's link for those who open it."""
@@ -218,7 +217,7 @@ class OfferView(bulk.OfferActions, SecureModelView):
             bands = g.offer_bands = offer_checks.bands_for([model])
         text = offer_band.column_text(model, bands.get(model.id))
         if roles.can_read(current_user, "journey"):
-            link = Markup('<a href="{}">{}</a>').format(url_for("journey.offer", offer_id=model.id), Text("Verifica", "Check"))
+            link = Markup('<a href="{}">{}</a>').format(url_for("journey.offer", offer_id=model.id), lazy_gettext('Check'))
             return Markup("{} {}").format(text, link) if text else link
         return text
 
@@ -295,7 +294,7 @@ class UnresolvedFilter(BasePeeweeFilter):
         return query.where(unresolved if value == "1" else ~unresolved)
 
     def operation(self):
-        return Text("da risolvere", "to resolve")
+        return lazy_gettext('to resolve')
 
 
 def is_admin():
@@ -333,22 +332,18 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
     ]
     form_overrides = {"acceptable_contract_types": KeyListField}
     form_args = {
-        "code": {"validators": [Optional()], "description": Text(
-            "Vuoto: assegnato automaticamente (NF-anno-numero). Solo un amministratore può cambiarlo.",
-            "Empty: assigned automatically (NF-year-number). Only an administrator may change it.")},
-        "acceptable_contract_types": {"choices": term_choices(v.CONTRACT_TYPES), "description": Text(
-            "Nessuna scelta: qualsiasi tipo di contratto.", "No choice: any contract type.")},
-        "languages": {"label": Text("Altre lingue (testo libero, non nel registro)",
-                                    "Other languages (free text, not in the registry)"), "description": Text(
-            "Le lingue del registro scritte qui vengono collegate al salvataggio; resta il resto, da ricondurre.",
-            "Registry languages typed here are linked on saving; the rest stays, to be resolved.")},
+        "code": {"validators": [Optional()], "description": lazy_gettext('Empty: assigned automatically '
+                                                                         '(NF-year-number). Only an administrator '
+                                                                         'may change it.')},
+        "acceptable_contract_types": {"choices": term_choices(v.CONTRACT_TYPES), "description": lazy_gettext('No choice: any contract type.')},
+        "languages": {"label": lazy_gettext('Other languages (free text, not in the registry)'), "description": lazy_gettext('Registry languages typed here are linked on saving; the rest stays, to be resolved.')},
     }
     form_extra_fields = {
         "spoken_languages": RegistryLinksField(
             field_label("spoken_languages"), model=HouseholdLanguage, prop="household", target="spoken"),
         "preferred_districts": RegistryLinksField(
             field_label("preferred_districts"), model=HouseholdDistrict, prop="household", target="district",
-            description=Text("Nessuna scelta: qualsiasi quartiere.", "No choice: any district.")),
+            description=lazy_gettext('No choice: any district.')),
     }
     form_ajax_refs = {"case_worker": {"fields": ["username", "full_name"], **AJAX_PAGE}}
     column_formatters = {
@@ -368,8 +363,8 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
 
     def __init__(self, model, **kwargs):
         self.column_filters = self.column_filters + [
-            UnresolvedFilter(Household.languages, Text("Valori da ricondurre ai registri", "Values to map to registries"),
-                             options=(("1", Text("sì", "yes")), ("0", Text("no", "no"))))]
+            UnresolvedFilter(Household.languages, lazy_gettext('Values to map to registries'),
+                             options=(("1", lazy_gettext('yes')), ("0", lazy_gettext('no'))))]
         super().__init__(model, **kwargs)
 
     def _with_registry_choices(self, form, household=None):
@@ -409,15 +404,13 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
         errors = {}
         if stored is not None and "code" in data and not is_admin() \
                 and normalise("code", data["code"] or "") != stored.code:
-            errors["code"] = [Text("Solo un amministratore può cambiare il codice del nucleo.",
-                                   "Only an administrator may change the household's code.")]
+            errors["code"] = [lazy_gettext("Only an administrator may change the household's code.")]
         if "case_worker" not in data:
             return errors
         new = data["case_worker"]
         if not sensitive.may_assign_case_worker(current_user, stored, new.id if new is not None else None):
-            errors["case_worker"] = [Text(
-                "Solo un amministratore o l'attuale case worker può assegnare il case worker del nucleo.",
-                "Only an administrator or the current case worker may assign the household's case worker.")]
+            errors["case_worker"] = [lazy_gettext("Only an administrator or the current case worker may assign the "
+                                                  "household's case worker.")]
         return errors
 
     def after_model_change(self, form, model, is_created):
@@ -425,10 +418,8 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
         old = getattr(field, "object_data", None) if not is_created else None
         if field is not None and (old.id if old else None) != model.case_worker_id and model.case_worker_id:
             name = model.case_worker.full_name or model.case_worker.username
-            flash(Text(f"Case worker del nucleo {model.code}: {name}. Da ora legge le note riservate del nucleo; "
-                       "l'assegnazione è registrata nel registro delle attività.",
-                       f"Case worker of household {model.code}: {name}. They now read the household's restricted "
-                       "notes; the assignment is recorded in the audit log."), "info")
+            flash(gettext("Case worker of household %(code)s: %(name)s. They now read the household's restricted "
+                          "notes; the assignment is recorded in the audit log.", code=model.code, name=name), "info")
         super().after_model_change(form, model, is_created)
 
     def validate_form(self, form):
@@ -442,9 +433,8 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
         kept = [e for e in members.entries if not members.should_delete(e)]
         references = [e for e in kept if e.form.relation.data == "reference"]
         if kept and len(references) != 1:
-            members.errors = list(members.errors or []) + [Text(
-                "Il nucleo deve avere esattamente un intestatario.",
-                "The household must have exactly one reference person.")]
+            members.errors = list(members.errors or []) + [lazy_gettext('The household must have exactly one '
+                                                                        'reference person.')]
             return False
         return valid
 
@@ -461,12 +451,10 @@ class LanguageView(SecureModelView):
     form_columns = ["code", "name_it", "name_en", "active"]
     column_list = column_list + ["mediation"]
     column_export_exclude_list = ["mediation"]
-    column_labels = {"mediation": Text("Nuclei in carico che chiedono mediazione",
-                                       "Households in the programme needing mediation")}
+    column_labels = {"mediation": lazy_gettext('Households in the programme needing mediation')}
     column_formatters = {"mediation": lambda view, context, model, name: view.mediation_counts().get(model.code, 0)}
-    form_args = {"code": {"validators": [Regexp(r"^[a-z]{2,3}$", message=Text(
-        "Codice ISO 639 in minuscolo, 2 o 3 lettere (es. «ar», «wo»).",
-        "ISO 639 code in lower case, 2 or 3 letters (e.g. “ar”, “wo”)."))]}}
+    form_args = {"code": {"validators": [Regexp(r"^[a-z]{2,3}$", message=lazy_gettext('ISO 639 code in lower case, 2 or 3 '
+                                                                                      'letters (e.g. “ar”, “wo”).'))]}}
 
     def mediation_counts(self):
         """{language code: households needing mediation}, once per request (an aggregate: no person)."""

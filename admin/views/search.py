@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from flask import request, url_for
 from flask_admin import expose
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from admin import roles
-from admin.i18n import Text, current_language, format_money, term_label
+from admin.i18n import current_language, format_money, term_label
 from admin.views.base import SecureBaseView
 from housing import search
 from models import Landlord, Person
@@ -40,31 +41,31 @@ class Way:
 @dataclass(frozen=True)
 class Kind:
     key: str
-    title: Text
+    title: object  # a lazy gettext string
     ways: tuple
     detail_registry: str = None  # the vocabulary naming the hit's detail (a status, a kind)
 
 
 KINDS = (
-    Kind("household", Text("Nuclei", "Households"), (
+    Kind("household", lazy_gettext('Households'), (
         Way("journey", "journey.household", "household_id", list="household.index_view"),
         Way("household", "household.details_view", list="household.index_view"),
         Way("household_summary", "household_summary.details_view", list="household_summary.index_view"),
     ), "household_statuses"),
-    Kind("person", Text("Componenti dei nuclei", "Household members"), (
+    Kind("person", lazy_gettext('Household members'), (
         Way("person", "person.details_view", list="person.index_view", field=(Person, "tax_code")),
     )),
-    Kind("dwelling", Text("Alloggi", "Dwellings"), (
+    Kind("dwelling", lazy_gettext('Dwellings'), (
         Way("dwelling", "dwelling.details_view", list="dwelling.index_view"),
     )),
-    Kind("landlord", Text("Locatori", "Landlords"), (
+    Kind("landlord", lazy_gettext('Landlords'), (
         Way("landlord", "landlord.details_view", list="landlord.index_view", field=(Landlord, "name")),
         Way("landlord_summary", "landlord_summary.details_view", options=(("public_only", True),)),
     ), "landlord_kinds"),
-    Kind("offer", Text("Offerte", "Offers"), (
+    Kind("offer", lazy_gettext('Offers'), (
         Way("offer", "offer.details_view", list="offer.index_view"),
     ), "offer_statuses"),
-    Kind("partner", Text("Partner della rete", "Network partners"), (
+    Kind("partner", lazy_gettext('Network partners'), (
         Way("partner", "partner.details_view", list="partner.index_view"),
     ), "partner_sectors"),
 )
