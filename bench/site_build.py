@@ -281,6 +281,23 @@ def axe_check(release):
             "examples": found[:5], "load_before": load_before, "load_after": load()}
 
 
+def listing_text(release):
+    """Characters of the offers listing that the search index holds, and those it would hold with the
+    fallback list of every offer (for browsers without JavaScript) indexed as before issue 16."""
+    from material.plugins.search.plugin import Parser
+
+    page = (release / "offerte" / "index.html").read_text(encoding="utf-8")
+    article = page.split('<article class="md-content__inner md-typeset">', 1)[1].split("</article>", 1)[0]
+
+    def indexed(html):
+        parser = Parser()
+        parser.feed(html)
+        parser.close()
+        return sum(len("".join(section.text)) for section in parser.data)
+
+    return {"indexed_chars": indexed(article), "with_fallback_list_chars": indexed(article.replace(" data-search-exclude", ""))}
+
+
 def load():
     return round(os.getloadavg()[0], 2)
 
@@ -423,7 +440,8 @@ def main():
         live = site / "current"
         result["size"] = {"site": folder_size(live), "en": folder_size(live / "en"),
                           "search_index": {"it": search_index(live / "search" / "search_index.json"),
-                                           "en": search_index(live / "en" / "search" / "search_index.json")}}
+                                           "en": search_index(live / "en" / "search" / "search_index.json")},
+                          "listing_in_search": listing_text(live.resolve())}
         if args.axe:
             print("axe-core release check ...", flush=True)
             result["axe"] = axe_check(live.resolve())
@@ -471,6 +489,12 @@ def report(r, args):
             print(f"\n=== axe-core release check: {a['seconds']} s for {a['pages']} pages x 2 widths "
                   f"({100 * a['seconds'] / best['seconds']:.0f}% of the full publish), {a['violations']} violation(s); "
                   f"load {a['load_before']} -> {a['load_after']} ===")
+    listing = s.get("listing_in_search")
+    if listing:
+        it = s["search_index"]["it"]["bytes"]
+        extra = listing["with_fallback_list_chars"] - listing["indexed_chars"]
+        print(f"  offers listing in the Italian index: {listing['indexed_chars']:,} characters; the fallback list "
+              f"would add {extra:,} (index {mb(it)} -> about {mb(it + extra)}, the list {100 * extra / (it + extra):.0f}% of it)")
     for lang, a in r.get("alone", {}).items():
         if lang == "both":
             print(f"  build.build (Italian in {a['shards']} process(es), merged, beside English): {a['seconds']} s wall, "
