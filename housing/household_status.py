@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from housing import audit
 from housing.vocabulary import HOUSEHOLD_STATUSES, label
+from models import Tenancy
 
 # Households the matching considers: shortlists, batch proposals, census.
 MATCHING_STATUSES = ("assessed", "waiting", "matched")
@@ -45,7 +46,21 @@ TRANSITIONS = (
     # Uscita dal programma: from any status but the exit itself.
     Transition("exited", "Uscita dal programma", "Exit from the programme",
                ("intake", "assessed", "waiting", "matched", "housed"), "exited"),
+    # Perdita dell'alloggio: Housing First does not end the support when a home is
+    # lost; the household waits to be housed again.
+    Transition("tenancy_lost", "Perdita dell'alloggio", "Home lost", ("housed",), "waiting"),
 )
+
+# Fine della locazione -> evento: how a tenancy's end reason moves the household on
+# (``housing.vocabulary.TENANCY_END_REASONS``). A reason not listed ("other")
+# leaves the status to the staff.
+TENANCY_END_EVENTS = {
+    "moved_on": "exited",       # moved on to a home of its own: the programme's success
+    "death": "exited",
+    "institution": "exited",    # a long stay in care or detention closes the case
+    "eviction": "tenancy_lost",
+    "abandoned": "tenancy_lost",
+}
 TRANSITION_BY_EVENT = {transition.event: transition for transition in TRANSITIONS}
 EVENTS = tuple(TRANSITION_BY_EVENT)
 
@@ -71,6 +86,22 @@ def apply(household, event, user=None):
     household.save()
     audit.record(user, "update", household, before, audit.snapshot(household))
     return status
+
+
+def tenancy_ended(tenancy, before, user=None):
+    """Move the household on when a save records the end of ``tenancy`` (``before``:
+    its stored values, empty for a new record), unless the household still has
+    another tenancy in course. Correcting an end recorded earlier moves nobody."""
+    event = TENANCY_END_EVENTS.get(tenancy.end_reason)
+    if tenancy.ended_on is None or event is None:
+        return None
+    if before.get("ended_on") is not None and before.get("end_reason") == tenancy.end_reason:
+        return None
+    still_housed = (Tenancy.select().where((Tenancy.household == tenancy.household_id) & Tenancy.ended_on.is_null()
+                                           & (Tenancy.id != tenancy.id)).exists())
+    if still_housed:
+        return None
+    return apply(tenancy.household, event, user)
 
 
 def takes_part(status):

@@ -22,6 +22,7 @@ EXPECTED = {
     "match_released": {"matched": "waiting"},
     "match_succeeded": {"intake": "housed", "assessed": "housed", "waiting": "housed", "matched": "housed"},
     "exited": {status: "exited" for status in ("intake", "assessed", "waiting", "matched", "housed")},
+    "tenancy_lost": {"housed": "waiting"},
 }
 
 
@@ -68,3 +69,55 @@ def test_apply_audits_the_exit_and_leaves_an_unchanged_status_alone(database):
     assert m.Household.get_by_id(household.id).status == "exited"
     assert hs.apply(household, "exited", OPERATOR) is None
     assert m.AuditLog.select().where((m.AuditLog.entity == "household") & (m.AuditLog.action == "update")).count() == 1
+
+
+def ended_tenancy(household, reason, ended=datetime.date(2026, 10, 1), dwelling=None):
+    from samples import make_dwelling
+
+    return m.Tenancy.create(household=household, dwelling=dwelling or make_dwelling(), contract_type="concordato_3_2",
+                            monthly_rent=500, start_on=datetime.date(2025, 1, 1), ended_on=ended, end_reason=reason)
+
+
+@pytest.mark.parametrize("reason, after", [("moved_on", "exited"), ("death", "exited"), ("institution", "exited"),
+                                           ("eviction", "waiting"), ("abandoned", "waiting"), ("other", "housed")])
+def test_an_ended_tenancy_moves_the_household_on_by_its_reason(database, reason, after):
+    household = make_household(status="housed")
+    hs.tenancy_ended(ended_tenancy(household, reason), {}, OPERATOR)
+    assert m.Household.get_by_id(household.id).status == after
+
+
+def test_an_end_moves_nobody_still_housed_and_a_corrected_end_moves_nobody(database):
+    household = make_household(status="housed")
+    old = ended_tenancy(household, "eviction")
+    m.Tenancy.create(household=household, dwelling=old.dwelling, contract_type="concordato_3_2", monthly_rent=500,
+                     start_on=datetime.date(2026, 11, 1))
+    assert hs.tenancy_ended(old, {}, OPERATOR) is None  # housed again meanwhile
+    alone = make_household(status="waiting", code="NF-2026-0002")
+    earlier = ended_tenancy(alone, "moved_on", dwelling=old.dwelling)
+    stored = {"ended_on": earlier.ended_on, "end_reason": "moved_on"}
+    assert hs.tenancy_ended(earlier, stored, OPERATOR) is None  # a correction of an end already recorded
+    assert m.Household.get_by_id(alone.id).status == "waiting"
+
+
+def test_ending_a_tenancy_in_the_back_office_exits_the_household(app, login):
+    """The exit is an event like the others: recording the end of the tenancy sets the status."""
+    import re
+
+    from conftest import form_post
+
+    client = login("admin")
+    with app.extensions["database"].connection_context():
+        household = make_household(status="housed")
+        tenancy = ended_tenancy(household, None, ended=None)
+    url = f"/admin/tenancy/edit/?id={tenancy.id}"
+    page = client.get(url).get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = form_post(client, url, {
+        "household": household.id, "dwelling": tenancy.dwelling_id, "contract_type": "concordato_3_2",
+        "monthly_rent": "500,00", "programme_contribution": "0,00", "start_on": "2025-01-01",
+        "ended_on": "2026-10-01", "end_reason": "moved_on", "version": version})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    with app.extensions["database"].connection_context():
+        assert m.Household.get_by_id(household.id).status == "exited"
+        rows = m.AuditLog.select().where((m.AuditLog.entity == "household") & (m.AuditLog.action == "update"))
+        assert [json.loads(row.changes)["status"] for row in rows] == [["housed", "exited"]]

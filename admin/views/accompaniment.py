@@ -11,6 +11,7 @@ from wtforms import SelectField
 
 from admin.i18n import pair
 from admin.views.base import SecureModelView, optional_id_inline
+from housing import household_status
 from housing import vocabulary as v
 from housing.accompaniment import incentives, instruments, sensitive, stays, tenancies
 from models import ArrearsEpisode, District, FollowUpVisit, Household, PlanGoal, TenancyOutcome
@@ -183,6 +184,10 @@ class TenancyView(AccompanimentView):
 
     def record_checks(self, data, current_id):
         return tenancies.check(data, current_id)
+
+    def saved_in_transaction(self, model, before):
+        # An ended tenancy moves the household on (exit, or back to waiting): household_status.TENANCY_END_EVENTS.
+        household_status.tenancy_ended(model, before, current_user._get_current_object())
 
 
 class IncentiveView(AccompanimentView):

@@ -533,6 +533,7 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
                 save_inline(form, model)
                 audit.record(current_user, "create" if is_created else "update", model, before, audit.snapshot(model))
                 self._audit_children(children_before, self._children(form, model))
+                self.saved_in_transaction(model, before)
         except versions.Conflict as conflict:
             self._report_conflict(conflict)
             return False
@@ -546,6 +547,10 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
             return False
         self.after_model_change(form, model, is_created)
         return model
+
+    def saved_in_transaction(self, model, before):
+        """What a save sets off in other records, in the save's transaction
+        (``before``: the stored values, empty for a new record)."""
 
     def _refuse_stale(self, form, model):
         """Raise ``versions.Conflict`` when the record or one of its inline rows
