@@ -12,8 +12,8 @@ SITE_PORT ?= 8001
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -e ".[test]"  # -qq: errors only (no notes from setuptools or pip)
 	touch $(BIN)/flask
 
 install: $(BIN)/flask
