@@ -163,3 +163,41 @@ def test_two_runners_at_once_never_send_a_message_twice(database):
     assert len(subjects) == count and len(set(subjects)) == count
     assert OutboxMessage.select().where(OutboxMessage.state == "sent").count() == count
     assert OutboxMessage.select().where(OutboxMessage.attempts != 1).count() == 0
+
+
+# -- the back office's outbox page (registered here: admin/__init__.py adds it in the app) --
+
+@pytest.fixture
+def outbox_app(app, monkeypatch):
+    from admin import roles
+    from admin.views.outbox import OutboxView
+
+    monkeypatch.setitem(roles.PERMISSIONS, "outbox", {"admin": roles.EDIT})
+    monkeypatch.delenv("HOUSING_SMTP_HOST", raising=False)
+    app.extensions["housing_admin"].add_view(OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"))
+    return app
+
+
+def test_the_outbox_page_shows_states_says_smtp_is_missing_and_resends(outbox_app, login):
+    from conftest import csrf_token
+
+    with outbox_app.extensions["database"].connection_context():
+        failed, _ = outbox.queue("gone", "gone@example.org", "Proposta <b>", "T", at=AT)
+        OutboxMessage.update(state="failed", attempts=3, last_error="550 No such user").where(
+            OutboxMessage.id == failed.id).execute()
+    client = login("admin")
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert 'id="smtp-not-configured"' in page and "550 No such user" in page
+    assert "Proposta &lt;b&gt;" in page  # escaped
+    token = csrf_token(client, "/admin/outbox/")
+    assert client.post("/admin/outbox/resend", data={"id": "x", "csrf_token": token}).status_code == 302
+    assert client.post("/admin/outbox/resend", data={"id": failed.id, "csrf_token": token}).status_code == 302
+    with outbox_app.extensions["database"].connection_context():
+        assert (stored("gone").state, stored("gone").attempts) == ("queued", 0)
+        admin_id = OutboxMessage._meta.database.execute_sql("SELECT id FROM \"user\" WHERE username = 'admin1'").fetchone()[0]
+    preview = client.get(f"/admin/outbox/digest?user={admin_id}")
+    assert preview.status_code == 200 and "Admin1" in preview.get_data(as_text=True)
+
+
+def test_only_administrators_open_the_outbox(outbox_app, login):
+    assert login("operator").get("/admin/outbox/").status_code == 403
