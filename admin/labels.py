@@ -277,6 +277,27 @@ FIELD_LABELS = {
     "reviewed_on": lazy_gettext('Date'),
     "reviewer": lazy_gettext('Reviewer'),
     "answers": lazy_gettext('Answers'),
+    # contribution funds, outbox, digest preferences
+    "monthly_budget": lazy_gettext('Monthly budget'),
+    "household_cap": lazy_gettext('Monthly cap per household'),
+    "valid_until": lazy_gettext('Valid until'),
+    "contract_types": lazy_gettext('Contract types served (empty: all)'),
+    "ethos_groups": lazy_gettext('ETHOS groups served (empty: all)'),
+    "isee_ceiling": lazy_gettext('ISEE ceiling'),
+    "message_key": lazy_gettext('Message key'),
+    "recipient": lazy_gettext('Recipient'),
+    "subject": lazy_gettext('Subject'),
+    "body_text": lazy_gettext('Text'),
+    "body_html": lazy_gettext('Text (HTML)'),
+    "related_table": lazy_gettext('Related registry'),
+    "related_id": lazy_gettext('Related record'),
+    "state": lazy_gettext('State'),
+    "attempts": lazy_gettext('Attempts'),
+    "last_error": lazy_gettext('Last error'),
+    "next_attempt_at": lazy_gettext('Next attempt'),
+    "sent_at": lazy_gettext('Sent at'),
+    "daily_digest": lazy_gettext('Daily digest'),
+    "hour": lazy_gettext('Hour'),
 }
 
 REGISTRY_NAMES = {
@@ -325,6 +346,9 @@ REGISTRY_NAMES = {
     "agreement_partner": lazy_gettext('Agreement signatories'),
     "login_attempt": lazy_gettext('Failed login attempts'),
     "match_event": lazy_gettext('Match events'),
+    "contribution_fund": lazy_gettext('Contribution funds'),
+    "outbox_message": lazy_gettext('Outgoing e-mails'),
+    "digest_preference": lazy_gettext('Digest preferences'),
 }
 
 CATEGORIES = {
