@@ -23,7 +23,10 @@ the load average (``uptime``) before and after it:
 With ``--digest-database-url`` (a filled benchmark database, migrated here if
 needed; its outbox gets the digests and they are deleted afterwards), the
 digests of ``--staff`` staff members are built (``due.collect`` once, then one
-``digest.build`` per member, the hourly job's work) and timed.
+``digest.build`` per member, the hourly job's work) and timed. Operators get a
+case load (unassigned households shared among them) and, when the database
+has none, ``--stalled-matches`` open matches stalled 40 days are added; the
+accounts, case loads and matches added are removed at the end.
 A JSON summary goes to ``bench/results/mail-<engine>.json``.
 """
 import argparse
@@ -240,20 +243,47 @@ def run_digests(args, results):
                     models.Household.update(case_worker=operator.id).where(
                         models.Household.id.in_(chunk[start:start + 500])).execute()
     today = datetime.date.today()
+    added = add_stalled_matches(database, args.stalled_matches)
     items = timed("digest: collect the due items", 1, lambda: due.collect(today), results)
     built = timed(f"digest: build {len(staff)} digests", len(staff),
                   lambda: [digest.build(user, items, today, "https://bo.example.org/") for user in staff], results)
     lines = sum(d.count for d in built if d)
-    results["digest"] = {"staff": len(staff), "due_items": len(items), "lines": lines,
+    sections = {}
+    for item in items:
+        sections[item.section] = sections.get(item.section, 0) + 1
+    results["digest"] = {"staff": len(staff), "due_items": len(items), "sections": sections, "items_listed": lines,
                          "total_seconds": round(results["digest: collect the due items"]["seconds"]
                                                 + results[f"digest: build {len(staff)} digests"]["seconds"], 3)}
-    log(f"digest: {len(items)} due items, {lines} lines over {len(staff)} staff, "
+    log(f"digest: {len(items)} due items {sections}, {lines} items over {len(staff)} digests, "
         f"total {results['digest']['total_seconds']} s (target <= 10 s)")
     with database.atomic():
         models.Household.update(case_worker=None).where(
             models.Household.case_worker.in_([u.id for u in staff if u.username.startswith("mailbench")])).execute()
         models.User.delete().where(models.User.username.startswith("mailbench")).execute()
+        for start in range(0, len(added), 500):
+            models.Match.delete().where(models.Match.id.in_(added[start:start + 500])).execute()
     database.close()
+
+
+def add_stalled_matches(database, count):
+    """Open matches stalled at the operators' and clerks' steps, when the database has
+    fewer than ``count`` open ones (the generated databases have none): their ids."""
+    import models
+    from housing.workflow import FULL_ROUTE
+
+    missing = count - models.Match.select().where(models.Match.status == "open").count()
+    if missing <= 0:
+        return []
+    households = [h for (h,) in models.Household.select(models.Household.id).order_by(models.Household.id).limit(missing).tuples()]
+    offers = [o for (o,) in models.Offer.select(models.Offer.id).order_by(models.Offer.id).limit(missing).tuples()]
+    since = datetime.datetime.now().replace(microsecond=0) - datetime.timedelta(days=40)
+    rows = [{"household": h, "offer": o, "route": "concordato_3_2", "step": FULL_ROUTE[i % 7], "status": "open",
+             "step_since": since, "proposed_by": "mailbench", "snapshot": "{}", "created_at": since, "updated_at": since,
+             "version": 1} for i, (h, o) in enumerate(zip(households, offers))]
+    with database.atomic():
+        for start in range(0, len(rows), 500):
+            models.Match.insert_many(rows[start:start + 500]).execute()
+    return [m for (m,) in models.Match.select(models.Match.id).where(models.Match.proposed_by == "mailbench").tuples()]
 
 
 def main(argv=None):
@@ -263,13 +293,15 @@ def main(argv=None):
     parser.add_argument("--baseline", type=int, default=2000)
     parser.add_argument("--digest-database-url")
     parser.add_argument("--staff", type=int, default=200)
+    parser.add_argument("--stalled-matches", type=int, default=3000, help="open stalled matches the digest run adds when missing")
     args = parser.parse_args(argv)
     results = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count()}
     log(f"uptime: load {load()}, {os.cpu_count()} CPUs")
     database = bind(args.database_url)
     database.connect()
     schema.upgrade(database)
-    run_mail(database, args, results)
+    if args.messages:
+        run_mail(database, args, results)
     database.close()
     if args.digest_database_url:
         run_digests(args, results)

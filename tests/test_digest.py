@@ -137,3 +137,15 @@ def test_a_bad_hour_is_refused_and_nothing_is_written(office):
     assert digest.preference(staff["anna"]) == (True, digest.DEFAULT_HOUR)
     digest.set_preference(staff["anna"], daily_digest=False, hour=6)
     assert digest.preference(staff["anna"]) == (False, 6)
+
+
+def test_a_long_section_prints_its_first_lines_and_links_to_the_full_list():
+    clerk = m.User(id=9, username="carla", full_name="Carla", role="clerk", language="it")
+    items = [due.DueItem("expiring_agreements", "agreement", n, TODAY + n * DAY, {"day": TODAY + n * DAY, "title": f"Accordo {n}"})
+             for n in range(1, digest.MAX_LINES + 6)]
+    built = digest.build(clerk, items, TODAY, BASE)
+    assert built.count == digest.MAX_LINES + 5 and built.subject.endswith(f"{digest.MAX_LINES + 5} cose da fare")
+    assert f"Accordo {digest.MAX_LINES}:" in built.text and f"Accordo {digest.MAX_LINES + 1}:" not in built.text
+    assert f"… e altri 5: l'elenco completo nel back office\n  {BASE}admin/agreement/" in built.text
+    operator = m.User(id=10, username="anna", full_name="Anna", role="operator", language="en")
+    assert digest.build(operator, items, TODAY, BASE) is None  # agreements are the clerks' and administrators'

@@ -2,7 +2,9 @@
 
 The items and who gets them are ``housing.mail.due``; the words are
 ``housing.mail.digest_texts``, in the user's language (``User.language``).
-Each line links to its record in the back office (``HOUSING_BACKOFFICE_URL``).
+Each line links to its record in the back office (``HOUSING_BACKOFFICE_URL``);
+a section prints its first ``MAX_LINES`` lines, then one line "and N more"
+linking to the section's list.
 
 Preferences (``DigestPreference``; no row: on, from 7:00): the hourly job
 ``queue_digests`` queues the digest of every active user with an e-mail whose
@@ -25,6 +27,7 @@ from housing.workflow import step_label
 from models import DigestPreference, OutboxMessage, User, now
 
 DEFAULT_HOUR = 7
+MAX_LINES = 25  # lines per section; the rest is one line linking to the section's list
 log = logging.getLogger("housing.mail")
 
 
@@ -118,10 +121,14 @@ def build(user, items, today, base_url=None):
         heading = HEADINGS[lang][section.key]
         text += [f"{heading} ({len(lines)})"]
         page += [f"<h2>{html.escape(heading)} ({len(lines)})</h2>", "<ul>"]
-        for item in lines:
+        for item in lines[:MAX_LINES]:
             words_of_line, url = line(item, lang), link(base_url, item)
             text += [f"- {words_of_line}", f"  {url}"]
             page += [f'<li>{html.escape(words_of_line)} <a href="{html.escape(url)}">{html.escape(words["open"])}</a></li>']
+        if len(lines) > MAX_LINES:
+            more, url = words["more"].format(count=len(lines) - MAX_LINES), base_url + section.list_path
+            text += [f"- {more}", f"  {url}"]
+            page += [f'<li>{html.escape(more)} <a href="{html.escape(url)}">{html.escape(words["open"])}</a></li>']
         text.append("")
         page.append("</ul>")
     text.append(words["footer"])

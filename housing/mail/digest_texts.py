@@ -11,6 +11,7 @@ TEXTS = {
         "greeting": "Buongiorno {name},",
         "intro": "ecco cosa è in scadenza o in ritardo per te oggi.",
         "open": "Apri",
+        "more": "… e altri {count}: l'elenco completo nel back office",
         "footer": "Messaggio automatico del back office Housing First: non rispondere.",
     },
     "en": {
@@ -18,6 +19,7 @@ TEXTS = {
         "greeting": "Hello {name},",
         "intro": "here is what is due or late for you today.",
         "open": "Open",
+        "more": "… and {count} more: the full list in the back office",
         "footer": "Automatic message from the Housing First back office: do not reply.",
     },
 }

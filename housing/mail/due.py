@@ -30,17 +30,19 @@ CHUNK = 500  # ids per IN (...) query
 class Section(NamedTuple):
     key: str
     roles: tuple
+    list_path: str  # the back office's list of the section's records (a digest shows the first lines)
     case_load_roles: tuple = ()
     owner_matters: bool = False
 
 
 SECTIONS = (
-    Section("stalled_steps", ("admin", "operator", "clerk"), case_load_roles=("operator",), owner_matters=True),
-    Section("reassessments", ("admin", "operator"), case_load_roles=("operator",)),
-    Section("plan_reviews", ("admin", "operator"), case_load_roles=("operator",)),
-    Section("overdue_stays", ("admin", "operator"), case_load_roles=("operator",)),
-    Section("expiring_agreements", ("admin", "clerk")),
-    Section("unpublished_offers", ("admin", "clerk")),
+    Section("stalled_steps", ("admin", "operator", "clerk"), "admin/matches/",
+            case_load_roles=("operator",), owner_matters=True),
+    Section("reassessments", ("admin", "operator"), "admin/due/reassessments", case_load_roles=("operator",)),
+    Section("plan_reviews", ("admin", "operator"), "admin/support_plan/", case_load_roles=("operator",)),
+    Section("overdue_stays", ("admin", "operator"), "admin/due/stays", case_load_roles=("operator",)),
+    Section("expiring_agreements", ("admin", "clerk"), "admin/agreement/"),
+    Section("unpublished_offers", ("admin", "clerk"), "admin/offer/"),
 )
 SECTION_BY_KEY = {section.key: section for section in SECTIONS}
 
@@ -57,10 +59,14 @@ class DueItem(NamedTuple):
 
 
 def for_user(items, user):
-    """The items ``user`` must act on, in the order of ``SECTIONS`` then by day."""
+    """The items ``user`` must act on, in the order of ``items`` (``collect`` sorts them)."""
+    return [item for item in items if applies(SECTION_BY_KEY[item.section], item, user)]
+
+
+def sort(items):
+    """``items`` in the order of ``SECTIONS`` then by day (``collect`` returns them so)."""
     order = {section.key: position for position, section in enumerate(SECTIONS)}
-    kept = [item for item in items if applies(SECTION_BY_KEY[item.section], item, user)]
-    return sorted(kept, key=lambda item: (order[item.section], item.day, item.record_id))
+    return sorted(items, key=lambda item: (order[item.section], item.day, item.record_id))
 
 
 def applies(section, item, user):
@@ -82,7 +88,7 @@ def collect(today=None):
     households = household_facts({item.household_id for item in items})
     items = [item._replace(case_worker_id=households[item.household_id][1],
                            facts={**item.facts, "code": households[item.household_id][0]}) for item in items]
-    return items + expiring_agreements(today) + unpublished_offers(today)
+    return sort(items + expiring_agreements(today) + unpublished_offers(today))
 
 
 def household_facts(ids):
