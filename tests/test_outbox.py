@@ -201,3 +201,22 @@ def test_the_outbox_page_shows_states_says_smtp_is_missing_and_resends(outbox_ap
 
 def test_only_administrators_open_the_outbox(outbox_app, login):
     assert login("operator").get("/admin/outbox/").status_code == 403
+
+
+def test_the_runner_jobs_report_what_they_did(database, monkeypatch):
+    from housing.mail import runner
+
+    monkeypatch.delenv("HOUSING_SMTP_HOST", raising=False)
+    queue_some(2)
+    assert runner.send_job() == ("skipped", "E-mail non configurata (HOUSING_SMTP_HOST, HOUSING_MAIL_FROM): "
+                                            "2 messaggi restano in coda.")
+    with LoopbackSmtp() as server:
+        monkeypatch.setenv("HOUSING_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("HOUSING_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("HOUSING_SMTP_TLS", "none")
+        monkeypatch.setenv("HOUSING_MAIL_FROM", "casa@example.org")
+        assert runner.send_job() == ("success", "E-mail: 2 inviate, 0 da ritentare, 0 non inviate.")
+        assert runner.send_job()[0] == "skipped"
+    monkeypatch.setenv("HOUSING_SMTP_TLS", "maybe")
+    assert runner.send_job()[0] == "failed"
+    assert runner.digest_job()[0] == "skipped"  # no staff
