@@ -220,3 +220,13 @@ def test_the_runner_jobs_report_what_they_did(database, monkeypatch):
     monkeypatch.setenv("HOUSING_SMTP_TLS", "maybe")
     assert runner.send_job()[0] == "failed"
     assert runner.digest_job()[0] == "skipped"  # no staff
+
+
+def test_a_refused_login_stops_the_run_and_keeps_every_message_queued(database):
+    queue_some(3)
+    with LoopbackSmtp() as server:  # no AUTH offered: the login fails
+        settings = settings_for(server.port)._replace(user="casa", password="secret")
+        report = outbox.send_due(database, settings, at=AT)
+    assert (report.sent, report.retried, report.released) == (0, 1, 2) and server.received == []
+    assert "ConnectionFailed" in stored("m:0").last_error
+    assert [m.state for m in OutboxMessage.select()] == ["queued"] * 3

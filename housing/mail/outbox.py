@@ -202,15 +202,21 @@ class SmtpConnection:
         self.smtp = None
 
     def open(self):
-        s = self.settings
-        if s.tls == "ssl":
-            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            if s.tls == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-        if s.user:
-            smtp.login(s.user, s.password)
+        """Connect, TLS, log in; any failure is a ``ConnectionFailed`` (the run stops)."""
+        s, smtp = self.settings, None
+        try:
+            if s.tls == "ssl":
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                if s.tls == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+            if s.user:
+                smtp.login(s.user, s.password)
+        except (smtplib.SMTPException, OSError) as error:
+            if smtp is not None:
+                smtp.close()
+            raise ConnectionFailed(f"{type(error).__name__}: {error}") from error
         self.smtp = smtp
 
     def send(self, mail):
@@ -240,9 +246,15 @@ def is_permanent(error):
     return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
+class ConnectionFailed(smtplib.SMTPException):
+    """The SMTP server could not be reached, or refused the TLS or the login."""
+
+
 def breaks_connection(error):
-    """True when the connection itself failed: the run stops, the rest waits for the next one."""
-    return not isinstance(error, smtplib.SMTPResponseException) and not isinstance(error, smtplib.SMTPRecipientsRefused)
+    """True when the connection itself failed (not one message's refusal): the run
+    stops, the rest of the batch waits for the next run."""
+    refusals = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+    return isinstance(error, ConnectionFailed) or not isinstance(error, refusals)
 
 
 def send_due(database, settings=None, at=None, limit=None, connection=None, batch_size=BATCH_SIZE):
