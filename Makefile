@@ -29,9 +29,17 @@ clean:
 
 # The back office's words: extract the English msgids from admin/, merge them into
 # the Italian catalogue (new ones come out empty: translate them), then compile.
+# Then the same for the domain modules' messages (Italian msgids, English catalogue).
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_pgettext:1c,2 --no-location \
 		--sort-output --width 120 --project housing-first-catania -o admin/translations/messages.pot .
 	$(BIN)/pybabel update -i admin/translations/messages.pot -d admin/translations -D messages -l it \
 		--width 120 --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d admin/translations -D messages -l it
+	$(BIN)/pybabel extract --no-default-keywords -k _ -k N_ --no-location --sort-output --width 120 \
+		--project housing-first-catania -o housing/translations/housing.pot housing/
+	test -f housing/translations/en/LC_MESSAGES/housing.po || $(BIN)/pybabel init \
+		-i housing/translations/housing.pot -d housing/translations -D housing -l en --width 120
+	$(BIN)/pybabel update -i housing/translations/housing.pot -d housing/translations -D housing -l en \
+		--width 120 --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d housing/translations -D housing -l en

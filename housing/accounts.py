@@ -9,7 +9,8 @@ import unicodedata
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from housing import audit, validation
+from housing import audit, display, validation
+from housing.messages import N_, in_language, translated
 from housing.vocabulary import ROLES, keys
 from models import LoginAttempt, User, db, now
 
@@ -48,14 +49,19 @@ class Throttled(Exception):
 class AccountError(ValueError):
     """A refused account operation; ``field`` names the offending input.
 
-    ``str(error)`` is the Italian message; ``error.en`` the English one, for
-    the back office's English interface.
+    ``error.it`` is the Italian message, ``error.en`` the English one;
+    ``str(error)`` is the one in the reader's language (``housing.messages``).
     """
 
     def __init__(self, field, message, en=None):
-        super().__init__(message)
-        self.field = field
         self.it, self.en = message, en or message
+        super().__init__(self.en if display.language.get() == "en" else self.it)
+        self.field = field
+
+    @classmethod
+    def of(cls, field, template, **values):
+        """The error of ``template`` (an Italian msgid marked with ``N_``) in both languages."""
+        return cls(field, translated(template, "it", **values), translated(template, "en", **values))
 
 
 def normalise_username(username):
@@ -119,15 +125,14 @@ def _too_common(password, words):
     return zxcvbn(password[:SCORED_PREFIX], user_inputs=words)["score"] < MIN_PASSWORD_SCORE
 
 
-# La politica delle password: checked in this order, the first failure is reported.
-PASSWORD_RULES = (
-    (_too_short, f"La password deve avere almeno {MIN_PASSWORD_LENGTH} caratteri.",
-     f"The password must have at least {MIN_PASSWORD_LENGTH} characters."),
-    (_too_personal, "La password somiglia troppo al nome utente, al nome o all'e-mail: sceglierne una diversa.",
-     "The password is too similar to the username, the name or the e-mail: choose a different one."),
-    (_too_common, "La password è tra le più comuni o facile da indovinare: usare una frase di più parole.",
-     "The password is one of the most common or easy to guess: use a phrase of several words."),
-)
+# La politica delle password: checked in this order, the first failure is reported
+# (its message in Italian and in English, from the ``housing`` catalogue).
+PASSWORD_RULES = tuple((refused, translated(message, "it", count=MIN_PASSWORD_LENGTH),
+                        translated(message, "en", count=MIN_PASSWORD_LENGTH)) for refused, message in (
+    (_too_short, N_("La password deve avere almeno %(count)s caratteri.")),
+    (_too_personal, N_("La password somiglia troppo al nome utente, al nome o all'e-mail: sceglierne una diversa.")),
+    (_too_common, N_("La password è tra le più comuni o facile da indovinare: usare una frase di più parole.")),
+))
 
 
 def check_password(password, *personal, field="password"):
@@ -135,17 +140,20 @@ def check_password(password, *personal, field="password"):
     are the account's username, full name and e-mail (any may be None)."""
     password = password or ""
     words = personal_words(*personal)
-    for refused, message, english in PASSWORD_RULES:
+    for refused, it, en in PASSWORD_RULES:
         if refused(password, words):
-            raise AccountError(field, message, english)
+            raise AccountError(field, it, en)
 
 
 def check_username(username):
     """``username`` in its one spelling, or ``AccountError``: the rule of the
     account form (``housing.validation``), applied to the spelling stored."""
     username = normalise_username(username)
-    for message in validation.validate("user", {"username": username}).get("username", []):
-        raise AccountError("username", message)
+    def refusals():
+        return validation.validate("user", {"username": username}).get("username", [])
+
+    for it, en in zip(in_language("it", refusals), in_language("en", refusals)):
+        raise AccountError("username", it, en)
     return username
 
 
@@ -153,11 +161,12 @@ def create_user(username, role, password, full_name=None, email=None, language="
     """Create an active staff account; raise ``AccountError`` on bad input."""
     username = check_username(username)
     if role not in keys(ROLES):
-        raise AccountError("role", f"Ruolo sconosciuto: {role!r} (ammessi: {', '.join(keys(ROLES))}).")
+        raise AccountError.of("role", N_("Ruolo sconosciuto: %(role)r (ammessi: %(allowed)s)."), role=role,
+                              allowed=", ".join(keys(ROLES)))
     check_password(password, username, full_name, email)
     with db.atomic():
         if User.select().where(User.username == username).exists():
-            raise AccountError("username", f"Esiste già un utente {username!r}.")
+            raise AccountError.of("username", N_("Esiste già un utente %(username)r."), username=username)
         return User.create(
             username=username,
             role=role,
@@ -218,15 +227,12 @@ def change_own_password(user, current, new, confirmation, remote_addr=None):
         attempt.delete_instance()
         raise Throttled()
     if not verify_password(user, current or ""):
-        raise AccountError("current_password", "La password attuale non è corretta.",
-                           "The current password is not correct.")
+        raise AccountError.of("current_password", N_("La password attuale non è corretta."))
     attempt.delete_instance()
     if (new or "") != (confirmation or ""):
-        raise AccountError("confirm_password", "Le due nuove password non coincidono.",
-                           "The two new passwords do not match.")
+        raise AccountError.of("confirm_password", N_("Le due nuove password non coincidono."))
     if new == current:
-        raise AccountError("new_password", "La nuova password deve essere diversa da quella attuale.",
-                           "The new password must differ from the current one.")
+        raise AccountError.of("new_password", N_("La nuova password deve essere diversa da quella attuale."))
     set_password(user, new, actor=user, field="new_password")
 
 
@@ -242,8 +248,7 @@ def reset_password(user, actor, password=None):
 def set_language(user, language, actor=None):
     """The language of ``user``'s interface (``it`` or ``en``), audited."""
     if language not in LANGUAGES:
-        raise AccountError("language", "Lingua non prevista: scegliere Italiano o English.",
-                           "Unknown language: choose Italiano or English.")
+        raise AccountError.of("language", N_("Lingua non prevista: scegliere Italiano o English."))
     with db.atomic():
         before = _audited_snapshot(user.id)
         User.update(language=language).where(User.id == user.id).execute()

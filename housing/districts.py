@@ -16,6 +16,7 @@ import yaml
 
 from housing import vocabulary as v
 from housing.database import serialise
+from housing.messages import _
 from models import AgreementZone, AuditLog, District, Dwelling, HouseholdDistrict, TerritorialAgreement, db
 
 SEED = Path(__file__).resolve().parent.parent / "content" / "districts.yaml"
@@ -93,8 +94,10 @@ def lookup(text, known=None):
 
 def unknown_message(text):
     hint = suggest(text)
-    message = f"quartiere «{text}» non presente nel registro dei quartieri"
-    return message + (f"; forse: {', '.join(hint)}" if hint else "")
+    if hint:
+        return _("quartiere «%(name)s» non presente nel registro dei quartieri; forse: %(hints)s", name=text,
+                 hints=", ".join(hint))
+    return _("quartiere «%(name)s» non presente nel registro dei quartieri", name=text)
 
 
 def resolve(text, known=None):
@@ -147,13 +150,13 @@ def merge(source_id, target_id, user=None):
     moved home and household, one for the merge on the target, one for the
     deletion of the source. Returns (homes moved, households moved)."""
     if int(source_id) == int(target_id):
-        raise RegistryError("un quartiere non può essere unito a se stesso")
+        raise RegistryError(_("un quartiere non può essere unito a se stesso"))
     with db.atomic():
         serialise(db, "housing.districts")
         source = District.get_or_none(District.id == source_id)
         target = District.get_or_none(District.id == target_id)
         if source is None or target is None:
-            raise RegistryError("quartiere non trovato: forse è già stato unito o eliminato")
+            raise RegistryError(_("quartiere non trovato: forse è già stato unito o eliminato"))
         homes = [hid for (hid,) in Dwelling.select(Dwelling.id).where(Dwelling.district == source.id).tuples()]
         Dwelling.update(district=target.id).where(Dwelling.district == source.id).execute()
         both = HouseholdDistrict.select(HouseholdDistrict.household).where(HouseholdDistrict.district == target.id)
@@ -183,7 +186,7 @@ def confirm(district_id, user=None):
         serialise(db, "housing.districts")
         district = District.get_or_none(District.id == district_id)
         if district is None:
-            raise RegistryError("quartiere non trovato: forse è già stato unito o eliminato")
+            raise RegistryError(_("quartiere non trovato: forse è già stato unito o eliminato"))
         if not district.to_review:
             return district
         District.update(to_review=False, active=True, version=District.version + 1).where(

@@ -10,6 +10,7 @@ its free text, in one transaction, audited like a form save.
 """
 from housing import audit, vocabulary as v
 from housing.database import serialise
+from housing.messages import _
 from models import Household, HouseholdLanguage, Language, db
 
 
@@ -38,12 +39,12 @@ def map_word(word, language_id, user=None):
     and drop the word from its free text. Returns how many households changed."""
     key = v.fold(word)
     if not key:
-        raise WordError("parola vuota", "word")
+        raise WordError(_("parola vuota"), "word")
     with db.atomic():
         serialise(db, "housing.languages")
         language = Language.get_or_none(Language.id == language_id)
         if language is None:
-            raise WordError("lingua non trovata nel registro", "language")
+            raise WordError(_("lingua non trovata nel registro"), "language")
         changed = 0
         for household in Household.select().where(Household.languages.is_null(False)):
             parts = v.split_words(household.languages, conjunctions=True)
@@ -68,15 +69,15 @@ def create_and_map(word, code, name_it, name_en, user=None):
     code = (code or "").strip().lower()
     name_it, name_en = (name_it or "").strip(), (name_en or "").strip()
     if not (2 <= len(code) <= 3 and code.isascii() and code.isalpha()):
-        raise WordError("codice ISO 639 di 2 o 3 lettere (es. «mnk»)", "code")
+        raise WordError(_("codice ISO 639 di 2 o 3 lettere (es. «mnk»)"), "code")
     if not name_it:
-        raise WordError("nome italiano obbligatorio", "name_it")
+        raise WordError(_("nome italiano obbligatorio"), "name_it")
     if not name_en:
-        raise WordError("nome inglese obbligatorio", "name_en")
+        raise WordError(_("nome inglese obbligatorio"), "name_en")
     with db.atomic():
         serialise(db, "housing.languages")
         if Language.select().where(Language.code == code).exists():
-            raise WordError(f"il codice «{code}» è già nel registro: scegli «riconduci a» quella lingua", "code")
+            raise WordError(_("il codice «%(code)s» è già nel registro: scegli «riconduci a» quella lingua", code=code), "code")
         language = Language.create(code=code, name_it=name_it[:60], name_en=name_en[:60])
         audit.record(user, "create", language, None, audit.snapshot(language))
         return language, map_word(word, language.id, user)

@@ -10,6 +10,7 @@ import difflib
 
 from housing import vocabulary as v
 from housing.database import serialise
+from housing.messages import _
 from models import Household, HouseholdLanguage, Language, db
 
 
@@ -67,8 +68,10 @@ def suggest(text, limit=3):
 
 def unknown_message(text):
     hint = suggest(text)
-    message = f"lingua «{text}» non presente nel registro delle lingue"
-    return message + (f"; forse: {', '.join(hint)}" if hint else "")
+    if hint:
+        return _("lingua «%(name)s» non presente nel registro delle lingue; forse: %(hints)s", name=text,
+                 hints=", ".join(hint))
+    return _("lingua «%(name)s» non presente nel registro delle lingue", name=text)
 
 
 def link_free_text(households=None):

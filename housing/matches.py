@@ -13,12 +13,13 @@ caller passes in only say *which* rows: they were read before the transaction
 import datetime
 import json
 
-from housing import audit, household_status
+from housing import audit, display, household_status
 from housing.database import locked, serialise
 from housing.workflow import (
     CLOSED_DECLINED, CLOSED_SUCCESS, CLOSED_WITHDRAWN, DECLINE_REASONS, OPEN, STEP_BACK_DAYS, STEP_BY_KEY, STEPS,
     WorkflowError, check_dates, dates_needed, is_stalled, may_act, may_step_back, next_step, previous_step, route_for,
 )
+from housing.messages import _
 from models import DeclineReasonSetting, Dwelling, Household, Match, MatchEvent, Offer, StepSetting, db, now
 
 # One lock for every action of the workflow: an action may touch the match, its
@@ -73,6 +74,11 @@ def _begin():
     serialise(db, WORKFLOW_LOCK)
 
 
+def _step_name(step):
+    """A step's label (data, not a message) in the reader's language."""
+    return STEP_BY_KEY[step].en if display.language.get() == "en" else STEP_BY_KEY[step].it
+
+
 def _current(model, record_id, missing):
     """The row as committed now, locked until the transaction ends."""
     row = locked(model.select().where(model.id == record_id)).first()
@@ -82,15 +88,15 @@ def _current(model, record_id, missing):
 
 
 def _current_match(match):
-    return _current(Match, match.id if isinstance(match, Match) else match, "L'abbinamento non esiste più.")
+    return _current(Match, match.id if isinstance(match, Match) else match, _("L'abbinamento non esiste più."))
 
 
 def _current_household(household_id):
-    return _current(Household, household_id, "Il nucleo non esiste più.")
+    return _current(Household, household_id, _("Il nucleo non esiste più."))
 
 
 def _current_offer(offer_id):
-    return _current(Offer, offer_id, "L'offerta non esiste più.")
+    return _current(Offer, offer_id, _("L'offerta non esiste più."))
 
 
 def _sync(stale, current):
@@ -103,11 +109,11 @@ def _sync(stale, current):
 
 def _require_open(match, expected_step=None):
     if match.status != OPEN:
-        raise WorkflowError("L'abbinamento è già chiuso.")
+        raise WorkflowError(_("L'abbinamento è già chiuso."))
     if expected_step is not None and match.step != expected_step:
         # the person acted on a page showing another step: someone moved the match meanwhile
-        raise WorkflowError(f"L'abbinamento è già passato alla fase «{STEP_BY_KEY[match.step].it}»: "
-                            "controlla la pagina aggiornata e riprova.")
+        raise WorkflowError(_("L'abbinamento è già passato alla fase «%(step)s»: "
+                              "controlla la pagina aggiornata e riprova.", step=_step_name(match.step)))
 
 
 # -- the actions ---------------------------------------------------------------------
@@ -119,18 +125,20 @@ def propose(household, offer, user, snapshot=None, score_total=None, today=None)
         _begin()
         current_household, current_offer = _current_household(household.id), _current_offer(offer.id)
         if not current_offer.open_for_proposals:
-            raise WorkflowError(f"L'offerta non è aperta (stato: {current_offer.status}).")
+            raise WorkflowError(_("L'offerta non è aperta (stato: %(status)s).",
+                                   status=display.coded(current_offer, "status")))
         if current_household.status != "matched" and household_status.next_status(
                 "match_proposed", current_household.status) is None:
-            raise WorkflowError(f"Il nucleo {current_household.code} non è in attesa "
-                                f"(stato: {current_household.status}).")
+            raise WorkflowError(_("Il nucleo %(code)s non è in attesa (stato: %(status)s).",
+                                  code=current_household.code, status=display.coded(current_household, "status")))
         if current_household.parked_until and current_household.parked_until > today:
-            raise WorkflowError(f"Il nucleo {current_household.code} è sospeso dagli abbinamenti "
-                                f"fino al {current_household.parked_until:%d/%m/%Y}.")
+            raise WorkflowError(_("Il nucleo %(code)s è sospeso dagli abbinamenti fino al %(day)s.",
+                                  code=current_household.code, day=display.date(current_household.parked_until)))
         existing = Match.get_or_none((Match.household == current_household.id) & (Match.offer == current_offer.id))
         if existing is not None:
-            raise WorkflowError("Questa coppia nucleo-offerta è già stata proposta"
-                                + (" e rifiutata: non si propone di nuovo." if existing.status == CLOSED_DECLINED else "."))
+            raise WorkflowError(_("Questa coppia nucleo-offerta è già stata proposta e rifiutata: non si propone di nuovo.")
+                                if existing.status == CLOSED_DECLINED else
+                                _("Questa coppia nucleo-offerta è già stata proposta."))
         route = route_for(current_offer.contract_type)
         match = Match.create(household=current_household, offer=current_offer, route=current_offer.contract_type,
                              step=route[0], proposed_by=_actor(user), score_total=score_total,
@@ -168,7 +176,8 @@ def advance(match, user, note=None, expected_step=None, dates=None, today=None):
         _require_open(current, expected_step)
         if not may_act(role, current.step):
             owner = STEP_BY_KEY[current.step].owner
-            raise WorkflowError(f"La fase «{STEP_BY_KEY[current.step].it}» spetta al ruolo {owner}.")
+            raise WorkflowError(_("La fase «%(step)s» spetta al ruolo %(role)s.", step=_step_name(current.step),
+                                   role=owner))
         route = route_for(current.route)
         needed = dates_needed(route, current.step)
         given = {field.name: dates.get(field.name) for field in needed if dates.get(field.name) not in (None, "")}
@@ -202,7 +211,7 @@ def step_back(match, user, note, expected_step=None, at=None, limit_days=STEP_BA
     as a ``MatchEvent`` (with the note) and in the audit trail."""
     role = getattr(user, "role", "admin")
     if not (note or "").strip():
-        raise WorkflowError("Indicare nella nota perché si torna alla fase precedente.")
+        raise WorkflowError(_("Indicare nella nota perché si torna alla fase precedente."))
     with db.atomic():
         _begin()
         current = _current_match(match)
@@ -224,7 +233,7 @@ def step_back(match, user, note, expected_step=None, at=None, limit_days=STEP_BA
 def _close(match, user, status, reason_key, note):
     reason = DeclineReasonSetting.get_or_none(DeclineReasonSetting.key == reason_key)
     if reason is None or not reason.active:
-        raise WorkflowError(f"Motivo sconosciuto o non più in uso: {reason_key!r}.")
+        raise WorkflowError(_("Motivo sconosciuto o non più in uso: %(reason)r.", reason=reason_key))
     before = audit.snapshot(match)
     _event(match, _actor(user), match.step, status, note or reason.label_it)
     match.status, match.closed_at = status, now()
@@ -288,7 +297,7 @@ def _succeed(match, user, note):
     """``succeed`` on a match already re-read and locked in this transaction."""
     household = _current_household(match.household_id)
     offer = _current_offer(match.offer_id)
-    dwelling = _current(Dwelling, offer.dwelling_id, "L'alloggio non esiste più.")
+    dwelling = _current(Dwelling, offer.dwelling_id, _("L'alloggio non esiste più."))
     before = audit.snapshot(match)
     _event(match, _actor(user), match.step, CLOSED_SUCCESS, note)
     match.status, match.step, match.closed_at = CLOSED_SUCCESS, CLOSED_SUCCESS, now()

@@ -5,7 +5,8 @@ Tables of rules, as data:
   same thing in every model);
 - ``TEXT_RULES``: checks of every text value, whatever its field;
 - ``RECORD_RULES``: checks across the fields of one record, by model.
-Each check returns an Italian message or None. ``validate(model, data)``
+Each check returns a message (``housing.messages``: Italian unless the
+reader chose English) or None. ``validate(model, data)``
 returns ``{field: [messages]}``; an empty dict means the record is valid.
 """
 import datetime
@@ -15,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
                     ForeignKeyField, IntegerField)
 from stdnum.it import codicefiscale, iva
+
+from housing.messages import N_, _
 
 MAX_TEXT = 5000
 MAX_MONEY = Decimal("1000000")
@@ -37,9 +40,9 @@ def between(low, high, unit=""):
     def check(value):
         number = _number(value)
         if number is None:
-            return "Valore numerico non valido."
+            return _("Valore numerico non valido.")
         if not (low <= number <= high):
-            return f"Deve essere compreso tra {low} e {high}{unit}."
+            return _("Deve essere compreso tra %(low)s e %(high)s%(unit)s.", low=low, high=high, unit=unit)
         return None
 
     return check
@@ -48,19 +51,20 @@ def between(low, high, unit=""):
 def money_amount(value):
     number = _number(value)
     if number is None:
-        return "Importo non valido."
+        return _("Importo non valido.")
     if number < 0:
-        return "L'importo non può essere negativo."
+        return _("L'importo non può essere negativo.")
     if number > MAX_MONEY:
-        return "Importo fuori scala (massimo 1.000.000 €)."
+        return _("Importo fuori scala (massimo 1.000.000 €).")
     return None
 
 
 def pattern(regex, message):
+    """A check that ``value`` matches ``regex``; ``message`` is marked with ``N_``."""
     compiled = re.compile(regex)
 
     def check(value):
-        return None if compiled.fullmatch(str(value)) else message
+        return None if compiled.fullmatch(str(value)) else _(message)
 
     return check
 
@@ -68,38 +72,38 @@ def pattern(regex, message):
 def person_tax_code(value):
     code = str(value).strip().upper()
     if len(code) != 16:
-        return "Il codice fiscale di una persona ha 16 caratteri."
+        return _("Il codice fiscale di una persona ha 16 caratteri.")
     if not codicefiscale.is_valid(code):
-        return "Codice fiscale non valido (formato o carattere di controllo)."
+        return _("Codice fiscale non valido (formato o carattere di controllo).")
     return None
 
 
 def landlord_tax_code(value):
     code = str(value).strip().upper()
     if len(code) == 11:  # a company's tax code is its VAT number
-        return None if iva.is_valid(code) else "Codice fiscale numerico non valido."
+        return None if iva.is_valid(code) else _("Codice fiscale numerico non valido.")
     return person_tax_code(code)
 
 
 def vat_number(value):
-    return None if iva.is_valid(str(value).strip()) else "Partita IVA non valida (11 cifre con carattere di controllo)."
+    return None if iva.is_valid(str(value).strip()) else _("Partita IVA non valida (11 cifre con carattere di controllo).")
 
 
 def not_in_future(value):
     if isinstance(value, datetime.date) and value > datetime.date.today():
-        return "La data non può essere nel futuro."
+        return _("La data non può essere nel futuro.")
     return None
 
 
 def plausible_date(value):
     if isinstance(value, datetime.date) and not (datetime.date(1900, 1, 1) <= value <= datetime.date(2100, 12, 31)):
-        return "Data fuori dall'intervallo 1900-2100."
+        return _("Data fuori dall'intervallo 1900-2100.")
     return None
 
 
 def one_of(*keys):
     def check(value):
-        return None if str(value) in keys else f"Valore non previsto (ammessi: {', '.join(keys)})."
+        return None if str(value) in keys else _("Valore non previsto (ammessi: %(allowed)s).", allowed=", ".join(keys))
 
     return check
 
@@ -107,36 +111,36 @@ def one_of(*keys):
 def no_control_characters(value):
     # NUL and the other control characters (tab and newlines aside) are never
     # data, and PostgreSQL refuses NUL outright.
-    return "Contiene caratteri di controllo non ammessi." if CONTROL.search(value) else None
+    return _("Contiene caratteri di controllo non ammessi.") if CONTROL.search(value) else None
 
 
 def no_bidi_controls(value):
-    return "Contiene segni invisibili di direzione del testo non ammessi." if BIDI.search(value) else None
+    return _("Contiene segni invisibili di direzione del testo non ammessi.") if BIDI.search(value) else None
 
 
 def text_length(value):
-    return f"Testo troppo lungo (massimo {MAX_TEXT} caratteri)." if len(str(value)) > MAX_TEXT else None
+    return _("Testo troppo lungo (massimo %(limit)s caratteri).", limit=MAX_TEXT) if len(str(value)) > MAX_TEXT else None
 
 
 def outline(value):
     """A simplified polygon: at least 3 "lat lon" points separated by ";"."""
     points = [point.split() for point in str(value).split(";") if point.strip()]
     if len(points) < 3 or any(len(point) != 2 for point in points):
-        return "Contorno non valido: almeno 3 punti «lat lon» separati da «;» (es. «37.50 15.08; 37.51 15.09; …»)."
+        return _("Contorno non valido: almeno 3 punti «lat lon» separati da «;» (es. «37.50 15.08; 37.51 15.09; …»).")
     for lat, lon in points:
         lat, lon = _number(lat), _number(lon)
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            return "Contorno non valido: ogni punto è «latitudine longitudine» in gradi decimali."
+            return _("Contorno non valido: ogni punto è «latitudine longitudine» in gradi decimali.")
     return None
 
 
-email = pattern(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "Indirizzo email non valido.")
-phone = pattern(r"\+?[0-9][0-9 ./-]{5,19}", "Numero di telefono non valido.")
-website = pattern(r"https?://[^\s/$.?#].[^\s]*", "Indirizzo web non valido (deve iniziare con http:// o https://).")
-postcode = pattern(r"\d{5}", "Il CAP è di 5 cifre.")
-name_text = pattern(r"[^<>{}\x00-\x1f]{1,200}", "Contiene caratteri non ammessi.")
+email = pattern(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", N_("Indirizzo email non valido."))
+phone = pattern(r"\+?[0-9][0-9 ./-]{5,19}", N_("Numero di telefono non valido."))
+website = pattern(r"https?://[^\s/$.?#].[^\s]*", N_("Indirizzo web non valido (deve iniziare con http:// o https://)."))
+postcode = pattern(r"\d{5}", N_("Il CAP è di 5 cifre."))
+name_text = pattern(r"[^<>{}\x00-\x1f]{1,200}", N_("Contiene caratteri non ammessi."))
 username = pattern(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}",
-                   "Nome utente non valido: 2-64 caratteri tra a-z, 0-9, '.', '_' e '-'.")
+                   N_("Nome utente non valido: 2-64 caratteri tra a-z, 0-9, '.', '_' e '-'."))
 
 FIELD_RULES = {
     "email": [email],
@@ -251,14 +255,15 @@ TEXT_RULES = [no_control_characters, no_bidi_controls]
 
 def max_length(limit):
     def check(value):
-        return f"Testo troppo lungo (massimo {limit} caratteri)." if len(str(value)) > limit else None
+        return _("Testo troppo lungo (massimo %(limit)s caratteri).", limit=limit) if len(str(value)) > limit else None
 
     return check
 
 
 def not_before(day, message):
+    """``message`` (marked with ``N_``) for a date before ``day``."""
     def check(value):
-        return message if isinstance(value, datetime.date) and value < day else None
+        return _(message) if isinstance(value, datetime.date) and value < day else None
 
     return check
 
@@ -270,24 +275,25 @@ MODEL_FIELD_RULES = {
     # housing.accompaniment.assessments applies these too: one definition
     ("assessment_score", "note"): [max_length(2000)],
     ("assessment", "assessed_on"): [not_in_future, plausible_date,
-                                    not_before(datetime.date(1990, 1, 1), "Data non plausibile.")],
+                                    not_before(datetime.date(1990, 1, 1), N_("Data non plausibile."))],
 }
 
 
 def _order(data, first, second, message):
+    """``message`` (marked with ``N_``) on ``second`` when it comes before ``first``."""
     a, b = data.get(first), data.get(second)
     if a is not None and b is not None and b < a:
-        return {second: [message]}
+        return {second: [_(message)]}
     return {}
 
 
 def agreement_rules(data):
-    return _order(data, "valid_from", "valid_to", "La fine della validità precede l'inizio.")
+    return _order(data, "valid_from", "valid_to", N_("La fine della validità precede l'inizio."))
 
 
 def range_rules(low, high):
     def check(data):
-        return _order(data, low, high, "Il massimo è inferiore al minimo.")
+        return _order(data, low, high, N_("Il massimo è inferiore al minimo."))
 
     return check
 
@@ -295,9 +301,9 @@ def range_rules(low, high):
 def landlord_rules(data):
     errors = {}
     if data.get("kind") == "private_person" and not data.get("tax_code"):
-        errors["tax_code"] = ["Obbligatorio per una persona fisica."]
+        errors["tax_code"] = [_("Obbligatorio per una persona fisica.")]
     if data.get("kind") in ("company", "agency") and not (data.get("vat_number") or data.get("tax_code")):
-        errors["vat_number"] = ["Obbligatoria per una società o un'agenzia (o il codice fiscale)."]
+        errors["vat_number"] = [_("Obbligatoria per una società o un'agenzia (o il codice fiscale).")]
     return errors
 
 
@@ -305,23 +311,23 @@ def dwelling_rules(data):
     errors = {}
     rooms, bedrooms = data.get("rooms"), data.get("bedrooms")
     if rooms is not None and bedrooms is not None and bedrooms > rooms:
-        errors["bedrooms"] = ["Le camere da letto non possono superare i vani."]
+        errors["bedrooms"] = [_("Le camere da letto non possono superare i vani.")]
     parts = [data.get(k) for k in ("cadastral_sheet", "cadastral_parcel", "cadastral_unit")]
     if any(parts) and not all(parts):
-        errors["cadastral_unit"] = ["Il riferimento catastale richiede foglio, particella e subalterno."]
+        errors["cadastral_unit"] = [_("Il riferimento catastale richiede foglio, particella e subalterno.")]
     return errors
 
 
 def offer_rules(data):
-    return _order(data, "min_duration_months", "max_duration_months", "La durata massima è inferiore alla minima.")
+    return _order(data, "min_duration_months", "max_duration_months", N_("La durata massima è inferiore alla minima."))
 
 
 def household_rules(data):
     errors = {}
     if data.get("privacy_consent") and not data.get("privacy_consent_on"):
-        errors["privacy_consent_on"] = ["Indicare la data del consenso privacy."]
+        errors["privacy_consent_on"] = [_("Indicare la data del consenso privacy.")]
     if data.get("case_conference_rank") and not (data.get("case_conference_reason") or "").strip():
-        errors["case_conference_reason"] = ["Una posizione decisa dall'équipe richiede la motivazione."]
+        errors["case_conference_reason"] = [_("Una posizione decisa dall'équipe richiede la motivazione.")]
     return errors
 
 
@@ -333,54 +339,54 @@ def person_rules(data):
         except Exception:
             return {}
         if (encoded.month, encoded.day, encoded.year % 100) != (birth.month, birth.day, birth.year % 100):
-            return {"birth_date": ["Non corrisponde alla data di nascita del codice fiscale."]}
+            return {"birth_date": [_("Non corrisponde alla data di nascita del codice fiscale.")]}
     return {}
 
 
 def erp_rules(data):
-    errors = _order(data, "act_date", "contract_start", "L'inizio del contratto precede l'atto di assegnazione.")
+    errors = _order(data, "act_date", "contract_start", N_("L'inizio del contratto precede l'atto di assegnazione."))
     arrears = _number(data.get("arrears_amount") or 0)
     if arrears and arrears > 0 and not data.get("arrears_since"):
-        errors["arrears_since"] = ["Indicare da quando c'è morosità."]
+        errors["arrears_since"] = [_("Indicare da quando c'è morosità.")]
     return errors
 
 
 def support_plan_rules(data):
-    errors = _order(data, "started_on", "review_on", "La verifica precede l'avvio del progetto.")
-    errors.update(_order(data, "started_on", "closed_on", "La chiusura precede l'avvio del progetto."))
+    errors = _order(data, "started_on", "review_on", N_("La verifica precede l'avvio del progetto."))
+    errors.update(_order(data, "started_on", "closed_on", N_("La chiusura precede l'avvio del progetto.")))
     if data.get("status") == "active" and not data.get("consent_signed"):
-        errors.setdefault("consent_signed", []).append("Un progetto attivo richiede il consenso firmato.")
+        errors.setdefault("consent_signed", []).append(_("Un progetto attivo richiede il consenso firmato."))
     if data.get("consent_signed") and not data.get("consent_on"):
-        errors.setdefault("consent_on", []).append("Indicare la data del consenso.")
+        errors.setdefault("consent_on", []).append(_("Indicare la data del consenso."))
     if data.get("status") == "closed" and not data.get("closed_on"):
-        errors.setdefault("closed_on", []).append("Indicare la data di chiusura.")
+        errors.setdefault("closed_on", []).append(_("Indicare la data di chiusura."))
     return errors
 
 
 def referral_rules(data):
-    errors = _order(data, "sent_on", "status_on", "Lo stato non può precedere l'invio.")
+    errors = _order(data, "sent_on", "status_on", N_("Lo stato non può precedere l'invio."))
     if data.get("outcome") and data.get("status") not in ("completed", "refused"):
-        errors.setdefault("outcome", []).append("L'esito si registra quando l'invio è concluso o rifiutato.")
+        errors.setdefault("outcome", []).append(_("L'esito si registra quando l'invio è concluso o rifiutato."))
     if data.get("service") == "mediation" and not data.get("mediation_language"):
-        errors.setdefault("mediation_language", []).append("Indicare la lingua della mediazione.")
+        errors.setdefault("mediation_language", []).append(_("Indicare la lingua della mediazione."))
     return errors
 
 
 def stay_rules(data):
-    errors = _order(data, "entry_on", "exit_on", "L'uscita precede l'ingresso.")
-    errors.update(_order(data, "entry_on", "planned_exit_on", "L'uscita prevista precede l'ingresso."))
+    errors = _order(data, "entry_on", "exit_on", N_("L'uscita precede l'ingresso."))
+    errors.update(_order(data, "entry_on", "planned_exit_on", N_("L'uscita prevista precede l'ingresso.")))
     return errors
 
 
 def tenancy_rules(data):
-    errors = _order(data, "start_on", "end_on", "La scadenza precede l'inizio del contratto.")
-    errors.update(_order(data, "start_on", "ended_on", "La fine precede l'inizio del contratto."))
+    errors = _order(data, "start_on", "end_on", N_("La scadenza precede l'inizio del contratto."))
+    errors.update(_order(data, "start_on", "ended_on", N_("La fine precede l'inizio del contratto.")))
     return errors
 
 
 def place_rules(data):
     if not data.get("dwelling") and not (data.get("facility") or "").strip():
-        return {"facility": ["Indicare l'alloggio del registro o la struttura."]}
+        return {"facility": [_("Indicare l'alloggio del registro o la struttura.")]}
     return {}
 
 
@@ -423,15 +429,15 @@ def declared_errors(table, data):
             continue
         if isinstance(value, str) and not value.strip():
             if not field.null:
-                errors[name] = ["Campo obbligatorio."]
+                errors[name] = [_("Campo obbligatorio.")]
             continue
         if value is None:
             continue
         keys = {str(key) for key, _ in (field.choices or ())}
         if keys and str(value) not in keys:
-            errors.setdefault(name, []).append("Valore non previsto: scegliere dall'elenco.")
+            errors.setdefault(name, []).append(_("Valore non previsto: scegliere dall'elenco."))
         if isinstance(field, CharField) and isinstance(value, str) and LINE_BREAK.search(value):
-            errors.setdefault(name, []).append("Deve stare su una sola riga (senza a capo).")
+            errors.setdefault(name, []).append(_("Deve stare su una sola riga (senza a capo)."))
     return errors
 
 
@@ -530,5 +536,5 @@ def duplicates(model, data, current_id=None):
         if current_id is not None:
             query = query.where(model._meta.primary_key != current_id)
         if query.exists():
-            errors.setdefault(group[-1], []).append("Valore già presente in un altro record.")
+            errors.setdefault(group[-1], []).append(_("Valore già presente in un altro record."))
     return errors

@@ -10,12 +10,17 @@ import datetime
 
 from housing import audit, household_status, validation
 from housing.accompaniment import ValidationFailed, instruments
+from housing.messages import _
 from models import Assessment, AssessmentScore, Household, Person, db
 
 DEFAULT_LOCK_DAYS = 14
-# The message of the forms' "not in the future" rule: here the future starts
-# after the ``today`` of the call (a correction or a test runs on a given day).
-FUTURE = validation.not_in_future(datetime.date.max)
+
+
+def future_message():
+    """The message of the forms' "not in the future" rule, in the reader's language:
+    here the future starts after the ``today`` of the call (a correction or a test
+    runs on a given day)."""
+    return validation.not_in_future(datetime.date.max)
 
 
 def is_locked(assessment, today=None, lock_days=DEFAULT_LOCK_DAYS):
@@ -29,41 +34,43 @@ def _field_errors(table, data):
 
 
 def _check(definition, person, assessed_on, scores, notes, consent, reassess_on, today, corrects, reason):
-    errors = {}
+    errors, future = {}, future_message()
     low, high = definition["scale"]["min"], definition["scale"]["max"]
     for item in instruments.items(definition):
         key, value = item["key"], scores.get(item["key"])
         if value is None:
-            errors.setdefault(f"score_{key}", []).append(f"Indicare un punteggio da {low} a {high}.")
+            errors.setdefault(f"score_{key}", []).append(_("Indicare un punteggio da %(low)s a %(high)s.", low=low, high=high))
         elif not isinstance(value, int) or not (low <= value <= high):
-            errors.setdefault(f"score_{key}", []).append(f"Il punteggio deve essere compreso tra {low} e {high}.")
+            errors.setdefault(f"score_{key}", []).append(
+                _("Il punteggio deve essere compreso tra %(low)s e %(high)s.", low=low, high=high))
         for message in _field_errors("assessment_score", {"note": notes.get(key)}).get("note", []):
             errors.setdefault(f"note_{key}", []).append(message)
     unknown = set(scores) - {item["key"] for item in instruments.items(definition)}
     if unknown:
-        errors.setdefault("scores", []).append("Domini non previsti dallo strumento: " + ", ".join(sorted(unknown)) + ".")
+        errors.setdefault("scores", []).append(
+            _("Domini non previsti dallo strumento: %(domains)s.", domains=", ".join(sorted(unknown))))
     if person is None:
-        errors.setdefault("person", []).append("Indicare il componente valutato.")
+        errors.setdefault("person", []).append(_("Indicare il componente valutato."))
     found = _field_errors("assessment", {"assessed_on": assessed_on, "reassess_on": reassess_on,
                                          "correction_reason": reason})
-    on = [message for message in found.pop("assessed_on", []) if message != FUTURE]
+    on = [message for message in found.pop("assessed_on", []) if message != future]
     if assessed_on is None:
-        errors.setdefault("assessed_on", []).append("Indicare la data della valutazione.")
+        errors.setdefault("assessed_on", []).append(_("Indicare la data della valutazione."))
     elif assessed_on > today:
-        errors.setdefault("assessed_on", []).append(FUTURE)
+        errors.setdefault("assessed_on", []).append(future)
     if on:
         errors.setdefault("assessed_on", []).extend(on)
     if not consent:
-        errors.setdefault("consent", []).append("Serve il consenso della persona alla valutazione.")
+        errors.setdefault("consent", []).append(_("Serve il consenso della persona alla valutazione."))
     if reassess_on is not None and assessed_on is not None and reassess_on <= assessed_on:
-        errors.setdefault("reassess_on", []).append("La rivalutazione deve seguire la valutazione.")
+        errors.setdefault("reassess_on", []).append(_("La rivalutazione deve seguire la valutazione."))
     for name, messages in found.items():
         errors.setdefault(name, []).extend(messages)
     if corrects is not None:
         if not (reason or "").strip():
-            errors.setdefault("correction_reason", []).append("Una correzione richiede la motivazione.")
+            errors.setdefault("correction_reason", []).append(_("Una correzione richiede la motivazione."))
         if person is not None and corrects.person_id != person.id:
-            errors.setdefault("person", []).append("La correzione riguarda un altro componente.")
+            errors.setdefault("person", []).append(_("La correzione riguarda un altro componente."))
     return errors
 
 
@@ -106,7 +113,8 @@ def amend(assessment, scores, notes=None, user=None, today=None, lock_days=DEFAU
     """Fix the scores of an assessment that is not locked yet (audited)."""
     if is_locked(assessment, today, lock_days):
         raise ValidationFailed({"assessed_on": [
-            f"Valutazione bloccata dopo {lock_days} giorni: registrare una nuova valutazione di correzione con la motivazione."]})
+            _("Valutazione bloccata dopo %(days)s giorni: registrare una nuova valutazione di correzione "
+              "con la motivazione.", days=lock_days)]})
     definition = instruments.definition_of(assessment.instrument)
     notes = {k: (v or "").strip() for k, v in (notes or {}).items()}
     errors = _check(definition, assessment.person, assessment.assessed_on, scores, notes, True, assessment.reassess_on,
@@ -143,7 +151,7 @@ def most_in_need(household_id=None):
     """{household id: (need index, support intensity)} of its most-in-need member's
     latest assessment, over every household assessed or one."""
     best = {}
-    for (household, _), (need, intensity) in latest_per_member(
+    for (household, _person), (need, intensity) in latest_per_member(
             Assessment.need_index, Assessment.support_intensity, household_id=household_id).items():
         if household not in best or need > best[household][0]:
             best[household] = (need, intensity)

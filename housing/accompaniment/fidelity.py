@@ -4,6 +4,7 @@ import json
 
 from housing import audit, validation
 from housing.accompaniment import ValidationFailed, instruments
+from housing.messages import _
 from models import FidelityReview
 
 
@@ -16,9 +17,9 @@ def record(answers, reviewed_on, reviewer=None, notes=None, today=None):
     for item in instruments.items(definition):
         value = answers.get(item["key"])
         if not isinstance(value, int) or not (low <= value <= high):
-            errors[f"q_{item['key']}"] = [f"Rispondere con un valore da {low} a {high}."]
+            errors[f"q_{item['key']}"] = [_("Rispondere con un valore da %(low)s a %(high)s.", low=low, high=high)]
     if reviewed_on is None or reviewed_on > today:
-        errors["reviewed_on"] = ["Indicare una data non futura."]
+        errors["reviewed_on"] = [_("Indicare una data non futura.")]
     for name, messages in validation.validate("fidelity_review", {"reviewed_on": reviewed_on, "notes": notes or None}).items():
         errors.setdefault(name, []).extend(messages)
     if errors:

@@ -5,6 +5,7 @@ day (the next guest may enter the day the previous one leaves).
 """
 import datetime
 
+from housing.messages import _
 from models import Household, Place, Stay
 
 FOREVER = datetime.date.max
@@ -24,9 +25,9 @@ def check(data, current_id=None):
     errors = {}
     entry_on, exit_on = data.get("entry_on"), data.get("exit_on")
     if exit_on and not data.get("exit_destination"):
-        errors["exit_destination"] = ["Indicare dove è andato il nucleo all'uscita."]
+        errors["exit_destination"] = [_("Indicare dove è andato il nucleo all'uscita.")]
     if data.get("exit_destination") and not exit_on:
-        errors["exit_on"] = ["Indicare la data di uscita (o togliere la destinazione)."]
+        errors["exit_on"] = [_("Indicare la data di uscita (o togliere la destinazione).")]
     if entry_on is None or (exit_on is not None and exit_on < entry_on):
         return errors
     household, place = data.get("household"), data.get("place")
@@ -37,16 +38,18 @@ def check(data, current_id=None):
         clash = overlapping(others.where(Stay.household == getattr(household, "id", household)), entry_on, exit_on)
         if clash:
             errors.setdefault("entry_on", []).append(
-                f"Il nucleo ha già una permanenza in quel periodo ({clash[0].place}, dal {clash[0].entry_on:%d/%m/%Y}).")
+                _("Il nucleo ha già una permanenza in quel periodo (%(place)s, dal %(entry)s).",
+                  place=clash[0].place, entry=f"{clash[0].entry_on:%d/%m/%Y}"))
     if place is not None:
         place = place if isinstance(place, Place) else Place.get_or_none(Place.id == place)
         if place is not None:
             peak = peak_occupancy(overlapping(others.where(Stay.place == place.id), entry_on, exit_on), entry_on, exit_on)
             if peak + 1 > place.capacity:
                 errors.setdefault("place", []).append(
-                    f"Nessun posto libero in quel periodo: {place.name} ha {place.capacity} posti e ne sono occupati {peak}.")
+                    _("Nessun posto libero in quel periodo: %(place)s ha %(capacity)s posti e ne sono occupati %(taken)s.",
+                      place=place.name, capacity=place.capacity, taken=peak))
             if not place.active:
-                errors.setdefault("place", []).append("Il posto non è più attivo.")
+                errors.setdefault("place", []).append(_("Il posto non è più attivo."))
     return errors
 
 

@@ -3,6 +3,8 @@
 A new record may start in any status (staff also enter past cases); a change
 of status must follow the table. A status missing from a table's keys is final.
 """
+from housing.messages import _
+
 TRANSITIONS = {
     "support_plan": {"draft": {"active", "closed"}, "active": {"closed"}, "closed": set()},
     "plan_goal": {"open": {"in_progress", "achieved", "dropped"}, "in_progress": {"achieved", "dropped"},
@@ -24,10 +26,11 @@ def allowed(kind, old, new):
 
 
 def error(kind, old, new, labels=None):
-    """The Italian message for a refused change, or None."""
+    """The message for a refused change (in the reader's language), or None."""
     if allowed(kind, old, new):
         return None
     name = (labels or {}).get
     nexts = sorted(TRANSITIONS[kind].get(old, set()))
-    options = ", ".join(name(s, s) for s in nexts) if nexts else "nessuno (stato finale)"
-    return f"Da «{name(old, old)}» non si può passare a «{name(new, new)}». Stati ammessi: {options}."
+    options = ", ".join(name(s, s) for s in nexts) if nexts else _("nessuno (stato finale)")
+    return _("Da «%(old)s» non si può passare a «%(new)s». Stati ammessi: %(allowed)s.",
+             old=name(old, old), new=name(new, new), allowed=options)

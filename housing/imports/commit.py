@@ -16,6 +16,7 @@ from housing import audit, household_codes
 from housing.database import is_postgres, serialise
 from housing.imports import links as linking
 from housing.imports import plan as planning
+from housing.messages import _
 from models import AuditLog, Household, db, normalise, now
 
 BATCH = 500
@@ -43,8 +44,8 @@ def commit(kind, table, user=None, mapping=None, progress=None):
         return refused.plan
     except IntegrityError:  # a record written meanwhile by someone else: all rolled back
         plan = planning.Plan(kind, rows=len(table.rows))
-        plan.issues.append(planning.Issue(0, "", "", "Il registro è stato modificato nel frattempo: nessuna modifica "
-                                                     "salvata. Ripetere l'importazione."))
+        plan.issues.append(planning.Issue(0, "", "", _("Il registro è stato modificato nel frattempo: nessuna modifica "
+                                                       "salvata. Ripetere l'importazione.")))
     return plan
 
 

@@ -18,6 +18,7 @@ from housing import validation
 from housing.imports import links as linking
 from housing.imports import registries, values
 from housing.imports.kinds import key_fields
+from housing.messages import _
 from models import normalise
 
 CHUNK = 900  # ids per IN (...) query, below every driver's limit
@@ -88,9 +89,10 @@ def match_headers(kind, headers, mapping=None):
             continue  # mapped to "ignore"
         column = by_name.get(name)
         if column is None:
-            issues.append(Issue(1, header, header, "Colonna non riconosciuta: abbinarla a una colonna del modello o ignorarla."))
+            issues.append(Issue(1, header, header, _("Colonna non riconosciuta: abbinarla a una colonna del modello o ignorarla.")))
         elif column in seen:
-            issues.append(Issue(1, header, header, f"Colonna ripetuta (già in posizione {seen[column] + 1})."))
+            issues.append(Issue(1, header, header, _("Colonna ripetuta (già in posizione %(position)s).",
+                                                                 position=seen[column] + 1)))
         else:
             positions[column], seen[column] = index, index
     for target in kind.targets:
@@ -99,11 +101,11 @@ def match_headers(kind, headers, mapping=None):
                    and _required(target.model, c.field)]
         if target is kind.targets[-1] or (present and len(present) > len(_key_columns(target))):
             for column in missing:
-                issues.append(Issue(1, column.header, "", "Colonna obbligatoria mancante."))
+                issues.append(Issue(1, column.header, "", _("Colonna obbligatoria mancante.")))
         if not any(all(_field_column(target, n) in positions for n in key if not n.endswith("?") and _field_column(target, n))
                    for key in target.keys) and not target.optional:
             names = " o ".join(", ".join(c.header for c in _key_columns(target, key)) for key in target.keys)
-            issues.append(Issue(1, names, "", "Mancano le colonne della chiave."))
+            issues.append(Issue(1, names, "", _("Mancano le colonne della chiave.")))
     return positions, issues
 
 
@@ -227,12 +229,13 @@ def _row(kind, plan, positions, parsers, indexes, seen, pending, number, cells):
         reference = target is not last and not (set(given) - key_fields(target))
         if not keys:
             names = " / ".join(c.header for c in _key_columns(target))
-            plan.issues.append(Issue(number, names, "", "Chiave mancante: impossibile identificare il record."))
+            plan.issues.append(Issue(number, names, "", _("Chiave mancante: impossibile identificare il record.")))
             return
         ids = indexes[id(target)].find(keys)
         if len(ids) > 1:
             plan.issues.append(Issue(number, _key_header(target, keys, headers), _key_text(keys),
-                                     f"La chiave corrisponde a {len(ids)} record diversi: correggere il registro o il file."))
+                                     _("La chiave corrisponde a %(count)s record diversi: correggere il registro o il file.",
+                                       count=len(ids))))
             return
         earlier = [seen[target.table][k] for k in keys if k in seen[target.table]]
         if reference:
@@ -242,14 +245,15 @@ def _row(kind, plan, positions, parsers, indexes, seen, pending, number, cells):
                 links[target.link] = earlier[0][2].record_id or New(target.table, earlier[0][2].key)
             else:
                 plan.issues.append(Issue(number, _key_header(target, keys, headers), _key_text(keys),
-                                         f"Nessun record «{target.model.__name__}» con questa chiave nel registro o nel file."))
+                                         _("Nessun record «%(model)s» con questa chiave nel registro o nel file.",
+                                           model=target.model.__name__)))
                 return
             continue
         if earlier:
             first_row, first_data, action = earlier[0]
             if target is last or any(not same(first_data.get(n), v) for n, v in data.items()):
-                message = ("Chiave ripetuta nel file (già alla riga {}).".format(first_row) if target is last
-                           else "Dati diversi dalla riga {} per lo stesso record.".format(first_row))
+                message = (_("Chiave ripetuta nel file (già alla riga %(row)s).", row=first_row) if target is last
+                           else _("Dati diversi dalla riga %(row)s per lo stesso record.", row=first_row))
                 plan.issues.append(Issue(number, _key_header(target, keys, headers), _key_text(keys), message))
                 return
             if target.link:

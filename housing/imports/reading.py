@@ -13,6 +13,8 @@ import re
 import zipfile
 from typing import NamedTuple
 
+from housing.messages import _
+
 MAX_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 200_000
 
@@ -37,19 +39,19 @@ def headers(name, content):
 def read(name, content, max_rows=MAX_ROWS, headers_only=False):
     """The table in ``content`` (bytes); the format is told by the bytes, not the name."""
     if len(content) > MAX_BYTES:
-        raise FileError(f"File troppo grande: massimo {MAX_BYTES // (1024 * 1024)} MB.")
+        raise FileError(_("File troppo grande: massimo %(megabytes)s MB.", megabytes=MAX_BYTES // (1024 * 1024)))
     if not content.strip():
-        raise FileError("Il file è vuoto.")
+        raise FileError(_("Il file è vuoto."))
     if content[:4] == b"PK\x03\x04":
         table = read_xlsx(content, max_rows, headers_only)
     elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise FileError("Formato .xls (Excel 97-2003) non supportato: salvare come .xlsx o CSV.")
+        raise FileError(_("Formato .xls (Excel 97-2003) non supportato: salvare come .xlsx o CSV."))
     elif b"\x00" in content[:4096] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileError("Il file non è un foglio di calcolo (CSV o XLSX).")
+        raise FileError(_("Il file non è un foglio di calcolo (CSV o XLSX)."))
     else:
         table = read_csv(content, max_rows, headers_only)
     if not table.headers or not any(table.headers):
-        raise FileError("Manca la riga di intestazione delle colonne.")
+        raise FileError(_("Manca la riga di intestazione delle colonne."))
     return table
 
 
@@ -59,7 +61,7 @@ def decode(content):
         try:
             return content.decode("utf-16")
         except UnicodeDecodeError:
-            raise FileError("Codifica del testo non riconosciuta (usare UTF-8).") from None
+            raise FileError(_("Codifica del testo non riconosciuta (usare UTF-8).")) from None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -67,13 +69,13 @@ def decode(content):
     try:
         return content.decode("cp1252")
     except UnicodeDecodeError:
-        raise FileError("Codifica del testo non riconosciuta: salvare il file come CSV UTF-8.") from None
+        raise FileError(_("Codifica del testo non riconosciuta: salvare il file come CSV UTF-8.")) from None
 
 
 def read_csv(content, max_rows, headers_only=False):
     text = decode(content)
     if "\x00" in text:
-        raise FileError("Il file non è un foglio di calcolo (CSV o XLSX).")
+        raise FileError(_("Il file non è un foglio di calcolo (CSV o XLSX)."))
     first = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first.count)
     if not first.count(delimiter):
@@ -81,14 +83,14 @@ def read_csv(content, max_rows, headers_only=False):
     try:
         lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as error:
-        raise FileError(f"CSV non leggibile: {error}.") from None
+        raise FileError(_("CSV non leggibile: %(error)s.", error=error)) from None
     headers = [cell.strip() for cell in lines[0]] if lines else []
     rows = []
     for number, cells in enumerate([] if headers_only else lines[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
         if len(rows) >= max_rows:
-            raise FileError(f"Troppe righe: massimo {max_rows}.")
+            raise FileError(_("Troppe righe: massimo %(rows)s.", rows=max_rows))
         rows.append((number, cells))
     return Table(headers, rows)
 
@@ -116,7 +118,7 @@ def read_xlsx(content, max_rows, headers_only=False):
         sheet = book.get_sheet_by_index(0)
         xml = _first_sheet_xml(content)
     except Exception:  # a zip that is not a workbook, a damaged archive: all one to the user
-        raise FileError("Il file non è un foglio di calcolo XLSX leggibile.") from None
+        raise FileError(_("Il file non è un foglio di calcolo XLSX leggibile.")) from None
     merges = {}
     for (row0, col0), (row1, col1) in sheet.merged_cell_ranges or ():
         for r in range(row0 + 1, row1 + 2):
@@ -149,12 +151,12 @@ def read_xlsx(content, max_rows, headers_only=False):
             if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             if len(rows) >= max_rows:
-                raise FileError(f"Troppe righe: massimo {max_rows}.")
+                raise FileError(_("Troppe righe: massimo %(rows)s.", rows=max_rows))
             rows.append((number, values))
     except FileError:
         raise
     except Exception:
-        raise FileError("Il file non è un foglio di calcolo XLSX leggibile.") from None
+        raise FileError(_("Il file non è un foglio di calcolo XLSX leggibile.")) from None
     finally:
         book.close()
     while headers and headers[-1] == "":

@@ -10,7 +10,9 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from housing import display
 from housing.imports.reading import FORMULA_MISSING
+from housing.messages import _
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y")
@@ -34,7 +36,7 @@ def text(raw):
 def decimal(raw):
     """Numbers as Excel stores them or as Italians type them: 1.234,56 or 1234,56 (1234.56 too)."""
     if isinstance(raw, bool):
-        raise ValueError("Numero non valido.")
+        raise ValueError(_("Numero non valido."))
     if isinstance(raw, (int, float)):
         number = Decimal(str(raw))
     else:
@@ -46,9 +48,9 @@ def decimal(raw):
         try:
             number = Decimal(value)
         except InvalidOperation:
-            raise ValueError("Numero non valido (es. 1.234,56).") from None
+            raise ValueError(_("Numero non valido (es. 1.234,56).")) from None
     if not number.is_finite():
-        raise ValueError("Numero non valido (es. 1.234,56).")
+        raise ValueError(_("Numero non valido (es. 1.234,56)."))
     return number
 
 
@@ -56,9 +58,9 @@ def integer(raw):
     try:
         number = decimal(raw)
     except ValueError:
-        raise ValueError("Numero intero non valido.") from None
+        raise ValueError(_("Numero intero non valido.")) from None
     if number != number.to_integral_value() or abs(number) >= 2**63:
-        raise ValueError("Numero intero non valido.")
+        raise ValueError(_("Numero intero non valido."))
     return int(number)
 
 
@@ -82,12 +84,12 @@ def date(raw):
             return datetime.datetime.strptime(value.split(" ")[0], pattern).date()
         except ValueError:
             continue
-    raise ValueError("Data non valida (formato gg/mm/aaaa).")
+    raise ValueError(_("Data non valida (formato gg/mm/aaaa)."))
 
 
 def _serial(number):
     if not 1 <= number <= 2958465:
-        raise ValueError("Data non valida (numero di serie Excel fuori intervallo).")
+        raise ValueError(_("Data non valida (numero di serie Excel fuori intervallo)."))
     return EXCEL_EPOCH + datetime.timedelta(days=int(number))
 
 
@@ -99,7 +101,7 @@ def boolean(raw):
         return True
     if value in FALSE:
         return False
-    raise ValueError("Valore sì/no non valido (ammessi: sì, no).")
+    raise ValueError(_("Valore sì/no non valido (ammessi: sì, no)."))
 
 
 def fold(value):
@@ -121,7 +123,8 @@ def coded(vocabulary):
         key = lookup.get(fold(value))
         if key is not None:
             return key
-        raise ValueError(unknown(value, labels))
+        shown = [term.en for term in vocabulary] if display.language.get() == "en" else labels
+        raise ValueError(unknown(value, shown))
 
     parse.allowed = labels
     parse.labels = {term.key: term.it for term in vocabulary}
@@ -132,8 +135,10 @@ def unknown(value, labels):
     """The message for a value outside its list, with a "did you mean" from difflib."""
     folded = {fold(label): label for label in labels}
     close = difflib.get_close_matches(fold(value), list(folded), n=1, cutoff=0.6)
-    hint = f" Forse intendevi «{folded[close[0]]}»?" if close else ""
-    return f"Valore «{value}» non previsto.{hint} Ammessi: {', '.join(labels)}."
+    if close:
+        return _("Valore «%(value)s» non previsto. Forse intendevi «%(close)s»? Ammessi: %(allowed)s.",
+                 value=value, close=folded[close[0]], allowed=", ".join(labels))
+    return _("Valore «%(value)s» non previsto. Ammessi: %(allowed)s.", value=value, allowed=", ".join(labels))
 
 
 def coded_list(vocabulary):
@@ -158,7 +163,7 @@ def coded_list(vocabulary):
 def parse(parser, raw):
     """(value, None) or (None, message) for one cell."""
     if raw is FORMULA_MISSING:
-        return None, "Formula senza valore calcolato: aprire e salvare il file in Excel, o inserire il valore."
+        return None, _("Formula senza valore calcolato: aprire e salvare il file in Excel, o inserire il valore.")
     if is_empty(raw):
         return None, None
     try:
