@@ -1103,6 +1103,47 @@ class RetentionRule(TimestampedModel):
         return f"{self.kind}: {self.action} dopo {self.months} mesi"
 
 
+class Appointment(TimestampedModel):
+    """Appuntamento: a viewing, a home visit, an assessment meeting or a case
+    conference, with its date, time and place, the staff member who holds it
+    and whom it concerns (a household, a landlord, a partner), linked to the
+    match whose step it serves. ``housing.appointments`` shows the conflicts
+    and writes the staff member's iCalendar feed."""
+
+    personal_fields = ("notes",)
+
+    kind = CharField(max_length=20, choices=choices(v.APPOINTMENT_KINDS))
+    starts_at = DateTimeField(index=True)
+    ends_at = DateTimeField(null=True)
+    place = CharField(max_length=200)
+    status = CharField(max_length=10, choices=choices(v.APPOINTMENT_STATUSES), default="planned")
+    staff = ForeignKeyField(User, backref="appointments", on_delete="RESTRICT")
+    household = ForeignKeyField(Household, backref="appointments", null=True, on_delete="CASCADE")
+    landlord = ForeignKeyField(Landlord, backref="appointments", null=True, on_delete="CASCADE")
+    partner = ForeignKeyField(Partner, backref="appointments", null=True, on_delete="SET NULL")
+    match = ForeignKeyField(Match, backref="appointments", null=True, on_delete="SET NULL")
+    notes = TextField(null=True)
+
+    class Meta:
+        constraints = [Check("ends_at IS NULL OR ends_at >= starts_at")]
+
+    def __str__(self):
+        return f"{display.label(v.APPOINTMENT_KINDS, self.kind)} {display.date(self.starts_at)}"
+
+
+class CalendarFeed(BaseModel):
+    """Calendario personale: the secret address of a staff member's iCalendar
+    feed. Only a hash of the token is kept (the address is shown once);
+    revoking deletes the row, and a new feed gets a new token."""
+
+    user = ForeignKeyField(User, backref="calendar_feed", unique=True, on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=now)
+
+    def __str__(self):
+        return f"{self.user_id}: {display.date(self.created_at)}"
+
+
 MODELS = [  # every table, in dependency order
     User, Partner, Agreement, AgreementPartner, Landlord, TerritorialAgreement,
     AgreementZone, RentBand, ContractDuration, District, Dwelling, Offer, Household, Person,
@@ -1110,7 +1151,7 @@ MODELS = [  # every table, in dependency order
     MatchEvent, CensusSnapshot, JobRun,
     InstrumentVersion, Assessment, AssessmentScore, SupportPlan, PlanGoal, PlanAction, Referral, ContactLog,
     Place, Stay, Tenancy, FollowUpVisit, ArrearsEpisode, TenancyOutcome, Incentive, GuaranteeClaim, FidelityReview,
-    Language, HouseholdLanguage, HouseholdDistrict, RetentionRule,
+    Language, HouseholdLanguage, HouseholdDistrict, RetentionRule, Appointment, CalendarFeed,
 ]
 
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext, lazy_pgettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import auth, cli, headers, health, i18n
+from admin.views import appointments as appointment_feed
 from admin.config import SETTINGS
 from admin.labels import category
 from housing import log_setup
@@ -107,7 +108,8 @@ def create_app(test_config=None):
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
-    health.init_app(app)  # GET /health: the one URL open without login, for monitoring
+    health.init_app(app)  # GET /health: open without login, for monitoring
+    appointment_feed.init_app(app)  # GET /calendar/<token>.ics: open to its secret token
     log_setup.init_app(app)  # structured logs and X-Request-Id
     cli.init_app(app)
     build_admin(app)
@@ -129,6 +131,7 @@ def build_admin(app):
     from admin.views.matchboard import DeclineReasonSettingView, MatchBoardView, MatchView, RuleSettingView, StepSettingView
     from admin.views.matching import CensusView, MatchingView
     from admin.views import accompaniment as acc
+    from admin.views import appointments as appointment_views
     from admin.views.imports import ImportsView
     from admin.views.indicators import IndicatorsView
     from admin.views.journey import JourneyView, OccupancyView
@@ -160,6 +163,7 @@ def build_admin(app):
         (acc.ContactLogView, m.ContactLog), (acc.PlaceView, m.Place), (acc.StayView, m.Stay),
         (acc.TenancyView, m.Tenancy), (acc.IncentiveView, m.Incentive), (acc.GuaranteeClaimView, m.GuaranteeClaim),
         (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
+        (appointment_views.AppointmentView, m.Appointment),
     ]
     admin.add_view(SearchView(name=lazy_pgettext('menu', 'Search'), endpoint="search", url="/admin/search"))
     admin.add_view(MatchBoardView(name=lazy_gettext('Open matches'), endpoint="match_board",
@@ -174,6 +178,8 @@ def build_admin(app):
                                  url="/admin/occupancy", category=category("support")))
     admin.add_view(IndicatorsView(name=lazy_gettext('Housing First indicators'),
                                   endpoint="indicators", url="/admin/indicators", category=category("support")))
+    admin.add_view(appointment_views.CalendarView(name=appointment_views.MENU_NAME, endpoint="calendar",
+                                                  url="/admin/calendar", category=category("support")))
     admin.add_view(ImportsView(name=lazy_gettext('Imports'), endpoint="imports", url="/admin/imports", category=category("system")))
     admin.add_view(DistrictMergeView(name=lazy_gettext('Districts to resolve and merge'),
                                      endpoint="district_merge", url="/admin/districts", category=category("homes")))
@@ -187,14 +193,14 @@ def build_admin(app):
 
 
 def register_error_pages(app):
-    def page(code, it, en):
+    def page(code, message):
         def handler(error):
-            return render_template("error.html", code=code, message=i18n.pair(it, en)), code
+            return render_template("error.html", code=code, message=message), code
 
         return handler
 
-    app.register_error_handler(400, page(400, "Richiesta non valida (modulo scaduto? Ricarica la pagina).", "Bad request (expired form? Reload the page)."))
-    app.register_error_handler(403, page(403, "Non hai i permessi per questa pagina.", "You are not allowed to see this page."))
-    app.register_error_handler(404, page(404, "Pagina non trovata.", "Page not found."))
-    app.register_error_handler(413, page(413, "Dati inviati troppo grandi.", "Request too large."))
-    app.register_error_handler(500, page(500, "Errore interno: nessuna modifica è stata salvata. Lo staff tecnico è stato avvisato nel log.", "Internal error: nothing was saved. It has been logged."))
+    app.register_error_handler(400, page(400, lazy_gettext("Bad request (expired form? Reload the page).")))
+    app.register_error_handler(403, page(403, lazy_gettext("You are not allowed to see this page.")))
+    app.register_error_handler(404, page(404, lazy_gettext("Page not found.")))
+    app.register_error_handler(413, page(413, lazy_gettext("Request too large.")))
+    app.register_error_handler(500, page(500, lazy_gettext("Internal error: nothing was saved. It has been logged.")))

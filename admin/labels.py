@@ -298,6 +298,11 @@ FIELD_LABELS = {
     "sent_at": lazy_gettext('Sent at'),
     "daily_digest": lazy_gettext('Daily digest'),
     "hour": lazy_gettext('Hour'),
+    # appointments
+    "starts_at": lazy_gettext('Starts at'),
+    "ends_at": lazy_gettext('Ends at'),
+    "staff": lazy_gettext('Staff member'),
+    "token_hash": lazy_gettext('Address (hash)'),
 }
 
 REGISTRY_NAMES = {
@@ -349,6 +354,8 @@ REGISTRY_NAMES = {
     "contribution_fund": lazy_gettext('Contribution funds'),
     "outbox_message": lazy_gettext('Outgoing e-mails'),
     "digest_preference": lazy_gettext('Digest preferences'),
+    "appointment": lazy_gettext('Appointments'),
+    "calendar_feed": lazy_gettext('Calendar addresses'),
 }
 
 CATEGORIES = {

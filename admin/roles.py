@@ -52,6 +52,8 @@ PERMISSIONS = {
     "tenancy": {"admin": EDIT, "operator": EDIT},
     "incentive": {"admin": EDIT, "clerk": EDIT, "operator": READ},
     "guarantee_claim": {"admin": EDIT, "clerk": EDIT, "operator": READ},
+    # viewings, home visits, meetings: the staff who hold them; a clerk arranges viewings with landlords
+    "appointment": {"admin": EDIT, "operator": EDIT, "clerk": EDIT},
     # aggregate indicators only (no person): everyone; EDIT = may fill in a fidelity review
     "indicators": {"admin": EDIT, "operator": EDIT, "clerk": READ, "viewer": READ},
     # the site's publication runs; EDIT here means "may ask for a publication now"
@@ -95,6 +97,7 @@ DATA_SUBJECT = {
     "follow_up_visit": "tenancy",
     "arrears_episode": "tenancy",
     "household_language": "household",
+    "appointment": "household",  # notes of a visit may speak of the household
 }
 
 # Fields protected beyond the models' personal_fields: (table, field) -> registry, SPECIAL or HIDDEN.

@@ -454,3 +454,25 @@ OUTBOX_STATES = (
     Term("sent", "Inviato", "Sent"),
     Term("failed", "Non inviato", "Failed"),
 )
+
+
+# -- appointments (housing/appointments.py) ---------------------------------------
+
+APPOINTMENT_KINDS = (
+    Term("viewing", "Visita dell'alloggio", "Viewing of the home"),
+    Term("home_visit", "Visita domiciliare", "Home visit"),
+    Term("assessment_meeting", "Colloquio di valutazione", "Assessment meeting"),
+    Term("case_conference", "Riunione d'équipe", "Case conference"),
+)
+
+APPOINTMENT_STATUSES = (
+    Term("planned", "Previsto", "Planned"),
+    Term("done", "Svolto", "Held"),
+    Term("cancelled", "Annullato", "Cancelled"),
+)
+
+REGISTRIES.update({
+    "outbox_states": OUTBOX_STATES,
+    "appointment_kinds": APPOINTMENT_KINDS,
+    "appointment_statuses": APPOINTMENT_STATUSES,
+})

@@ -10,8 +10,11 @@ from samples import MARIO, prepared
 
 # "health.health" (GET /health) is open on purpose, for the city's monitoring: tests/test_health.py
 # checks that it shows no personal data and nothing but statuses, times and counts.
+# "calendar_feed.feed" (GET /calendar/<token>.ics) opens only to its secret token: tests/test_appointments.py
+# checks that an unknown or revoked token answers 404 and that the feed carries no names.
 CSRF_VALUE = re.compile(r'value="\d{14}##[0-9a-f]+"')
-PUBLIC_ENDPOINTS = {"static", "admin.static", "auth.login", "auth.logout", "auth.language", "root", "health.health"}
+PUBLIC_ENDPOINTS = {"static", "admin.static", "auth.login", "auth.logout", "auth.language", "root", "health.health",
+                    "calendar_feed.feed"}
 
 
 def concrete_urls(app):
