@@ -10,6 +10,7 @@ import datetime
 import pathlib
 import re
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -20,6 +21,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "housing" / "translations" / "en" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\(\w+\)[a-z]")
 TODAY = datetime.date.today()
+
+
+@pytest.fixture(autouse=True)
+def programme_language_afterwards():
+    """The back office sets the reader's language in a ``before_request`` hook and
+    leaves it set: an English request would leak into the next tests' direct calls."""
+    yield
+    from housing import display
+
+    display.language.set("it")
 
 
 def extracted():
