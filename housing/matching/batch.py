@@ -241,8 +241,8 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     charge = budgets.allocate(final)
     if charge is None:
         solved = budgets.solve(rows, required=True, fit=fit)
-        if solved is None:
-            raise RuntimeError("stage 2 under the budgets did not house the stage-1 households")
+        if solved is None:                      # stopped without a solution: stage 1's assignment
+            return held1, budgets.allocate(held1)
         final[:] = -1
         final[rows], charge = solved
     return final, charge
@@ -335,7 +335,8 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
             housed, charge = budgets.solve(rows, required=False, fit=fit)
             held = np.full(graph.n, -1, dtype=np.int64)
             held[rows] = housed
-        objective["milps"] = budgets.milps
+        objective.update(milps=budgets.milps, undecided=budgets.undecided, fit_gap=budgets.fit_gap,
+                         exact=budgets.undecided == 0 and budgets.fit_gap is None)
         timings["budget"] = time.perf_counter() - t0
         if objective["budget_bound"] and mode == "lexicographic" and marginal_report:
             marginal = marginal_figures(graph, order, int((held >= 0).sum()))

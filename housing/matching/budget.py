@@ -26,6 +26,15 @@ Method (exact; HiGHS through ``scipy.optimize.milp`` only where needed):
    assignment if it can be charged to the funds, else a MILP maximising the sum
    of the rounded fits under the budgets.
 
+Work limits (branch-and-bound nodes and MILP counts, not seconds, so that the
+same data give the same proposal): each feasibility MILP stops after
+``MILP_NODES`` nodes, and after ``MAX_MILPS`` of them a household needing one
+is not tested. A household so left out is counted in ``undecided``: the result
+stays within every budget, but its housed set is proven lexicographically best
+only when ``undecided`` is 0 (the report's ``exact``). Stage 2's MILP stops
+after ``FIT_NODES`` nodes with its best solution and its MIP gap (``fit_gap``),
+or keeps stage 1's assignment.
+
 Marginal figures: for each fund, stage 1 again with its budget raised by its
 per-household cap (the most one more household can cost it): the households
 housed in addition, and that number per euro. Discrete: one household more
@@ -40,12 +49,21 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+# Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
+MILP_NODES = 10         # per feasibility MILP of stage 1
+MAX_MILPS = 20          # feasibility MILPs per stage-1 run; beyond, a household needing one is left out
+SMALL = 2000            # programs with at most this many variables run without limits
+FIT_NODES = 200         # stage 2's MILP (then its best solution and its gap)
+
 
 class Budgets:
     """The graph's pairs with their contributions, and the funds' budgets left (cents)."""
 
-    def __init__(self, graph, extra=None):
+    def __init__(self, graph, extra=None, milp_nodes=MILP_NODES, max_milps=MAX_MILPS):
         self.graph = graph
+        self.milp_nodes, self.max_milps = milp_nodes, max_milps
+        self.undecided = 0          # oracle MILPs stopped by the time limit (household left out: not proven)
+        self.fit_gap = None         # stage 2's relative MIP gap when stopped by the time limit
         self.funds = graph.funds
         self.need = graph.need
         self.payers = graph.payers
@@ -112,8 +130,9 @@ class Budgets:
         a_fund = sp.csr_matrix((need, (kk, np.arange(n_var))), shape=(len(self.funds), n_var))
         self.milps += 1
         res = milp(np.zeros(n_var), integrality=np.ones(n_var), bounds=Bounds(0, 1),
+                   options={"node_limit": self.milp_nodes},
                    constraints=[LinearConstraint(a_pair, 1, 1), LinearConstraint(a_fund, -np.inf, self.available)])
-        if res.status != 0:
+        if res.x is None:
             return None
         chosen = np.flatnonzero(res.x > 0.5)
         return {pairs[ii[v]][0]: int(kk[v]) for v in chosen.tolist()}
@@ -145,11 +164,19 @@ class Budgets:
                                shape=(len(self.funds), n_var))
         c = np.zeros(n_var) if fit is None else -np.asarray(fit, dtype=float)[edges[var_entry]]
         self.milps += 1
-        res = milp(c, integrality=one, bounds=Bounds(0, 1), constraints=[
-            LinearConstraint(a_rows, 1 if required else 0, 1), LinearConstraint(a_cols, 0, 1),
-            LinearConstraint(a_fund, -np.inf, self.available)])
-        if res.status != 0 or res.x is None:
+        if fit is None and n_var > SMALL and self.milps > self.max_milps:
+            self.undecided += 1
             return None
+        res = milp(c, integrality=one, bounds=Bounds(0, 1),
+                   options={} if n_var <= SMALL else {"node_limit": self.milp_nodes if fit is None else FIT_NODES},
+                   constraints=[LinearConstraint(a_rows, 1 if required else 0, 1), LinearConstraint(a_cols, 0, 1),
+                                LinearConstraint(a_fund, -np.inf, self.available)])
+        if res.x is None:
+            if res.status == 1:
+                self.undecided += 1
+            return None
+        if res.status != 0 and fit is not None:
+            self.fit_gap = getattr(res, "mip_gap", None)
         held = np.full(len(rows), -1, dtype=np.int64)
         charge = {}
         for v in np.flatnonzero(res.x > 0.5).tolist():
@@ -177,10 +204,16 @@ class Budgets:
                     best = (col, k, need)
         return None if best is None else best[:2]
 
-    def _min_contribution(self, rows):
-        """The matching housing all ``rows`` with the least total contribution (held per row), or None."""
+    def _min_contribution(self, rows, only=None):
+        """The matching housing all ``rows`` with the least total contribution (held per row), or None.
+
+        ``only``: a bit mask of funds; then only the contributions that no fund
+        outside it may pay count (the others cost 0)."""
         owner, cols, edges = self.edges(rows)
-        cost = self.need[edges].astype(float) + 1.0         # + 1: no explicit zeros in the sparse matrix
+        need = self.need[edges]
+        if only is not None:
+            need = np.where((self.payers[edges] & ~np.int64(only)) == 0, need, 0)
+        cost = need.astype(float) + 1.0                      # + 1: no explicit zeros in the sparse matrix
         matrix = sp.csr_matrix((cost, (owner, cols)), shape=(len(rows), self.graph.m))
         try:
             row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
@@ -189,6 +222,26 @@ class Budgets:
         held = np.full(len(rows), -1, dtype=np.int64)
         held[row_ind] = col_ind
         return held
+
+    def _short_of_budget(self, rows) -> bool:
+        """True when some group T of funds cannot pay what only T may pay (a necessary condition:
+        every matching housing ``rows`` charges T at least that much), checked for each fund
+        alone and, up to four funds, for every group."""
+        f = len(self.funds)
+        groups = range(1, 2 ** f) if f <= 4 else [1 << k for k in range(f)]
+        for group in groups:
+            if group == 2 ** f - 1:
+                continue                                   # all funds: the total, checked already
+            held = self._min_contribution(rows, only=group)
+            if held is None:
+                return True
+            owner_edges = [self.edge_of(r, c) for r, c in zip(np.asarray(rows).tolist(), held.tolist())]
+            need = self.need[owner_edges]
+            only = (self.payers[owner_edges] & ~np.int64(group)) == 0
+            budget = sum(int(self.available[k]) for k in range(f) if group >> k & 1)
+            if int(need[only].sum()) > budget:
+                return True
+        return False
 
     def housed_set(self, order):
         """Stage 1: (held per graph row, {row: fund}) of the lexicographically best housed set."""
@@ -218,7 +271,7 @@ class Budgets:
             if trial is None:
                 continue
             edges = np.array([self.edge_of(r, c) for r, c in zip(rows.tolist(), trial.tolist())], dtype=np.int64)
-            if self.need[edges].sum() > self.available.sum():
+            if self.need[edges].sum() > self.available.sum() or self._short_of_budget(rows):
                 continue
             candidate = np.full(g.n, -1, dtype=np.int64)
             candidate[rows] = trial
