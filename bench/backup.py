@@ -329,7 +329,10 @@ def run_from_snapshot(argv, script=__file__):
         shutil.copyfile(script, os.path.join(code_root, "bench", name))  # the script as it is now
         log(f"code: snapshot of HEAD {code['commit'][:12]} (working tree dirty: {code['working_tree_dirty']})")
         env = dict(os.environ, BENCH_MAIN_ROOT=str(MAIN), BENCH_CODE_COMMIT=code["commit"])
-        argv = [absolute_sqlite(a) for a in argv]  # the snapshot runs in another folder
+        # the snapshot runs in another folder: relative paths are made absolute here
+        argv = [os.path.abspath(a) if i and argv[i - 1] == "--output" else absolute_sqlite(a)
+                for i, a in enumerate(argv)]
+        argv = ["--output=" + os.path.abspath(a[len("--output="):]) if a.startswith("--output=") else a for a in argv]
         return subprocess.run([sys.executable, os.path.join(code_root, "bench", name), *argv],
                               env=env, cwd=code_root).returncode
     finally:
