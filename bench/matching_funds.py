@@ -111,6 +111,9 @@ def main():
     out["greedy_housed"] = result.baseline["housed"]
     out["budget_bound"] = result.objective.get("budget_bound")
     out["milps"] = result.objective.get("milps")
+    out["undecided"] = result.objective.get("undecided")
+    out["exact"] = result.objective.get("exact")
+    out["fit_gap"] = result.objective.get("fit_gap")
     out["funds"] = result.objective.get("funds")
     plain = [dataclasses.replace(o, funds=()) for o in offers]
     t2 = time.perf_counter()
