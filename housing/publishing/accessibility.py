@@ -10,11 +10,14 @@ calls ``violations`` itself). A violation refuses the release like the other che
 import contextlib
 import functools
 import http.server
+import json
 import logging
 import os
 import pathlib
 import shutil
 import threading
+from collections import Counter
+from urllib.parse import urlencode
 
 from housing.publishing.pages import PATHS, SECTIONS
 
@@ -26,8 +29,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 WIDTHS = {"desktop": 1280, "narrow": 390}
 TIMEOUT = 20_000  # ms, for a page and its scripts
-# The listing's results are one markup repeated: the first 40 are checked, not 10,000 (minutes of axe-core).
+# The listing's results are one markup repeated: the first 40 are checked, not 10,000.
 CONTEXT = {"exclude": [["#hf-results > li:nth-child(n+41)"]]}
+# Above this many offers the listing is checked filtered to its smallest district (the same markup):
+# the page with 7,000 results kept axe-core busy for minutes even with the exclusion above.
+LISTING_LIMIT = 200
 
 
 def missing():
@@ -56,23 +62,42 @@ def wanted():
 
 
 def sample(release):
-    """One page of every kind in both languages: the addresses (relative to the release's root)."""
+    """One page of every kind in both languages: the addresses (relative to the release's root).
+
+    Kinds: the home page, each listing, an offer, a section's index, a plain guide of each section and
+    every guide holding a calculator or a table, the first editorial page, the 404 page."""
     release = pathlib.Path(release)
     offers = sorted(p.name for p in (release / PATHS["offers"]["it"]).glob("O*") if p.is_dir())
     addresses = [f"{PATHS['offers']['it']}/{offers[0]}/"] if offers else []
     for prefix, lang in (("", "it"), ("en/", "en")):
         addresses.append(prefix)
-        addresses += [f"{prefix}{paths[lang]}/" for paths in PATHS.values()]
-        for names in SECTIONS.values():
+        addresses += [f"{prefix}{paths[lang]}/" + (_narrowed(release) if key == "offers" else "")
+                      for key, paths in PATHS.items()]
+        addresses += [f"{prefix}{names[lang][0]}/" for names in list(SECTIONS.values())[:1]]  # a section's index
+        for names in SECTIONS.values():  # a plain guide, and every guide with a calculator or a table
             folder = release / prefix / names[lang][0]
-            guides = sorted(p.name for p in folder.iterdir() if (p / "index.html").is_file()) if folder.is_dir() else []
-            addresses += [f"{prefix}{names[lang][0]}/"] + [f"{prefix}{names[lang][0]}/{guide}/" for guide in guides]
+            guides = sorted(p for p in folder.iterdir() if (p / "index.html").is_file()) if folder.is_dir() else []
+            special = [g for g in guides if any(mark in (g / "index.html").read_text(encoding="utf-8")
+                                                for mark in ('class="hf-calculator"', "<table"))]
+            plain = [g for g in guides if g not in special][:1]
+            addresses += [f"{prefix}{names[lang][0]}/{g.name}/" for g in sorted(special + plain)]
         addresses.append(f"{prefix}404.html")
     from housing.publishing.languages import editorial_pages
 
     addresses += [f"{prefix}{meta.get('slug', stem)}/" for prefix, lang in (("", "it"), ("en/", "en"))
                   for stem, meta in editorial_pages(lang)[:1]]
-    return [a for a in addresses if (release / a).is_file() or (release / a / "index.html").is_file()]
+    return [a for a in addresses if (release / a.split("?")[0]).is_file() or (release / a.split("?")[0] / "index.html").is_file()]
+
+
+def _narrowed(release):
+    """A query that filters a big listing down to its smallest district ("" for a small listing)."""
+    index = release / "assets" / "offers.json"
+    offers = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else []
+    districts = Counter(o["district"] for o in offers if o.get("district"))
+    if len(offers) <= LISTING_LIMIT or not districts:
+        return ""
+    smallest = min(districts, key=lambda name: (districts[name], name))
+    return "?" + urlencode({"district": smallest})
 
 
 @contextlib.contextmanager
