@@ -1183,6 +1183,8 @@ def later_columns():
                 "viewing_place": CharField(max_length=200, null=True),
                 "contract_on": DateField(null=True),
                 "move_in_on": DateField(null=True)},
+        # Migration 0016: a restricted household is seen only by its case worker and the administrators.
+        Household: {"restricted": BooleanField(default=False, index=True)},
     }
 
 

@@ -303,6 +303,7 @@ FIELD_LABELS = {
     "ends_at": lazy_gettext('Ends at'),
     "staff": lazy_gettext('Staff member'),
     "token_hash": lazy_gettext('Address (hash)'),
+    "restricted": lazy_gettext("Restricted household"),
 }
 
 REGISTRY_NAMES = {
@@ -389,6 +390,9 @@ FIELD_HELP = {
     "band_justification": lazy_gettext("Only for a rent outside the territorial agreement's band: the reason, "
                                        "recorded in the audit trail."),
     "cadastral_unit": lazy_gettext('The unit number of the cadastral record.'),
+    "restricted": lazy_gettext("For a household at risk (for example domestic violence): its records are hidden "
+                               "from every list and search but for its case worker and the administrators. Only "
+                               "they may set or lift it."),
 }
 
 

@@ -87,21 +87,25 @@ def _word_prefix(field_, word):
     return condition
 
 
-def households(term, limit):
+def households(term, limit, visible=None):
+    """Households by code (prefix); ``visible``: a condition the reader's role adds
+    (``housing.restriction``: restricted households only for their case worker)."""
     if not _code_like(term):
         return []
+    condition = _prefix(m.Household.code, term.upper())
     query = (m.Household.select(m.Household.id, m.Household.code, m.Household.status)
-             .where(_prefix(m.Household.code, term.upper())).order_by(m.Household.code).limit(limit + 1))
+             .where(condition if visible is None else condition & visible).order_by(m.Household.code).limit(limit + 1))
     return [Hit("household", h.id, h.code, extra={"status": h.status}) for h in query]
 
 
-def people(term, limit):
+def people(term, limit, visible=None):
     """Members by tax code (prefix), or by name: each word starts the first or the last name."""
     fields = (m.Person.id, m.Person.first_name, m.Person.last_name, m.Person.tax_code, m.Person.household)
     if is_code(term):
         if not _code_like(term) or " " in term:
             return []
-        query = (m.Person.select(*fields).where(_prefix(m.Person.tax_code, term.upper()))
+        condition = _prefix(m.Person.tax_code, term.upper())
+        query = (m.Person.select(*fields).where(condition if visible is None else condition & visible)
                  .order_by(m.Person.tax_code).limit(limit + 1))
     else:
         words = [w for w in term.split() if len(w) >= MIN_SUBSTRING_CHARS][:4]
@@ -111,7 +115,7 @@ def people(term, limit):
         for word in words:
             part = _word_prefix(m.Person.last_name, word) | _word_prefix(m.Person.first_name, word)
             condition = part if condition is None else condition & part
-        query = m.Person.select(*fields).where(condition).limit(limit + 1)
+        query = m.Person.select(*fields).where(condition if visible is None else condition & visible).limit(limit + 1)
     return [Hit("person", p.id, f"{p.last_name} {p.first_name}", p.tax_code, household_id=p.household_id)
             for p in query]
 

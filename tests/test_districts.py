@@ -173,7 +173,8 @@ def test_the_migration_links_free_text_lists_the_rest_and_loses_nothing(before_0
             assert home.district.to_review == review, text
             assert home.district.active != review, text
         for index, (text, names) in enumerate(HOUSEHOLDS):
-            household = m.Household.get(m.Household.code == f"NF-2025-{index:04d}")
+            household = (m.Household.select(m.Household.id, m.Household.code)  # not the columns of later migrations
+                         .where(m.Household.code == f"NF-2025-{index:04d}").get())
             assert household.preferred_district_list == names, text
         review = {d.name for d in m.District.select().where(m.District.to_review == True)}  # noqa: E712
         assert review == {"Centro storico", "Picanelo", "Quartiere Fantasma", "Zona Nuova"}

@@ -210,14 +210,25 @@ def test_the_migration_turns_free_text_into_keys_and_links_and_loses_nothing(bef
     with database.connection_context(), database.bind_ctx([m.Household]):
         ids = []
         for index, (text, contracts, notes, *_rest) in enumerate(PLANTED):
-            ids.append(m.Household.insert(code=f"NF-2025-{index:04d}", languages=text, acceptable_contract_types=contracts,
-                                          notes=notes, status="waiting", min_rooms=1, intake_on=TODAY,
-                                          tie_break_key=0.5 + index / 100, created_at=datetime.datetime.now(),
-                                          updated_at=datetime.datetime.now(), version=1).execute())
+            # Only the columns the table had before 0008: the model's later columns (models.later_columns) are absent.
+            row = dict(code=f"NF-2025-{index:04d}", languages=text, acceptable_contract_types=contracts, notes=notes,
+                       status="waiting", min_rooms=1, intake_on=TODAY, tie_break_key=0.5 + index / 100,
+                       created_at=datetime.datetime.now(), updated_at=datetime.datetime.now(), version=1)
+            stored = {c.name for c in database.get_columns("household")}
+            for field in m.Household._meta.sorted_fields:
+                if field.column_name in stored and field.name not in row and field.default is not None:
+                    row[field.name] = field.default() if callable(field.default) else field.default
+            columns = ", ".join(f'"{m.Household._meta.fields[name].column_name}"' for name in row)
+            places = ", ".join([database.param] * len(row))
+            database.execute_sql(f'INSERT INTO "household" ({columns}) VALUES ({places})',
+                                 [m.Household._meta.fields[name].db_value(value) for name, value in row.items()])
+            ids.append(m.Household.select(m.Household.id).where(m.Household.code == row["code"]).scalar())
         assert schema.runner(database).up(target="0008_languages_and_contract_keys") == ["0008_languages_and_contract_keys"]
     with database.connection_context(), database.bind_ctx(m.MODELS):
         for hid, (text, contracts, notes, links, left, keys, unread) in zip(ids, PLANTED):
-            household = m.Household.get_by_id(hid)
+            household = (m.Household.select(m.Household.id, m.Household.languages, m.Household.notes,
+                                            m.Household.acceptable_contract_types)
+                         .where(m.Household.id == hid).get())  # the columns of 0008, not the later ones
             assert spoken(hid) == links, text
             assert household.languages == left, text
             assert household.acceptable_contract_types == keys, contracts

@@ -34,7 +34,7 @@ from admin.i18n import format_value, term_choices, term_text
 from admin.labels import FIELD_LABELS, field_help, field_label, registry_name
 from admin.views import field_access
 from admin.views import versions
-from housing import audit, validation
+from housing import audit, restriction, validation
 from housing.database import serialise
 from models import db, normalise
 
@@ -97,9 +97,10 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         try:
-            return self.model.get_or_none(self.model._meta.primary_key == int(pk))
+            found = self.model.get_or_none(self.model._meta.primary_key == int(pk))
         except BAD_QUERY_ERRORS:
             return None
+        return found if found is None or restriction.may_see(found, current_user) else None
 
     def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
         """Rows whose text fields contain ``term``, or whose number fields equal it.
@@ -109,6 +110,9 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
         limit = max(1, min(limit or DEFAULT_PAGE_SIZE, field_access.MAX_AJAX_LIMIT))
         term = clean_arg(term or "")[:MAX_SEARCH_CHARS].strip()
         query = self.model.select()
+        hidden = restriction.visible(self.model, current_user)  # a restricted household is not offered
+        if hidden is not None:
+            query = query.where(hidden)
         if term:
             conditions = []
             for field in self._cached_fields:
@@ -296,6 +300,9 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
 
     def get_query(self):
         query = super().get_query()
+        hidden = restriction.visible(self.model, current_user)  # records of restricted households
+        if hidden is not None:
+            query = query.where(hidden)
         exact = getattr(g, "exact_search", None)
         if exact:
             query = query.where(exact[0] == exact[1])
@@ -355,9 +362,10 @@ class SecureModelView(field_access.FieldAccessMixin, RoleGuard, ModelView):
 
     def get_one(self, id):
         try:
-            return super().get_one(int(id))
+            record = super().get_one(int(id))
         except BAD_QUERY_ERRORS:
             return None
+        return record if record is None or restriction.may_see(record, current_user) else None
 
     # A search term that looks like a code is looked up exactly, through the
     # unique index, instead of a LIKE '%term%' scan: {field name: pattern}.

@@ -405,6 +405,11 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
         if stored is not None and "code" in data and not is_admin() \
                 and normalise("code", data["code"] or "") != stored.code:
             errors["code"] = [lazy_gettext("Only an administrator may change the household's code.")]
+        if data.get("restricted") != (stored.restricted if stored is not None else False) and not (
+                is_admin() or (stored is not None and stored.case_worker_id == current_user.id)
+                or (stored is None and getattr(data.get("case_worker"), "id", None) == current_user.id)):
+            errors["restricted"] = [lazy_gettext("Only an administrator or the household's case worker may "
+                                                 "restrict it or lift the restriction.")]
         if "case_worker" not in data:
             return errors
         new = data["case_worker"]

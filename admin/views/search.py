@@ -18,8 +18,8 @@ from flask_login import current_user
 from admin import roles
 from admin.i18n import current_language, format_money, term_label
 from admin.views.base import SecureBaseView
-from housing import search
-from models import Landlord, Person
+from housing import restriction, search
+from models import Household, Landlord, Person
 
 PER_KIND = 10
 
@@ -103,8 +103,11 @@ def detail_text(kind, hit):
 def results(term, user):
     """[(kind, way, [(hit, link, detail)], more)] for the kinds ``user`` may search."""
     ways = {kind.key: way for kind in KINDS if (way := way_for(kind, user)) is not None}
-    found = search.search(term, kinds=tuple(ways), limit=PER_KIND,
-                          options={key: dict(way.options) for key, way in ways.items()})
+    options = {key: dict(way.options) for key, way in ways.items()}
+    for key, model in (("household", Household), ("person", Person)):  # restricted households: not found
+        if key in options:
+            options[key]["visible"] = restriction.visible(model, user)
+    found = search.search(term, kinds=tuple(ways), limit=PER_KIND, options=options)
     groups = []
     for kind in KINDS:
         way = ways.get(kind.key)
