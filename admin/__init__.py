@@ -133,6 +133,7 @@ def build_admin(app):
     from admin.views import accompaniment as acc
     from admin.views import appointments as appointment_views
     from admin.views.imports import ImportsView
+    from admin.views.outbox import OutboxView
     from admin.views.indicators import IndicatorsView
     from admin.views.journey import JourneyView, OccupancyView
     from admin.views.publishing import JobRunView
@@ -180,6 +181,8 @@ def build_admin(app):
                                   endpoint="indicators", url="/admin/indicators", category=category("support")))
     admin.add_view(appointment_views.CalendarView(name=appointment_views.MENU_NAME, endpoint="calendar",
                                                   url="/admin/calendar", category=category("support")))
+    admin.add_view(OutboxView(name=lazy_gettext("Outbox"), endpoint="outbox", url="/admin/outbox",
+                              category=category("system")))
     admin.add_view(ImportsView(name=lazy_gettext('Imports'), endpoint="imports", url="/admin/imports", category=category("system")))
     admin.add_view(DistrictMergeView(name=lazy_gettext('Districts to resolve and merge'),
                                      endpoint="district_merge", url="/admin/districts", category=category("homes")))

@@ -58,6 +58,8 @@ PERMISSIONS = {
     "indicators": {"admin": EDIT, "operator": EDIT, "clerk": READ, "viewer": READ},
     # the site's publication runs; EDIT here means "may ask for a publication now"
     "job_run": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
+    # outgoing e-mail and the digest previews: recipients' addresses and what is due for each colleague
+    "outbox": {"admin": EDIT},
     # restricted variants, without personal fields, for the viewer role
     "landlord_summary": {"viewer": READ},
     "household_summary": {"viewer": READ},
