@@ -165,16 +165,11 @@ def test_two_runners_at_once_never_send_a_message_twice(database):
     assert OutboxMessage.select().where(OutboxMessage.attempts != 1).count() == 0
 
 
-# -- the back office's outbox page (registered here: admin/__init__.py adds it in the app) --
+# -- the back office's outbox page (admin/__init__.py registers it, for administrators) --
 
 @pytest.fixture
 def outbox_app(app, monkeypatch):
-    from admin import roles
-    from admin.views.outbox import OutboxView
-
-    monkeypatch.setitem(roles.PERMISSIONS, "outbox", {"admin": roles.EDIT})
     monkeypatch.delenv("HOUSING_SMTP_HOST", raising=False)
-    app.extensions["housing_admin"].add_view(OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"))
     return app
 
 
