@@ -92,7 +92,7 @@ class Budgets:
 
     # -- charging a matching to the funds ----------------------------------------
 
-    def allocate(self, held: np.ndarray):
+    def allocate(self, held: np.ndarray, exact: bool = True):
         """{row: fund index} charging every housed pair that needs it within the budgets, or None.
 
         First fit (pairs with the fewest paying funds and largest contribution
@@ -114,7 +114,7 @@ class Budgets:
                     charge[r] = k
                     break
             else:
-                return self._allocate_exactly(pairs)
+                return self._allocate_exactly(pairs) if exact else None
         return charge
 
     def _allocate_exactly(self, pairs):
@@ -275,7 +275,7 @@ class Budgets:
                 continue
             candidate = np.full(g.n, -1, dtype=np.int64)
             candidate[rows] = trial
-            found = self.allocate(candidate)
+            found = self.allocate(candidate, exact=False)     # first fit; else the MILP below decides
             if found is None:
                 solved = self.solve(rows)
                 if solved is None:
