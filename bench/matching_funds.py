@@ -113,6 +113,7 @@ def main():
     out["milps"] = result.objective.get("milps")
     out["undecided"] = result.objective.get("undecided")
     out["exact"] = result.objective.get("exact")
+    out["first_undecided_rank"] = result.objective.get("first_undecided")
     out["fit_gap"] = result.objective.get("fit_gap")
     out["funds"] = result.objective.get("funds")
     plain = [dataclasses.replace(o, funds=()) for o in offers]

@@ -336,6 +336,7 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
             held = np.full(graph.n, -1, dtype=np.int64)
             held[rows] = housed
         objective.update(milps=budgets.milps, undecided=budgets.undecided, fit_gap=budgets.fit_gap,
+                         first_undecided=budgets.first_undecided,
                          exact=budgets.undecided == 0 and budgets.fit_gap is None)
         timings["budget"] = time.perf_counter() - t0
         if objective["budget_bound"] and mode == "lexicographic" and marginal_report:

@@ -31,7 +31,9 @@ same data give the same proposal): each feasibility MILP stops after
 ``MILP_NODES`` nodes, and after ``MAX_MILPS`` of them a household needing one
 is not tested. A household so left out is counted in ``undecided``: the result
 stays within every budget, but its housed set is proven lexicographically best
-only when ``undecided`` is 0 (the report's ``exact``). Stage 2's MILP stops
+only when ``undecided`` is 0 (the report's ``exact``); otherwise it equals the
+lexicographic optimum on every household ranked above ``first_undecided`` (the
+greedy's decisions up to there were all proven). Stage 2's MILP stops
 after ``FIT_NODES`` nodes with its best solution and its MIP gap (``fit_gap``),
 or keeps stage 1's assignment.
 
@@ -51,7 +53,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
 MILP_NODES = 10         # per feasibility MILP of stage 1
-MAX_MILPS = 20          # feasibility MILPs per stage-1 run; beyond, a household needing one is left out
+MAX_MILPS = 3           # larger feasibility MILPs per stage-1 run; beyond, a household needing one is left out
 SMALL = 2000            # programs with at most this many variables run without limits
 FIT_NODES = 200         # stage 2's MILP (then its best solution and its gap)
 
@@ -62,7 +64,8 @@ class Budgets:
     def __init__(self, graph, extra=None, milp_nodes=MILP_NODES, max_milps=MAX_MILPS):
         self.graph = graph
         self.milp_nodes, self.max_milps = milp_nodes, max_milps
-        self.undecided = 0          # oracle MILPs stopped by the time limit (household left out: not proven)
+        self.undecided = 0          # households left out by a stopped or skipped test (not proven)
+        self.first_undecided = None  # position in the ranking of the first of them: exact above it
         self.fit_gap = None         # stage 2's relative MIP gap when stopped by the time limit
         self.funds = graph.funds
         self.need = graph.need
@@ -252,7 +255,7 @@ class Budgets:
         charge = {}
         members = []
         has_pairs = np.diff(g.row_ptr) > 0
-        for h in order.tolist():
+        for position, h in enumerate(order.tolist()):
             if not has_pairs[h]:
                 continue
             if len(members) == g.m:
@@ -277,8 +280,11 @@ class Budgets:
             candidate[rows] = trial
             found = self.allocate(candidate, exact=False)     # first fit; else the MILP below decides
             if found is None:
+                before = self.undecided
                 solved = self.solve(rows)
                 if solved is None:
+                    if self.undecided > before and self.first_undecided is None:
+                        self.first_undecided = position
                     continue
                 candidate[rows], found = solved[0], solved[1]
             members.append(h)
