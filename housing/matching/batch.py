@@ -39,6 +39,13 @@ priority order, takes its best-scoring free eligible offer (ties: lower offer id
 
 Determinism: households are handled in ranking order and offers by id, so the
 result depends on the data, not on the order of the input lists.
+
+Contribution funds: when offers carry funds (``cases.OfferCase.funds``), each
+pair whose household cannot pay the whole cost is charged to a fund that may
+pay it, and no fund's monthly budget is exceeded (``budget``: the exact staged
+method, its work limits, the per-fund report with the marginal figures in
+``objective["funds"]``, and ``result.funding``). The greedy baseline takes only
+offers whose contribution a fund can still pay.
 """
 from __future__ import annotations
 
