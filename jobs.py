@@ -42,6 +42,7 @@ import schedule
 
 from housing import log_setup
 from housing.database import bind, configured_url
+from housing.mail.settings import SETTINGS as MAIL_SETTINGS
 from housing.runner_lock import RunnerBusy, RunnerHeartbeat, RunnerLock, heartbeat_file  # noqa: F401 - jobs.RunnerLock is public
 from models import JobRun, now
 
@@ -61,6 +62,8 @@ SETTINGS = (
     Setting("HOUSING_SITE_ROOT", "var/site", "Folder of the releases and of the 'current' symlink."),
     Setting("HOUSING_SITE_URL", "http://127.0.0.1:8001/", "Public address of the site (links of the 404 page)."),
     Setting("HOUSING_BUILD_TIMEOUT", "600", "Seconds before a MkDocs build is killed."),
+    Setting("HOUSING_AXE_CHECK", "0", "'1': axe-core in chromium checks each release (refused on a violation or "
+            "without a browser); 'auto': only where chromium and playwright are installed."),
     Setting("HOUSING_JOBS_LOCK", "var/jobs.lock",
             "Lock file that keeps a second runner out (SQLite; on PostgreSQL the lock is in the database)."),
     Setting("HOUSING_RUNNER_HEARTBEAT", "var/runner.heartbeat", "File the runner touches every few seconds while it lives."),
@@ -77,7 +80,7 @@ SETTINGS = (
     Setting("HOUSING_BACKUP_KEEP_WEEKLY", "4", "Weeks whose newest backup is kept."),
     Setting("HOUSING_BACKUP_KEEP_MONTHLY", "12", "Months whose newest backup is kept."),
     Setting("HOUSING_RETENTION_EVERY_DAYS", "7", "Days between two applications of the personal-data retention rules."),
-)
+) + MAIL_SETTINGS
 
 
 class Job(NamedTuple):
@@ -87,6 +90,7 @@ class Job(NamedTuple):
     help: str
     at: str | None = None  # "HH:MM": once a day at that time instead of every_minutes
     at_start: bool = True  # also run when the runner starts (a nightly backup waits for its night)
+    keep_skipped: bool = True  # False: a run with nothing to do leaves no JobRun (a job every minute)
 
 
 def publish_job():
@@ -105,6 +109,18 @@ def retention_job():
     from housing import retention
 
     return retention.job()
+
+
+def mail_job():
+    from housing.mail import runner
+
+    return runner.send_job()
+
+
+def digest_job():
+    from housing.mail import runner
+
+    return runner.digest_job()
 
 
 def interval(setting, default):
@@ -141,6 +157,10 @@ def registry():
         # not at start: a runner restarted often would otherwise apply the rules at every restart
         "retention": Job("retention", interval("HOUSING_RETENTION_EVERY_DAYS", 7) * 24 * 60, retention_job,
                          "Apply the personal-data retention rules (anonymise or delete, audited).", at_start=False),
+        "mail": Job("mail", 1, mail_job, "Send the outbox's due e-mails over SMTP (retries with back-off; "
+                    "nothing is sent without SMTP settings).", keep_skipped=False),
+        "digest": Job("digest", 60, digest_job,
+                      "Queue each staff member's daily digest once their hour has come (one a day)."),
     }
 
 
@@ -247,8 +267,11 @@ def recorded(database, job, request=None):
             log.exception("Job %s failed", job.name)
             outcome, message = "failed", f"{type(error).__name__}: {error}"[:4000]
         with database.connection_context():
-            run.outcome, run.message, run.finished_at, run.heartbeat_at = outcome, message, now(), now()
-            run.save()
+            if outcome == "skipped" and not job.keep_skipped and request is None:
+                run.delete_instance()  # nothing done: no row a minute in the runs' history
+            else:
+                run.outcome, run.message, run.finished_at, run.heartbeat_at = outcome, message, now(), now()
+                run.save()
         log.info("Job %s: %s - %s", job.name, outcome, message)
     return run
 

@@ -27,6 +27,18 @@ def test_a_successful_job_is_recorded(database):
     assert m.JobRun.get_by_id(run.id).outcome == "success"
 
 
+def test_a_minutely_job_with_nothing_to_do_leaves_no_run_but_its_work_is_recorded(database):
+    quiet = jobs.Job("mail", 1, lambda: ("skipped", "Nessuna e-mail da inviare."), "", keep_skipped=False)
+    jobs.recorded(database, quiet)
+    with database.connection_context():
+        assert not m.JobRun.select().where(m.JobRun.name == "mail").exists()
+    busy = quiet._replace(run=lambda: ("success", "E-mail: 3 inviate"))
+    jobs.recorded(database, busy)
+    with database.connection_context():
+        assert [r.outcome for r in m.JobRun.select().where(m.JobRun.name == "mail")] == ["success"]
+    assert {"mail", "digest"} <= set(jobs.registry())
+
+
 def test_a_failing_job_does_not_stop_the_others(database):
     calls = []
     registry = {
