@@ -120,6 +120,12 @@ def init_app(app):
         # Records name themselves (models' __str__) in the reader's language.
         display.language.set(current_language())
 
+    @app.teardown_request
+    def back_to_the_programme_language(error=None):
+        # The language is a context variable of the thread: the next work there
+        # (another request, a job, a test) starts in Italian, not in this reader's.
+        display.language.set(DEFAULT_LANGUAGE)
+
 
 def term_label(registry, key):
     """The label of a coded value in the current language: ``term('support_intensities', 'high')``."""

@@ -11,6 +11,9 @@ renaming a reason never rewrites history.
 import datetime
 from typing import NamedTuple
 
+from housing import display
+from housing.messages import _
+
 
 class Step(NamedTuple):
     key: str
@@ -145,18 +148,19 @@ def may_step_back(role, route, step, step_since, now=None, limit_days=STEP_BACK_
     ``limit_days`` of it; an administrator always may."""
     previous = previous_step(route, step)
     if previous is None:
-        return False, "L'abbinamento è alla prima fase: non c'è una fase precedente."
+        return False, _("L'abbinamento è alla prima fase: non c'è una fase precedente.")
     if role == "admin":
         return True, None
     if STEP_BY_KEY[previous].owner != role:
-        return False, (f"Solo il ruolo che cura la fase «{STEP_BY_KEY[previous].it}» "
-                       f"({owner_label(previous)}) può tornarvi.")
+        lang = display.language.get()
+        return False, _("Solo il ruolo che cura la fase «%(step)s» (%(role)s) può tornarvi.",
+                        step=step_label(previous, lang), role=owner_label(previous, lang))
     now = now or datetime.datetime.now()
     since = step_since if isinstance(step_since, datetime.datetime) else datetime.datetime.combine(
         step_since, datetime.time())
     if (now - since).days > limit_days:
-        return False, (f"Si può tornare alla fase precedente solo entro {limit_days} giorni dal passaggio: "
-                       "chiedere a un amministratore.")
+        return False, _("Si può tornare alla fase precedente solo entro %(days)s giorni dal passaggio: "
+                        "chiedere a un amministratore.", days=limit_days)
     return True, None
 
 
@@ -180,16 +184,17 @@ def check_dates(needed, values, known=None, today=None):
     errors = {}
     for field in needed:
         if merged.get(field.name) in (None, ""):
-            errors.setdefault(field.name, []).append(f"Indicare: {field.it.lower()}.")
+            label = field.en if display.language.get() == "en" else field.it
+            errors.setdefault(field.name, []).append(_("Indicare: %(field)s.", field=label.lower()))
     viewing, contract, move_in = merged.get("viewing_at"), merged.get("contract_on"), merged.get("move_in_on")
     viewing_day = viewing.date() if isinstance(viewing, datetime.datetime) else viewing
     if "contract_on" in values and contract:
         if contract > today:
-            errors.setdefault("contract_on", []).append("La data del contratto non può essere futura.")
+            errors.setdefault("contract_on", []).append(_("La data del contratto non può essere futura."))
         if viewing_day and contract < viewing_day:
-            errors.setdefault("contract_on", []).append("Il contratto non può precedere la visita.")
+            errors.setdefault("contract_on", []).append(_("Il contratto non può precedere la visita."))
     if "move_in_on" in values and move_in and contract and move_in < contract:
-        errors.setdefault("move_in_on", []).append("L'ingresso non può precedere il contratto.")
+        errors.setdefault("move_in_on", []).append(_("L'ingresso non può precedere il contratto."))
     if "viewing_place" in values and values["viewing_place"] and len(values["viewing_place"]) > 200:
-        errors.setdefault("viewing_place", []).append("Al massimo 200 caratteri.")
+        errors.setdefault("viewing_place", []).append(_("Al massimo 200 caratteri."))
     return errors

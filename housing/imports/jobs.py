@@ -4,6 +4,7 @@ The uploaded file is kept in a folder under a random name until the import is
 committed or cancelled, then deleted (or after a day, if left). The status lives in a JSON file beside
 it (``<token>.json``), so any worker process of the web server can answer a poll.
 """
+import contextvars
 import json
 import os
 import secrets
@@ -11,6 +12,7 @@ import threading
 import time
 import traceback
 
+from housing.messages import _
 from housing.imports import commit as committing
 from housing.imports import plan as planning
 from housing.imports import reading
@@ -110,11 +112,13 @@ def run(folder, token, kind, stage, user=None, mapping=None, database=None, extr
     except Exception:  # noqa: BLE001 - a thread has no one else to tell
         traceback.print_exc()
         write_status(folder, token, {**base, "state": "failed", "ok": False, "issues": [
-            [0, "", "", "Errore interno durante l'importazione: nessuna modifica è stata salvata."]]})
+            [0, "", "", _("Errore interno durante l'importazione: nessuna modifica è stata salvata.")]]})
 
 
 def start(folder, token, kind, stage, user=None, mapping=None, database=None, extra=None):
     """Run in a background thread; return the thread (tests join it)."""
-    thread = threading.Thread(target=run, args=(folder, token, kind, stage, user, mapping, database, extra), daemon=True)
+    # In a copy of the caller's context: the row errors speak the language of whoever started the import.
+    thread = threading.Thread(target=contextvars.copy_context().run,
+                              args=(run, folder, token, kind, stage, user, mapping, database, extra), daemon=True)
     thread.start()
     return thread
