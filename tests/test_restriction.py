@@ -86,3 +86,20 @@ def test_every_model_that_hangs_from_a_household_is_covered(database):
     assert linked | {"Household", "Assessment", "AssessmentScore", "MatchEvent", "FollowUpVisit"} <= covered
     assert not {"Dwelling", "Offer", "Landlord", "Partner", "District"} & covered
     assert restriction.visible(m.Household, m.User(id=2, role="admin")) is None
+
+
+def test_the_journey_page_and_the_board_of_matches_hide_it_too(app, world):
+    with app.extensions["database"].connection_context():
+        from samples import make_dwelling
+
+        from housing import matches
+
+        matches.ensure_settings()
+        offer = m.Offer.create(dwelling=make_dwelling(), contract_type="concordato_3_2", monthly_rent=400,
+                               status="published", published=True)
+        m.Match.create(household=world["hidden"], offer=offer, route="concordato_3_2", step="proposed", proposed_by="x")
+    other, worker = client_of(app, "other"), client_of(app, "worker")
+    assert other.get(f"/admin/journey/{world['hidden']}").status_code == 404
+    assert worker.get(f"/admin/journey/{world['hidden']}").status_code == 200
+    assert "NF-2026-0001" not in other.get("/admin/matches/").get_data(as_text=True)
+    assert "NF-2026-0001" in worker.get("/admin/matches/").get_data(as_text=True)

@@ -168,7 +168,12 @@ def find(model, record_id):
 
 
 def get_or_404(model, record_id):
-    return find(model, record_id) or abort(404)
+    """The row the custom pages show (a household's journey, a match, an offer's check), or 404,
+    also when it belongs to a restricted household the user may not see (``housing.restriction``)."""
+    record = find(model, record_id)
+    if record is None or not restriction.may_see(record, current_user):
+        abort(404)
+    return record
 
 
 class RoleGuard:

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from admin import roles
 from admin.i18n import current_language, pair
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
-from housing import matches, validation
+from housing import matches, restriction, validation
 from housing.vocabulary import CONTRACT_TYPES, Term
 from housing.workflow import (
     DATE_FIELDS, STEP_BACK_DAYS, STEPS, WorkflowError, dates_needed, may_act, may_step_back, next_step, owner_label,
@@ -96,8 +96,9 @@ class MatchBoardView(SecureBaseView):
     @expose("/")
     def index(self):
         stalled = {match.id: (days, limit) for match, days, limit in matches.stalled()}
+        shown = restriction.visible(Match, current_user) or (Match.id.is_null(False))  # restricted households
         open_matches = list(Match.select(Match, Household, Offer).join(Household).switch(Match).join(Offer)
-                            .where(Match.status == "open").order_by(Match.step_since))
+                            .where((Match.status == "open") & shown).order_by(Match.step_since))
         lang = current_language()
         columns = []
         for step in STEPS:
