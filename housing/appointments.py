@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from housing import audit
 from housing import vocabulary as v
-from models import Appointment, CalendarFeed, Match, Offer, User, db
+from models import Appointment, CalendarFeed, Dwelling, Match, Offer, User, db
 
 PROGRAMME_ZONE = ZoneInfo("Europe/Rome")
 DEFAULT_LENGTH = datetime.timedelta(hours=1)  # an appointment without an end takes an hour
@@ -39,6 +40,26 @@ def check(data, current_id=None):
     if data.get("kind") == "viewing" and not (data.get("household") or data.get("match")):
         errors.setdefault("household", []).append("Indicare il nucleo (o l'abbinamento) della visita.")
     return errors
+
+
+def record_viewing(match, user):
+    """The viewing appointment of ``match``, created or moved to the viewing date and
+    place the workflow just recorded (in the caller's transaction, audited). The
+    staff member who records the viewing holds it; the place defaults to the home's address."""
+    staff_id = getattr(user, "id", None)
+    if match.viewing_at is None or staff_id is None:
+        return None
+    dwelling = Dwelling.select().join(Offer).where(Offer.id == match.offer_id).get()
+    existing = Appointment.get_or_none((Appointment.match == match.id) & (Appointment.kind == "viewing")
+                                       & (Appointment.status == "planned"))
+    before = audit.snapshot(existing) if existing else {}
+    appointment = existing or Appointment(kind="viewing", staff=staff_id, household=match.household_id,
+                                          landlord=dwelling.landlord_id, match=match.id)
+    appointment.starts_at = match.viewing_at
+    appointment.place = (match.viewing_place or dwelling.address)[:200]
+    appointment.save()
+    audit.record(user, "update" if existing else "create", appointment, before, audit.snapshot(appointment))
+    return appointment
 
 
 def dwelling_of(appointment):

@@ -13,7 +13,7 @@ caller passes in only say *which* rows: they were read before the transaction
 import datetime
 import json
 
-from housing import audit, display, household_status
+from housing import appointments, audit, display, household_status
 from housing.database import locked, serialise
 from housing.workflow import (
     CLOSED_DECLINED, CLOSED_SUCCESS, CLOSED_WITHDRAWN, DECLINE_REASONS, OPEN, STEP_BACK_DAYS, STEP_BY_KEY, STEPS,
@@ -188,6 +188,8 @@ def advance(match, user, note=None, expected_step=None, dates=None, today=None):
         before = audit.snapshot(current)
         for name, value in given.items():
             setattr(current, name, value)
+        if "viewing_at" in given:  # the viewing goes into the staff member's calendar
+            appointments.record_viewing(current, user)
         following = next_step(route, current.step)
         if following is None:
             if given:

@@ -153,6 +153,12 @@ def test_the_viewing_step_asks_for_date_time_and_place_and_shows_them(app, login
     html = client.get("/admin/matches/").get_data(as_text=True)
     shown = html[html.index('class="small mb-1 step-dates"'):].split("</p>")[0]
     assert "10/12/" in shown and "Via Etnea 12" in shown and "Data e ora della visita" in shown
+    # ... and the viewing is in the calendar of whoever recorded it, linked to the match
+    with app.extensions["database"].connection_context():
+        viewing = m.Appointment.get(m.Appointment.match == match.id)
+        assert (viewing.kind, viewing.starts_at, viewing.place, viewing.staff.username, viewing.household_id) == (
+            "viewing", datetime.datetime(2026, 12, 10, 15, 30), "Via Etnea 12", "operator1", after.household_id)
+    assert "Via Etnea 12" in client.get("/admin/calendar/?day=2026-12-10").get_data(as_text=True)
 
 
 def test_step_back_from_the_board_for_the_owner_only(app, login, client):
