@@ -40,9 +40,8 @@ from typing import Callable, NamedTuple
 
 import schedule
 
-from housing import log_setup
+from housing import log_setup, settings
 from housing.database import bind, configured_url
-from housing.mail.settings import SETTINGS as MAIL_SETTINGS
 from housing.runner_lock import RunnerBusy, RunnerHeartbeat, RunnerLock, heartbeat_file  # noqa: F401 - jobs.RunnerLock is public
 from models import JobRun, now
 
@@ -50,37 +49,8 @@ ROOT = pathlib.Path(__file__).resolve().parent
 log = logging.getLogger("jobs")
 
 
-class Setting(NamedTuple):
-    name: str
-    default: str
-    help: str
-
-
-# The runner's settings, read from the environment (documented in the README).
-SETTINGS = (
-    Setting("HOUSING_PUBLISH_EVERY_MINUTES", "10", "Minutes between two publication checks."),
-    Setting("HOUSING_SITE_ROOT", "var/site", "Folder of the releases and of the 'current' symlink."),
-    Setting("HOUSING_SITE_URL", "http://127.0.0.1:8001/", "Public address of the site (links of the 404 page)."),
-    Setting("HOUSING_BUILD_TIMEOUT", "600", "Seconds before a MkDocs build is killed."),
-    Setting("HOUSING_AXE_CHECK", "0", "'1': axe-core in chromium checks each release (refused on a violation or "
-            "without a browser); 'auto': only where chromium and playwright are installed."),
-    Setting("HOUSING_JOBS_LOCK", "var/jobs.lock",
-            "Lock file that keeps a second runner out (SQLite; on PostgreSQL the lock is in the database)."),
-    Setting("HOUSING_RUNNER_HEARTBEAT", "var/runner.heartbeat", "File the runner touches every few seconds while it lives."),
-    Setting("HOUSING_HEALTH_MAX_PUBLICATION_AGE_HOURS", "3", "Hours after the last good publication before health is degraded."),
-    Setting("HOUSING_HEALTH_MAX_BACKUP_AGE_HOURS", "26", "Hours after the last good backup before health is degraded."),
-    Setting("HOUSING_HEALTH_MAX_RUNNER_SILENCE_SECONDS", "60", "Seconds without a heartbeat before the runner is failing."),
-    Setting("HOUSING_LOG_FORMAT", "text", "'json': one JSON object a line (time, level, logger, message, request_id)."),
-    Setting("HOUSING_LOG_LEVEL", "", "Log level (DEBUG, INFO, WARNING...; empty: INFO for the runner)."),
-    Setting("HOUSING_BACKUP_AT", "02:30", "Time of day (HH:MM, the machine's time) of the nightly backup."),
-    Setting("HOUSING_BACKUP_EVERY_HOURS", "", "Hours between two backups instead of one a night (empty: nightly)."),
-    Setting("HOUSING_BACKUP_DIR", "instance/backups", "Folder of the backups."),
-    Setting("HOUSING_BACKUP_KEY", "", "Secret that encrypts the backups (empty: not encrypted)."),
-    Setting("HOUSING_BACKUP_KEEP_DAILY", "7", "Days whose newest backup is kept."),
-    Setting("HOUSING_BACKUP_KEEP_WEEKLY", "4", "Weeks whose newest backup is kept."),
-    Setting("HOUSING_BACKUP_KEEP_MONTHLY", "12", "Months whose newest backup is kept."),
-    Setting("HOUSING_RETENTION_EVERY_DAYS", "7", "Days between two applications of the personal-data retention rules."),
-) + MAIL_SETTINGS
+# The runner's settings (the one registry: housing/settings.py; documented in the README).
+SETTINGS = settings.read_by(settings.RUNNER)
 
 
 class Job(NamedTuple):
@@ -125,13 +95,13 @@ def digest_job():
 
 def interval(setting, default):
     try:
-        return max(1, int(os.environ.get(setting, default)))
+        return max(1, int(settings.get(setting) or default))
     except ValueError:
         return default
 
 
 def time_of_day(setting, default):
-    value = os.environ.get(setting, "").strip()
+    value = settings.get(setting) or ""
     if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         return value
     if value:
@@ -141,7 +111,7 @@ def time_of_day(setting, default):
 
 def backup_schedule():
     """(every_minutes, at) of the backup job: nightly at HOUSING_BACKUP_AT unless HOUSING_BACKUP_EVERY_HOURS."""
-    if os.environ.get("HOUSING_BACKUP_EVERY_HOURS", "").strip():
+    if settings.get("HOUSING_BACKUP_EVERY_HOURS"):
         return interval("HOUSING_BACKUP_EVERY_HOURS", 24) * 60, None
     return 24 * 60, time_of_day("HOUSING_BACKUP_AT", "02:30")
 

@@ -16,9 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import auth, cli, headers, health, i18n
 from admin.views import appointments as appointment_feed
-from admin.config import SETTINGS
+from admin.config import config_values
 from admin.labels import category
-from housing import log_setup
+from housing import log_setup, settings
 from housing import search as _search  # noqa: F401 - declares the search indexes on the models (fresh databases)
 from housing.database import bind, configured_url
 
@@ -26,9 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def load_config(app, test_config):
-    for setting in SETTINGS:
-        app.config[setting.name] = setting.default
-    app.config.from_prefixed_env("HOUSING")
+    app.config.update(config_values())  # housing.settings: the one place that reads the environment
     if test_config:
         app.config.update(test_config)
     if not app.config.get("DATABASE_URL"):
@@ -85,7 +83,7 @@ def read_secret_key(instance_path):
 
 def create_app(test_config=None):
     """Create and configure the back office."""
-    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("HOUSING_INSTANCE_PATH") or None
+    instance = (test_config or {}).get("INSTANCE_PATH") or settings.get("HOUSING_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance)
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)

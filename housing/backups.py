@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import peewee
 
+from housing import settings as registry
 from housing import backup_files, backup_rotation
 from housing.backup_rotation import Policy
 from housing.database import is_sqlite, open_database
@@ -60,18 +61,18 @@ class Settings(NamedTuple):
 
 def _count(environ, name, default):
     try:
-        return max(0, int(environ.get(name, default)))
+        return max(0, int(registry.get(name, environ) or default))
     except ValueError:
         raise BackupError(f"{name} deve essere un numero intero.", f"{name} must be a whole number.") from None
 
 
 def settings(environ=None):
     """The backup settings from the environment (``HOUSING_BACKUP_...``, documented in the README)."""
-    environ = os.environ if environ is None else environ
-    folder = environ.get("HOUSING_BACKUP_DIR") or pathlib.Path(environ.get("HOUSING_INSTANCE_PATH") or ROOT / "instance") / "backups"
+    folder = registry.get("HOUSING_BACKUP_DIR", environ) or pathlib.Path(
+        registry.get("HOUSING_INSTANCE_PATH", environ) or ROOT / "instance") / "backups"
     policy = Policy(_count(environ, "HOUSING_BACKUP_KEEP_DAILY", 7), _count(environ, "HOUSING_BACKUP_KEEP_WEEKLY", 4),
                     _count(environ, "HOUSING_BACKUP_KEEP_MONTHLY", 12))
-    return Settings(pathlib.Path(folder), environ.get("HOUSING_BACKUP_KEY") or None, policy)
+    return Settings(pathlib.Path(folder), registry.get("HOUSING_BACKUP_KEY", environ) or None, policy)
 
 
 def engine_of(url):

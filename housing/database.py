@@ -8,6 +8,8 @@ import os
 
 from playhouse.db_url import connect
 
+from housing import settings
+
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -46,7 +48,7 @@ def bind(url):
 
 def configured_url(instance_path=None):
     """The database URL from the environment, else the SQLite file of the instance folder."""
-    url = os.environ.get("HOUSING_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    url = settings.get("HOUSING_DATABASE_URL") or settings.get("DATABASE_URL")
     if url:
         return url
     return sqlite_url(os.path.join(instance_path or instance_folder(), "housing.db"))
@@ -55,7 +57,7 @@ def configured_url(instance_path=None):
 def instance_folder():
     """The instance folder: ``HOUSING_INSTANCE_PATH``, else the project's ``instance/``."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return os.environ.get("HOUSING_INSTANCE_PATH") or os.path.join(root, "instance")
+    return settings.get("HOUSING_INSTANCE_PATH") or os.path.join(root, "instance")
 
 
 def is_postgres(database):

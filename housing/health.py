@@ -14,25 +14,21 @@ Only outcomes, times and counts leave this module: never a run's message (an
 error text may quote data), a host name, a path or a version.
 """
 import datetime
-import os
 import pathlib
 
 import peewee
 
+from housing import settings
+
 STATUSES = ("ok", "degraded", "failing")
-# Thresholds, read from the environment (documented with the runner's settings in jobs.SETTINGS).
-DEFAULTS = {
-    "HOUSING_HEALTH_MAX_PUBLICATION_AGE_HOURS": 3,
-    "HOUSING_HEALTH_MAX_BACKUP_AGE_HOURS": 26,
-    "HOUSING_HEALTH_MAX_RUNNER_SILENCE_SECONDS": 60,
-}
 
 
 def threshold(name):
+    """A threshold of ``housing.settings`` (HOUSING_HEALTH_...), its default when unusable."""
     try:
-        return max(0.0, float(os.environ.get(name, "").strip() or DEFAULTS[name]))
+        return max(0.0, float(settings.get(name)))
     except ValueError:
-        return float(DEFAULTS[name])
+        return float(settings.BY_NAME[name].default)
 
 
 def worst(statuses):

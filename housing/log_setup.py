@@ -21,10 +21,11 @@ import contextvars
 import datetime
 import json
 import logging
-import os
 import re
 import sys
 import uuid
+
+from housing import settings
 
 request_id = contextvars.ContextVar("request_id", default=None)
 
@@ -106,10 +107,10 @@ def configure(default_level=None, fmt=None, stream=None):
     handler = StderrHandler(stream)
     handler.housing = True
     handler.addFilter(PersonalDataFilter())
-    fmt = (fmt or os.environ.get("HOUSING_LOG_FORMAT") or "text").strip().lower()
+    fmt = (fmt or settings.get("HOUSING_LOG_FORMAT") or "text").strip().lower()
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
-    level = os.environ.get("HOUSING_LOG_LEVEL", "").strip().upper() or default_level
+    level = settings.get("HOUSING_LOG_LEVEL").upper() or default_level
     if level:
         root.setLevel(level if isinstance(level, int) or level in logging.getLevelNamesMapping() else "INFO")
     return handler

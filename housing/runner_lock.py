@@ -11,13 +11,13 @@ through ``filelock``) does the same job and is released by the kernel when the
 process dies.
 """
 import logging
-import os
 import pathlib
 import threading
 
 import filelock
 import peewee
 
+from housing import settings
 from housing.database import is_sqlite, open_database
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -39,11 +39,11 @@ class RunnerBusy(RuntimeError):
 
 
 def lock_file(path=None):
-    return pathlib.Path(path or os.environ.get("HOUSING_JOBS_LOCK") or ROOT / DEFAULT_LOCK_FILE)
+    return pathlib.Path(path or settings.get("HOUSING_JOBS_LOCK") or ROOT / DEFAULT_LOCK_FILE)
 
 
 def heartbeat_file(path=None):
-    return pathlib.Path(path or os.environ.get("HOUSING_RUNNER_HEARTBEAT") or ROOT / DEFAULT_HEARTBEAT_FILE)
+    return pathlib.Path(path or settings.get("HOUSING_RUNNER_HEARTBEAT") or ROOT / DEFAULT_HEARTBEAT_FILE)
 
 
 class RunnerLock:

@@ -3,30 +3,12 @@
 Without ``HOUSING_SMTP_HOST`` and ``HOUSING_MAIL_FROM`` no e-mail is sent:
 messages stay queued in the outbox until SMTP is configured.
 """
-import os
 from typing import NamedTuple
 
-
-class Setting(NamedTuple):
-    name: str
-    default: str
-    help: str
-
+from housing import settings as registry
 
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
-
-SETTINGS = (
-    Setting("HOUSING_SMTP_HOST", "", "SMTP server that sends the outbox (empty: nothing is sent, messages stay queued)."),
-    Setting("HOUSING_SMTP_PORT", "", "SMTP port (empty: 25, 587 with starttls, 465 with ssl)."),
-    Setting("HOUSING_SMTP_USER", "", "SMTP login (empty: no authentication)."),
-    Setting("HOUSING_SMTP_PASSWORD", "", "SMTP password."),
-    Setting("HOUSING_SMTP_TLS", "starttls", "'none', 'starttls' or 'ssl' (TLS from the first byte)."),
-    Setting("HOUSING_SMTP_TIMEOUT", "30", "Seconds before an SMTP connection or command is given up (the message is retried)."),
-    Setting("HOUSING_MAIL_FROM", "", "Sender address of every e-mail (required to send)."),
-    Setting("HOUSING_BACKOFFICE_URL", "http://127.0.0.1:5000/", "Address of the back office, for the links in e-mails."),
-)
-DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
 
 class SettingError(ValueError):
@@ -48,8 +30,7 @@ class SmtpSettings(NamedTuple):
 
 
 def value(name, environ=None):
-    environ = os.environ if environ is None else environ
-    return (environ.get(name) or DEFAULTS[name]).strip()
+    return registry.get(name, environ) or ""
 
 
 def smtp_settings(environ=None):
@@ -71,7 +52,7 @@ def smtp_settings(environ=None):
     if "@" not in sender or any(ch in sender for ch in "\r\n"):
         raise SettingError("HOUSING_MAIL_FROM", f"{sender!r} is not an e-mail address.")
     return SmtpSettings(host, port, value("HOUSING_SMTP_USER", environ),
-                        (environ if environ is not None else os.environ).get("HOUSING_SMTP_PASSWORD", ""),
+                        registry.raw("HOUSING_SMTP_PASSWORD", environ) or "",
                         tls, timeout, sender)
 
 

@@ -19,12 +19,13 @@ import threading
 from collections import Counter
 from urllib.parse import urlencode
 
+from housing import settings
 from housing.publishing.pages import PATHS, SECTIONS
 
 log = logging.getLogger(__name__)
 
 AXE = pathlib.Path(__file__).resolve().parents[2] / "tests" / "vendor" / "axe.min.js"
-CHROMIUM = os.environ.get("HOUSING_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = settings.get("HOUSING_CHROMIUM")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 WIDTHS = {"desktop": 1280, "narrow": 390}
@@ -51,7 +52,7 @@ def missing():
 
 def wanted():
     """Whether the publisher runs the check: HOUSING_AXE_CHECK 1, or auto with everything installed."""
-    setting = os.environ.get("HOUSING_AXE_CHECK", "0").strip().lower()
+    setting = settings.get("HOUSING_AXE_CHECK").lower()
     if setting in ("", "0", "off", "no"):
         return False
     reason = missing()

@@ -17,15 +17,20 @@ import yaml
 
 from housing.publishing import children, languages
 from housing.publishing import shards as sharding
+from housing import settings
 from housing.publishing.pages import SITE_DIR
 
-BUILD_TIMEOUT = int(os.environ.get("HOUSING_BUILD_TIMEOUT", "600"))
-DEFAULT_SITE_URL = "http://127.0.0.1:8001/"
+
+def build_timeout():
+    """Seconds before a MkDocs build is killed (read at each build, not at import)."""
+    return int(settings.get("HOUSING_BUILD_TIMEOUT"))
+
+
 HOOKS = ("offer_pages.py", "page_shell.py")
 
 
 def site_url():
-    url = os.environ.get("HOUSING_SITE_URL") or DEFAULT_SITE_URL
+    url = settings.get("HOUSING_SITE_URL")
     return url if url.endswith("/") else url + "/"
 
 
@@ -121,7 +126,8 @@ class Builder:
                 process.stdout.close()
 
     def finish(self):
-        deadline = time.monotonic() + BUILD_TIMEOUT
+        limit = build_timeout()
+        deadline = time.monotonic() + limit
         failures = []
         for name, (process, _) in self.jobs.items():
             try:  # a process that has ended is read to the end, whatever the time left
@@ -129,7 +135,7 @@ class Builder:
                 output, _ = process.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.abort()
-                raise BuildError(f"mkdocs build ({name}) took longer than {BUILD_TIMEOUT} s")
+                raise BuildError(f"mkdocs build ({name}) took longer than {limit} s")
             if process.returncode != 0:
                 failures.append(f"[{name}] " + "\n".join(output.strip().splitlines()[-8:]))
         if failures:

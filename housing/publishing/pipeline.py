@@ -11,13 +11,13 @@ sweeps (``releases.py``), and no MkDocs process behind (``children.py``).
 import contextlib
 import hashlib
 import json
-import os
 import pathlib
 import threading
 import time
 
 import yaml
 
+from housing import settings
 from housing.publishing import accessibility, build, checks, export, pages, schemas, yaml_out
 from housing.publishing.releases import Releases
 
@@ -28,7 +28,7 @@ SOURCES = [ROOT / "content", ROOT / "site", pathlib.Path(__file__).parent]
 
 
 def site_root():
-    return pathlib.Path(os.environ.get("HOUSING_SITE_ROOT") or ROOT / "var" / "site")
+    return pathlib.Path(settings.get("HOUSING_SITE_ROOT") or ROOT / "var" / "site")
 
 
 def sources_digest():

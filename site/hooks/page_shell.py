@@ -27,13 +27,14 @@ tests/test_publishing.py builds the demo site with and without this hook and
 compares every file.
 """
 import logging
-import os
 import posixpath
 import re
 from urllib.parse import urljoin
 
 import jinja2
 from mkdocs.exceptions import PluginError
+
+from housing import settings
 
 log = logging.getLogger("mkdocs.hooks.page_shell")
 
@@ -102,7 +103,7 @@ class PlaceholderPage:
 
 def on_config(config):
     _state["site_url"] = config.site_url
-    _state["every"] = int(os.environ.get("HOUSING_SHELL_VERIFY_EVERY") or VERIFY_EVERY)
+    _state["every"] = int(settings.get("HOUSING_SHELL_VERIFY_EVERY") or VERIFY_EVERY)
     for store in (_in_nav, _raw, _shells, _pending):
         store.clear()
 
