@@ -4,7 +4,9 @@ The only module that reads the environment. The back office, the job runner,
 the publisher and the commands ask ``get(name)``; an unregistered name is a
 programming error (``KeyError``). ``tests/test_settings.py`` fails on an
 environment read anywhere else and on a setting missing from the README.
-Defaults are strings, as the environment gives them; ``None`` means unset.
+Defaults are strings, as the environment gives them; ``None`` means unset: the
+code then uses its own absolute default (a folder of the project), never a
+path relative to wherever a process happens to run.
 """
 import os
 from typing import NamedTuple
@@ -44,17 +46,18 @@ SETTINGS = (
             "names the client (login throttling counts per client address); 0 trusts no header.", BACK_OFFICE),
     # -- the job runner ------------------------------------------------------------------
     Setting("HOUSING_PUBLISH_EVERY_MINUTES", "10", "Minutes between two publication checks.", RUNNER),
-    Setting("HOUSING_SITE_ROOT", "var/site", "Folder of the releases and of the 'current' symlink.", RUNNER),
+    Setting("HOUSING_SITE_ROOT", None, "Folder of the releases and of the 'current' symlink (default: var/site "
+            "in the project).", RUNNER),
     Setting("HOUSING_BUILD_TIMEOUT", "600", "Seconds before a MkDocs build is killed.", RUNNER),
     Setting("HOUSING_AXE_CHECK", "0", "'1': axe-core in chromium checks each release (refused on a violation or "
             "without a browser); 'auto': only where chromium and playwright are installed.", RUNNER),
     Setting("HOUSING_CHROMIUM", "/usr/bin/chromium", "The chromium the accessibility check drives.", RUNNER),
     Setting("HOUSING_SHELL_VERIFY_EVERY", "500", "After the first pages, one built page in this many is checked "
             "against the full theme rendering (a tripwire of the page-shell hook).", RUNNER),
-    Setting("HOUSING_JOBS_LOCK", "var/jobs.lock",
-            "Lock file that keeps a second runner out (SQLite; on PostgreSQL the lock is in the database).", RUNNER),
-    Setting("HOUSING_RUNNER_HEARTBEAT", "var/runner.heartbeat", "File the runner touches every few seconds while "
-            "it lives.", RUNNER),
+    Setting("HOUSING_JOBS_LOCK", None, "Lock file that keeps a second runner out (SQLite; on PostgreSQL the lock "
+            "is in the database; default: var/jobs.lock in the project).", RUNNER),
+    Setting("HOUSING_RUNNER_HEARTBEAT", None, "File the runner touches every few seconds while it lives (default: "
+            "var/runner.heartbeat in the project).", RUNNER),
     Setting("HOUSING_HEALTH_MAX_PUBLICATION_AGE_HOURS", "3", "Hours after the last good publication before health "
             "is degraded."),
     Setting("HOUSING_HEALTH_MAX_BACKUP_AGE_HOURS", "26", "Hours after the last good backup before health is "

@@ -73,3 +73,18 @@ def test_the_build_timeout_is_read_at_each_build(monkeypatch):
 
     monkeypatch.setenv("HOUSING_BUILD_TIMEOUT", "7")
     assert build.build_timeout() == 7
+
+
+def test_folders_left_unset_are_the_projects_whatever_the_working_directory(monkeypatch, tmp_path):
+    """An unset HOUSING_SITE_ROOT once became "var/site" relative to the runner's working directory:
+    MkDocs, started elsewhere, found no configuration and every publication of `make start` failed."""
+    from housing import backups, runner_lock
+    from housing.publishing import pipeline
+
+    for name in ("HOUSING_SITE_ROOT", "HOUSING_JOBS_LOCK", "HOUSING_RUNNER_HEARTBEAT", "HOUSING_BACKUP_DIR",
+                 "HOUSING_INSTANCE_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    for path in (pipeline.site_root(), runner_lock.lock_file(), runner_lock.heartbeat_file(),
+                 backups.settings().folder):
+        assert path.is_absolute() and str(path).startswith(str(ROOT)), path
