@@ -130,6 +130,7 @@ def build_admin(app):
     from admin.views.matching import CensusView, MatchingView
     from admin.views import accompaniment as acc
     from admin.views import appointments as appointment_views
+    from admin.views.funds import ContributionFundView
     from admin.views.imports import ImportsView
     from admin.views.outbox import OutboxView
     from admin.views.indicators import IndicatorsView
@@ -162,7 +163,7 @@ def build_admin(app):
         (acc.ContactLogView, m.ContactLog), (acc.PlaceView, m.Place), (acc.StayView, m.Stay),
         (acc.TenancyView, m.Tenancy), (acc.IncentiveView, m.Incentive), (acc.GuaranteeClaimView, m.GuaranteeClaim),
         (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
-        (appointment_views.AppointmentView, m.Appointment),
+        (appointment_views.AppointmentView, m.Appointment), (ContributionFundView, m.ContributionFund),
     ]
     admin.add_view(SearchView(name=lazy_pgettext('menu', 'Search'), endpoint="search", url="/admin/search"))
     admin.add_view(MatchBoardView(name=lazy_gettext('Open matches'), endpoint="match_board",

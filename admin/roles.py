@@ -40,6 +40,8 @@ PERMISSIONS = {
     "step_setting": {"admin": EDIT, "operator": READ},
     "decline_reason_setting": {"admin": EDIT, "operator": READ},
     "rule_setting": {"admin": EDIT, "operator": READ},
+    # the programme's rent-contribution funds: budgets are the administration's
+    "contribution_fund": {"admin": EDIT, "operator": READ},
     # accompaniment: case work with the households, and the landlords' incentives
     "journey": {"admin": EDIT, "operator": EDIT},
     "support_plan": {"admin": EDIT, "operator": EDIT},

@@ -211,8 +211,9 @@ def test_session_cookie_flags(db_url):
     assert cookie is not None and cookie.secure and cookie.http_only
 
 
-def test_secret_key_is_required_outside_development(db_url, monkeypatch):
+def test_secret_key_is_required_outside_development(db_url, monkeypatch, tmp_path):
     monkeypatch.delenv("HOUSING_SECRET_KEY", raising=False)
+    monkeypatch.setenv("HOUSING_INSTANCE_PATH", str(tmp_path))  # not the checkout's, where `make start` wrote a key
     with pytest.raises(RuntimeError, match="HOUSING_SECRET_KEY"):
         create_app({"DATABASE_URL": db_url})
     assert create_app({"DATABASE_URL": db_url, "ENV": "development"}).config["SECRET_KEY"]

@@ -207,6 +207,8 @@ SNAPSHOT_FIELDS = {
     "extra_rooms_zero_at": (lazy_gettext('Extra rooms giving a size fit of 0'), "int"),
     "rent_effort_zero_at": (lazy_gettext('Rent share giving a rent effort of 0'), "percent"),
     "waiting_full_days": (lazy_gettext('Waiting days for the full term'), "int"),
+    "isee_value": (lazy_gettext("ISEE"), "money"),
+    "isee_date": (lazy_gettext("ISEE date"), "date"),
 }
 
 
@@ -294,7 +296,7 @@ def snapshot_part(key, value):
                  if name not in ("components", "weights")]
     elif isinstance(value, dict):
         for name, part in value.items():
-            if name not in ("id", "tie_break_key", "declined_offer_ids"):  # identifiers, not reasons
+            if name not in ("id", "tie_break_key", "declined_offer_ids", "funds"):  # identifiers, not reasons
                 rows.append((snapshot_label(name), snapshot_value(name, part)))
     else:
         rows.append((title, snapshot_value(key, value)))
