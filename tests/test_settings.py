@@ -88,3 +88,14 @@ def test_folders_left_unset_are_the_projects_whatever_the_working_directory(monk
     for path in (pipeline.site_root(), runner_lock.lock_file(), runner_lock.heartbeat_file(),
                  backups.settings().folder):
         assert path.is_absolute() and str(path).startswith(str(ROOT)), path
+
+
+def test_the_back_office_gets_numbers_and_booleans_where_the_default_is_one():
+    """HOUSING_TRUSTED_PROXIES came through as the text "0" and ``== 0`` was false (the login throttle's test)."""
+    from admin.config import config_values
+
+    assert config_values({})["TRUSTED_PROXIES"] == 0 and config_values({})["SESSION_COOKIE_SECURE"] is True
+    values = config_values({"HOUSING_TRUSTED_PROXIES": "1", "HOUSING_SESSION_COOKIE_SECURE": "false",
+                            "HOUSING_SECRET_KEY": "123e4"})
+    assert values["TRUSTED_PROXIES"] == 1 and values["SESSION_COOKIE_SECURE"] is False
+    assert values["SECRET_KEY"] == "123e4"  # text settings stay text
