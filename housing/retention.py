@@ -25,7 +25,7 @@ from typing import Callable, NamedTuple
 
 from housing import audit
 from models import (
-    ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit, Household,
+    Appointment, ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit, Household,
     LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule, Stay, SupportPlan, Tenancy, db, now,
 )
 
@@ -95,6 +95,7 @@ HOUSEHOLD_RECORDS = {
                        "last_income_check": KEEP},
     "match": {"snapshot": SCRUB, "decline_reason_text": CLEAR},
     "match_event": {"note": CLEAR},
+    "appointment": {"notes": CLEAR},
 }
 TREATMENTS = {
     "closed_household": HOUSEHOLD_RECORDS,
@@ -270,6 +271,7 @@ def _household_records(household):
         (ErpAssignment, []),  # kept: see OUTSIDE_RULES
         (Match, matches),
         (MatchEvent, MatchEvent.select().where(MatchEvent.match.in_(matches))),
+        (Appointment, Appointment.select().where(Appointment.household == household)),
     ]
 
 

@@ -141,7 +141,8 @@ def expiring_agreements(today):
 def unpublished_offers(today):
     """Offers available before today and still not on the public site (a draft, or
     "published" without the publish flag)."""
-    unpublished = (Offer.status == "draft") | ((Offer.status == "published") & (Offer.published == False))  # noqa: E712
+    unpublished = (Offer.status == "draft") | (
+        (Offer.status == "published") & Offer.id.not_in(Offer.public(Offer.id)))  # the one public condition
     query = (Offer.select(Offer.id, Offer.contract_type, Offer.available_from)
              .where(unpublished & (Offer.available_from < today)))
     return [DueItem("unpublished_offers", "offer", offer_id, day, {"day": day, "contract_type": contract_type})
