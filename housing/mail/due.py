@@ -141,8 +141,8 @@ def expiring_agreements(today):
 def unpublished_offers(today):
     """Offers available before today and still not on the public site (a draft, or
     "published" without the publish flag)."""
-    unpublished = (Offer.status == "draft") | (
-        (Offer.status == "published") & Offer.id.not_in(Offer.public(Offer.id)))  # the one public condition
+    # a draft, or "published" but not public: Offer.public() is the one public condition
+    unpublished = Offer.status.in_(("draft", "published")) & Offer.id.not_in(Offer.public(Offer.id))
     query = (Offer.select(Offer.id, Offer.contract_type, Offer.available_from)
              .where(unpublished & (Offer.available_from < today)))
     return [DueItem("unpublished_offers", "offer", offer_id, day, {"day": day, "contract_type": contract_type})
