@@ -54,7 +54,7 @@ class ContributionFundView(SecureModelView):
     }
     column_formatters = {
         "contract_types": lambda view, context, model, name: ", ".join(
-            str(dict(term_choices(v.CONTRACT_TYPES)).get(key, key))
+            str(dict(term_choices(v.CONTRACT_TYPES)).get(key.strip(), key))
             for key in (model.contract_types or "").split(",") if key.strip()) or lazy_gettext('any'),
         "ethos_groups": lambda view, context, model, name: ", ".join(
             str(ETHOS_GROUP_NAMES.get(key.strip(), key)) for key in (model.ethos_groups or "").split(",")
