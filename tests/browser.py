@@ -1,7 +1,5 @@
 """Playwright driving Debian's chromium (never a downloaded browser)."""
 import contextlib
-import functools
-import http.server
 import os
 import shutil
 import threading
@@ -57,13 +55,10 @@ def serving(server):
 
 @contextlib.contextmanager
 def serve_directory(path):
-    """Serve ``path`` on a free loopback port; yield the base URL."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+    """Serve ``path`` on a free loopback port; yield the base URL (the publisher's own static server)."""
+    from housing.publishing.accessibility import served
 
-    handler = functools.partial(Quiet, directory=str(path))
-    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as base:
+    with served(path) as base:
         yield base
 
 
