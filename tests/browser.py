@@ -2,11 +2,11 @@
 import contextlib
 import os
 import shutil
-import threading
 
 import pytest
 
-CHROMIUM = os.environ.get("HOUSING_CHROMIUM", "/usr/bin/chromium")
+from housing.publishing.accessibility import CHROMIUM, served, serving
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
@@ -41,23 +41,8 @@ def chromium_page():
 
 
 @contextlib.contextmanager
-def serving(server):
-    """Run ``server`` (bound to a free loopback port) in a thread; yield its base URL, ending in "/"."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@contextlib.contextmanager
 def serve_directory(path):
     """Serve ``path`` on a free loopback port; yield the base URL (the publisher's own static server)."""
-    from housing.publishing.accessibility import served
-
     with served(path) as base:
         yield base
 

@@ -61,15 +61,17 @@ class CalendarView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        day = _day(request.args.get("day"))
-        single = request.args.get("view") == "day"
+        return self._page(_day(request.args.get("day")), request.args.get("view") == "day")
+
+    def _page(self, day, single=False, feed_url=None):
+        """The week (or the day) of ``day``; ``feed_url``: a new calendar address, shown this once."""
         first = day if single else appointments.week_of(day)
         days = appointments.agenda(current_user.id, first, 1 if single else 7)
         step = datetime.timedelta(days=1 if single else 7)
         return self.render("admin/appointments/calendar.html", days=days, single=single, first=first,
                            previous=first - step, following=first + step, today=datetime.date.today(),
                            has_feed=appointments.has_feed(current_user.id), form=SecureForm(),
-                           feed_url=None, lang=current_language(), conflicts=appointments.conflicts)
+                           feed_url=feed_url, lang=current_language(), conflicts=appointments.conflicts)
 
     @expose("/feed", methods=["POST"])
     def new_feed(self):
@@ -77,13 +79,7 @@ class CalendarView(SecureBaseView):
             flash(gettext("Expired request: try again."), "error")
             return redirect(url_for(".index"))
         token = appointments.new_feed(current_user.id)
-        feed_url = url_for("calendar_feed.feed", token=token, _external=True)
-        first = appointments.week_of(datetime.date.today())
-        return self.render("admin/appointments/calendar.html", days=appointments.agenda(current_user.id, first),
-                           single=False, first=first, previous=first - datetime.timedelta(days=7),
-                           following=first + datetime.timedelta(days=7), today=datetime.date.today(),
-                           has_feed=True, form=SecureForm(), feed_url=feed_url, lang=current_language(),
-                           conflicts=appointments.conflicts)
+        return self._page(datetime.date.today(), feed_url=url_for("calendar_feed.feed", token=token, _external=True))
 
     @expose("/feed/revoke", methods=["POST"])
     def revoke_feed(self):

@@ -96,9 +96,10 @@ class MatchBoardView(SecureBaseView):
     @expose("/")
     def index(self):
         stalled = {match.id: (days, limit) for match, days, limit in matches.stalled()}
-        shown = restriction.visible(Match, current_user) or (Match.id.is_null(False))  # restricted households
-        open_matches = list(Match.select(Match, Household, Offer).join(Household).switch(Match).join(Offer)
-                            .where((Match.status == "open") & shown).order_by(Match.step_since))
+        query = (Match.select(Match, Household, Offer).join(Household).switch(Match).join(Offer)
+                 .where(Match.status == "open").order_by(Match.step_since))
+        shown = restriction.visible(Match, current_user)  # restricted households: their case worker, admins
+        open_matches = list(query if shown is None else query.where(shown))
         lang = current_language()
         columns = []
         for step in STEPS:

@@ -102,12 +102,8 @@ def _narrowed(release):
 
 
 @contextlib.contextmanager
-def served(folder):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+def serving(server):
+    """Run ``server`` (bound to a free loopback port) in a thread; yield its base URL, ending in "/"."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -116,6 +112,18 @@ def served(folder):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def served(folder):
+    """Serve ``folder`` (a built site) on a free loopback port; yield its base URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as base:
+        yield base
 
 
 @contextlib.contextmanager
