@@ -45,7 +45,6 @@ from housing.database import bind, configured_url
 from housing.runner_lock import RunnerBusy, RunnerHeartbeat, RunnerLock, heartbeat_file  # noqa: F401 - jobs.RunnerLock is public
 from models import JobRun, now
 
-ROOT = pathlib.Path(__file__).resolve().parent
 log = logging.getLogger("jobs")
 
 

@@ -18,7 +18,7 @@ from admin import auth, cli, headers, health, i18n
 from admin.views import appointments as appointment_feed
 from admin.config import config_values
 from admin.labels import category
-from housing import log_setup, settings
+from housing import log_setup, paths
 from housing import search as _search  # noqa: F401 - declares the search indexes on the models (fresh databases)
 from housing.database import bind, configured_url
 
@@ -83,7 +83,7 @@ def read_secret_key(instance_path):
 
 def create_app(test_config=None):
     """Create and configure the back office."""
-    instance = (test_config or {}).get("INSTANCE_PATH") or settings.get("HOUSING_INSTANCE_PATH")
+    instance = (test_config or {}).get("INSTANCE_PATH") or str(paths.instance_folder())
     app = Flask(__name__, instance_relative_config=True, instance_path=instance)
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)

@@ -26,12 +26,12 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import peewee
 
+from housing import paths
 from housing import settings as registry
 from housing import backup_files, backup_rotation
 from housing.backup_rotation import Policy
 from housing.database import is_sqlite, open_database
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 # A work folder left by a killed backup is swept once it is this old (a running one is younger).
@@ -68,8 +68,7 @@ def _count(environ, name, default):
 
 def settings(environ=None):
     """The backup settings from the environment (``HOUSING_BACKUP_...``, documented in the README)."""
-    folder = registry.get("HOUSING_BACKUP_DIR", environ) or pathlib.Path(
-        registry.get("HOUSING_INSTANCE_PATH", environ) or ROOT / "instance") / "backups"
+    folder = registry.get("HOUSING_BACKUP_DIR", environ) or paths.instance_folder(environ) / "backups"
     policy = Policy(_count(environ, "HOUSING_BACKUP_KEEP_DAILY", 7), _count(environ, "HOUSING_BACKUP_KEEP_WEEKLY", 4),
                     _count(environ, "HOUSING_BACKUP_KEEP_MONTHLY", 12))
     return Settings(pathlib.Path(folder), registry.get("HOUSING_BACKUP_KEY", environ) or None, policy)

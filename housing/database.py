@@ -8,7 +8,7 @@ import os
 
 from playhouse.db_url import connect
 
-from housing import settings
+from housing import paths, settings
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -56,8 +56,7 @@ def configured_url(instance_path=None):
 
 def instance_folder():
     """The instance folder: ``HOUSING_INSTANCE_PATH``, else the project's ``instance/``."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return settings.get("HOUSING_INSTANCE_PATH") or os.path.join(root, "instance")
+    return str(paths.instance_folder())
 
 
 def is_postgres(database):

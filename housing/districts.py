@@ -14,12 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from housing import vocabulary as v
+from housing import paths, vocabulary as v
 from housing.database import serialise
 from housing.messages import _
 from models import AgreementZone, AuditLog, District, Dwelling, HouseholdDistrict, TerritorialAgreement, db
 
-SEED = Path(__file__).resolve().parent.parent / "content" / "districts.yaml"
+SEED = paths.content_folder() / "districts.yaml"
 
 
 def seed_entries(path=SEED):

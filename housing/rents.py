@@ -17,13 +17,13 @@ Conventions shared with the JavaScript:
 """
 import datetime
 import decimal
-import pathlib
 from decimal import ROUND_HALF_UP, Decimal
 
 import yaml
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-FIGURES_PATH = ROOT / "content" / "figures.yaml"
+from housing import paths
+
+FIGURES_PATH = paths.content_folder() / "figures.yaml"
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
 MONTHS = Decimal(12)

@@ -17,10 +17,9 @@ import threading
 import filelock
 import peewee
 
-from housing import settings
+from housing import paths, settings
 from housing.database import is_sqlite, open_database
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_LOCK_FILE = "var/jobs.lock"
 DEFAULT_HEARTBEAT_FILE = "var/runner.heartbeat"
 log = logging.getLogger(__name__)
@@ -39,11 +38,11 @@ class RunnerBusy(RuntimeError):
 
 
 def lock_file(path=None):
-    return pathlib.Path(path or settings.get("HOUSING_JOBS_LOCK") or ROOT / DEFAULT_LOCK_FILE)
+    return pathlib.Path(path or settings.get("HOUSING_JOBS_LOCK") or paths.state_folder() / DEFAULT_LOCK_FILE)
 
 
 def heartbeat_file(path=None):
-    return pathlib.Path(path or settings.get("HOUSING_RUNNER_HEARTBEAT") or ROOT / DEFAULT_HEARTBEAT_FILE)
+    return pathlib.Path(path or settings.get("HOUSING_RUNNER_HEARTBEAT") or paths.state_folder() / DEFAULT_HEARTBEAT_FILE)
 
 
 class RunnerLock:

@@ -4,11 +4,11 @@ Numbered files live in ``migrations/``; the runner records what it applied in
 the ``schema_migration`` table. New migrations: ``pwmigrate <db> generate NAME
 models`` then review the file by hand (the generator drops CHECK constraints).
 """
-import os
-
 from playhouse.migrations import Runner
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+from housing import paths
+
+MIGRATIONS_DIR = str(paths.migrations_folder())
 
 
 def runner(database):

@@ -27,7 +27,12 @@ SETTINGS = (
             "in the instance folder."),
     Setting("DATABASE_URL", None, "The customary name of HOUSING_DATABASE_URL."),
     Setting("HOUSING_INSTANCE_PATH", None, "Folder of the SQLite database, the secret key file and the backups; "
-            "default the project's instance/ folder."),
+            "default the project's instance/ folder in a checkout, <sys.prefix>/var/housing-instance once installed "
+            "with pip (where the runner's files and the generated YAML go too)."),
+    Setting("HOUSING_SITE_PROJECT", None, "Folder of the MkDocs project (mkdocs.yml, overrides, hooks, templates); "
+            "default the checkout's site/, or the copy installed with the package."),
+    Setting("HOUSING_CONTENT_DIR", None, "Folder of the editorial content (guides, pages, figures, districts, "
+            "schemas); default the checkout's content/, or the copy installed with the package."),
     Setting("HOUSING_SITE_URL", "http://127.0.0.1:8001/", "Public address of the published site (shown in the back "
             "office, links of the 404 page)."),
     Setting("HOUSING_LOG_FORMAT", "text", "'json': one JSON object a line (time, level, logger, message, request_id)."),
@@ -47,7 +52,7 @@ SETTINGS = (
     # -- the job runner ------------------------------------------------------------------
     Setting("HOUSING_PUBLISH_EVERY_MINUTES", "10", "Minutes between two publication checks.", RUNNER),
     Setting("HOUSING_SITE_ROOT", None, "Folder of the releases and of the 'current' symlink (default: var/site "
-            "in the project).", RUNNER),
+            "in the project, or in the instance folder once installed).", RUNNER),
     Setting("HOUSING_BUILD_TIMEOUT", "600", "Seconds before a MkDocs build is killed.", RUNNER),
     Setting("HOUSING_AXE_CHECK", "0", "'1': axe-core in chromium checks each release (refused on a violation or "
             "without a browser); 'auto': only where chromium and playwright are installed.", RUNNER),
@@ -55,9 +60,10 @@ SETTINGS = (
     Setting("HOUSING_SHELL_VERIFY_EVERY", "500", "After the first pages, one built page in this many is checked "
             "against the full theme rendering (a tripwire of the page-shell hook).", RUNNER),
     Setting("HOUSING_JOBS_LOCK", None, "Lock file that keeps a second runner out (SQLite; on PostgreSQL the lock "
-            "is in the database; default: var/jobs.lock in the project).", RUNNER),
+            "is in the database; default: var/jobs.lock in the project, or in the instance folder once "
+            "installed).", RUNNER),
     Setting("HOUSING_RUNNER_HEARTBEAT", None, "File the runner touches every few seconds while it lives (default: "
-            "var/runner.heartbeat in the project).", RUNNER),
+            "var/runner.heartbeat in the project, or in the instance folder once installed).", RUNNER),
     Setting("HOUSING_HEALTH_MAX_PUBLICATION_AGE_HOURS", "3", "Hours after the last good publication before health "
             "is degraded."),
     Setting("HOUSING_HEALTH_MAX_BACKUP_AGE_HOURS", "26", "Hours after the last good backup before health is "

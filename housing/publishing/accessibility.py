@@ -19,12 +19,12 @@ import threading
 from collections import Counter
 from urllib.parse import urlencode
 
-from housing import settings
+from housing import paths, settings
 from housing.publishing.pages import PATHS, SECTIONS
 
 log = logging.getLogger(__name__)
 
-AXE = pathlib.Path(__file__).resolve().parents[2] / "tests" / "vendor" / "axe.min.js"
+AXE = paths.axe_script()
 CHROMIUM = settings.get("HOUSING_CHROMIUM")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]

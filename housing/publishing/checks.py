@@ -25,17 +25,17 @@ them through a pipe, never through a file.
 import html
 import json
 import os
-import pathlib
 import posixpath
 import re
 import subprocess
 import sys
 from urllib.parse import unquote, urlsplit
 
+from housing import paths
 from housing.publishing import children
 from housing.publishing.site_scripts import active_findings, site_script_hashes
 
-PROJECT = pathlib.Path(__file__).resolve().parents[2]
+PROJECT = paths.PACKAGE_ROOT
 TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".js", ".md", ".yaml", ".csv", ".svg"}
 TAX_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Ea-eHhLlMmPpR-Tr-t][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![A-Za-z0-9])")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -15,11 +15,10 @@ from urllib.parse import quote
 import jinja2
 import yaml
 
-from housing import vocabulary
+from housing import paths, vocabulary
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SITE_DIR = ROOT / "site"
-CONTENT_DIR = ROOT / "content"
+SITE_DIR = paths.site_project()
+CONTENT_DIR = paths.content_folder()
 LANGUAGES = ("it", "en")
 
 # Public paths per language; the Italian ones are the canonical URLs.

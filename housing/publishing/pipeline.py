@@ -17,26 +17,25 @@ import time
 
 import yaml
 
-from housing import settings
+from housing import paths, settings
 from housing.publishing import accessibility, build, checks, export, pages, schemas, yaml_out
 from housing.publishing.releases import Releases
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-GENERATED = ROOT / "content" / "generated"
+GENERATED = paths.generated_content()
 # Everything the site is made of besides the database: a change here rebuilds too.
-SOURCES = [ROOT / "content", ROOT / "site", pathlib.Path(__file__).parent]
+SOURCES = [paths.content_folder(), paths.site_project(), pathlib.Path(__file__).parent]
 
 
 def site_root():
-    return pathlib.Path(settings.get("HOUSING_SITE_ROOT") or ROOT / "var" / "site")
+    return pathlib.Path(settings.get("HOUSING_SITE_ROOT") or paths.state_folder() / "var" / "site")
 
 
 def sources_digest():
     digest = hashlib.sha256()
-    for folder in SOURCES:
+    for index, folder in enumerate(SOURCES):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and GENERATED not in path.parents and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(f"{index}/{path.relative_to(folder).as_posix()}".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
 

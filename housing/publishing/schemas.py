@@ -27,9 +27,11 @@ import fastjsonschema
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCHEMA_DIR = ROOT / "content" / "schemas"
-FIGURES_FILE = ROOT / "content" / "figures.yaml"
+from housing import paths
+
+ROOT = paths.content_folder().parent
+SCHEMA_DIR = paths.content_folder() / "schemas"
+FIGURES_FILE = paths.content_folder() / "figures.yaml"
 DATA_SETS = ("offers", "partners", "agreements", "territorial_agreement", "statistics", "districts")
 FORMAT_CHECKER = FormatChecker()
 

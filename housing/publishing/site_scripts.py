@@ -16,10 +16,11 @@ import base64
 import functools
 import hashlib
 import html
-import pathlib
 import re
 
-SITE_CONFIG = pathlib.Path(__file__).resolve().parents[2] / "site" / "mkdocs.yml"
+from housing import paths
+
+SITE_CONFIG = paths.site_project() / "mkdocs.yml"
 
 # Start tags with attributes, as a browser reads them (a quote opens a value only
 # after "=", so no quote hides an attribute), and script, frame and plug-in elements, case aside;
