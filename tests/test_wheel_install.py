@@ -97,3 +97,13 @@ def test_the_installed_product_runs_outside_the_checkout(installed):
     assert (installed["work"] / "instance" / "generated").is_dir()
     assert not (installed["site_packages"] / "housing" / "bundled" / "content" / "generated").exists()
     assert not (installed["site_packages"] / "var").exists()
+
+
+def test_only_housing_paths_finds_the_project_folders():
+    """A module that climbs from its own file to the project breaks once installed (it finds site-packages)."""
+    import re
+    climbing = re.compile(r"parents\[\d\]|\.parent\.parent|dirname\(os\.path\.dirname")
+    offenders = [str(path.relative_to(ROOT)) for folder in ("admin", "housing") for path in (ROOT / folder).rglob("*.py")
+                 if path.name != "paths.py" and "bundled" not in path.parts and climbing.search(path.read_text("utf-8"))]
+    offenders += [name for name in ("models.py", "jobs.py") if climbing.search((ROOT / name).read_text("utf-8"))]
+    assert not offenders, offenders
