@@ -124,3 +124,56 @@ def test_a_waiting_household_page_says_who_takes_part(seeded, login):
     client.post("/auth/language/en", data={"csrf_token": csrf_token(client, "/admin/"), "next": "/admin/"})
     page = client.get(f"/admin/matching/household/{household.id}").get_data(as_text=True)
     assert "Status: Waiting" in page
+
+
+def test_restricted_households_are_never_named_on_the_matching_screens(seeded, login):
+    """Issue 14: a restricted household's code leaves the batch, the shortlist and the census
+    for staff who may not see it; it still counts, behind the small-cell suppression."""
+    import re
+
+    admin = login("admin")
+    html = admin.get("/admin/matching/batch").get_data(as_text=True)
+    pair = re.findall(r'name="pair" value="(\d+)-(\d+)"', html)[0]
+    with seeded.extensions["database"].connection_context():
+        hidden = m.Household.get_by_id(int(pair[0]))
+        m.Household.update(restricted=True, case_worker=None).where(m.Household.id == hidden.id).execute()
+    assert hidden.code in admin.get("/admin/matching/batch").get_data(as_text=True)
+    assert f'data-household="{hidden.id}"' in admin.get(f"/admin/matching/offer/{pair[1]}").get_data(as_text=True)
+    operator = login("operator")
+    batch = operator.get("/admin/matching/batch").get_data(as_text=True)
+    assert hidden.code not in batch and "Nucleo riservato" in batch
+    shortlist = operator.get(f"/admin/matching/offer/{pair[1]}").get_data(as_text=True)
+    assert f'data-household="{hidden.id}"' not in shortlist and hidden.code not in shortlist
+    token = csrf_token(operator, "/admin/matching/batch")
+    operator.post("/admin/matching/batch/accept", data={"pair": ["-".join(pair)], "csrf_token": token})
+    with seeded.extensions["database"].connection_context():
+        assert not m.Match.select().where(m.Match.household == hidden.id).exists()
+
+
+def test_the_census_suppresses_small_cells_holding_a_restricted_household(seeded):
+    import datetime
+
+    from housing import match_data
+    from housing.matching.census import census
+
+    with seeded.extensions["database"].connection_context():
+        today, config = datetime.date.today(), match_data.rule_config()
+        households, offers = match_data.household_cases(today=today), match_data.offer_cases()
+    everyone = census(households, offers, config, today)
+    small = next(cell for cell in everyone.cells if 0 < cell["demand_households"] < 5)
+    member = next(h for h in households if _in_cell(h, small, config))
+    hidden = census(households, offers, config, today, sensitive=frozenset({member.id}))
+    same = next(c for c in hidden.cells if all(c[k] == small[k] for k in ("rooms", "district", "cost_band", "step_free")))
+    assert same["demand"] is None and same["demand_households"] is None and same["gap"] is None
+    assert same["supply"] == small["supply"]
+    big = [c for c in hidden.cells if c["demand_households"] is not None and c["demand_households"] >= 5]
+    assert all(c in everyone.cells for c in big), "cells of five or more keep their figures"
+    assert member.id not in {case.id for case, _, _ in hidden.infeasible}
+    assert hidden.totals["households"] == everyone.totals["households"]
+
+
+def _in_cell(household, cell, config):
+    from housing.matching.census import census
+
+    alone = census([household], [], config, __import__("datetime").date.today()).cells
+    return any(all(c[k] == cell[k] for k in ("rooms", "district", "cost_band", "step_free")) for c in alone)

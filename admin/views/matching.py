@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from admin.i18n import current_language
 from admin.views.base import SecureBaseView, find, get_or_404
-from housing import household_status, match_data, matches
+from housing import household_status, match_data, matches, restriction
 from housing.matching.rules import RULES
 from housing.workflow import WorkflowError
 from models import CensusSnapshot, Household, Offer, db, fn
@@ -29,12 +29,24 @@ BATCH_MODE_LABELS = {  # (Italian, English): what each mode means to staff
 SHOWN_RANKED, SHOWN_EXCLUDED = 200, 100
 
 
-def codes_of(household_ids):
-    """{id: code} of the households a page shows, in chunks the drivers accept."""
+def hidden_ids():
+    """Ids of the restricted households the current user may not see (housing.restriction)."""
+    hidden = restriction.hidden_households(current_user)
+    return frozenset(row.id for row in hidden) if hidden is not None else frozenset()
+
+
+def codes_of(household_ids, hidden=frozenset()):
+    """{id: code} of the households a page shows, in chunks the drivers accept.
+
+    A restricted household the reader may not see is named only as such: the
+    batch is one computation for everyone, but its code is not shown.
+    """
     ids, codes = sorted(set(household_ids)), {}
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
         codes.update(Household.select(Household.id, Household.code).where(Household.id.in_(chunk)).tuples())
+    for household_id in hidden & set(codes):
+        codes[household_id] = gettext("Restricted household")
     return codes
 
 
@@ -93,9 +105,12 @@ class MatchingView(SecureBaseView):
         households = match_data.household_cases(today=today)
         lang = current_language()
         result = shortlist(offer_case, households, config, weights, today, lang=lang)
-        # build only the rows the page shows, and read only their codes (not 50,000)
-        ranked = result.ranked[:SHOWN_RANKED]
-        excluded = {key: rows[:SHOWN_EXCLUDED] for key, rows in result.excluded.items()}
+        # build only the rows the page shows, and read only their codes (not 50,000);
+        # restricted households the reader may not see are left out of the lists
+        hidden = hidden_ids()
+        ranked = [row for row in result.ranked if row[0].id not in hidden][:SHOWN_RANKED]
+        excluded = {key: [row for row in rows if row[0].id not in hidden][:SHOWN_EXCLUDED]
+                    for key, rows in result.excluded.items()}
         codes = codes_of([case.id for case, _, _ in ranked] + [case.id for rows in excluded.values() for case, _ in rows])
         return self.render("admin/matching/shortlist.html", offer=offer, result=result, ranked=ranked, excluded=excluded,
                            codes=codes, form=SecureForm(), participation=participation(), lang=lang,
@@ -161,7 +176,7 @@ class MatchingView(SecureBaseView):
         households, offers = match_data.household_cases(today=today), match_data.offer_cases()
         proposal = propose_batch(households, offers, config, weights, today, mode=mode)
         baseline = greedy_batch(households, offers, config, weights, today)
-        codes = codes_of([household_id for household_id, _, _ in proposal.pairs])
+        codes = codes_of([household_id for household_id, _, _ in proposal.pairs], hidden_ids())
         lang = current_language()
         modes = [(key, str(BATCH_MODE_LABELS[key])) for key in BATCH_MODES]
         return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=modes,
@@ -177,7 +192,7 @@ class MatchingView(SecureBaseView):
                 household_id, _, offer_id = value.partition("-")
                 if household_id.isdigit() and offer_id.isdigit():
                     household, offer = find(Household, int(household_id)), find(Offer, int(offer_id))
-                    if household and offer:
+                    if household and offer and restriction.may_see(household, current_user):
                         pairs.append((household, offer))
             if not pairs:
                 flash(gettext('No proposal selected.'), "error")
@@ -196,7 +211,8 @@ class CensusView(SecureBaseView):
         from housing.matching import census as words
 
         config, today, lang = match_data.rule_config(), datetime.date.today(), current_language()
-        result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today, lang)
+        result = census(match_data.household_cases(today=today), match_data.offer_cases(), config, today, lang,
+                        sensitive=hidden_ids())
         codes = codes_of([case.id for case, _, _ in result.infeasible[:300]])
         history = list(CensusSnapshot.select().order_by(CensusSnapshot.taken_on.desc()).limit(30))
         # the cells keep their keys (the saved snapshots use them); the page prints labels and local figures

@@ -19,6 +19,11 @@ dimension is tallied alone (sizes too) and every gap is a plain head count.
 ``infeasible``: households eligible for no offer at all, with the rule that
 excludes them from the most offers and, as an example, the nearest offer (the
 one failing the fewest rules) and why it does not fit.
+
+``sensitive``: households the reader may not see (restricted households,
+``housing.restriction``). They still count, but a cell or margin they are part
+of is suppressed while fewer than ``threshold`` households make it (the public
+statistics' small-cell rule), and they are never listed among the infeasible.
 """
 from __future__ import annotations
 
@@ -97,7 +102,13 @@ def cell_text(key: str, value, lang: str = "it") -> str:
         return cost_band_label(value, lang)
     if isinstance(value, float):
         return number(value, 0 if value == int(value) else 2, lang)
+    if value is None:
+        return SUPPRESSED
     return str(value)
+
+
+SMALL_CELL = 5      # the public statistics' threshold (housing.publishing.export.SMALL_CELL)
+SUPPRESSED = f"< {SMALL_CELL}"
 
 
 @dataclass(frozen=True)
@@ -113,8 +124,12 @@ class Census:
                 "infeasible": [{"household_id": h.id, "rule": key} for h, key, _ in self.infeasible]}
 
 
-def census(households, offers, config: RuleConfig, today: date, lang: str = "it") -> Census:
-    """The census; ``lang`` ("it" or "en") is the language of the infeasible households' explanations."""
+def census(households, offers, config: RuleConfig, today: date, lang: str = "it", sensitive=frozenset(),
+           threshold: int = SMALL_CELL) -> Census:
+    """The census; ``lang`` ("it" or "en") is the language of the infeasible households' explanations.
+
+    ``sensitive``: ids of households the reader may not see (see the module's docstring).
+    """
     config = config or RuleConfig.default()
     table = as_table(households)
     offers = sorted(offers, key=lambda o: o.id)
@@ -123,19 +138,27 @@ def census(households, offers, config: RuleConfig, today: date, lang: str = "it"
     demand_households = defaultdict(int)
     supply = defaultdict(int)
     margins = {dim: defaultdict(lambda: [0.0, 0]) for dim in ("rooms", "district", "cost_band", "step_free", "size")}
+    margin_heads = defaultdict(int)      # (dimension, value): households counted there
+    touched = set()                      # cells and (dimension, value) margins a sensitive household is part of
     # (household sizes have no supply side: their margin has supply and gap None)
     for h in table.households:
         rooms, band = room_band(h.min_rooms), cost_band(household_max_cents(to_cents(h.monthly_income), base_share))
         districts = sorted(h.preferred_districts) or ["*"]
+        hidden = h.id in sensitive
         for d in districts:
             key = (rooms, d, band, bool(h.needs_step_free))
             demand[key] += 1 / len(districts)
             demand_households[key] += 1
             margins["district"][d][0] += 1 / len(districts)
-        margins["rooms"][rooms][0] += 1
-        margins["cost_band"][band][0] += 1
-        margins["step_free"][bool(h.needs_step_free)][0] += 1
-        margins["size"][size_band(h.size)][0] += 1
+            margin_heads[("district", d)] += 1
+            if hidden:
+                touched.update((key, ("district", d)))
+        for dim, value in (("rooms", rooms), ("cost_band", band), ("step_free", bool(h.needs_step_free)),
+                           ("size", size_band(h.size))):
+            margins[dim][value][0] += 1
+            margin_heads[(dim, value)] += 1
+            if hidden:
+                touched.add((dim, value))
     for o in offers:
         rooms, band = room_band(o.rooms), cost_band(cost_cents(o))
         supply[(rooms, o.district, band, bool(o.step_free))] += 1
@@ -145,17 +168,26 @@ def census(households, offers, config: RuleConfig, today: date, lang: str = "it"
     cells = []
     for key in sorted(set(demand) | set(supply), key=lambda k: (k[0], k[1], _band_order(k[2]), k[3])):
         d, s = round(demand.get(key, 0.0), 2), supply.get(key, 0)
-        cells.append({"rooms": key[0], "district": key[1], "cost_band": key[2], "step_free": key[3],
-                      "demand": d, "demand_households": demand_households.get(key, 0), "supply": s,
-                      "gap": round(s - d, 2)})
-    margin_rows = {dim: [{"value": v, "demand": round(dv, 2), "supply": None if dim == "size" else sv,
-                          "gap": None if dim == "size" else round(sv - dv, 2)}
+        cell = {"rooms": key[0], "district": key[1], "cost_band": key[2], "step_free": key[3],
+                "demand": d, "demand_households": demand_households.get(key, 0), "supply": s, "gap": round(s - d, 2)}
+        if key in touched and demand_households[key] < threshold:
+            cell.update(demand=None, demand_households=None, gap=None)
+        cells.append(cell)
+    margin_rows = {dim: [_margin(dim, v, dv, sv, (dim, v) in touched and margin_heads[(dim, v)] < threshold)
                          for v, (dv, sv) in sorted(values.items(), key=lambda kv: str(kv[0]))]
                    for dim, values in margins.items()}
-    infeasible = _infeasible(table, offers, config, today, lang)
+    infeasible = [row for row in _infeasible(table, offers, config, today, lang) if row[0].id not in sensitive]
     totals = {"households": table.n, "offers": len(offers), "infeasible": len(infeasible),
               **contribution_gap(table, offers, config, today)}
     return Census(cells, infeasible, margin_rows, totals)
+
+
+def _margin(dim, value, demand, supply, suppressed):
+    row = {"value": value, "demand": round(demand, 2), "supply": None if dim == "size" else supply,
+           "gap": None if dim == "size" else round(supply - demand, 2)}
+    if suppressed:
+        row.update(demand=None, gap=None)
+    return row
 
 
 def _band_order(label: str) -> int:
