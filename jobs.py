@@ -241,7 +241,9 @@ def recorded(database, job, request=None):
             else:
                 run.outcome, run.message, run.finished_at, run.heartbeat_at = outcome, message, now(), now()
                 run.save()
-        log.info("Job %s: %s - %s", job.name, outcome, message)
+        # a run with nothing to do (the mail job, every minute) leaves no row and no line at INFO
+        quiet = outcome == "skipped" and not job.keep_skipped and request is None
+        log.log(logging.DEBUG if quiet else logging.INFO, "Job %s: %s - %s", job.name, outcome, message)
     return run
 
 

@@ -312,16 +312,23 @@ def mark_sent(message_id, at=None):
             OutboxMessage.id == message_id).execute()
 
 
+def error_kind(error):
+    """What a log may say of a sending error: its class and SMTP code, not its text."""
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__} {code}" if code else type(error).__name__
+
+
 def _record_failure(message, error, at, counts):
     text = f"{type(error).__name__}: {error}"[:1000]
     attempts = message.attempts  # the claim counted this attempt (read after it)
     if is_permanent(error) or attempts >= MAX_ATTEMPTS:
         OutboxMessage.update(state="failed", last_error=text).where(OutboxMessage.id == message.id).execute()
         counts["failed"] += 1
-        log.warning("e-mail %s to %s failed for good: %s", message.id, message.recipient, text)
+        # the log names the message, never its recipient: addresses are personal data, and the
+        # server's reply often quotes them (the full text stays in the outbox, for administrators)
+        log.warning("e-mail %s failed for good: %s", message.id, error_kind(error))
     else:
         retry_at = (at or now()) + datetime.timedelta(seconds=retry_delay(attempts))
         OutboxMessage.update(last_error=text, next_attempt_at=retry_at).where(OutboxMessage.id == message.id).execute()
         counts["retried"] += 1
-        log.info("e-mail %s to %s not sent (attempt %s), retry at %s: %s", message.id, message.recipient,
-                 attempts, retry_at, text)
+        log.info("e-mail %s not sent (attempt %s), retry at %s: %s", message.id, attempts, retry_at, error_kind(error))
