@@ -17,7 +17,8 @@ import yaml
 from housing import vocabulary as v
 from housing.database import serialise
 from housing.messages import _
-from models import AgreementZone, AuditLog, District, Dwelling, HouseholdDistrict, TerritorialAgreement, db
+from models import (AgreementZone, AuditLog, District, Dwelling, HouseholdDistrict, LandlordProposal, TerritorialAgreement,
+                    db)
 
 SEED = Path(__file__).resolve().parent.parent / "content" / "districts.yaml"
 
@@ -159,6 +160,7 @@ def merge(source_id, target_id, user=None):
             raise RegistryError(_("quartiere non trovato: forse è già stato unito o eliminato"))
         homes = [hid for (hid,) in Dwelling.select(Dwelling.id).where(Dwelling.district == source.id).tuples()]
         Dwelling.update(district=target.id).where(Dwelling.district == source.id).execute()
+        LandlordProposal.update(district=target.id).where(LandlordProposal.district == source.id).execute()
         both = HouseholdDistrict.select(HouseholdDistrict.household).where(HouseholdDistrict.district == target.id)
         links = [hid for (hid,) in HouseholdDistrict.select(HouseholdDistrict.household)
                  .where(HouseholdDistrict.district == source.id).tuples()]

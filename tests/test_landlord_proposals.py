@@ -196,3 +196,26 @@ def test_the_queue_is_closed_to_anonymous_and_viewers(app, client, district, log
     assert client.get("/admin/landlord_proposal/").status_code in (302, 403)
     login("viewer")
     assert client.get("/admin/landlord_proposal/").status_code == 403
+
+
+def test_old_proposals_are_deleted_by_the_retention_rule(app, district):
+    from housing import retention
+
+    proposal = queued(app, district)
+    with app.extensions["database"].connection_context():
+        retention.ensure_rules()
+        LandlordProposal.update(created_at=datetime.datetime(2020, 1, 1)).where(
+            LandlordProposal.id == proposal.id).execute()
+        changes = retention.run(apply=True, today=datetime.date(2021, 6, 1))
+        assert [(c.kind, c.table) for c in changes] == [("landlord_proposal", "landlord_proposal")]
+        assert LandlordProposal.select().count() == 0
+
+
+def test_a_district_merge_carries_the_proposals(app, district):
+    from housing import districts
+
+    proposal = queued(app, district)
+    with app.extensions["database"].connection_context():
+        target = District.create(name="San Cristoforo")
+        districts.merge(district.id, target.id)
+        assert LandlordProposal.get_by_id(proposal.id).district_id == target.id
