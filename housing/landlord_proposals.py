@@ -86,9 +86,10 @@ def read_form(form, today=None):
     data["available_from"] = _date(form.get("available_from"), errors)
     data["language"] = "en" if form.get("language") == "en" else "it"
     data["consent"] = _flag(form.get("consent"))
-    district_id = validation.queryable(LandlordProposal.district, (form.get("district") or "").strip())
-    district = None if district_id in (validation.UNQUERYABLE, "") else District.get_or_none(
-        (District.id == district_id) & (District.active == True) & (District.to_review == False))  # noqa: E712
+    # by name: the site is built from the exported registry (names, no ids), maybe on another host
+    district_name = (form.get("district") or "").strip()
+    district = District.get_or_none((District.name == district_name) & (District.active == True)  # noqa: E712
+                                    & (District.to_review == False)) if 0 < len(district_name) <= 80 else None  # noqa: E712
     data["district"] = district.id if district else None
 
     for name in ("name", "area_m2", "rooms", "monthly_rent"):

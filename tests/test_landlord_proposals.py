@@ -20,7 +20,7 @@ def district(app):
 
 
 def valid(home, **changes):
-    data = {"name": "Maria Rossi", "email": "maria@example.org", "phone": "", "district": str(home.id),
+    data = {"name": "Maria Rossi", "email": "maria@example.org", "phone": "", "district": home.name,
             "area_m2": "75,5", "rooms": "3", "floor": "2", "has_lift": "on", "monthly_rent": "1.234,50",
             "available_from": "01/09/2030", "notes": "Terrazzo.", "consent": "on", "language": "it",
             "elapsed": "30000", "website": ""}
@@ -55,7 +55,7 @@ def test_a_valid_proposal_writes_exactly_one_row(app, client, district):
 
 
 def test_every_invalid_field_is_named_and_nothing_is_written(app, client, district):
-    bad = valid(district, name="", email="not-an-address", district="99999", area_m2="75,5,1", rooms="0",
+    bad = valid(district, name="", email="not-an-address", district="Atlantide", area_m2="75,5,1", rooms="0",
                 monthly_rent="-3", available_from="31/02/2030", consent="", postcode="123")
     response = post(client, bad)
     assert response.status_code == 422
