@@ -250,7 +250,7 @@ def test_the_landlords_form_is_on_the_site_in_both_languages(site):
         for name in ("name", "email", "phone", "district", "area_m2", "rooms", "monthly_rent", "available_from",
                      "consent", "website", "elapsed", "has_lift", "furnished"):
             assert f'name="{name}"' in page, (address, name)
-        assert '<option value="">' in page and page.count("<option value=") > 3  # the district registry
+        assert '<option value="">' in page and page.count("<option>") > 3  # the district registry
         assert f"form-action 'self' {landlord_proposals.origin(endpoint)}" in page
         assert "assets/proposal.js" in page
     guide = read(site, "locatori/landlords-canone-concordato")
