@@ -1289,6 +1289,8 @@ class ProposalAttempt(BaseModel):
     address (never the address itself): the per-address rate limit across worker
     processes. Rows older than the limit's window are deleted at each submission."""
 
+    personal_fields = ("client_key",)  # pseudonymous: a keyed hash of an address
+
     at = DateTimeField(default=now, index=True)
     client_key = CharField(max_length=64, index=True)
 

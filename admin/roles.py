@@ -104,6 +104,7 @@ DATA_SUBJECT = {
     "arrears_episode": "tenancy",
     "household_language": "household",
     "appointment": "household",  # notes of a visit may speak of the household
+    "proposal_attempt": "landlord_proposal",  # the keyed hash of a form sender's address (no view shows it)
 }
 
 # Fields protected beyond the models' personal_fields: (table, field) -> registry, SPECIAL or HIDDEN.

@@ -47,10 +47,15 @@ def _number(name, text, errors, whole):
         return None
     if number is None:
         return None
-    if whole:
+    if abs(number) >= 10**9:
+        return number  # out of every range: the field's rule names it
+    if name == "area_m2":
         # "75,5" m² is a surface as people type it: the registry keeps whole square metres.
-        return int(number.quantize(1, rounding="ROUND_HALF_UP")) if abs(number) < 10**9 else number
-    return number
+        return int(number.quantize(1, rounding="ROUND_HALF_UP"))
+    if whole and number != number.to_integral_value():
+        errors.setdefault(name, []).append(_("Deve essere un numero intero."))
+        return None
+    return int(number) if whole else number
 
 
 def _date(text, errors):

@@ -116,6 +116,9 @@ OUTSIDE_RULES = {
                 "dell'interessato, valutata caso per caso.",
     "dwelling": "Riferimenti catastali e note dell'alloggio, che identificano il proprietario: seguono i dati "
                 "del locatore.",
+    "proposal_attempt": "Impronta (hash con chiave) dell'indirizzo di chi invia il modulo «Offri il tuo alloggio»: "
+                        "serve solo al limite di invii per indirizzo ed è cancellata dopo la finestra del limite "
+                        "(HOUSING_PROPOSAL_WINDOW_MINUTES, 60 minuti).",
     "erp_assignment": "Anagrafe degli assegnatari ERP: tenuta per conto dell'ente gestore secondo le sue regole; "
                       "per i nuclei chiusi i dati economici restano come dati aggregati.",
 }

@@ -219,3 +219,32 @@ def test_a_district_merge_carries_the_proposals(app, district):
         target = District.create(name="San Cristoforo")
         districts.merge(district.id, target.id)
         assert LandlordProposal.get_by_id(proposal.id).district_id == target.id
+
+
+def test_rooms_must_be_whole_and_figures_out_of_range_are_named(app, client, district):
+    response = post(client, valid(district, rooms="3,5", floor="99", area_m2="5", monthly_rent="2000000"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("rooms", "floor", "area_m2", "monthly_rent"):
+        assert f'data-field="{field}"' in page, field
+    assert count(app) == 0
+
+
+def test_a_clerk_completes_a_proposal_and_the_change_is_audited(app, client, district, login):
+    from conftest import form_post
+
+    proposal = queued(app, district)
+    login("clerk")
+    url = f"/admin/landlord_proposal/edit/?id={proposal.id}"
+    response = form_post(client, url, {
+        "status": "contacted", "name": "Maria Rossi", "email": "maria@example.org", "phone": "",
+        "district": str(district.id), "address": "Via Etnea 1", "postcode": "95100", "area_m2": "76", "rooms": "3",
+        "floor": "2", "has_lift": "y", "monthly_rent": "1234,50", "available_from": "2030-09-01", "notes": "",
+        "contacted_on": datetime.date.today().isoformat()})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    with app.extensions["database"].connection_context():
+        again = LandlordProposal.get_by_id(proposal.id)
+        assert (again.status, again.address, again.postcode) == ("contacted", "Via Etnea 1", "95100")
+        assert again.consent  # not in the staff's form: the landlord's own declaration
+        row = AuditLog.get((AuditLog.entity == "landlord_proposal") & (AuditLog.actor == "clerk1"))
+        assert "address" in row.changes

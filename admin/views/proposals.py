@@ -34,7 +34,7 @@ class LandlordProposalView(SecureModelView):
     column_searchable_list = ["name", "email", "phone"]
     column_filters = ["status", District.name, "rooms"]
     column_sortable_list = ["created_at", "status", "name", "area_m2", "rooms", "monthly_rent", "available_from"]
-    form_excluded_columns = ["created_at", "landlord", "dwelling", "language"]
+    form_excluded_columns = ["created_at", "landlord", "dwelling", "language", "consent"]  # the landlord's own
     details_template = "admin/proposals/details.html"
     column_labels = {"consent": lazy_gettext("Consent to be contacted")}
     column_formatters = {"status": lambda view, context, model, name: STATUS_LABELS.get(model.status, model.status)}
