@@ -1285,7 +1285,7 @@ class LandlordProposal(BaseModel):
 
 
 class ProposalAttempt(BaseModel):
-    """One submission of the public proposal form, by a keyed hash of the client's
+    """Invio del modulo proposte: one submission of the public proposal form, by a keyed hash of the client's
     address (never the address itself): the per-address rate limit across worker
     processes. Rows older than the limit's window are deleted at each submission."""
 
