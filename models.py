@@ -1240,3 +1240,60 @@ class DigestPreference(BaseModel):
 
 MODELS.extend([OutboxMessage, DigestPreference])
 __all__ += ["OutboxMessage", "DigestPreference"]
+
+
+# -- landlords' proposals from the public site (issue 16, housing/landlord_proposals.py) ----
+
+PROPOSAL_STATUSES = (("new", "Da esaminare"), ("contacted", "Contattato"), ("converted", "Registrato"),
+                     ("rejected", "Non seguito"))
+
+
+class LandlordProposal(BaseModel):
+    """Proposta di un proprietario: a home offered through the public site's form
+    "Offri il tuo alloggio", queued for review. Staff contact the landlord and turn
+    it into a ``Landlord`` and a ``Dwelling`` (``housing.landlord_proposals.convert``).
+    Nothing of it is ever published or read back by the public endpoint."""
+
+    personal_fields = ("name", "email", "phone", "address", "notes")
+
+    created_at = DateTimeField(default=now, index=True)
+    status = CharField(max_length=16, choices=PROPOSAL_STATUSES, default="new", index=True,
+                       constraints=[Check("status IN ('new', 'contacted', 'converted', 'rejected')")])
+    language = CharField(max_length=2, default="it")
+    name = CharField(max_length=200)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=32, null=True)
+    district = ForeignKeyField(District, backref="proposals", null=True, on_delete="SET NULL")
+    address = CharField(max_length=200, null=True)
+    postcode = CharField(max_length=5, null=True)
+    area_m2 = IntegerField(constraints=[Check("area_m2 > 0")])
+    rooms = IntegerField(constraints=[Check("rooms > 0")])
+    floor = IntegerField(null=True)
+    has_lift = BooleanField(default=False)
+    step_free = BooleanField(default=False)
+    furnished = BooleanField(default=False)
+    monthly_rent = money(constraints=[Check("monthly_rent >= 0")])
+    available_from = DateField(null=True)
+    notes = TextField(null=True)
+    consent = BooleanField(default=False)
+    contacted_on = DateField(null=True)
+    landlord = ForeignKeyField(Landlord, backref="proposals", null=True, on_delete="SET NULL")
+    dwelling = ForeignKeyField(Dwelling, backref="proposals", null=True, on_delete="SET NULL")
+
+    def __str__(self):
+        return f"#{self.id} {self.name}"
+
+
+class ProposalAttempt(BaseModel):
+    """Invio del modulo proposte: one submission of the public proposal form, by a keyed hash of the client's
+    address (never the address itself): the per-address rate limit across worker
+    processes. Rows older than the limit's window are deleted at each submission."""
+
+    personal_fields = ("client_key",)  # pseudonymous: a keyed hash of an address
+
+    at = DateTimeField(default=now, index=True)
+    client_key = CharField(max_length=64, index=True)
+
+
+MODELS.extend([LandlordProposal, ProposalAttempt])
+__all__ += ["LandlordProposal", "ProposalAttempt", "PROPOSAL_STATUSES"]

@@ -14,7 +14,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext, lazy_pgettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from admin import auth, cli, headers, health, i18n
+from admin import auth, cli, headers, health, i18n, public_proposals
 from admin.views import appointments as appointment_feed
 from admin.config import config_values
 from admin.labels import category
@@ -107,6 +107,7 @@ def create_app(test_config=None):
     auth.init_app(app)
     headers.init_app(app)
     health.init_app(app)  # GET /health: open without login, for monitoring
+    public_proposals.init_app(app)  # POST /public/landlord-proposal: the site's form, no login (queues only)
     appointment_feed.init_app(app)  # GET /calendar/<token>.ics: open to its secret token
     log_setup.init_app(app)  # structured logs and X-Request-Id
     cli.init_app(app)
@@ -133,6 +134,7 @@ def build_admin(app):
     from admin.views.funds import ContributionFundView
     from admin.views.imports import ImportsView
     from admin.views.outbox import OutboxView
+    from admin.views.proposals import LandlordProposalView
     from admin.views.indicators import IndicatorsView
     from admin.views.journey import JourneyView, OccupancyView
     from admin.views.publishing import JobRunView
@@ -151,6 +153,7 @@ def build_admin(app):
     views = [
         (r.DwellingView, m.Dwelling), (r.OfferView, m.Offer), (DistrictView, m.District), (r.LandlordView, m.Landlord),
         (r.LandlordSummaryView, m.Landlord),
+        (LandlordProposalView, m.LandlordProposal),
         (r.HouseholdView, m.Household), (r.PersonView, m.Person), (r.HouseholdSummaryView, m.Household),
         (r.LanguageView, m.Language),
         (r.ErpAssignmentView, m.ErpAssignment), (r.ErpAssignmentSummaryView, m.ErpAssignment),

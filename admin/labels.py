@@ -304,6 +304,9 @@ FIELD_LABELS = {
     "staff": lazy_gettext('Staff member'),
     "token_hash": lazy_gettext('Address (hash)'),
     "restricted": lazy_gettext("Restricted household"),
+    # landlords' proposals from the public site
+    "contacted_on": lazy_gettext("Contacted on"),
+    "client_key": lazy_gettext("Sender's address (keyed hash)"),
 }
 
 REGISTRY_NAMES = {
@@ -311,6 +314,8 @@ REGISTRY_NAMES = {
     "partner": lazy_gettext('Partners'),
     "agreement": lazy_gettext('Agreements'),
     "landlord": lazy_gettext('Landlords'),
+    "landlord_proposal": lazy_gettext("Landlords' proposals"),
+    "proposal_attempt": lazy_gettext("Proposal form submissions"),
     "territorial_agreement": lazy_gettext('Territorial agreements'),
     "agreement_zone": lazy_gettext('Zones'),
     "rent_band": lazy_gettext('Rent bands'),

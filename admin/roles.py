@@ -23,6 +23,8 @@ PERMISSIONS = {
     "rent_band": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     "contract_duration": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     "landlord": {"admin": EDIT, "clerk": EDIT, "operator": READ},
+    # landlords' proposals from the public site's form: contacts of would-be landlords, handled like landlords
+    "landlord_proposal": {"admin": EDIT, "clerk": EDIT, "operator": READ},
     "dwelling": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     "offer": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
     # the districts registry (names and places, no person), kept with the homes; merges and reviews too
@@ -102,6 +104,7 @@ DATA_SUBJECT = {
     "arrears_episode": "tenancy",
     "household_language": "household",
     "appointment": "household",  # notes of a visit may speak of the household
+    "proposal_attempt": "landlord_proposal",  # the keyed hash of a form sender's address (no view shows it)
 }
 
 # Fields protected beyond the models' personal_fields: (table, field) -> registry, SPECIAL or HIDDEN.

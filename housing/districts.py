@@ -17,7 +17,8 @@ import yaml
 from housing import paths, vocabulary as v
 from housing.database import serialise
 from housing.messages import _
-from models import AgreementZone, AuditLog, District, Dwelling, HouseholdDistrict, TerritorialAgreement, db
+from models import (AgreementZone, AuditLog, District, Dwelling, HouseholdDistrict, LandlordProposal, TerritorialAgreement,
+                    db)
 
 SEED = paths.content_folder() / "districts.yaml"
 
@@ -159,6 +160,8 @@ def merge(source_id, target_id, user=None):
             raise RegistryError(_("quartiere non trovato: forse è già stato unito o eliminato"))
         homes = [hid for (hid,) in Dwelling.select(Dwelling.id).where(Dwelling.district == source.id).tuples()]
         Dwelling.update(district=target.id).where(Dwelling.district == source.id).execute()
+        if LandlordProposal.table_exists():  # migration 0009 merges before migration 0019 creates it
+            LandlordProposal.update(district=target.id).where(LandlordProposal.district == source.id).execute()
         both = HouseholdDistrict.select(HouseholdDistrict.household).where(HouseholdDistrict.district == target.id)
         links = [hid for (hid,) in HouseholdDistrict.select(HouseholdDistrict.household)
                  .where(HouseholdDistrict.district == source.id).tuples()]

@@ -26,7 +26,7 @@ from typing import Callable, NamedTuple
 from housing import audit
 from models import (
     Appointment, ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit, Household,
-    LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule, Stay, SupportPlan, Tenancy, db, now,
+    LandlordProposal, LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule, Stay, SupportPlan, Tenancy, db, now,
 )
 
 ANONYMISE, DELETE = "anonymise", "delete"
@@ -105,6 +105,8 @@ TREATMENTS = {
     "restricted_note": {"contact_log": {"sensitive_note": CLEAR}, "assessment_score": {"note": CLEAR}},
     "audit_log": {"audit_log": {"changes": CLEAR}},
     "login_attempt": {"login_attempt": {"username": CLEAR, "remote_addr": CLEAR}},
+    "landlord_proposal": {"landlord_proposal": {"name": CLEAR, "email": CLEAR, "phone": CLEAR, "address": CLEAR,
+                                                "notes": CLEAR}},
 }
 
 # Personal fields no automatic rule touches, and why (the register prints the reason).
@@ -114,6 +116,9 @@ OUTSIDE_RULES = {
                 "dell'interessato, valutata caso per caso.",
     "dwelling": "Riferimenti catastali e note dell'alloggio, che identificano il proprietario: seguono i dati "
                 "del locatore.",
+    "proposal_attempt": "Impronta (hash con chiave) dell'indirizzo di chi invia il modulo «Offri il tuo alloggio»: "
+                        "serve solo al limite di invii per indirizzo ed è cancellata dopo la finestra del limite "
+                        "(HOUSING_PROPOSAL_WINDOW_MINUTES, 60 minuti).",
     "erp_assignment": "Anagrafe degli assegnatari ERP: tenuta per conto dell'ente gestore secondo le sue regole; "
                       "per i nuclei chiusi i dati economici restano come dati aggregati.",
 }
@@ -303,6 +308,12 @@ def _plan_restricted_notes(cutoff, action):
     return [step for step in out if step]
 
 
+def _plan_proposals(cutoff):
+    old = LandlordProposal.select().where(
+        LandlordProposal.created_at < datetime.datetime.combine(cutoff, datetime.time())).order_by(LandlordProposal.id)
+    return [_delete("landlord_proposal", proposal) for proposal in old]
+
+
 def _plan_batch(kind_key, model):
     def plan(cutoff, action):
         moment = datetime.datetime.combine(cutoff, datetime.time())
@@ -344,6 +355,9 @@ KINDS = {kind.key: kind for kind in (
     Kind("login_attempt", "Tentativi di accesso falliti", "dalla data del tentativo", (DELETE,),
          ("Sei mesi, come i log di accesso degli amministratori di sistema (Garante, 27/11/2008)."),
          _plan_batch("login_attempt", LoginAttempt)),
+    Kind("landlord_proposal", "Proposte di alloggio dal sito", "dall'invio della proposta", (DELETE,),
+         ("Una proposta non seguita non serve oltre un anno; quelle registrate vivono nel locatore e "
+          "nell'alloggio creati da essa."), lambda cutoff, action: _plan_proposals(cutoff)),
     Kind("generated_document", "Documenti generati", "-", (ANONYMISE, DELETE),
          ("Non applicabile: il gestionale non conserva ancora documenti generati.")),
     Kind("email", "E-mail inviate", "-", (ANONYMISE, DELETE),
@@ -356,6 +370,7 @@ DEFAULTS = {
     "closed_household": (60, ANONYMISE, True), "assessment": (60, ANONYMISE, True),
     "contact_log": (36, ANONYMISE, True), "restricted_note": (24, ANONYMISE, True),
     "audit_log": (60, DELETE, True), "login_attempt": (6, DELETE, True),
+    "landlord_proposal": (12, DELETE, True),
     "generated_document": (120, DELETE, False), "email": (24, DELETE, False),
 }
 

@@ -35,6 +35,9 @@ SETTINGS = (
             "schemas); default the checkout's content/, or the copy installed with the package."),
     Setting("HOUSING_SITE_URL", "http://127.0.0.1:8001/", "Public address of the published site (shown in the back "
             "office, links of the 404 page)."),
+    Setting("HOUSING_PROPOSAL_URL", "", "Public address of the back office's endpoint that receives the site's "
+            "form \"Offri il tuo alloggio\" (the form's action, allowed by the site's Content-Security-Policy); "
+            "empty: HOUSING_BACKOFFICE_URL + public/landlord-proposal."),
     Setting("HOUSING_LOG_FORMAT", "text", "'json': one JSON object a line (time, level, logger, message, request_id)."),
     Setting("HOUSING_LOG_LEVEL", "", "Log level (DEBUG, INFO, WARNING...; empty: INFO for the runner)."),
     # -- the back office -----------------------------------------------------------------
@@ -49,6 +52,11 @@ SETTINGS = (
             "correction is a new assessment with a reason.", BACK_OFFICE),
     Setting("HOUSING_TRUSTED_PROXIES", "0", "Reverse proxies in front of the back office whose X-Forwarded-For "
             "names the client (login throttling counts per client address); 0 trusts no header.", BACK_OFFICE),
+    Setting("HOUSING_PROPOSAL_LIMIT", "5", "Landlords' proposals (the public form) accepted from one client address "
+            "in HOUSING_PROPOSAL_WINDOW_MINUTES; more are refused (429).", BACK_OFFICE),
+    Setting("HOUSING_PROPOSAL_WINDOW_MINUTES", "60", "Minutes of the proposals' per-address limit.", BACK_OFFICE),
+    Setting("HOUSING_PROPOSAL_MIN_SECONDS", "5", "A proposal sent sooner after the form was opened is a bot's: "
+            "dropped silently (nothing written, the same answer).", BACK_OFFICE),
     # -- the job runner ------------------------------------------------------------------
     Setting("HOUSING_PUBLISH_EVERY_MINUTES", "10", "Minutes between two publication checks.", RUNNER),
     Setting("HOUSING_SITE_ROOT", None, "Folder of the releases and of the 'current' symlink (default: var/site "

@@ -19,9 +19,9 @@ from browser import chromium_browser, require_browser, serve_directory
 # One page of every kind, per language (the offer pages exist once, bilingual, in the Italian build).
 KINDS = {
     "it": ["", "offerte/", "offerte/{offer}/", "locatori/", "locatori/landlords-canone-concordato/",
-           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "dichiarazione-di-accessibilita/", "404.html"],
+           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "dichiarazione-di-accessibilita/", "offri-alloggio/", "404.html"],
     "en": ["en/", "en/offers/", "en/landlords/landlords-canone-concordato/", "en/landlords/landlords-tax-incentives/",
-           "en/partners/", "en/agreements/", "en/statistics/", "en/accessibility/", "en/404.html"],
+           "en/partners/", "en/agreements/", "en/statistics/", "en/accessibility/", "en/offer-your-home/", "en/404.html"],
 }
 FOOTER = {"it": ["dichiarazione-di-accessibilita/", "note-legali/", "privacy/", "contatti/"],
           "en": ["en/accessibility/", "en/legal-notes/", "en/privacy/", "en/contacts/"]}
@@ -236,3 +236,22 @@ def test_a_release_the_publisher_must_check_for_accessibility_and_cannot_is_refu
     assert Releases(root).live() == site
     monkeypatch.setenv("HOUSING_AXE_CHECK", "auto")
     assert not accessibility.wanted(), "auto: skipped where chromium is missing"
+
+
+def test_the_landlords_form_is_on_the_site_in_both_languages(site):
+    """The form posts to the back office's endpoint, the only other origin the policy allows (form-action)."""
+    from housing import landlord_proposals
+
+    endpoint = landlord_proposals.endpoint_url()
+    for address, lang in (("offri-alloggio", "it"), ("en/offer-your-home", "en")):
+        page = read(site, address)
+        assert f'action="{endpoint}?lang={lang}"' in page, address
+        assert 'method="post"' in page and "data-hf-proposal-form" in page
+        for name in ("name", "email", "phone", "district", "area_m2", "rooms", "monthly_rent", "available_from",
+                     "consent", "website", "elapsed", "has_lift", "furnished"):
+            assert f'name="{name}"' in page, (address, name)
+        assert '<option value="">' in page and page.count("<option>") > 3  # the district registry
+        assert f"form-action 'self' {landlord_proposals.origin(endpoint)}" in page
+        assert "assets/proposal.js" in page
+    guide = read(site, "locatori/landlords-canone-concordato")
+    assert 'data-hf-proposal="../../offri-alloggio/"' in guide

@@ -36,8 +36,11 @@ def seeded(database):
 
 def test_migration_seeds_the_defaults_of_every_kind():
     migration = importlib.import_module("migrations.0010_retention")
-    assert {kind: (months, action, active) for kind, months, action, active, _ in migration.DEFAULTS} \
-        == retention.DEFAULTS
+    seeded = {kind: (months, action, active) for kind, months, action, active, _ in migration.DEFAULTS}
+    # kinds added later are seeded by their own migration
+    later = importlib.import_module("migrations.0019_landlord_proposals").RULE
+    seeded[later[0]] = tuple(later[1:4])
+    assert seeded == retention.DEFAULTS
     assert set(retention.DEFAULTS) == set(retention.KINDS)
 
 

@@ -12,9 +12,11 @@ from samples import MARIO, prepared
 # checks that it shows no personal data and nothing but statuses, times and counts.
 # "calendar_feed.feed" (GET /calendar/<token>.ics) opens only to its secret token: tests/test_appointments.py
 # checks that an unknown or revoked token answers 404 and that the feed carries no names.
+# "landlord_proposals.submit" (POST /public/landlord-proposal) is the public site's form: it only queues a
+# proposal, refused from another origin; tests/test_landlord_proposals.py checks it reads nothing back.
 CSRF_VALUE = re.compile(r'value="\d{14}##[0-9a-f]+"')
 PUBLIC_ENDPOINTS = {"static", "admin.static", "auth.login", "auth.logout", "auth.language", "root", "health.health",
-                    "calendar_feed.feed"}
+                    "calendar_feed.feed", "landlord_proposals.submit"}
 
 
 def concrete_urls(app):

@@ -44,6 +44,7 @@ NOT_EDITABLE = ("created_at", "updated_at", "version")
 # label (checked against the models by tests/test_field_access.py).
 LABEL_FIELDS = {
     "landlord": ("name",),
+    "landlord_proposal": ("name",),
     "person": ("first_name", "last_name"),
     "household": ("code",),
     "offer": ("dwelling",),

@@ -15,7 +15,7 @@ import time
 
 import yaml
 
-from housing.publishing import children, languages
+from housing.publishing import children, languages, site_scripts
 from housing.publishing import shards as sharding
 from housing import settings
 from housing.publishing.pages import SITE_DIR
@@ -56,7 +56,8 @@ def write_config(work, lang, nav, site_dir, docs_dir=None, name=None):
         # every page embeds the whole navigation, so 10,000 entries would be quadratic.
         # The editorial pages (accessibility, legal notes, privacy, contacts) are linked from the footer.
         "not_in_nav": "/offerte/O*.md\n" + "".join(f"/{meta.get('slug', stem)}.md\n" for stem, meta in editorial),
-        "extra": {"alternate": alternate, "hf_footer": [
+        # the landlords' form posts to the back office: its origin is allowed there (site_scripts.site_policy)
+        "extra": {"content_security_policy": site_scripts.site_policy(), "alternate": alternate, "hf_footer": [
             {"title": meta.get("title", stem), "link": f"{meta.get('slug', stem)}/"} for stem, meta in editorial]},
         # Offer titles are indexed alone; offer pages are filled in from one rendered shell
         # (the same output, checked by the hook).

@@ -27,6 +27,7 @@ PATHS = {
     "partners": {"it": "partner", "en": "partners"},
     "agreements": {"it": "accordi", "en": "agreements"},
     "statistics": {"it": "statistiche", "en": "statistics"},
+    "proposal": {"it": "offri-alloggio", "en": "offer-your-home"},
 }
 SECTIONS = {  # guide sections: folder and title per language
     "landlords": {"it": ("locatori", "Per i proprietari"), "en": ("landlords", "For landlords")},
@@ -39,6 +40,7 @@ NAV_TITLES = {
     "partners": {"it": "Partner", "en": "Partners"},
     "agreements": {"it": "Accordi", "en": "Agreements"},
     "statistics": {"it": "Statistiche", "en": "Statistics"},
+    "proposal": {"it": "Offri il tuo alloggio", "en": "Offer your home"},
 }
 
 
@@ -300,6 +302,11 @@ def write_language(data, lang, docs, figures, written=None):
     write(f"{p['statistics']}/index.md", env.get_template("statistics.md.j2").render(
         stats=data["statistics"], table=lambda rows: stats_table(rows, lang)), key="statistics")
 
+    from housing.landlord_proposals import endpoint_url
+
+    write(f"{p['proposal']}/index.md", env.get_template("proposal.md.j2").render(
+        districts=data["districts"], action=f"{endpoint_url()}?lang={lang}"), key="proposal")
+
     nav_guides = {}
     for section, stem, meta, name in guides(lang):
         folder, _ = SECTIONS.get(section, SECTIONS["programme"])[lang]
@@ -339,7 +346,7 @@ def navigation(lang, nav_guides):
         if section in nav_guides:
             folder, title = SECTIONS[section][lang]
             nav.append({title: [f"{folder}/index.md"] + [path for _, path in nav_guides[section]]})
-    nav += [{NAV_TITLES[k][lang]: f"{p[k]}/index.md"} for k in ("partners", "agreements", "statistics")]
+    nav += [{NAV_TITLES[k][lang]: f"{p[k]}/index.md"} for k in ("proposal", "partners", "agreements", "statistics")]
     return nav
 
 

@@ -50,17 +50,27 @@ THEME_DATA = {"id": "__config", "type": "application/json"}
 
 
 @functools.cache
-def site_policy():
-    """The Content-Security-Policy of every page (``extra.content_security_policy`` of site/mkdocs.yml)."""
+def base_policy():
+    """The policy written in site/mkdocs.yml (``extra.content_security_policy``)."""
     import yaml
 
     return yaml.safe_load(SITE_CONFIG.read_text(encoding="utf-8"))["extra"]["content_security_policy"]
 
 
+def site_policy():
+    """The Content-Security-Policy of every page: site/mkdocs.yml's, whose ``form-action`` also allows the
+    origin of the back office's endpoint for the landlords' form (HOUSING_PROPOSAL_URL), and no other."""
+    from housing import landlord_proposals
+
+    origin = landlord_proposals.origin(landlord_proposals.endpoint_url())
+    policy = base_policy()
+    return re.sub(r"form-action 'self'", lambda m: f"form-action 'self' {origin}", policy) if origin else policy
+
+
 @functools.cache
 def site_script_hashes():
     """The hashes of the inline scripts the site's policy lets run: the theme's own."""
-    return frozenset(re.findall(r"'(sha256-[A-Za-z0-9+/=]+)'", site_policy()))
+    return frozenset(re.findall(r"'(sha256-[A-Za-z0-9+/=]+)'", base_policy()))
 
 
 def script_hash(body):

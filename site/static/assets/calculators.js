@@ -20,6 +20,7 @@
     it: {
       loading: "Caricamento del calcolatore…",
       loadError: "Non è stato possibile caricare i dati del calcolatore.",
+      propose: "Offri questo alloggio al programma (il modulo riprende questi dati)",
       invalid: "Inserisci valori numerici validi (zero o più; mesi da 0 a 12).",
       incomplete: "Compila i campi per vedere il risultato.",
       unreadable: "Numero non leggibile: scrivi ad esempio 75,5 o 1.234,50.",
@@ -70,6 +71,7 @@
     en: {
       loading: "Loading the calculator…",
       loadError: "The calculator's data could not be loaded.",
+      propose: "Offer this home to the programme (the form takes these figures)",
       invalid: "Enter valid numbers (zero or more; months from 0 to 12).",
       incomplete: "Fill in the fields to see the result.",
       unreadable: "Not a readable number: write for example 75.5 or 1,234.50.",
@@ -289,6 +291,24 @@
     update();
   }
 
+  // The form "Offri il tuo alloggio" prefilled with what the landlord typed (site/static/assets/proposal.js
+  // reads the query string): the root's data-hf-proposal gives the form's address, relative to the page.
+  function proposalLink(root, t, params) {
+    if (!root.dataset.hfProposal) { return; }
+    var link = root.querySelector("a[data-hf-proposal-link]");
+    if (!link) {
+      link = el("a", { "data-hf-proposal-link": "", text: t.propose });
+      root.appendChild(el("p", { "class": "hf-proposal-link" }, [link]));
+    }
+    var query = new URLSearchParams();
+    Object.keys(params).forEach(function (k) {
+      var v = params[k];
+      if (v !== undefined && v !== null && v !== "" && !(typeof v === "number" && isNaN(v))) { query.set(k, String(v)); }
+    });
+    var text = query.toString();
+    link.setAttribute("href", root.dataset.hfProposal + (text ? "?" + text : ""));
+  }
+
   // -- the calculators -------------------------------------------------------
 
   function renderRange(root, data, t, lang) {
@@ -317,6 +337,9 @@
       var n = ui.form.querySelectorAll('input[name="feature"]:checked').length;
       count.textContent = t.featureCount + n;
       var v = values(ui.form, ["area"], t);
+      var checked = function (key) { return ui.form.querySelector('input[data-hf-feature="' + key + '"]:checked') ? 1 : ""; };
+      proposalLink(root, t, { area_m2: ui.form.querySelector('[data-hf-input="area"]').value.trim(),
+        has_lift: checked("lift"), furnished: checked("furnished") });
       if (v.state !== "ok") { return message(ui.output, t, v.state); }
       var r = concordatoRange(v.values.area, zone ? zone.bands : [], n);
       if (r === null) { return message(ui.output, t, "noBand"); }
@@ -339,6 +362,7 @@
     });
     finish(ui, t, function () {
       var v = values(ui.form, ["free_rent", "concordato_rent", "months_vacant", "imu_year", "arrears_months"], t);
+      proposalLink(root, t, { monthly_rent: ui.form.querySelector('[data-hf-input="concordato_rent"]').value.trim() });
       if (v.state === "ok" && (v.values.months_vacant > 12)) { v.state = "invalid"; }
       if (v.state !== "ok") { return message(ui.output, t, v.state); }
       var x = v.values;
