@@ -25,7 +25,8 @@ from typing import Callable, NamedTuple
 
 from housing import audit
 from models import (
-    Appointment, ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit, Household,
+    Appointment, ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit,
+    GeneratedDocument, Household,
     LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule, Stay, SupportPlan, Tenancy, db, now,
 )
 
@@ -105,6 +106,9 @@ TREATMENTS = {
     "restricted_note": {"contact_log": {"sensitive_note": CLEAR}, "assessment_score": {"note": CLEAR}},
     "audit_log": {"audit_log": {"changes": CLEAR}},
     "login_attempt": {"login_attempt": {"username": CLEAR, "remote_addr": CLEAR}},
+    # anonymising a generated document keeps its kind, record, date and author (the office's register of
+    # what it sent) and drops the data it printed and its files
+    "generated_document": {"generated_document": {"data": CLEAR, "pdf": CLEAR, "docx": CLEAR}},
 }
 
 # Personal fields no automatic rule touches, and why (the register prints the reason).
@@ -303,6 +307,32 @@ def _plan_restricted_notes(cutoff, action):
     return [step for step in out if step]
 
 
+def _plan_documents(cutoff, action):
+    """Generated documents older than the cutoff: deleted, or emptied of their data and files."""
+    moment = datetime.datetime.combine(cutoff, datetime.time())
+    old = GeneratedDocument.select(GeneratedDocument.id).where(GeneratedDocument.created_at < moment)
+    if action == ANONYMISE:
+        old = old.where(GeneratedDocument.data.is_null(False) | GeneratedDocument.pdf.is_null(False)
+                        | GeneratedDocument.docx.is_null(False))
+    how = TREATMENTS["generated_document"]["generated_document"]
+    steps = []
+    for (pk,) in old.order_by(GeneratedDocument.id).tuples():
+        if action == DELETE:
+            def apply(user, pk=pk):
+                document = GeneratedDocument.get_or_none(GeneratedDocument.id == pk)
+                if document is not None:
+                    audit.record(user, "delete", document, {"kind": document.kind}, None)
+                    document.delete_instance()
+            steps.append((Change("generated_document", DELETE, "generated_document", str(pk), ()), apply))
+        else:
+            def apply(user, pk=pk):
+                GeneratedDocument.update(data=None, pdf=None, docx=None).where(GeneratedDocument.id == pk).execute()
+                document = GeneratedDocument.get_by_id(pk)
+                audit.record(user, "update", document, {name: audit.MASK for name in how}, {name: None for name in how})
+            steps.append((Change("generated_document", ANONYMISE, "generated_document", str(pk), tuple(how)), apply))
+    return steps
+
+
 def _plan_batch(kind_key, model):
     def plan(cutoff, action):
         moment = datetime.datetime.combine(cutoff, datetime.time())
@@ -344,8 +374,10 @@ KINDS = {kind.key: kind for kind in (
     Kind("login_attempt", "Tentativi di accesso falliti", "dalla data del tentativo", (DELETE,),
          ("Sei mesi, come i log di accesso degli amministratori di sistema (Garante, 27/11/2008)."),
          _plan_batch("login_attempt", LoginAttempt)),
-    Kind("generated_document", "Documenti generati", "-", (ANONYMISE, DELETE),
-         ("Non applicabile: il gestionale non conserva ancora documenti generati.")),
+    Kind("generated_document", "Documenti generati", "dalla data di generazione", (ANONYMISE, DELETE),
+         ("Lettere, calcoli, determinazioni e progetti generati dal gestionale: dieci anni, come gli atti "
+          "del procedimento; l'anonimizzazione conserva tipo, data e autore e cancella dati e file."),
+         _plan_documents),
     Kind("email", "E-mail inviate", "-", (ANONYMISE, DELETE),
          ("Non applicabile: il gestionale non conserva ancora e-mail.")),
 )}

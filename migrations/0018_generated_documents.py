@@ -39,8 +39,16 @@ def frozen_models(db):
     return (GeneratedDocument,)
 
 
+# The retention rule's rationale, seeded by 0010 when no document was kept, now that they are.
+OLD_NOTES = "Non applicabile: il gestionale non conserva ancora documenti generati."
+NOTES = ("Lettere, calcoli, determinazioni e progetti generati dal gestionale: dieci anni, come gli atti "
+         "del procedimento; l'anonimizzazione conserva tipo, data e autore e cancella dati e file.")
+
+
 def up(migrator, db):
     db.create_tables(frozen_models(db))
+    db.execute_sql("UPDATE retention_rule SET notes = %s WHERE kind = 'generated_document' AND notes = %s"
+                   .replace("%s", db.param), (NOTES, OLD_NOTES))
 
 
 def down(migrator, db):

@@ -52,7 +52,7 @@ def test_the_rules_table_shows_the_stored_rules_and_the_kinds_not_applicable(dat
     RetentionRule.update(months=48).where(RetentionRule.kind == "contact_log").execute()
     document = processing_register.build(roles)
     assert "| Diario dei contatti | 48 mesi | anonimizzazione |" in document
-    assert "| Documenti generati | — | — | — | non applicabile |" in document
+    assert "| Documenti generati | 120 mesi | cancellazione | dalla data di generazione | no |" in document
     assert "| E-mail inviate | — | — | — | non applicabile |" in document
 
 

@@ -36,6 +36,10 @@ def plain(value):
     return value
 
 
+def _cents(value):
+    return None if value is None else rents.cents(value)
+
+
 def _home(dwelling):
     return {"address": dwelling.address, "postcode": dwelling.postcode, "district": dwelling.district.name,
             "area_m2": dwelling.area_m2, "rooms": dwelling.rooms, "bedrooms": dwelling.bedrooms,
@@ -44,8 +48,8 @@ def _home(dwelling):
 
 
 def _offer(offer):
-    return {"contract_type": v.label(v.CONTRACT_TYPES, offer.contract_type), "monthly_rent": offer.monthly_rent,
-            "service_charges": offer.service_charges, "deposit": offer.deposit,
+    return {"contract_type": v.label(v.CONTRACT_TYPES, offer.contract_type), "monthly_rent": _cents(offer.monthly_rent),
+            "service_charges": _cents(offer.service_charges), "deposit": _cents(offer.deposit),
             "available_from": offer.available_from, "min_months": offer.min_duration_months,
             "max_months": offer.max_duration_months}
 
@@ -120,7 +124,7 @@ def incentive_decision(incentive):
                      "address": landlord.address},
         "home": _home(dwelling) if dwelling else None,
         "kind": v.label(v.INCENTIVE_KINDS, incentive.kind), "kind_key": incentive.kind,
-        "amount": incentive.amount, "months_covered": incentive.months_covered,
+        "amount": _cents(incentive.amount), "months_covered": incentive.months_covered,
         "status": v.label(v.INCENTIVE_STATUSES, incentive.status), "status_key": incentive.status,
         "budget_line": incentive.budget_line, "requested_on": incentive.requested_on,
         "decided_on": incentive.decided_on, "today": datetime.date.today(),
