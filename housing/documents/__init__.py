@@ -30,7 +30,7 @@ KINDS = {kind.key: kind for kind in (
          Match, "household", sources.proposal_letter, True),
     Kind("viewing_invitation", "Invito alla visita dell'alloggio", "Viewing invitation", "viewing_invitation.html",
          Match, "household", sources.viewing_invitation, True),
-    Kind("canone_calculation", "Calcolo del canone concordato", "Canone concordato calculation",
+    Kind("canone_calculation", "Calcolo del canone concordato", "Controlled-rent calculation",
          "canone_calculation.html", Offer, "offer", sources.canone_calculation, False),
     Kind("incentive_decision", "Determinazione dell'incentivo al locatore", "Landlord incentive decision",
          "incentive_decision.html", Incentive, "incentive", sources.incentive_decision, True),
