@@ -215,3 +215,21 @@ def test_retention_applies_to_generated_documents(database):
     rule.save()
     retention.run(apply=True, today=datetime.date(2026, 12, 1))
     assert [d.id for d in m.GeneratedDocument.select()] == [new.id]
+
+
+def test_support_plan_and_funders_report(database):
+    household, _, _ = letter_records()
+    plan = m.SupportPlan.create(household=household, started_on=datetime.date(2026, 10, 1),
+                                review_on=datetime.date(2027, 4, 1), status="active")
+    goal = m.PlanGoal.create(plan=plan, domain="housing", description="Mantenere la casa e pagare il canone")
+    m.PlanAction.create(goal=goal, description="Aprire un conto per l'affitto", target_on=datetime.date(2026, 11, 30))
+    signed = store.generate("support_plan", plan, None)
+    text = pdf_text(bytes(signed.pdf))
+    assert "Progetto personalizzato" in text and "NF-2026-0042" in text and "Mario Rossi" in text
+    assert "Mantenere la casa" in text and "Aprire un conto" in text and "01/04/2027" in text
+    assert "Progetto personalizzato" in docx_text(bytes(signed.docx))
+    report = store.generate("indicator_report", None, None)
+    text = pdf_text(bytes(report.pdf))
+    assert "Relazione sugli indicatori" in text and "permanenza in casa" in text.lower()
+    assert report.docx is None and (report.record_table, report.record_id) == ("indicators", None)
+    assert [d.id for d in store.for_record("indicators", None)] == [report.id]
