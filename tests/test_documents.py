@@ -178,6 +178,8 @@ def test_roles_generate_list_and_download(app, client):
         letter = m.GeneratedDocument.get(m.GeneratedDocument.kind == "proposal_letter")
     listed = operator.get(page).get_data(as_text=True)
     assert f"/admin/documents/{letter.id}.pdf" in listed and f"/admin/documents/{letter.id}.docx" in listed
+    journey = operator.get(f"/admin/journey/{match.household_id}").get_data(as_text=True)
+    assert f"/admin/documents/{letter.id}.pdf" in journey  # also on the household's page
     download = operator.get(f"/admin/documents/{letter.id}.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert "NF-2026-0042" in pdf_text(download.data)

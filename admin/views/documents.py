@@ -44,8 +44,18 @@ def panel(model=None, record=None):
                                   docx_kinds={k.key for k in KINDS.values() if k.docx}))
 
 
+def household_panel(household):
+    """The household's documents on its journey page (its letters and plans), to download; generated on their records."""
+    readable = {k.key for k in KINDS.values() if roles.can_read(current_user, k.registry)}
+    rows = [d for d in store.for_household(household.id) if d.kind in readable]
+    return Markup(render_template("admin/documents/panel.html", rows=rows, generable=[], record_id=None,
+                                  names={k.key: kind_name(k) for k in KINDS.values()}, form=SecureForm(),
+                                  here=request.full_path, docx_kinds={k.key for k in KINDS.values() if k.docx}))
+
+
 def init_app(app):
     app.jinja_env.globals["documents_panel"] = panel
+    app.jinja_env.globals["household_documents"] = household_panel
 
 
 def _safe_next(value):

@@ -8,9 +8,9 @@ import json
 from housing import audit
 from housing.documents import KINDS, render, table_of
 from housing.documents.sources import DocumentError
-from models import GeneratedDocument, db
+from models import GeneratedDocument, Match, SupportPlan, db
 
-__all__ = ["DocumentError", "generate", "for_record", "render_kind"]
+__all__ = ["DocumentError", "generate", "for_record", "for_household", "render_kind"]
 
 
 def render_kind(kind, data):
@@ -37,10 +37,22 @@ def generate(kind_key, record, user):
     return document
 
 
+def _listed(condition):
+    fields = [f for name, f in GeneratedDocument._meta.fields.items() if name not in ("pdf", "docx", "data")]
+    return list(GeneratedDocument.select(*fields).where(condition)
+                .order_by(GeneratedDocument.created_at.desc(), GeneratedDocument.id.desc()))
+
+
 def for_record(table, record_id):
     """The documents of a record, newest first, without their files."""
-    fields = [f for name, f in GeneratedDocument._meta.fields.items() if name not in ("pdf", "docx", "data")]
-    query = GeneratedDocument.select(*fields).where(GeneratedDocument.record_table == table)
-    query = query.where(GeneratedDocument.record_id.is_null() if record_id is None
-                        else GeneratedDocument.record_id == record_id)
-    return list(query.order_by(GeneratedDocument.created_at.desc(), GeneratedDocument.id.desc()))
+    return _listed((GeneratedDocument.record_table == table)
+                   & (GeneratedDocument.record_id.is_null() if record_id is None
+                      else GeneratedDocument.record_id == record_id))
+
+
+def for_household(household_id):
+    """The documents of a household's matches (letters) and support plans, newest first, without their files."""
+    matches = Match.select(Match.id).where(Match.household == household_id)
+    plans = SupportPlan.select(SupportPlan.id).where(SupportPlan.household == household_id)
+    return _listed(((GeneratedDocument.record_table == "match") & GeneratedDocument.record_id.in_(matches))
+                   | ((GeneratedDocument.record_table == "support_plan") & GeneratedDocument.record_id.in_(plans)))
