@@ -97,6 +97,8 @@ HOUSEHOLD_RECORDS = {
     "match": {"snapshot": SCRUB, "decline_reason_text": CLEAR},
     "match_event": {"note": CLEAR},
     "appointment": {"notes": CLEAR},
+    # the letters to the household and its plans for signature: kind, record and date stay, contents go
+    "generated_document": {"data": CLEAR, "pdf": CLEAR, "docx": CLEAR},
 }
 TREATMENTS = {
     "closed_household": HOUSEHOLD_RECORDS,
@@ -276,6 +278,12 @@ def _household_records(household):
         (Match, matches),
         (MatchEvent, MatchEvent.select().where(MatchEvent.match.in_(matches))),
         (Appointment, Appointment.select().where(Appointment.household == household)),
+        (GeneratedDocument, GeneratedDocument.select().where(
+            ((GeneratedDocument.record_table == "match") & GeneratedDocument.record_id.in_(
+                Match.select(Match.id).where(Match.household == household)))
+            | ((GeneratedDocument.record_table == "support_plan") & GeneratedDocument.record_id.in_(
+                SupportPlan.select(SupportPlan.id).where(SupportPlan.household == household))))
+         .order_by(GeneratedDocument.id)),
     ]
 
 

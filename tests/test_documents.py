@@ -235,3 +235,16 @@ def test_support_plan_and_funders_report(database):
     assert "Relazione sugli indicatori" in text and "permanenza in casa" in text.lower()
     assert report.docx is None and (report.record_table, report.record_id) == ("indicators", None)
     assert [d.id for d in store.for_record("indicators", None)] == [report.id]
+
+
+def test_a_closed_households_anonymisation_empties_its_letters(database):
+    household, _, match = letter_records()
+    letter = store.generate("proposal_letter", match, None)
+    other = m.GeneratedDocument.create(kind="indicator_report", record_table="indicators", author_name="x",
+                                       data="{}", pdf=b"%PDF")
+    changes = [change for change, apply in retention.household_steps(household) if not apply(None)]
+    assert ("generated_document", str(letter.id)) in {(c.table, c.record_id) for c in changes}
+    emptied = m.GeneratedDocument.get_by_id(letter.id)
+    assert emptied.data is None and emptied.pdf is None and emptied.docx is None
+    assert emptied.kind == "proposal_letter" and emptied.record_id == match.id
+    assert m.GeneratedDocument.get_by_id(other.id).pdf is not None
