@@ -196,6 +196,12 @@ def test_roles_generate_list_and_download(app, client):
     assert clerk.get(f"/admin/documents/{decision.id}.docx").status_code == 200
     assert operator.post("/admin/documents/generate", data={"kind": "incentive_decision", "record": incentive.id,
                                                             "csrf_token": token}).status_code == 403
+    # the canone calculation names the landlord: a viewer, who reads offers but not landlords, gets no panel
+    make_user(app, "viewer1", "viewer")
+    viewer = app.test_client()
+    assert log_in(viewer, "viewer1").status_code == 302
+    assert 'name="kind"' not in viewer.get(f"/admin/offer/details/?id={offer.id}").get_data(as_text=True)
+    assert viewer.get(f"/admin/documents/{decision.id}.pdf").status_code == 403
 
 
 # -- retention -------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ record it is generated from (a model, or none for the funder's report), the
 data function (``sources``), the registry whose rights it follows
 (``admin.roles``: generating needs the edit right, reading and downloading the
 read right; a household's letters follow the household registry, so a clerk
-cannot produce them) and whether a DOCX is made for staff to edit afterwards.
+cannot produce them; the canone calculation, which names the landlord and the
+cadastral reference, the landlord registry, so a viewer does not read it) and
+whether a DOCX is made for staff to edit afterwards.
 ``store.generate`` renders, stores and audits one document.
 """
 from typing import Callable, NamedTuple
@@ -31,7 +33,7 @@ KINDS = {kind.key: kind for kind in (
     Kind("viewing_invitation", "Invito alla visita dell'alloggio", "Viewing invitation", "viewing_invitation.html",
          Match, "household", sources.viewing_invitation, True),
     Kind("canone_calculation", "Calcolo del canone concordato", "Controlled-rent calculation",
-         "canone_calculation.html", Offer, "offer", sources.canone_calculation, False),
+         "canone_calculation.html", Offer, "landlord", sources.canone_calculation, False),
     Kind("incentive_decision", "Determinazione dell'incentivo al locatore", "Landlord incentive decision",
          "incentive_decision.html", Incentive, "incentive", sources.incentive_decision, True),
     Kind("support_plan", "Progetto personalizzato da firmare", "Support plan for signature", "support_plan.html",
