@@ -13,6 +13,7 @@ import random
 
 from peewee import (
     SQL,
+    BlobField,
     BooleanField,
     CharField,
     Check,
@@ -1297,3 +1298,33 @@ class ProposalAttempt(BaseModel):
 
 MODELS.extend([LandlordProposal, ProposalAttempt])
 __all__ += ["LandlordProposal", "ProposalAttempt", "PROPOSAL_STATUSES"]
+# -- the office's generated documents (issue 15, housing/documents) -------------
+
+class GeneratedDocument(BaseModel):
+    """Documento generato: one letter, calculation, decision, plan or report
+    produced from its template (``housing.documents``), with the data it used
+    (JSON), its author and its files (PDF, and DOCX for the texts staff edit
+    afterwards). ``record_table``/``record_id`` name the record it belongs to
+    (none for the funder's report)."""
+
+    personal_fields = ("data", "pdf", "docx")
+
+    kind = CharField(max_length=32, index=True)
+    record_table = CharField(max_length=64)
+    record_id = IntegerField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+    author = ForeignKeyField(User, backref="generated_documents", null=True, on_delete="SET NULL")
+    author_name = CharField(max_length=64)
+    data = TextField(null=True)
+    pdf = BlobField(null=True)
+    docx = BlobField(null=True)
+
+    class Meta:
+        indexes = ((("record_table", "record_id"), False),)
+
+    def __str__(self):
+        return f"{self.kind} {self.record_table}#{self.record_id} {display.date(self.created_at)}"
+
+
+MODELS.append(GeneratedDocument)
+__all__ += ["GeneratedDocument"]

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import auth, cli, headers, health, i18n, public_proposals
 from admin.views import appointments as appointment_feed
+from admin.views import documents as documents_views
 from admin.config import config_values
 from admin.labels import category
 from housing import log_setup, paths
@@ -112,6 +113,7 @@ def create_app(test_config=None):
     log_setup.init_app(app)  # structured logs and X-Request-Id
     cli.init_app(app)
     build_admin(app)
+    documents_views.init_app(app)  # the records' pages list their generated documents
     register_error_pages(app)
 
     @app.route("/")
@@ -135,6 +137,7 @@ def build_admin(app):
     from admin.views.imports import ImportsView
     from admin.views.outbox import OutboxView
     from admin.views.proposals import LandlordProposalView
+    from admin.views.documents import DocumentsView
     from admin.views.indicators import IndicatorsView
     from admin.views.journey import JourneyView, OccupancyView
     from admin.views.publishing import JobRunView
@@ -185,6 +188,8 @@ def build_admin(app):
                                                   url="/admin/calendar", category=category("support")))
     admin.add_view(OutboxView(name=lazy_gettext("Outbox"), endpoint="outbox", url="/admin/outbox",
                               category=category("system")))
+    admin.add_view(DocumentsView(name=lazy_gettext('Documents'), endpoint="documents", url="/admin/documents",
+                                 category=category("system")))
     admin.add_view(ImportsView(name=lazy_gettext('Imports'), endpoint="imports", url="/admin/imports", category=category("system")))
     admin.add_view(DistrictMergeView(name=lazy_gettext('Districts to resolve and merge'),
                                      endpoint="district_merge", url="/admin/districts", category=category("homes")))

@@ -298,6 +298,12 @@ FIELD_LABELS = {
     "sent_at": lazy_gettext('Sent at'),
     "daily_digest": lazy_gettext('Daily digest'),
     "hour": lazy_gettext('Hour'),
+    # generated documents (housing.documents)
+    "record_table": lazy_gettext('Registry of the record'),
+    "author": lazy_gettext('Author'),
+    "author_name": lazy_gettext('Author (name)'),
+    "pdf": lazy_gettext('PDF file'),
+    "docx": lazy_gettext('DOCX file'),
     # appointments
     "starts_at": lazy_gettext('Starts at'),
     "ends_at": lazy_gettext('Ends at'),
@@ -362,6 +368,7 @@ REGISTRY_NAMES = {
     "digest_preference": lazy_gettext('Digest preferences'),
     "appointment": lazy_gettext('Appointments'),
     "calendar_feed": lazy_gettext('Calendar addresses'),
+    "generated_document": lazy_gettext('Generated documents'),
 }
 
 CATEGORIES = {

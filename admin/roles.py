@@ -62,6 +62,9 @@ PERMISSIONS = {
     "indicators": {"admin": EDIT, "operator": EDIT, "clerk": READ, "viewer": READ},
     # the site's publication runs; EDIT here means "may ask for a publication now"
     "job_run": {"admin": EDIT, "clerk": EDIT, "operator": READ, "viewer": READ},
+    # the office's generated documents (their data and files): each kind also needs the rights of its own
+    # registry (housing.documents.KINDS: a household's letters the household registry's, and so on)
+    "generated_document": {"admin": READ, "operator": READ, "clerk": READ, "viewer": READ},
     # outgoing e-mail and the digest previews: recipients' addresses and what is due for each colleague
     "outbox": {"admin": EDIT},
     # restricted variants, without personal fields, for the viewer role

@@ -25,8 +25,9 @@ from typing import Callable, NamedTuple
 
 from housing import audit
 from models import (
-    Appointment, ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit, Household,
-    LandlordProposal, LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule, Stay, SupportPlan, Tenancy, db, now,
+    Appointment, ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit,
+    GeneratedDocument, Household, LandlordProposal, LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule,
+    Stay, SupportPlan, Tenancy, db, now,
 )
 
 ANONYMISE, DELETE = "anonymise", "delete"
@@ -96,6 +97,8 @@ HOUSEHOLD_RECORDS = {
     "match": {"snapshot": SCRUB, "decline_reason_text": CLEAR},
     "match_event": {"note": CLEAR},
     "appointment": {"notes": CLEAR},
+    # the letters to the household and its plans for signature: kind, record and date stay, contents go
+    "generated_document": {"data": CLEAR, "pdf": CLEAR, "docx": CLEAR},
 }
 TREATMENTS = {
     "closed_household": HOUSEHOLD_RECORDS,
@@ -107,6 +110,9 @@ TREATMENTS = {
     "login_attempt": {"login_attempt": {"username": CLEAR, "remote_addr": CLEAR}},
     "landlord_proposal": {"landlord_proposal": {"name": CLEAR, "email": CLEAR, "phone": CLEAR, "address": CLEAR,
                                                 "notes": CLEAR}},
+    # anonymising a generated document keeps its kind, record, date and author (the office's register of
+    # what it sent) and drops the data it printed and its files
+    "generated_document": {"generated_document": {"data": CLEAR, "pdf": CLEAR, "docx": CLEAR}},
 }
 
 # Personal fields no automatic rule touches, and why (the register prints the reason).
@@ -277,6 +283,12 @@ def _household_records(household):
         (Match, matches),
         (MatchEvent, MatchEvent.select().where(MatchEvent.match.in_(matches))),
         (Appointment, Appointment.select().where(Appointment.household == household)),
+        (GeneratedDocument, GeneratedDocument.select().where(
+            ((GeneratedDocument.record_table == "match") & GeneratedDocument.record_id.in_(
+                Match.select(Match.id).where(Match.household == household)))
+            | ((GeneratedDocument.record_table == "support_plan") & GeneratedDocument.record_id.in_(
+                SupportPlan.select(SupportPlan.id).where(SupportPlan.household == household))))
+         .order_by(GeneratedDocument.id)),
     ]
 
 
@@ -312,6 +324,30 @@ def _plan_proposals(cutoff):
     old = LandlordProposal.select().where(
         LandlordProposal.created_at < datetime.datetime.combine(cutoff, datetime.time())).order_by(LandlordProposal.id)
     return [_delete("landlord_proposal", proposal) for proposal in old]
+def _plan_documents(cutoff, action):
+    """Generated documents older than the cutoff: deleted, or emptied of their data and files."""
+    moment = datetime.datetime.combine(cutoff, datetime.time())
+    old = GeneratedDocument.select(GeneratedDocument.id).where(GeneratedDocument.created_at < moment)
+    if action == ANONYMISE:
+        old = old.where(GeneratedDocument.data.is_null(False) | GeneratedDocument.pdf.is_null(False)
+                        | GeneratedDocument.docx.is_null(False))
+    how = TREATMENTS["generated_document"]["generated_document"]
+    steps = []
+    for (pk,) in old.order_by(GeneratedDocument.id).tuples():
+        if action == DELETE:
+            def apply(user, pk=pk):
+                document = GeneratedDocument.get_or_none(GeneratedDocument.id == pk)
+                if document is not None:
+                    audit.record(user, "delete", document, {"kind": document.kind}, None)
+                    document.delete_instance()
+            steps.append((Change("generated_document", DELETE, "generated_document", str(pk), ()), apply))
+        else:
+            def apply(user, pk=pk):
+                GeneratedDocument.update(data=None, pdf=None, docx=None).where(GeneratedDocument.id == pk).execute()
+                document = GeneratedDocument.get_by_id(pk)
+                audit.record(user, "update", document, {name: audit.MASK for name in how}, {name: None for name in how})
+            steps.append((Change("generated_document", ANONYMISE, "generated_document", str(pk), tuple(how)), apply))
+    return steps
 
 
 def _plan_batch(kind_key, model):
@@ -358,8 +394,10 @@ KINDS = {kind.key: kind for kind in (
     Kind("landlord_proposal", "Proposte di alloggio dal sito", "dall'invio della proposta", (DELETE,),
          ("Una proposta non seguita non serve oltre un anno; quelle registrate vivono nel locatore e "
           "nell'alloggio creati da essa."), lambda cutoff, action: _plan_proposals(cutoff)),
-    Kind("generated_document", "Documenti generati", "-", (ANONYMISE, DELETE),
-         ("Non applicabile: il gestionale non conserva ancora documenti generati.")),
+    Kind("generated_document", "Documenti generati", "dalla data di generazione", (ANONYMISE, DELETE),
+         ("Lettere, calcoli, determinazioni e progetti generati dal gestionale: dieci anni, come gli atti "
+          "del procedimento; l'anonimizzazione conserva tipo, data e autore e cancella dati e file."),
+         _plan_documents),
     Kind("email", "E-mail inviate", "-", (ANONYMISE, DELETE),
          ("Non applicabile: il gestionale non conserva ancora e-mail.")),
 )}

@@ -45,6 +45,8 @@ class AccompanimentView(SecureModelView):
 
 
 class SupportPlanView(AccompanimentView):
+    edit_template = "admin/documents/edit.html"  # the plan for signature (housing.documents)
+    details_template = "admin/documents/details.html"
     choices = {"status": v.PLAN_STATUSES}
     transition_kind = "support_plan"
     column_list = ["household", "status", "started_on", "review_on", "consent_signed", "closed_on"]
@@ -191,6 +193,8 @@ class TenancyView(AccompanimentView):
 
 
 class IncentiveView(AccompanimentView):
+    edit_template = "admin/documents/edit.html"  # the decision for the landlord (housing.documents)
+    details_template = "admin/documents/details.html"
     choices = {"kind": v.INCENTIVE_KINDS, "status": v.INCENTIVE_STATUSES}
     transition_kind = "incentive"
     column_list = ["landlord", "kind", "amount", "months_covered", "status", "budget_line", "requested_on", "paid_on"]

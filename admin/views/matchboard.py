@@ -348,6 +348,7 @@ class MatchView(SecureModelView):
     column_details_list = column_list + ["snapshot"]
     column_export_list = column_list
     allow_create = allow_edit = allow_delete = False
+    details_template = "admin/documents/details.html"  # the letters to the household (housing.documents)
     column_formatters = {"snapshot": lambda view, context, model, name: view.readable_snapshot(model.snapshot),
                          "score_total": score_figure}
     column_formatters_export = {"snapshot": lambda view, context, model, name: ""}

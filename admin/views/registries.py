@@ -206,6 +206,7 @@ class OfferView(bulk.OfferActions, SecureModelView):
     # the form shows the zone's band of the home as the clerk types (admin/static/js/offer_band.js)
     create_template = "admin/offers/create.html"
     edit_template = "admin/offers/edit.html"
+    details_template = "admin/documents/details.html"  # the canone concordato calculation (housing.documents)
     band_title = lazy_gettext('Territorial agreement band')
     form_args = {"band_justification": {"description": lazy_gettext("Only for a rent outside the zone's band: why it"
                                                                     " is accepted. Written by an administrator.")}}
