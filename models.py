@@ -1266,9 +1266,8 @@ class FundCharge(BaseModel):
     """Impegno sul fondo: the monthly contribution of a tenancy charged to a
     contribution fund, as the match used it (``tenancies.open_from_match``); the
     indicators sum the charges of the tenancies running in each month per fund
-    against the fund's monthly budget. One per tenancy; none when nothing is charged."""
-
-    personal_fields = ("monthly_contribution",)
+    against the fund's monthly budget. One per tenancy; none when nothing is charged.
+    The amount repeats the tenancy's contribution (kept, like it, by the retention rules)."""
 
     tenancy = ForeignKeyField(Tenancy, backref="fund_charges", unique=True, on_delete="CASCADE")
     fund = ForeignKeyField(ContributionFund, backref="charges", on_delete="RESTRICT")

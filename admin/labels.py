@@ -304,6 +304,10 @@ FIELD_LABELS = {
     "staff": lazy_gettext('Staff member'),
     "token_hash": lazy_gettext('Address (hash)'),
     "restricted": lazy_gettext("Restricted household"),
+    # the households' own choices and the funds' commitments (issue 11)
+    "preference_rank": lazy_gettext('Choice (1 = first)'),
+    "monthly_contribution": lazy_gettext('Monthly contribution'),
+    "fund": lazy_gettext('Contribution fund'),
 }
 
 REGISTRY_NAMES = {
@@ -357,6 +361,8 @@ REGISTRY_NAMES = {
     "digest_preference": lazy_gettext('Digest preferences'),
     "appointment": lazy_gettext('Appointments'),
     "calendar_feed": lazy_gettext('Calendar addresses'),
+    "household_preference": lazy_gettext("Households' ranked choices"),
+    "fund_charge": lazy_gettext('Fund commitments of tenancies'),
 }
 
 CATEGORIES = {

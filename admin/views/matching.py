@@ -183,7 +183,12 @@ class MatchingView(SecureBaseView):
         codes = codes_of([household_id for household_id, _, _ in proposal.pairs])
         lang = current_language()
         modes = [(key, str(BATCH_MODE_LABELS[key])) for key in BATCH_MODES]
+        from housing.matching import aims
+
+        report = proposal.objective.get("aims")
+        aim_rows = aims.rows_for_page(report["comparison"], lang) if report else []
         return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=modes,
+                           aim_rows=aim_rows,
                            mode_label=dict(modes)[mode],
                            codes=codes, households=len(households), offers=len(offers), form=SecureForm(),
                            participation=participation(), lang=lang, can_act=self.can_act())
