@@ -63,7 +63,7 @@ def funding(offer, household, today=None, lang="it", fund_id=None):
     """
     from housing import match_data
     from housing.matching import funds as fund_rule
-    from housing.matching.rules import cost_text
+    from housing.matching.rules import check_rent, cost_text
 
     if household is None or household.monthly_net_income is None:
         return None
@@ -77,7 +77,9 @@ def funding(offer, household, today=None, lang="it", fund_id=None):
             result = fund_rule.Funding(result.income, result.share_cents, result.cost, result.need, chosen)
     return {"share": share, "household_pays": Decimal(min(result.cost, result.share_cents)) / 100,
             "contribution": Decimal(result.need) / 100, "fund": result.fund, "covered": result.ok,
-            "explanation": fund_rule.explain(h, result, share, cost_text(o, lang), today, lang)}
+            # the rent rule's own words; with the match's fund, the same phrases naming that fund
+            "explanation": check_rent(h, o, share, today, lang)[1] if fund_id is None
+            else fund_rule.explain(h, result, share, cost_text(o, lang), today, lang)}
 
 
 def check(offer, household=None, share=None, figures=None, lang="it", today=None):
