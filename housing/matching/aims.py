@@ -88,9 +88,15 @@ def pair_values(graph) -> dict:
     return {"choice": choice, "burden": burden, "contribution": need.astype(np.int64), "size": size}
 
 
-def _row_max(values, rows, n):
-    out = np.zeros(n, dtype=np.int64)
-    np.maximum.at(out, rows, values)
+def _row_reduce(values, graph, ufunc=np.maximum):
+    """Per household row, ``ufunc`` over the values of its pairs (0 for a row without pairs)."""
+    out = np.zeros(graph.n, dtype=np.int64)
+    if len(values) == 0:
+        return out
+    ordered = values[graph.row_edge]
+    starts = graph.row_ptr[:-1]
+    has = np.diff(graph.row_ptr) > 0
+    out[has] = ufunc.reduceat(ordered, starts[has])
     return out
 
 
@@ -117,25 +123,25 @@ UNITS = ({"burden": 1, "contribution": 1}, {"burden": 10, "contribution": 1000},
          {"burden": 100, "contribution": 1000}, {"burden": 100, "contribution": 10000})
 
 
-def fold(values: dict, aims, chosen, col_rows, n, over=None, over_first=False, units=None):
+def fold(values: dict, aims, chosen, graph, over=None, over_first=False, units=None):
     """One integer cost per pair (>= 1), lexicographic in its terms, and the units used.
 
     Each term is weighted by 1 + the largest sum the lower terms can reach over
     the ``chosen`` households (one pair each), so one unit of a term outweighs
     any change of the lower ones; the largest total stays below 2**53.
     """
-    keep = np.zeros(n, dtype=bool)
+    keep = np.zeros(graph.n, dtype=bool)
     keep[chosen] = True
     for candidate in ([units] if units else UNITS):
-        combined = np.zeros(len(col_rows), dtype=np.int64)
+        combined = np.zeros(graph.pairs, dtype=np.int64)
         ok = True
         for term in reversed(_terms(values, aims, candidate, over, over_first)):
-            reach = int(_row_max(combined, col_rows, n)[keep].sum()) + 1
+            reach = int(_row_reduce(combined, graph)[keep].sum()) + 1
             if reach * (int(term.max(initial=0)) + 1) * max(1, int(keep.sum())) >= EXACT:
                 ok = False
                 break
             combined = term * reach + combined
-        if ok and int(_row_max(combined, col_rows, n)[keep].sum()) + len(chosen) < EXACT:
+        if ok and int(_row_reduce(combined, graph)[keep].sum()) + len(chosen) < EXACT:
             return combined + 1, candidate
     raise ValueError("the aims cannot be folded exactly at this size")
 
@@ -162,7 +168,7 @@ def stage2(graph, chosen, first, solve, aims=DEFAULT_AIMS, values=None):
     values = values if values is not None else pair_values(graph)
     aims = tuple(aims)
     n, col_rows = graph.n, graph.col_rows
-    cost, units = fold(values, aims, chosen, col_rows, n)
+    cost, units = fold(values, aims, chosen, graph)
     cols = solve(cost.astype(np.float64), first)
     info = {"aims": list(aims), "units": units, "bottleneck_solves": 0}
     if "worst_burden" not in aims or len(chosen) == 0:
@@ -172,23 +178,21 @@ def stage2(graph, chosen, first, solve, aims=DEFAULT_AIMS, values=None):
     burden = values["burden"] // units["burden"] if units["burden"] > 1 else values["burden"]
     worst = int(burden[_edges(graph, held, chosen)].max())
     # no assignment can do better than the worst of the rows' own best burdens
-    best = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best, col_rows, burden)
-    lower = int(best[chosen].max())
+    lower = int(_row_reduce(burden, graph, np.minimum)[chosen].max())
     info["worst_burden_bound"] = lower
     if worst == lower:
         return cols, info
     prefix = aims[:aims.index("worst_burden")]
     target = None
     if prefix:
-        prefix_cost, _ = fold(values, prefix, chosen, col_rows, n, units=units)
+        prefix_cost, _ = fold(values, prefix, chosen, graph, units=units)
         target = _total(graph, held, chosen, prefix_cost)
     levels = np.unique(burden[(burden >= lower) & (burden < worst)])
     lo, hi, best_level = 0, len(levels) - 1, worst
     while lo <= hi:                          # the smallest level keeping the earlier aims' optimum
         mid = (lo + hi) // 2
         over = burden > levels[mid]
-        test, _ = fold(values, prefix, chosen, col_rows, n, over=over, over_first=True, units=units)
+        test, _ = fold(values, prefix, chosen, graph, over=over, over_first=True, units=units)
         trial = np.full(n, -1, dtype=np.int64)
         trial[chosen] = solve(test.astype(np.float64), first)
         info["bottleneck_solves"] += 1
@@ -199,7 +203,7 @@ def stage2(graph, chosen, first, solve, aims=DEFAULT_AIMS, values=None):
         else:
             lo = mid + 1
     if best_level < worst:
-        cost, _ = fold(values, aims, chosen, col_rows, n, over=burden > best_level, units=units)
+        cost, _ = fold(values, aims, chosen, graph, over=burden > best_level, units=units)
         cols = solve(cost.astype(np.float64), first)
     return cols, info
 
@@ -223,6 +227,13 @@ def assignment_values(graph, held, values) -> dict:
         "contribution": int(values["contribution"][edges].sum()) if len(edges) else 0,   # cents a month
         "extra_rooms": int(values["size"][edges].sum()) if len(edges) else 0,
     }
+
+
+def report(graph, held, baseline_held, aims=DEFAULT_AIMS) -> dict:
+    """Per aim, the proposal's figures against the greedy baseline's: {"proposal", "greedy", "comparison"}."""
+    values = pair_values(graph)
+    mine, theirs = assignment_values(graph, held, values), assignment_values(graph, baseline_held, values)
+    return {"proposal": mine, "greedy": theirs, "comparison": compare(mine, theirs, aims)}
 
 
 # for each figure: which way is better ("more" or "less")

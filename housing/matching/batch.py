@@ -204,13 +204,6 @@ def _stage2(graph: Graph, rows: np.ndarray, first: np.ndarray, aim_keys, col_ord
                        lambda cost, first: _solve(graph, rows, cost, first=first, col_order=col_order), aim_keys)
 
 
-def _aims_report(graph: Graph, held, baseline_held, aim_keys) -> dict:
-    """Per aim, the proposal's figures against the greedy baseline's (``aims.compare``)."""
-    values = aims.pair_values(graph)
-    mine, theirs = aims.assignment_values(graph, held, values), aims.assignment_values(graph, baseline_held, values)
-    return {"proposal": mine, "greedy": theirs, "comparison": aims.compare(mine, theirs, aim_keys)}
-
-
 def _weighted(graph: Graph, fit: np.ndarray, q: int):
     rows = np.argsort(graph.table.income_cents, kind="stable")
     held = np.full(graph.n, -1, dtype=np.int64)
@@ -257,7 +250,7 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
     return held, charge
 
 
-def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q, aim_keys=aims.DEFAULT_AIMS):
+def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     """The two stages under the budgets (``budget`` module doc): (held, {row: fund index})."""
     held1, _ = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
@@ -356,7 +349,7 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
         charge = budgets.allocate(held)
         objective["budget_bound"] = charge is None
         if charge is None and mode == "lexicographic":
-            held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q, aim_keys)
+            held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
             objective["method"] = "two-stage under budgets (greedy with exact tests, MILP)"
         elif charge is None:
             rows = np.flatnonzero(np.diff(graph.row_ptr) > 0)
@@ -384,7 +377,7 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
         held_g, charge_g = _greedy(graph, order, budgets)
         greedy = _result(graph, held_g, "greedy", {"method": "greedy"}, {}, weights, today, fit, q, charge=charge_g)
         base = dict(greedy.summary(), augmentable=greedy.objective["augmentable"], time=time.perf_counter() - t2)
-        objective["aims"] = _aims_report(graph, held, held_g, aim_keys)
+        objective["aims"] = aims.report(graph, held, held_g, aim_keys)
     return _result(graph, held, mode, objective, timings, weights, today, fit, q, base, checks, charge)
 
 
