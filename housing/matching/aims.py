@@ -167,45 +167,49 @@ def stage2(graph, chosen, first, solve, aims=DEFAULT_AIMS, values=None):
     """
     values = values if values is not None else pair_values(graph)
     aims = tuple(aims)
-    n, col_rows = graph.n, graph.col_rows
+    n = graph.n
     cost, units = fold(values, aims, chosen, graph)
-    cols = solve(cost.astype(np.float64), first)
     info = {"aims": list(aims), "units": units, "bottleneck_solves": 0}
     if "worst_burden" not in aims or len(chosen) == 0:
-        return cols, info
-    held = np.full(n, -1, dtype=np.int64)
-    held[chosen] = cols
+        return solve(cost.astype(np.float64), first), info
     burden = values["burden"] // units["burden"] if units["burden"] > 1 else values["burden"]
-    worst = int(burden[_edges(graph, held, chosen)].max())
     # no assignment can do better than the worst of the rows' own best burdens
     lower = int(_row_reduce(burden, graph, np.minimum)[chosen].max())
     info["worst_burden_bound"] = lower
-    if worst == lower:
-        return cols, info
     prefix = aims[:aims.index("worst_burden")]
     target = None
-    if prefix:
+    if prefix:                               # the earlier aims' optimum, which every level must keep
         prefix_cost, _ = fold(values, prefix, chosen, graph, units=units)
+        held = np.full(n, -1, dtype=np.int64)
+        held[chosen] = solve(prefix_cost.astype(np.float64), first)
         target = _total(graph, held, chosen, prefix_cost)
-    levels = np.unique(burden[(burden >= lower) & (burden < worst)])
-    lo, hi, best_level = 0, len(levels) - 1, worst
-    while lo <= hi:                          # the smallest level keeping the earlier aims' optimum
-        mid = (lo + hi) // 2
-        over = burden > levels[mid]
+
+    def feasible(level):
+        over = burden > level
         test, _ = fold(values, prefix, chosen, graph, over=over, over_first=True, units=units)
         trial = np.full(n, -1, dtype=np.int64)
         trial[chosen] = solve(test.astype(np.float64), first)
         info["bottleneck_solves"] += 1
-        total = _total(graph, trial, chosen, test)
-        if not over[_edges(graph, trial, chosen)].any() and (
-                target is None or total - len(chosen) == target - len(chosen)):
-            best_level, hi = int(levels[mid]), mid - 1
-        else:
-            lo = mid + 1
-    if best_level < worst:
-        cost, _ = fold(values, aims, chosen, graph, over=burden > best_level, units=units)
-        cols = solve(cost.astype(np.float64), first)
-    return cols, info
+        return not over[_edges(graph, trial, chosen)].any() and (
+            target is None or _total(graph, trial, chosen, test) == target)
+
+    # the smallest level that keeps the earlier aims' optimum: the bound first (the usual
+    # answer), then bisection; the largest level always qualifies (nothing is over it)
+    levels = np.unique(burden[burden >= lower])
+    best = int(levels[-1])
+    if len(levels) > 1 and feasible(int(levels[0])):
+        best = int(levels[0])
+    elif len(levels) > 2:
+        lo, hi = 1, len(levels) - 2
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            if feasible(int(levels[mid])):
+                best, hi = int(levels[mid]), mid - 1
+            else:
+                lo = mid + 1
+    info["worst_burden"] = best
+    cost, _ = fold(values, aims, chosen, graph, over=burden > best, units=units)
+    return solve(cost.astype(np.float64), first), info
 
 
 def assignment_values(graph, held, values) -> dict:
