@@ -1328,3 +1328,42 @@ class GeneratedDocument(BaseModel):
 
 MODELS.append(GeneratedDocument)
 __all__ += ["GeneratedDocument"]
+
+
+# -- the household's own choice (issue 11, stage 2 of the batch) ---------------
+
+class HouseholdPreference(BaseModel):
+    """Preferenza del nucleo: a district or an offer the household ranks (1 = first
+    choice). The batch's second stage honours the ranking where it can
+    (``housing.matching.aims``). Edited in the household's form, audited as the household's."""
+
+    household = ForeignKeyField(Household, backref="preferences", on_delete="CASCADE")
+    preference_rank = IntegerField(constraints=[Check("preference_rank >= 1 AND preference_rank <= 9")])
+    district = ForeignKeyField(District, null=True, backref="ranked_by", on_delete="CASCADE")
+    offer = ForeignKeyField(Offer, null=True, backref="ranked_by", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("household", "preference_rank"), False),)
+        constraints = [Check("(district_id IS NULL) <> (offer_id IS NULL)")]
+
+    def __str__(self):
+        return f"{self.preference_rank}. {self.district or self.offer}"
+
+
+class FundCharge(BaseModel):
+    """Impegno sul fondo: the monthly contribution of a tenancy charged to a
+    contribution fund, as the match used it (``tenancies.open_from_match``); the
+    indicators sum the charges of the tenancies running in each month per fund
+    against the fund's monthly budget. One per tenancy; none when nothing is charged.
+    The amount repeats the tenancy's contribution (kept, like it, by the retention rules)."""
+
+    tenancy = ForeignKeyField(Tenancy, backref="fund_charges", unique=True, on_delete="CASCADE")
+    fund = ForeignKeyField(ContributionFund, backref="charges", on_delete="RESTRICT")
+    monthly_contribution = money(constraints=[Check("monthly_contribution >= 0")])
+
+    def __str__(self):
+        return f"{self.fund}: {self.monthly_contribution}"
+
+
+MODELS.extend([HouseholdPreference, FundCharge])
+__all__ += ["HouseholdPreference", "FundCharge"]

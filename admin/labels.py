@@ -313,6 +313,10 @@ FIELD_LABELS = {
     # landlords' proposals from the public site
     "contacted_on": lazy_gettext("Contacted on"),
     "client_key": lazy_gettext("Sender's address (keyed hash)"),
+    # the households' own choices and the funds' commitments (issue 11)
+    "preference_rank": lazy_gettext('Choice (1 = first)'),
+    "monthly_contribution": lazy_gettext('Monthly contribution'),
+    "fund": lazy_gettext('Contribution fund'),
 }
 
 REGISTRY_NAMES = {
@@ -369,6 +373,8 @@ REGISTRY_NAMES = {
     "appointment": lazy_gettext('Appointments'),
     "calendar_feed": lazy_gettext('Calendar addresses'),
     "generated_document": lazy_gettext('Generated documents'),
+    "household_preference": lazy_gettext("Households' ranked choices"),
+    "fund_charge": lazy_gettext('Fund commitments of tenancies'),
 }
 
 CATEGORIES = {

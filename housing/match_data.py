@@ -9,12 +9,15 @@ import json
 from collections import Counter
 from decimal import Decimal
 
+from peewee import JOIN
+
 from housing.accompaniment.assessments import need_indexes
 from housing.matches import declined_pairs
 
 from housing.household_status import MATCHING_STATUSES
 from models import (
-    CensusSnapshot, ContributionFund, District, Dwelling, Household, HouseholdDistrict, Offer, Person, RuleSetting, db,
+    CensusSnapshot, ContributionFund, District, Dwelling, Household, HouseholdDistrict, HouseholdPreference, Offer,
+    Person, RuleSetting, db,
 )
 
 # Households the matching considers (it proposes the offers of ``Offer.public()``): one list,
@@ -59,6 +62,15 @@ def _load_household_cases(query, today):
     for household_id, name in (HouseholdDistrict.select(HouseholdDistrict.household, District.name).join(District)
                                .where(HouseholdDistrict.household.in_(query.select(Household.id))).tuples()):
         preferred.setdefault(household_id, set()).add(name)
+    ranking = {}
+    for household_id, _, offer_id, name in (
+            HouseholdPreference.select(HouseholdPreference.household, HouseholdPreference.preference_rank,
+                                       HouseholdPreference.offer, District.name)
+            .join(District, JOIN.LEFT_OUTER, on=(HouseholdPreference.district == District.id))
+            .where(HouseholdPreference.household.in_(query.select(Household.id)))
+            .order_by(HouseholdPreference.household, HouseholdPreference.preference_rank, HouseholdPreference.id)
+            .tuples()):
+        ranking.setdefault(household_id, []).append(("offer", offer_id) if offer_id is not None else ("district", name))
     return [HouseholdCase(
         id=hid, size=max(1, sizes.get(hid, 1)), min_rooms=min_rooms, needs_step_free=step_free,
         monthly_income=Decimal(income or 0), preferred_districts=frozenset(preferred.get(hid, ())),
@@ -66,6 +78,7 @@ def _load_household_cases(query, today):
         vulnerabilities=vulnerable.get(hid, 0), case_conference_rank=rank, tie_break_key=tie,
         declined_offer_ids=frozenset(declined.get(hid, ())), need_index=needs.get(hid),
         isee_value=None if isee is None else Decimal(isee), isee_date=isee_date,
+        preferences=tuple(ranking.get(hid, ())),
     ) for (hid, min_rooms, step_free, income, contracts, parked, ethos, intake, rank, tie, isee, isee_date)
         in query.select(*HOUSEHOLD_COLUMNS).tuples()]
 
@@ -91,7 +104,7 @@ def _fingerprint():
     changed by a bulk update (count and sum of ids of the candidates); their
     preferred districts (links, and the registry's names: a rename or a merge); members:
     added, removed, moved, disability or birth date changed; declined matches;
-    assessments. One statement of full scans: ~20 ms for 50,000 households
+    assessments; the households' rankings (``HouseholdPreference``). One statement of full scans: ~20 ms for 50,000 households
     with 100,000 members on SQLite, far less than building the cases again.
     """
     from peewee import SqliteDatabase
@@ -104,8 +117,9 @@ def _fingerprint():
     flag = "has_disability" if sqlite else "has_disability::int"
     big = "" if sqlite else "::bigint"                      # PostgreSQL: no int4 overflow in the products
     statuses = ", ".join(f"'{s}'" for s in CANDIDATE_STATUSES)
-    households, people, matches, assessments, links, districts = (f'"{model._meta.table_name}"' for model in (
-        Household, Person, Match, Assessment, HouseholdDistrict, District))
+    households, people, matches, assessments, links, districts, ranks = (
+        f'"{model._meta.table_name}"' for model in (
+            Household, Person, Match, Assessment, HouseholdDistrict, District, HouseholdPreference))
     sql = (
         f"SELECT * FROM (SELECT count(*), sum(id), max(updated_at) FROM {households}"
         f" WHERE status IN ({statuses})) h,"
@@ -114,7 +128,9 @@ def _fingerprint():
         f" WHERE status = '{CLOSED_DECLINED}') m,"
         f" (SELECT count(*), max(updated_at), sum(need_index * id) FROM {assessments}) a,"
         f" (SELECT count(*), sum(household_id{big} * 7919 + district_id) FROM {links}) l,"
-        f" (SELECT count(*), max(updated_at), sum(version) FROM {districts}) d")
+        f" (SELECT count(*), max(updated_at), sum(version) FROM {districts}) d,"
+        f" (SELECT count(*), sum(household_id{big} * 7919 + preference_rank * 104729"
+        f" + coalesce(district_id, 0) * 31 + coalesce(offer_id, 0) * 37 + id) FROM {ranks}) r")
     return tuple(str(value) for value in db.execute_sql(sql).fetchone())
 
 
@@ -149,15 +165,29 @@ def household_cases(query=None, today=None):
 
 
 def fund_cases():
-    """The contribution funds' records, by id (the matching filters them by date itself)."""
+    """The contribution funds' records, by id (the matching filters them by date itself), each
+    with ``committed``: the monthly contributions of the running tenancies charged to it."""
     from housing.matching.funds import FundCase
 
+    committed = commitments()
     return tuple(FundCase(
         id=f.id, name=f.name, monthly_budget=Decimal(f.monthly_budget), household_cap=Decimal(f.household_cap),
         valid_from=f.valid_from, valid_until=f.valid_until, contract_types=_split(f.contract_types),
         ethos_groups=_split(f.ethos_groups),
         isee_ceiling=None if f.isee_ceiling is None else Decimal(f.isee_ceiling),
+        committed=committed.get(f.id, Decimal(0)),
     ) for f in ContributionFund.select().order_by(ContributionFund.id))
+
+
+def commitments(today=None):
+    """{fund id: monthly contributions of the tenancies not ended by today charged to it}."""
+    from models import FundCharge, Tenancy, fn
+
+    today = today or datetime.date.today()
+    rows = (FundCharge.select(FundCharge.fund, fn.SUM(FundCharge.monthly_contribution)).join(Tenancy)
+            .where(Tenancy.ended_on.is_null() | (Tenancy.ended_on > today))
+            .group_by(FundCharge.fund).tuples())
+    return {fund_id: Decimal(total or 0) for fund_id, total in rows}
 
 
 def offer_cases(query=None):

@@ -322,6 +322,13 @@ def offer_rules(data):
     return _order(data, "min_duration_months", "max_duration_months", N_("La durata massima è inferiore alla minima."))
 
 
+def preference_rules(data):
+    """A household's ranked choice names a district or an offer, not both."""
+    if bool(data.get("district")) == bool(data.get("offer")):
+        return {"district": [_("Indicare un quartiere oppure un'offerta (uno solo dei due).")]}
+    return {}
+
+
 def household_rules(data):
     errors = {}
     if data.get("privacy_consent") and not data.get("privacy_consent_on"):
@@ -404,6 +411,7 @@ RECORD_RULES = {
     "dwelling": [dwelling_rules],
     "offer": [offer_rules],
     "household": [household_rules],
+    "household_preference": [preference_rules],
     "person": [person_rules],
     "erp_assignment": [erp_rules],
 }

@@ -16,7 +16,7 @@ from housing.matching.graph import build_graph
 from housing.matching.rules import RuleConfig, evaluate
 from housing.matching.scoring import Weights, score
 from housing.matching.table import HouseholdTable
-from test_matching_cases import TODAY, brute_force, household, household_lists, offer, offer_lists
+from test_matching_cases import TODAY, aims_key, brute_force, household, household_lists, offer, offer_lists
 
 CONFIG, WEIGHTS = RuleConfig.default(), Weights()
 
@@ -26,14 +26,20 @@ def rank_of(households):
     return {households[i].id: k for k, i in enumerate(order.tolist())}
 
 
-def objective_key(result, households, mode, resolution=100):
+def objective_key(result, households, mode, resolution=100, offers=None, by_fit=False):
+    """weighted: the sum of rounded totals; lexicographic: (housed in rank order, the aims'
+    key of ``aims_key``, or with ``by_fit`` the sum of rounded totals)."""
     by_id = {h.id: h for h in households}
     ranks = rank_of(households)
     housed = {hid for hid, _, _ in result.pairs}
     total = sum(round(b.total * resolution) for _, _, b in result.pairs)
     if mode == "weighted":
         return total
-    return tuple(int(h.id in housed) for h in sorted(households, key=lambda h: ranks[h.id])), total
+    housed_key = tuple(int(h.id in housed) for h in sorted(households, key=lambda h: ranks[h.id]))
+    if by_fit:
+        return housed_key, total
+    by_offer = {o.id: o for o in offers}
+    return housed_key, aims_key([(by_id[hid], by_offer[oid]) for hid, oid, _ in result.pairs])
 
 
 def check_valid(result, households, offers, config=CONFIG):
@@ -64,7 +70,7 @@ def test_batch_is_valid_and_equals_brute_force(households, offers, mode):
     result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY, mode=mode)
     check_valid(result, households, offers)
     best = brute_force(households, offers, CONFIG, WEIGHTS, TODAY, rank_of(households), mode)
-    assert objective_key(result, households, mode) == best
+    assert objective_key(result, households, mode, offers=offers) == best
     assert result.skipped_higher_priority == direct_skips(result, households, offers)
     if mode == "lexicographic":
         assert result.skipped_higher_priority == 0 and result.skipped_by_reassignment == 0
@@ -76,7 +82,7 @@ def test_batch_is_valid_and_equals_brute_force(households, offers, mode):
 def test_scarce_offers_use_a_prefix_and_stay_exact(households, offers):
     result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
     check_valid(result, households, offers)
-    assert objective_key(result, households, "lexicographic") == brute_force(
+    assert objective_key(result, households, "lexicographic", offers=offers) == brute_force(
         households, offers, CONFIG, WEIGHTS, TODAY, rank_of(households), "lexicographic")
     assert result.skipped_by_reassignment == 0
 
@@ -121,7 +127,8 @@ def test_same_input_same_output_whatever_the_list_order(households, offers, rnd)
     rnd.shuffle(hs)
     rnd.shuffle(os_)
     c = propose_batch(hs, os_, CONFIG, WEIGHTS, TODAY)
-    assert objective_key(c, households, "lexicographic") == objective_key(a, households, "lexicographic")
+    assert objective_key(c, households, "lexicographic", offers=offers) == objective_key(
+        a, households, "lexicographic", offers=offers)
 
 
 @settings(max_examples=80, deadline=None)

@@ -83,34 +83,62 @@ def offer(**fields):
     return OfferCase(**base)
 
 
+def aims_of(h, o, share=Decimal("0.30")):
+    """The office's aims of one pair, written independently of ``housing.matching.aims``:
+    (choice position, burden in basis points, contribution in cents, extra rooms)."""
+    from housing.matching.funds import contribution_needed
+
+    choice = 0
+    if h.preferences:
+        offers_ = [i for i, (kind, value) in enumerate(h.preferences) if kind == "offer" and value == o.id]
+        districts = [i for i, (kind, value) in enumerate(h.preferences) if kind == "district" and value == o.district]
+        choice = (offers_ or districts or [10])[0]
+    need = contribution_needed(h, o, share)
+    cost = round((o.monthly_rent + o.service_charges - o.programme_contribution) * 100)
+    income = round(h.monthly_income * 100)
+    pays = max(0, cost) - need
+    burden = -(-pays * 10000 // income) if income else 0
+    return choice, burden, need, max(0, o.rooms - h.min_rooms)
+
+
+def aims_key(pairs):
+    """The staged aims of a set of (household, offer) pairs, larger is better:
+    choice total, worst burden, burden total, contributions, extra rooms (all minimised)."""
+    values = [aims_of(h, o) for h, o in pairs]
+    return (-sum(v[0] for v in values), -max((v[1] for v in values), default=0), -sum(v[1] for v in values),
+            -sum(v[2] for v in values), -sum(v[3] for v in values))
+
+
 def brute_force(households, offers, config, weights, today, rank_of, mode, resolution=100):
     """Best objective over ALL matchings of the eligible pairs, by enumeration.
 
-    lexicographic: (housed indicator in rank order, then sum of rounded fits);
+    lexicographic: (housed indicator in rank order, then the office's aims, ``aims_key``);
     weighted: the sum of rounded score totals. Returns the best key.
     """
     fit = {}
     for h in households:
         for o in offers:
             if evaluate(h, o, config, today).eligible:
-                fit[h.id, o.id] = round(score(h, o, weights, today).total * resolution)
+                fit[h.id, o.id] = (round(score(h, o, weights, today).total * resolution) if mode == "weighted"
+                                   else (h, o))
     by_rank = sorted(households, key=lambda h: rank_of[h.id])
     best = None
 
     def walk(i, used, housed, total):
         nonlocal best
         if i == len(by_rank):
-            key = (tuple(housed), total) if mode == "lexicographic" else total
+            key = (tuple(housed), aims_key(total)) if mode == "lexicographic" else total
             if best is None or key > best:
                 best = key
             return
         h = by_rank[i]
         for o in offers:
             if o.id not in used and (h.id, o.id) in fit:
-                walk(i + 1, used | {o.id}, housed + [1], total + fit[h.id, o.id])
+                walk(i + 1, used | {o.id}, housed + [1],
+                     total + fit[h.id, o.id] if mode == "weighted" else total + [fit[h.id, o.id]])
         walk(i + 1, used, housed + [0], total)
 
-    walk(0, frozenset(), [], 0)
+    walk(0, frozenset(), [], 0 if mode == "weighted" else [])
     return best
 
 

@@ -110,7 +110,7 @@ class JourneyView(SecureBaseView):
         priority_value = prio.priority(household.ethos_category, waiting, vulnerable, need)
         open_matches = Match.select(Match, Offer).join(Offer).where((Match.household == household.id)
                                                                     & (Match.status == "open"))
-        checks = [(m, m.offer, sustainability.check(m.offer, household)) for m in open_matches]
+        checks = [(m, m.offer, sustainability.check(m.offer, household, lang=lang)) for m in open_matches]
         tenancy_rows = []
         today = datetime.date.today()
         for t in Tenancy.select().where(Tenancy.household == household.id).order_by(Tenancy.start_on.desc()):
@@ -241,7 +241,7 @@ class JourneyView(SecureBaseView):
         if code and household is None:
             flash(gettext('No household with code %(code)s.', code=code), "error")
         return self.render("admin/journey/offer.html", offer=offer, household=household, code=code,
-                           check=sustainability.check(offer, household), lang=current_language())
+                           check=sustainability.check(offer, household, lang=current_language()), lang=current_language())
 
 
 class OccupancyView(SecureBaseView):

@@ -50,8 +50,9 @@ def codes_of(household_ids, hidden=frozenset()):
     return codes
 
 
-def snapshot(household_case, offer_case, config, weights, breakdown):
-    """The decision context stored with a proposal, for audit."""
+def snapshot(household_case, offer_case, config, weights, breakdown, funding=None):
+    """The decision context stored with a proposal, for audit; ``funding`` is the fund
+    and contribution the proposal uses (the tenancy opened from it carries them)."""
     def plain(value):
         if dataclasses.is_dataclass(value):
             value = dataclasses.asdict(value)
@@ -65,7 +66,24 @@ def snapshot(household_case, offer_case, config, weights, breakdown):
         "household": plain(household_case), "offer": plain(offer_case),
         "rules": {rule.key: plain(parameter) for rule, parameter in config.for_offer(offer_case)},
         "weights": plain(weights), "score": plain(breakdown), "at": datetime.datetime.now().isoformat(timespec="seconds"),
+        "funding": funding or {},
     }
+
+
+def pair_funding(household_case, offer_case, config, today, fund_id=None):
+    """{"fund_id", "contribution"} of the pair by the rent rule (``housing.matching.funds``), or {}:
+    ``fund_id`` (the batch's choice) when that fund may pay the contribution, else the rule's first fund."""
+    from housing.matching import funds
+
+    share = config.setting(offer_case.contract_type, "rent_sustainable").parameter
+    found = funds.funding(household_case, offer_case, share, today)
+    if not found.need:
+        return {}
+    fund = found.fund
+    chosen = next((f for f in offer_case.funds if f.id == fund_id), None) if fund_id is not None else None
+    if chosen is not None and funds.refusal(chosen, household_case, offer_case, found.need, today) is None:
+        fund = chosen
+    return {"fund_id": fund.id if fund else None, "contribution": f"{found.need / 100:.2f}"}
 
 
 def left_out():
@@ -125,7 +143,7 @@ class MatchingView(SecureBaseView):
             self._propose_pairs([(household, offer)])
         return redirect(url_for(".offer", offer_id=offer_id))
 
-    def _propose_pairs(self, pairs):
+    def _propose_pairs(self, pairs, charged=None):
         from housing.matching.rules import evaluate
         from housing.matching.scoring import score
 
@@ -140,8 +158,9 @@ class MatchingView(SecureBaseView):
             breakdown = score(case, offer_case, weights, today)
             try:
                 with db.atomic():
-                    matches.propose(household, offer, current_user, snapshot(case, offer_case, config, weights, breakdown),
-                                    breakdown.total, today)
+                    funding = pair_funding(case, offer_case, config, today, (charged or {}).get(household.id))
+                    matches.propose(household, offer, current_user,
+                                    snapshot(case, offer_case, config, weights, breakdown, funding), breakdown.total, today)
                 made += 1
             except WorkflowError as error:
                 refused.append(f"{household.code}: {error}")
@@ -179,7 +198,12 @@ class MatchingView(SecureBaseView):
         codes = codes_of([household_id for household_id, _, _ in proposal.pairs], hidden_ids())
         lang = current_language()
         modes = [(key, str(BATCH_MODE_LABELS[key])) for key in BATCH_MODES]
+        from housing.matching import aims
+
+        report = proposal.objective.get("aims")
+        aim_rows = aims.rows_for_page(report["comparison"], lang) if report else []
         return self.render("admin/matching/batch.html", proposal=proposal, baseline=baseline, mode=mode, modes=modes,
+                           aim_rows=aim_rows,
                            mode_label=dict(modes)[mode],
                            codes=codes, households=len(households), offers=len(offers), form=SecureForm(),
                            participation=participation(), lang=lang, can_act=self.can_act())
@@ -187,17 +211,20 @@ class MatchingView(SecureBaseView):
     @expose("/batch/accept", methods=["POST"])
     def accept(self):
         if self._guard():
-            pairs = []
+            pairs, charged = [], {}
             for value in request.form.getlist("pair")[:5000]:
-                household_id, _, offer_id = value.partition("-")
+                # "household-offer", or "household-offer-fund" when the batch charges the pair to a fund
+                household_id, offer_id, fund_id = (value.split("-") + [""])[:3]
                 if household_id.isdigit() and offer_id.isdigit():
                     household, offer = find(Household, int(household_id)), find(Offer, int(offer_id))
                     if household and offer and restriction.may_see(household, current_user):
                         pairs.append((household, offer))
+                        if fund_id.isdigit():
+                            charged[household.id] = int(fund_id)
             if not pairs:
                 flash(gettext('No proposal selected.'), "error")
             else:
-                self._propose_pairs(pairs)
+                self._propose_pairs(pairs, charged)
         return redirect(url_for("match_board.index"))
 
 

@@ -26,7 +26,7 @@ from housing.accompaniment import sensitive
 from housing import vocabulary as v
 from models import (
     Agreement, AgreementPartner, AuditLog, AgreementZone, ContractDuration, District, Dwelling, Household,
-    HouseholdDistrict, HouseholdLanguage, Language, Offer, Partner, Person, RentBand, normalise, now,
+    HouseholdDistrict, HouseholdLanguage, HouseholdPreference, Language, Offer, Partner, Person, RentBand, normalise, now,
 )
 
 AJAX_PAGE = {"page_size": 15, "minimum_input_length": 0}
@@ -360,6 +360,9 @@ class HouseholdView(bulk.HouseholdActions, SecureModelView):
             "relation": [(t.key, t.it) for t in v.RELATIONS],
             "employment_status": [(t.key, t.it) for t in v.EMPLOYMENT_STATUSES],
         },
+    ), optional_id_inline(
+        # the household's own ranking of districts or offers (1 = first choice), read by the batch's stage 2
+        HouseholdPreference, form_columns=["id", "preference_rank", "district", "offer"],
     )]
 
     def __init__(self, model, **kwargs):

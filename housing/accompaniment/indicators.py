@@ -2,17 +2,57 @@
 
 Retention at 6, 12 and 24 months (the headline outcome), time from intake to
 housing, households by support intensity, exits from places by destination,
-referral outcomes and the fidelity score over time. Small groups are not
+referral outcomes, the fidelity score over time, and the commitments of each
+contribution fund month by month against its monthly budget
+(``fund_commitments``: the fund charges of the tenancies running in the month). Small groups are not
 suppressed here: this is the staff's and the funder's view, not the public site.
 """
 import datetime
 import statistics
 from collections import Counter
+from decimal import Decimal
 
 from housing import vocabulary as v
 from housing.accompaniment import fidelity, tenancies
 from housing.accompaniment.assessments import most_in_need
-from models import Household, Referral, Stay, Tenancy
+from models import ContributionFund, FundCharge, Household, Referral, Stay, Tenancy
+
+FUND_MONTHS = 12    # months shown per fund, up to the current one
+
+
+def _month_starts(today, months):
+    year, month = today.year, today.month
+    out = []
+    for _ in range(months):
+        out.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def fund_commitments(today=None, months=FUND_MONTHS):
+    """Per fund (by id): [{"month", "committed", "budget", "left", "share", "over", "tenancies"}] for the
+    last ``months`` months up to today's. A tenancy counts in a month when it started by the month's
+    end and had not ended by its first day; the budget is None in a month the fund was not in force."""
+    today = today or datetime.date.today()
+    starts = _month_starts(today, months)
+    charges = list(FundCharge.select(FundCharge.fund, FundCharge.monthly_contribution, Tenancy.start_on,
+                                     Tenancy.ended_on).join(Tenancy).tuples())
+    out = []
+    for fund in ContributionFund.select().order_by(ContributionFund.id):
+        rows = []
+        for first in starts:
+            last = tenancies.add_months(first, 1) - datetime.timedelta(days=1)
+            running = [amount for fund_id, amount, start, ended in charges
+                       if fund_id == fund.id and start <= last and (ended is None or ended > first)]
+            committed = sum(running, start=Decimal(0))
+            in_force = fund.valid_from <= last and (fund.valid_until is None or fund.valid_until >= first)
+            budget = Decimal(fund.monthly_budget) if in_force else None
+            rows.append({"month": first, "committed": committed, "budget": budget, "tenancies": len(running),
+                         "left": None if budget is None else budget - committed,
+                         "share": float(committed / budget) if budget else None,
+                         "over": committed > (budget if budget is not None else Decimal(0))})
+        out.append({"fund": fund.name, "fund_id": fund.id, "months": rows})
+    return out
 
 
 def compute(today=None):
@@ -46,6 +86,7 @@ def compute(today=None):
         "referral_outcomes": outcomes,
         "fidelity": fidelity.history(),
         "tenancies_open": sum(1 for t in all_tenancies if t.ended_on is None),
+        "fund_commitments": fund_commitments(today),
     }
 
 
@@ -76,6 +117,13 @@ def rows(data, lang="it"):
     for day, score in data["fidelity"]:
         out.append(("fedeltà al modello (%)" if it else "fidelity score (%)", day, score))
     out.append(("locazioni" if it else "tenancies", "in corso" if it else "open", data["tenancies_open"]))
+    section = "impegni dei fondi (EUR al mese)" if it else "fund commitments (EUR a month)"
+    for fund in data.get("fund_commitments", ()):
+        for month in fund["months"]:
+            when = month["month"].strftime("%Y-%m")
+            out.append((section, f"{fund['fund']} {when}: {'impegnato' if it else 'committed'}", month["committed"]))
+            out.append((section, f"{fund['fund']} {when}: {'budget' if it else 'budget'}",
+                        "" if month["budget"] is None else month["budget"]))
     return out
 
 

@@ -8,10 +8,12 @@ on positively among the tenancies old enough to have reached the milestone.
 """
 import calendar
 import datetime
+import json
 from decimal import Decimal
 
-from housing import audit, rents
-from models import Dwelling, Household, MatchEvent, Offer, Tenancy, TenancyOutcome
+from housing import audit
+from housing.accompaniment import sustainability
+from models import Dwelling, FundCharge, Household, MatchEvent, Offer, Tenancy, TenancyOutcome
 
 MILESTONES = (6, 12, 24)
 RETAINED = ("still_housed", "moved_on")
@@ -26,8 +28,13 @@ def add_months(day, months):
 def open_from_match(match, user, today=None):
     """The tenancy of a match that ended in a signed contract (once per match).
 
-    Starts on the day the contract was signed (its workflow event), else today;
-    the programme contribution is what brings the household's share to 30% of income.
+    Starts on the day the contract was signed (its workflow event), else today.
+    The contribution is the matching's (``sustainability.funding``, the rule of
+    ``housing.matching.funds``): what the household cannot pay of rent and
+    charges at its share of income; it is charged (``FundCharge``) to the fund
+    the match used (stored in its snapshot when proposed, by the batch or by
+    hand), else to the first fund that may pay it. No fund may pay: the
+    contribution is recorded without a fund, for staff to settle.
     """
     existing = Tenancy.get_or_none(Tenancy.match == match.id)
     if existing:
@@ -37,10 +44,9 @@ def open_from_match(match, user, today=None):
     signed = (MatchEvent.select().where((MatchEvent.match == match.id) & (MatchEvent.to_step == "contract_signed"))
               .order_by(MatchEvent.at.desc()).first())
     # an unknown income leaves the contribution at 0, for staff to set; a zero income means the programme pays all
-    contribution = Decimal("0.00")
-    if household.monthly_net_income is not None:
-        contribution = rents.sustainability(offer.monthly_rent, offer.service_charges, household.monthly_net_income,
-                                            rents.figure(rents.load_figures(), "sustainability.threshold"))["contribution"]
+    used = matched_funding(match)
+    check = sustainability.funding(offer, household, today, fund_id=used.get("fund_id"))
+    contribution = check["contribution"] if check else Decimal("0.00")
     tenancy = Tenancy.create(
         household=household, dwelling=offer.dwelling_id, offer=offer, match=match.id, contract_type=offer.contract_type,
         monthly_rent=offer.monthly_rent, programme_contribution=contribution,
@@ -48,7 +54,19 @@ def open_from_match(match, user, today=None):
         end_on=add_months(signed.at.date() if signed else (today or datetime.date.today()), offer.max_duration_months)
         if offer.max_duration_months else None)
     audit.record(user, "create", tenancy, None, audit.snapshot(tenancy))
+    if check and check["fund"] is not None and contribution > 0:
+        charge = FundCharge.create(tenancy=tenancy, fund=check["fund"].id, monthly_contribution=contribution)
+        audit.record(user, "create", charge, None, audit.snapshot(charge))
     return tenancy
+
+
+def matched_funding(match):
+    """{"fund_id", "contribution"} stored in the match's snapshot when it was proposed (or {})."""
+    try:
+        found = json.loads(match.snapshot or "{}").get("funding") or {}
+    except (TypeError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def outcome_at(tenancy, months, today=None, recorded=None):

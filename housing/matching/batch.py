@@ -7,7 +7,8 @@ maximise fit. Precisely: among all matchings of the feasibility graph, take
 those whose set of housed households is best when the households are compared
 in priority order (``priority.order_key``: case-conference rank, priority,
 stored random key); among those, maximise the sum of the pairs' score totals
-rounded to 1/``resolution`` (hundredths by default).
+rounded to 1/``resolution`` (hundredths by default) in ``weighted`` mode; in
+``lexicographic`` mode, the office's aims of ``aims`` decide among them.
 
 Method (two exact stages, integer costs, SciPy's LAPJVsp
 ``min_weight_full_bipartite_matching``):
@@ -19,10 +20,12 @@ Method (two exact stages, integer costs, SciPy's LAPJVsp
    lexicographically best one (the greedy basis of the transversal matroid).
    It is therefore also a maximum matching: nobody who could be housed is left
    out. Costs are at most K + 1, so floats are exact.
-2. Fit. Only the stage-1 households, each required to be housed (no dummy);
-   a pair costs resolution + 1 - round(total x resolution). Every household of
-   the set is housed, so the row part of the score (priority, waiting) is a
-   constant and only size fit, rent effort and district decide.
+2. The office's aims (``aims``: the household's own choice, then the lowest
+   rent burden for the worst-off, then the funds' contributions, then size
+   fit). Only the stage-1 households, each required to be housed (no dummy);
+   the aims folded into one exact integer cost, plus a bisection for the
+   min-max burden. ``aim_keys`` gives their order (data, ``aims.DEFAULT_AIMS``);
+   the report compares each aim with the greedy baseline (``objective["aims"]``).
 
 When offers are scarce only a prefix of the ranking can be housed: stage 1
 first takes the best 2 x m households and doubles the prefix until no household
@@ -57,6 +60,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from . import aims
 from .budget import Budgets, fund_report, marginal_figures
 from .cases import cost_cents
 from .graph import Graph, build_graph, priority_checks, rows_reaching_free_offers
@@ -157,7 +161,7 @@ def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=Non
     return out
 
 
-def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int):
+def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int, aim_keys=aims.DEFAULT_AIMS):
     n, m = graph.n, graph.m
     by_rank = np.argsort(rank)
     has_pairs = np.diff(graph.row_ptr) > 0
@@ -184,13 +188,20 @@ def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int):
     cost = np.array([cost_cents(o) for o in graph.offers], dtype=np.int64)
     col_order = np.lexsort((np.arange(m), -cost, -rooms))
     final = np.full(n, -1, dtype=np.int64)
-    final[chosen] = _solve(graph, chosen, (q + 1 - fit).astype(np.float64), first=held[chosen],
-                           col_order=col_order)
+    final[chosen], stage2 = _stage2(graph, chosen, held[chosen], aim_keys, col_order)
     if (final[chosen] < 0).any() or (final >= 0).sum() != len(chosen):
         raise RuntimeError("stage 2 did not house the stage-1 households")
     info = {"method": "two-stage", "considered_households": int(k), "rounds": rounds,
-            "stage1_time": t1 - t0, "stage2_time": time.perf_counter() - t1}
+            "stage1_time": t1 - t0, "stage2_time": time.perf_counter() - t1, "stage2": stage2}
     return final, info
+
+
+# -- stage 2 by the office's aims (``aims`` module doc) -------------------------
+
+def _stage2(graph: Graph, rows: np.ndarray, first: np.ndarray, aim_keys, col_order=None):
+    """Stage 2's columns for ``rows`` (each housed) by the aims, and its report."""
+    return aims.stage2(graph, rows, first,
+                       lambda cost, first: _solve(graph, rows, cost, first=first, col_order=col_order), aim_keys)
 
 
 def _weighted(graph: Graph, fit: np.ndarray, q: int):
@@ -244,6 +255,8 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     held1, _ = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
     final = np.full(graph.n, -1, dtype=np.int64)
+    # the aims' assignment could not be charged within the budgets: the exact staged method
+    # of ``budget`` (stage 2 by the score fit, as its MILP states it)
     final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows])
     charge = budgets.allocate(final)
     if charge is None:
@@ -305,7 +318,8 @@ def _prepare(households, offers, config, weights, today, graph):
 
 def propose_batch(households, offers, config: RuleConfig, weights: Weights, today: date,
                   mode: str = "lexicographic", *, resolution: int = RESOLUTION, baseline: bool = True,
-                  graph: Graph | None = None, marginal_report: bool = True) -> BatchResult:
+                  graph: Graph | None = None, marginal_report: bool = True,
+                  aim_keys=aims.DEFAULT_AIMS) -> BatchResult:
     """The optimal proposal for all ``offers`` at once (see the module doc for the modes).
 
     ``households``: a list of ``HouseholdCase`` or a ``HouseholdTable``.
@@ -324,7 +338,7 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
     fit = np.rint(graph.total * q).astype(np.int64)
     t0 = time.perf_counter()
     if mode == "lexicographic":
-        held, objective = _lexicographic(graph, rank, fit, q)
+        held, objective = _lexicographic(graph, rank, fit, q, aim_keys)
     else:
         held, objective = _weighted(graph, fit, q), {"method": "weighted"}
     timings["solve"] = time.perf_counter() - t0
@@ -363,6 +377,7 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
         held_g, charge_g = _greedy(graph, order, budgets)
         greedy = _result(graph, held_g, "greedy", {"method": "greedy"}, {}, weights, today, fit, q, charge=charge_g)
         base = dict(greedy.summary(), augmentable=greedy.objective["augmentable"], time=time.perf_counter() - t2)
+        objective["aims"] = aims.report(graph, held, held_g, aim_keys)
     return _result(graph, held, mode, objective, timings, weights, today, fit, q, base, checks, charge)
 
 

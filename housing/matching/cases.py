@@ -32,6 +32,7 @@ class HouseholdCase:
     need_index: float | None = None  # multidimensional assessment, [0, 1]; None = not assessed
     isee_value: Decimal | None = None  # EUR a year; None = no ISEE recorded
     isee_date: date | None = None    # the ISEE's date (its validity: ``funds.isee_in_force``)
+    preferences: tuple = ()          # the household's ranking, first choice first: (("district", name) | ("offer", id), ...)
 
 
 @dataclass(frozen=True)
