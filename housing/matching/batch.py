@@ -241,17 +241,13 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
 
 def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     """The two stages under the budgets (``budget`` module doc): (held, {row: fund index})."""
-    held1, _ = budgets.housed_set(order)
+    held1, charge1 = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
     final = np.full(graph.n, -1, dtype=np.int64)
     final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows])
     charge = budgets.allocate(final)
-    if charge is None:
-        solved = budgets.solve(rows, required=True, fit=fit)
-        if solved is None:                      # stopped without a solution: stage 1's assignment
-            return held1, budgets.allocate(held1)
-        final[:] = -1
-        final[rows], charge = solved
+    if charge is None:                          # the MILP, or prices with a proven bound (budget.py)
+        final, charge = budgets.fit_under_budgets(rows, fit, held1, charge1)
     return final, charge
 
 
@@ -339,12 +335,14 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
             objective["method"] = "two-stage under budgets (greedy with exact tests, MILP)"
         elif charge is None:
             rows = np.flatnonzero(np.diff(graph.row_ptr) > 0)
-            housed, charge = budgets.solve(rows, required=False, fit=fit)
-            held = np.full(graph.n, -1, dtype=np.int64)
-            held[rows] = housed
-        objective.update(milps=budgets.milps, undecided=budgets.undecided, fit_gap=budgets.fit_gap,
-                         first_undecided=budgets.first_undecided,
-                         exact=budgets.undecided == 0 and budgets.fit_gap is None)
+            solved = budgets.solve(rows, required=False, fit=fit)
+            if solved is None:                  # too large for the MILP: the lexicographic proposal, labelled
+                held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
+                objective["method"] = "weighted too large under budgets: two-stage lexicographic"
+            else:
+                held = np.full(graph.n, -1, dtype=np.int64)
+                held[rows], charge = solved
+        objective.update(budgets.report(int((held >= 0).sum())))   # method, proofs, bound and gap (budget.py)
         timings["budget"] = time.perf_counter() - t0
         if objective["budget_bound"] and mode == "lexicographic" and marginal_report:
             marginal = marginal_figures(graph, order, int((held >= 0).sum()))

@@ -51,19 +51,35 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from .budget_fit import priced_fit
+from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound
+
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
 MILP_NODES = 10         # per feasibility MILP of stage 1
 MAX_MILPS = 3           # larger feasibility MILPs per stage-1 run; beyond, a household needing one is left out
 SMALL = 2000            # programs with at most this many variables run without limits
 FIT_NODES = 200         # stage 2's MILP (then its best solution and its gap)
+FIT_MAX_VARS = 20_000   # stage 2's MILP is not built above this many variables (stage 1's assignment kept)
+EXACT_PAIRS = 20_000    # graphs up to this many pairs: exact tests without limit (``max_exact="auto"``)
+MAX_EXACT_TESTS = 0     # above it: exact tests per stage 1 (the rest left out as undecided)
+MAX_REFRESHES = 3       # exact refreshes of the lower bounds per stage 1
 
 
 class Budgets:
     """The graph's pairs with their contributions, and the funds' budgets left (cents)."""
 
-    def __init__(self, graph, extra=None, milp_nodes=MILP_NODES, max_milps=MAX_MILPS):
+    def __init__(self, graph, extra=None, milp_nodes=MILP_NODES, max_milps=MAX_MILPS, max_exact="auto",
+                 max_refreshes=MAX_REFRESHES):
         self.graph = graph
         self.milp_nodes, self.max_milps = milp_nodes, max_milps
+        if max_exact == "auto":
+            max_exact = None if graph.pairs <= EXACT_PAIRS else MAX_EXACT_TESTS
+        self.max_exact = max_exact          # exact tests (matchings, MILPs) per stage 1; None: no limit
+        self.max_refreshes = max_refreshes  # exact refreshes of the lower bounds per stage 1
+        self.exact_tests = 0
+        self.fit_skipped = False            # stage 2's MILP too large to run
+        self.fit_bound = None               # proven upper bound on stage 2's fit total (prices), if computed
+        self.proofs = {"free offer": 0, "augmenting path": 0, "lower bound": 0, "exact test": 0}
         self.undecided = 0          # households left out by a stopped or skipped test (not proven)
         self.first_undecided = None  # position in the ranking of the first of them: exact above it
         self.fit_gap = None         # stage 2's relative MIP gap when stopped by the time limit
@@ -165,6 +181,9 @@ class Budgets:
         charged = var_fund >= 0
         a_fund = sp.csr_matrix((need[var_entry][charged].astype(float), (var_fund[charged], idx[charged])),
                                shape=(len(self.funds), n_var))
+        if fit is not None and n_var > FIT_MAX_VARS:
+            self.fit_skipped = True
+            return None
         c = np.zeros(n_var) if fit is None else -np.asarray(fit, dtype=float)[edges[var_entry]]
         self.milps += 1
         if fit is None and n_var > SMALL and self.milps > self.max_milps:
@@ -192,20 +211,25 @@ class Budgets:
     # -- stage 1: the greedy over households in ranking order -------------------
 
     def _fits_now(self, h, holder, left):
-        """An offer free now that ``h`` may take within a fund's remaining budget: (col, fund or -1)."""
+        """An offer free now that ``h`` may take within a fund's remaining budget: (col, fund or -1).
+        A free pair needing nothing first (lowest column); else the least contribution (then the lowest
+        column, then the first fund by id)."""
         g = self.graph
         a, b = g.row_ptr[h], g.row_ptr[h + 1]
-        best = None
-        for col, e in zip(g.row_cols[a:b].tolist(), g.row_edge[a:b].tolist()):
-            if holder[col] >= 0:
-                continue
-            need = int(self.need[e])
-            if need == 0:
-                return col, -1
-            for k in range(len(self.funds)):
-                if self.payers[e] >> k & 1 and left[k] >= need and (best is None or need < best[2]):
-                    best = (col, k, need)
-        return None if best is None else best[:2]
+        cols, edges = g.row_cols[a:b], g.row_edge[a:b]
+        free = holder[cols] < 0
+        need, payers = self.need[edges], self.payers[edges]
+        zero = np.flatnonzero(free & (need == 0))
+        if len(zero):
+            return int(cols[zero[0]]), -1
+        ok = np.zeros((len(self.funds), len(cols)), dtype=bool)
+        for k in range(len(self.funds)):
+            ok[k] = free & ((payers >> k) & 1).astype(bool) & (need <= left[k]) & (need > 0)
+        anyok = ok.any(axis=0)
+        if not anyok.any():
+            return None
+        i = int(np.argmin(np.where(anyok, need, np.iinfo(np.int64).max)))
+        return int(cols[i]), int(np.argmax(ok[:, i]))
 
     def _min_contribution(self, rows, only=None):
         """The matching housing all ``rows`` with the least total contribution (held per row), or None.
@@ -247,13 +271,18 @@ class Budgets:
         return False
 
     def housed_set(self, order):
-        """Stage 1: (held per graph row, {row: fund}) of the lexicographically best housed set."""
+        """Stage 1: (held per graph row, {row: fund}) of the lexicographically best housed set.
+
+        Each household's admission is decided by the first proof that settles it: a free offer
+        within a fund's remaining budget, the lower bounds (no), an augmenting path (yes)
+        (``budget_proofs``), then the exact tests below while ``max_exact`` allows."""
         g = self.graph
         held = np.full(g.n, -1, dtype=np.int64)
         holder = np.full(g.m, -1, dtype=np.int64)
         left = self.available.copy()
         charge = {}
         members = []
+        bounds, paths = LowerBounds(self), Augmenter(self)
         has_pairs = np.diff(g.row_ptr) > 0
         for position, h in enumerate(order.tolist()):
             if not has_pairs[h]:
@@ -268,13 +297,36 @@ class Budgets:
                     charge[h] = k
                     left[k] -= self.need[self.edge_of(h, col)]
                 members.append(h)
+                bounds.add(h)
+                self.proofs["free offer"] += 1
                 continue
+            if bounds.excludes(h):
+                self.proofs["lower bound"] += 1
+                continue
+            if paths.try_add(h, held, holder, charge, left):
+                members.append(h)
+                bounds.add(h)
+                self.proofs["augmenting path"] += 1
+                continue
+            if bounds.stale and bounds.refreshes < self.max_refreshes:
+                bounds.refresh(np.array(members, dtype=np.int64))
+                if bounds.excludes(h):
+                    self.proofs["lower bound"] += 1
+                    continue
+            if self.max_exact is not None and self.exact_tests >= self.max_exact:
+                self.undecided += 1
+                if self.first_undecided is None:
+                    self.first_undecided = position
+                continue
+            self.exact_tests += 1
             rows = np.array(members + [h], dtype=np.int64)
             trial = self._min_contribution(rows)
             if trial is None:
+                self.proofs["exact test"] += 1
                 continue
             edges = np.array([self.edge_of(r, c) for r, c in zip(rows.tolist(), trial.tolist())], dtype=np.int64)
             if self.need[edges].sum() > self.available.sum() or self._short_of_budget(rows):
+                self.proofs["exact test"] += 1
                 continue
             candidate = np.full(g.n, -1, dtype=np.int64)
             candidate[rows] = trial
@@ -285,16 +337,59 @@ class Budgets:
                 if solved is None:
                     if self.undecided > before and self.first_undecided is None:
                         self.first_undecided = position
+                    elif self.undecided == before:
+                        self.proofs["exact test"] += 1
                     continue
                 candidate[rows], found = solved[0], solved[1]
+            self.proofs["exact test"] += 1
             members.append(h)
+            bounds.add(h)
+            paths.dead.clear()
             held, charge = candidate, found
             holder[:] = -1
             holder[held[rows]] = rows
             left = self.available.copy()
             for r, k in charge.items():
                 left[k] -= self.need[self.edge_of(r, held[r])]
+        self.lower_bound_refreshes = bounds.refreshes
         return held, charge
+
+    def fit_under_budgets(self, rows, fit, held1, charge1):
+        """Stage 2 on the housed set ``rows``: (held per graph row, {row: fund}), always within the budgets.
+
+        The MILP up to ``FIT_MAX_VARS`` variables; above, Lagrangian prices (``budget_fit``) with their
+        proven bound (``fit_bound``) and gap; stage 1's assignment when neither does better."""
+        solved = self.solve(rows, required=True, fit=fit)
+        if solved is not None:
+            final = np.full(self.graph.n, -1, dtype=np.int64)
+            final[rows] = solved[0]
+            return final, solved[1]
+        if not self.fit_skipped:
+            return held1, charge1
+        self.fit_skipped = False
+        held, charge, bound, total = priced_fit(self, rows, fit, held1[rows], charge1)
+        self.fit_bound = bound
+        self.fit_gap = None if total >= bound else round((bound - total) / max(bound, 1), 6)
+        final = np.full(self.graph.n, -1, dtype=np.int64)
+        final[rows] = held
+        return final, charge
+
+    def report(self, housed: int) -> dict:
+        """How stage 1 was decided and how far it is proven (for ``objective``)."""
+        out = {"milps": self.milps, "undecided": self.undecided, "fit_gap": self.fit_gap,
+               "first_undecided": self.first_undecided, "exact_tests": self.exact_tests,
+               "max_exact_tests": self.max_exact, "proofs": dict(self.proofs),
+               "fit_bound": self.fit_bound,
+               "exact": self.undecided == 0 and self.fit_gap is None}
+        out["budget_method"] = ("exact (greedy with proven decisions, MILP)" if out["exact"] else
+                                "bounded (greedy with proven decisions; undecided households left out)")
+        if not out["exact"]:
+            t0 = time.perf_counter()
+            bound = housed_upper_bound(self)
+            out.update(housed_upper_bound=bound, housed_gap=bound - housed,
+                       housed_gap_ratio=round((bound - housed) / bound, 4) if bound else 0.0,
+                       bound_time=time.perf_counter() - t0)
+        return out
 
     def used(self, held, charge):
         used = np.zeros(len(self.funds), dtype=np.int64)
