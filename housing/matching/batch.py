@@ -332,7 +332,7 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
         objective["budget_bound"] = charge is None
         if charge is None and mode == "lexicographic":
             held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
-            objective["method"] = "two-stage under budgets (greedy with exact tests, MILP)"
+            objective["method"] = "two-stage under budgets (see budget_method)"
         elif charge is None:
             rows = np.flatnonzero(np.diff(graph.row_ptr) > 0)
             solved = budgets.solve(rows, required=False, fit=fit)

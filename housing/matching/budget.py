@@ -62,19 +62,22 @@ FIT_NODES = 200         # stage 2's MILP (then its best solution and its gap)
 FIT_MAX_VARS = 20_000   # stage 2's MILP is not built above this many variables (stage 1's assignment kept)
 EXACT_PAIRS = 20_000    # graphs up to this many pairs: exact tests without limit (``max_exact="auto"``)
 MAX_EXACT_TESTS = 0     # above it: exact tests per stage 1 (the rest left out as undecided)
-MAX_REFRESHES = 3       # exact refreshes of the lower bounds per stage 1
+MAX_REFRESHES = 3       # exact refreshes of the lower bounds per stage 1 (minimum-cost matchings) ...
+REFRESH_PAIRS = 500_000  # ... on graphs up to this many pairs (none above)
 
 
 class Budgets:
     """The graph's pairs with their contributions, and the funds' budgets left (cents)."""
 
     def __init__(self, graph, extra=None, milp_nodes=MILP_NODES, max_milps=MAX_MILPS, max_exact="auto",
-                 max_refreshes=MAX_REFRESHES):
+                 max_refreshes="auto"):
         self.graph = graph
         self.milp_nodes, self.max_milps = milp_nodes, max_milps
         if max_exact == "auto":
             max_exact = None if graph.pairs <= EXACT_PAIRS else MAX_EXACT_TESTS
         self.max_exact = max_exact          # exact tests (matchings, MILPs) per stage 1; None: no limit
+        if max_refreshes == "auto":
+            max_refreshes = MAX_REFRESHES if graph.pairs <= REFRESH_PAIRS else 0
         self.max_refreshes = max_refreshes  # exact refreshes of the lower bounds per stage 1
         self.exact_tests = 0
         self.fit_skipped = False            # stage 2's MILP too large to run
@@ -344,7 +347,7 @@ class Budgets:
             self.proofs["exact test"] += 1
             members.append(h)
             bounds.add(h)
-            paths.dead.clear()
+            paths.clear()
             held, charge = candidate, found
             holder[:] = -1
             holder[held[rows]] = rows
