@@ -247,7 +247,7 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows])
     charge = budgets.allocate(final)
     if charge is None:                          # the MILP, or prices with a proven bound (budget.py)
-        final, charge = budgets.fit_under_budgets(rows, fit, held1, charge1)
+        final, charge = budgets.fit_under_budgets(rows, fit, held1, charge1, final)
     return final, charge
 
 

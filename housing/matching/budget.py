@@ -357,22 +357,27 @@ class Budgets:
         self.lower_bound_refreshes = bounds.refreshes
         return held, charge
 
-    def fit_under_budgets(self, rows, fit, held1, charge1):
+    def fit_under_budgets(self, rows, fit, held1, charge1, unconstrained):
         """Stage 2 on the housed set ``rows``: (held per graph row, {row: fund}), always within the budgets.
 
-        The MILP up to ``FIT_MAX_VARS`` variables; above, Lagrangian prices (``budget_fit``) with their
-        proven bound (``fit_bound``) and gap; stage 1's assignment when neither does better."""
-        solved = self.solve(rows, required=True, fit=fit)
-        if solved is not None:
-            final = np.full(self.graph.n, -1, dtype=np.int64)
-            final[rows] = solved[0]
-            return final, solved[1]
-        if not self.fit_skipped:
-            return held1, charge1
+        The MILP up to ``FIT_MAX_VARS`` variables; above, Lagrangian prices (``budget_fit``), or stage 1's
+        assignment when they do no better. The proven bound (``fit_bound``) is the least of the prices'
+        bounds and ``unconstrained``'s fit (the best fit of the same set without budgets)."""
+        degree = int((self.graph.row_ptr[np.asarray(rows) + 1] - self.graph.row_ptr[rows]).sum())
+        if degree <= FIT_MAX_VARS:
+            solved = self.solve(rows, required=True, fit=fit)
+            if solved is not None:
+                final = np.full(self.graph.n, -1, dtype=np.int64)
+                final[rows] = solved[0]
+                return final, solved[1]
+            if not self.fit_skipped:
+                return held1, charge1
         self.fit_skipped = False
         held, charge, bound, total = priced_fit(self, rows, fit, held1[rows], charge1)
-        self.fit_bound = bound
-        self.fit_gap = None if total >= bound else round((bound - total) / max(bound, 1), 6)
+        rows_l = np.asarray(rows).tolist()
+        ceiling = int(sum(int(fit[self.edge_of(r, unconstrained[r])]) for r in rows_l))
+        self.fit_bound = ceiling if bound is None else min(bound, ceiling)
+        self.fit_gap = None if total >= self.fit_bound else round((self.fit_bound - total) / max(self.fit_bound, 1), 6)
         final = np.full(self.graph.n, -1, dtype=np.int64)
         final[rows] = held
         return final, charge

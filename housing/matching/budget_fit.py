@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 PRICES = (1000, 100, 10, 1)     # d: fit points (1/resolution) per d cents
-LARGE_PAIRS = 2_000_000         # above this many pairs in the housed set, only the first two prices
+LARGE_PAIRS = 2_000_000         # above this many pairs in the housed set, no prices (bound None)
 
 
 def _total(budgets, rows, held, fit) -> int:
@@ -38,7 +38,7 @@ def priced_fit(budgets, rows, fit, start_held, start_charge):
     best_held, best_charge = start_held, start_charge
     best_total = _total(budgets, rows, start_held, fit)
     bound = None
-    prices = PRICES if len(edges) <= LARGE_PAIRS else PRICES[:2]
+    prices = PRICES if len(edges) <= LARGE_PAIRS else ()       # above: the caller's bound only
     for d in prices:
         cost = (top - fit_e) * d + need_e + 1                   # > 0: no explicit zeros
         matrix = sp.csr_matrix((cost.astype(np.float64), (owner, cols)), shape=(len(rows), budgets.graph.m))

@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bip
 
 MAX_VISITS = 400          # households a single augmenting-path search may visit (work, not seconds)
 PRICED_PAIRS = 1_000_000  # graphs up to this many pairs: also the Lagrangian bound on the housed count
-MAX_TOTAL_VISITS = 200_000  # and all the searches of one stage 1 together; beyond, no more searches
+MAX_TOTAL_VISITS = 50_000  # and all the searches of one stage 1 together; beyond, no more searches
 
 
 def fund_groups(n_funds: int) -> list[int]:
@@ -237,6 +237,8 @@ def housed_upper_bound(budgets, thresholds: int = 4) -> int:
     positive = need[need > 0]
     if len(positive) == 0:
         return best
+    if graph.pairs > PRICED_PAIRS:
+        thresholds = 1
     candidates = sorted({int(t) for t in np.quantile(positive, np.linspace(0, 1, thresholds + 2)[1:-1])} |
                         {int(positive.min())})
     for t in candidates:
