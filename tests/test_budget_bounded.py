@@ -53,7 +53,8 @@ RENTS = [150, 250, 300, 400, 520]
 def test_proofs_only_stay_within_the_rules_and_agree_with_the_optimum_where_proven(households, offers, funds,
                                                                                    incomes):
     households, offers = instance(households, offers, funds, incomes)
-    with mock.patch.object(budget, "EXACT_PAIRS", 0), mock.patch.object(budget, "FIT_MAX_VARS", 0):
+    with mock.patch.object(budget, "EXACT_PAIRS", 0), mock.patch.object(budget, "MAX_EXACT_TESTS", 0), \
+            mock.patch.object(budget, "FIT_MAX_VARS", 0):
         result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY, marginal_report=False)
     check_budgets(result, households, offers, funds)
     housed, total = objective_key(result, households, "lexicographic")
@@ -86,7 +87,7 @@ def test_an_augmenting_path_that_costs_no_fund_more_is_a_proof():
     c = household(id=3, monthly_income=Decimal(0), ethos_category="insecure_8", tie_break_key=0.3)
     offers = [offer(id=1, monthly_rent=Decimal(250), funds=funds), offer(id=2, monthly_rent=Decimal(350), funds=funds),
               offer(id=3, monthly_rent=Decimal(420), funds=funds)]
-    with mock.patch.object(budget, "EXACT_PAIRS", 0):
+    with mock.patch.object(budget, "EXACT_PAIRS", 0), mock.patch.object(budget, "MAX_EXACT_TESTS", 0):
         result = propose_batch([a, b, c], offers, CONFIG, WEIGHTS, TODAY, marginal_report=False)
     pairs = {hid: oid for hid, oid, _ in result.pairs}
     assert set(pairs) == {1, 2} and pairs[2] == 1               # B on the 250 EUR home, within 300 EUR

@@ -157,7 +157,7 @@ def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=Non
     return out
 
 
-def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int):
+def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int, stage1_only: bool = False):
     n, m = graph.n, graph.m
     by_rank = np.argsort(rank)
     has_pairs = np.diff(graph.row_ptr) > 0
@@ -175,6 +175,8 @@ def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int):
         k = min(n, 2 * k)
     t1 = time.perf_counter()
     chosen = considered[held[considered] >= 0]
+    if stage1_only:                 # the budgets' pre-check (propose_batch): stage 1's assignment only
+        return held, {"method": "two-stage", "considered_households": int(k), "rounds": rounds}
     # LAPJVsp is much faster with the poorest households first, and with the
     # offers by rooms, then cost, both descending (measured on the benchmark
     # instances: stage 2 about 20% faster than with the offers by id); the optimum
@@ -319,16 +321,21 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
     _, order, rank = graph.table.ranking(today)
     fit = np.rint(graph.total * q).astype(np.int64)
     t0 = time.perf_counter()
-    if mode == "lexicographic":
+    budgets = Budgets(graph) if graph.need is not None else None
+    # budgets: when no charging of the unconstrained housed set fits them, skip the unconstrained stage 2
+    unfundable = False
+    if mode == "lexicographic" and budgets is not None and budgets.binds_ever:
+        held, objective = _lexicographic(graph, rank, fit, q, stage1_only=True)
+        unfundable = budgets.allocate(held) is None
+    if mode == "lexicographic" and not unfundable:
         held, objective = _lexicographic(graph, rank, fit, q)
-    else:
+    elif mode != "lexicographic":
         held, objective = _weighted(graph, fit, q), {"method": "weighted"}
     timings["solve"] = time.perf_counter() - t0
-    budgets = Budgets(graph) if graph.need is not None else None
     charge, marginal = {}, None
     if budgets is not None and budgets.binds_ever:
         t0 = time.perf_counter()
-        charge = budgets.allocate(held)
+        charge = None if unfundable else budgets.allocate(held)
         objective["budget_bound"] = charge is None
         if charge is None and mode == "lexicographic":
             held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)

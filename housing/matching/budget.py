@@ -61,8 +61,9 @@ SMALL = 2000            # programs with at most this many variables run without 
 FIT_NODES = 200         # stage 2's MILP (then its best solution and its gap)
 FIT_MAX_VARS = 20_000   # stage 2's MILP is not built above this many variables (stage 1's assignment kept)
 EXACT_PAIRS = 20_000    # graphs up to this many pairs: exact tests without limit (``max_exact="auto"``)
-MAX_EXACT_TESTS = 0     # above it: exact tests per stage 1 (the rest left out as undecided)
-MAX_REFRESHES = 3       # exact refreshes of the lower bounds per stage 1 (minimum-cost matchings) ...
+MAX_EXACT_TESTS = 3     # above it: at most this many exact tests per stage 1, and at most
+EXACT_WORK = 400_000    # this many pairs / the graph's pairs (1k x 1k: 3; 10k x 10k: none); the rest undecided
+MAX_REFRESHES = 10       # exact refreshes of the lower bounds per stage 1 (minimum-cost matchings) ...
 REFRESH_PAIRS = 500_000  # ... on graphs up to this many pairs (none above)
 
 
@@ -74,7 +75,7 @@ class Budgets:
         self.graph = graph
         self.milp_nodes, self.max_milps = milp_nodes, max_milps
         if max_exact == "auto":
-            max_exact = None if graph.pairs <= EXACT_PAIRS else MAX_EXACT_TESTS
+            max_exact = None if graph.pairs <= EXACT_PAIRS else min(MAX_EXACT_TESTS, EXACT_WORK // graph.pairs)
         self.max_exact = max_exact          # exact tests (matchings, MILPs) per stage 1; None: no limit
         if max_refreshes == "auto":
             max_refreshes = MAX_REFRESHES if graph.pairs <= REFRESH_PAIRS else 0
@@ -216,7 +217,8 @@ class Budgets:
     def _fits_now(self, h, holder, left):
         """An offer free now that ``h`` may take within a fund's remaining budget: (col, fund or -1).
         A free pair needing nothing first (lowest column); else the least contribution (then the lowest
-        column, then the first fund by id)."""
+        column), charged to the fund with the most budget left (then the first by id): a fund that many
+        pairs may use is not spent on pairs another fund could pay."""
         g = self.graph
         a, b = g.row_ptr[h], g.row_ptr[h + 1]
         cols, edges = g.row_cols[a:b], g.row_edge[a:b]
@@ -232,7 +234,7 @@ class Budgets:
         if not anyok.any():
             return None
         i = int(np.argmin(np.where(anyok, need, np.iinfo(np.int64).max)))
-        return int(cols[i]), int(np.argmax(ok[:, i]))
+        return int(cols[i]), int(np.argmax(np.where(ok[:, i], left, -1)))
 
     def _min_contribution(self, rows, only=None):
         """The matching housing all ``rows`` with the least total contribution (held per row), or None.
@@ -312,10 +314,37 @@ class Budgets:
                 self.proofs["augmenting path"] += 1
                 continue
             if bounds.stale and bounds.refreshes < self.max_refreshes:
-                bounds.refresh(np.array(members, dtype=np.int64))
+                current = np.array(members, dtype=np.int64)
+                cheapest = bounds.refresh(current)
                 if bounds.excludes(h):
                     self.proofs["lower bound"] += 1
                     continue
+                # the set's least-contribution matching, if the funds can pay it, leaves more budget: retry
+                candidate = np.full(g.n, -1, dtype=np.int64)
+                candidate[current] = cheapest
+                again = self.allocate(candidate, exact=False) if cheapest is not None else None
+                if again is not None and self.used(candidate, again).sum() < self.used(held, charge).sum():
+                    held, charge = candidate, again
+                    holder[:] = -1
+                    holder[held[current]] = current
+                    left = self.available - self.used(held, charge)
+                    paths.clear()
+                    quick = self._fits_now(h, holder, left)
+                    if quick is not None:
+                        col, k = quick
+                        held[h], holder[col] = col, h
+                        if k >= 0:
+                            charge[h] = k
+                            left[k] -= self.need[self.edge_of(h, col)]
+                        members.append(h)
+                        bounds.add(h)
+                        self.proofs["free offer"] += 1
+                        continue
+                    if paths.try_add(h, held, holder, charge, left):
+                        members.append(h)
+                        bounds.add(h)
+                        self.proofs["augmenting path"] += 1
+                        continue
             if self.max_exact is not None and self.exact_tests >= self.max_exact:
                 self.undecided += 1
                 if self.first_undecided is None:

@@ -85,15 +85,21 @@ class LowerBounds:
         return any(self.bound[i] + self.least[i][h] > self.budget[i] for i in range(len(self.groups)))
 
     def refresh(self, rows):
-        """Exact mincost_T(S) for every group (one minimum-cost matching per group)."""
+        """Exact mincost_T(S) for every group (one minimum-cost matching per group); returns the
+        least-contribution matching of ``rows`` (all funds), or None."""
         self.refreshes += 1
+        full = (1 << len(self.budgets.funds)) - 1
+        cheapest = None
         for i, group in enumerate(self.groups):
             held = self.budgets._min_contribution(rows, only=group)
             if held is None:
-                return
+                return None
+            if group == full:
+                cheapest = held
             edges = [self.budgets.edge_of(r, c) for r, c in zip(np.asarray(rows).tolist(), held.tolist())]
             self.bound[i] = max(int(self.bound[i]), int(self.cost[i][edges].sum()))
         self.stale = False
+        return cheapest
 
 
 class Augmenter:
