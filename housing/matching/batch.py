@@ -349,7 +349,7 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
             else:
                 held = np.full(graph.n, -1, dtype=np.int64)
                 held[rows], charge = solved
-        objective.update(budgets.report(int((held >= 0).sum())))   # method, proofs, bound and gap (budget.py)
+        objective.update(budgets.report(int((held >= 0).sum()), q))   # method, proofs, bound and gap (budget.py)
         timings["budget"] = time.perf_counter() - t0
         if objective["budget_bound"] and mode == "lexicographic" and marginal_report:
             marginal = marginal_figures(graph, order, int((held >= 0).sum()))

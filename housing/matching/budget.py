@@ -1,11 +1,11 @@
-"""The funds' monthly budgets in the batch: the exact staged optimum under the budgets.
+"""The funds' monthly budgets in the batch: the staged optimum under the budgets, exact or with a proven bound.
 
 Each proposed pair whose household cannot pay the whole cost (``graph.need`` > 0)
 is charged to one fund that may pay it (``graph.payers``); for each fund, the
 contributions charged to it plus its open tenancies' (``FundCase.committed``)
 never exceed its monthly budget. The objective is ``batch``'s, unchanged.
 
-Method (exact; HiGHS through ``scipy.optimize.milp`` only where needed):
+Method (HiGHS through ``scipy.optimize.milp`` only where needed):
 
 0. Shortcut. Budgets only remove solutions: if the unconstrained optimum
    (``batch``'s two stages) can be charged to the funds within their budgets
@@ -15,27 +15,35 @@ Method (exact; HiGHS through ``scipy.optimize.milp`` only where needed):
    feasible sets are closed under removal, so the lexicographically best set
    (households compared in priority order) is the greedy one. Households are
    taken in ranking order; each joins when the set so far plus it can still
-   all be housed within the budgets. That test is exact, cheapest first:
-   a free offer it may take now within a fund's remaining budget (yes);
-   the minimum-contribution matching housing the whole set (LAPJVsp) does not
-   exist or needs more than all the funds together (no), or can be charged to
-   the funds (yes); otherwise a feasibility MILP decides (binary variables per
-   pair and paying fund; a row per household = 1, per offer <= 1, per fund
-   contributions <= budget left).
+   all be housed within the budgets. Each decision is a proof, cheapest first
+   (``budget_proofs``): a free offer within a fund's remaining budget (yes);
+   the lower bounds per group of funds (no); an augmenting path along which
+   no fund pays more (yes); up to ``MAX_REFRESHES`` times, the set's
+   least-contribution matching replaces the assignment when the funds can pay
+   it, and the two yes-tests run again; then the exact tests: the
+   minimum-contribution matchings for all funds and every group (no), first-fit
+   charging (yes), a feasibility MILP (binary variables per pair and paying
+   fund; a row per household = 1, per offer <= 1, per fund contributions <=
+   budget left).
 2. Fit. The stage-1 households, each housed: the unconstrained best-fit
    assignment if it can be charged to the funds, else a MILP maximising the sum
-   of the rounded fits under the budgets.
+   of the rounded fits under the budgets (up to ``FIT_MAX_VARS`` variables),
+   else Lagrangian prices (``budget_fit``) with a proven bound.
 
-Work limits (branch-and-bound nodes and MILP counts, not seconds, so that the
-same data give the same proposal): each feasibility MILP stops after
-``MILP_NODES`` nodes, and after ``MAX_MILPS`` of them a household needing one
-is not tested. A household so left out is counted in ``undecided``: the result
-stays within every budget, but its housed set is proven lexicographically best
-only when ``undecided`` is 0 (the report's ``exact``); otherwise it equals the
-lexicographic optimum on every household ranked above ``first_undecided`` (the
-greedy's decisions up to there were all proven). Stage 2's MILP stops
-after ``FIT_NODES`` nodes with its best solution and its MIP gap (``fit_gap``),
-or keeps stage 1's assignment.
+Which method runs (``max_exact="auto"``): up to ``EXACT_PAIRS`` pairs the exact
+tests run without limit and the result is exact (the tests compare it with
+exhaustive solvers). Above, they cost seconds each (1k x 1k: 191 s with them,
+against the 1 s target), so at most ``min(MAX_EXACT_TESTS, EXACT_WORK / pairs)``
+of them run; a household that no proof settles is left out and counted in
+``undecided``. The report (``report``) names the method (``budget_method``),
+the proofs that decided, ``exact``, ``first_undecided`` (the housed set equals
+the lexicographic optimum on every household ranked above it: all the
+decisions up to there were proven), a proven upper bound on the households
+any budget-feasible proposal houses with the gap, and stage 2's ``fit_bound``
+and ``fit_gap``. Other work limits (nodes and counts, not seconds, so that
+the same data give the same proposal): each feasibility MILP stops after
+``MILP_NODES`` nodes, after ``MAX_MILPS`` of them a household needing one is
+not tested, and stage 2's MILP stops after ``FIT_NODES`` nodes with its MIP gap.
 
 Marginal figures: for each fund, stage 1 again with its budget raised by its
 per-household cap (the most one more household can cost it): the households
@@ -51,7 +59,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .budget_fit import priced_fit
+from .budget_fit import fit_under_budgets
 from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound
 
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
@@ -387,36 +395,16 @@ class Budgets:
         return held, charge
 
     def fit_under_budgets(self, rows, fit, held1, charge1, unconstrained):
-        """Stage 2 on the housed set ``rows``: (held per graph row, {row: fund}), always within the budgets.
+        """Stage 2 on the housed set ``rows`` within the budgets (``budget_fit.fit_under_budgets``)."""
+        return fit_under_budgets(self, rows, fit, held1, charge1, unconstrained)
 
-        The MILP up to ``FIT_MAX_VARS`` variables; above, Lagrangian prices (``budget_fit``), or stage 1's
-        assignment when they do no better. The proven bound (``fit_bound``) is the least of the prices'
-        bounds and ``unconstrained``'s fit (the best fit of the same set without budgets)."""
-        degree = int((self.graph.row_ptr[np.asarray(rows) + 1] - self.graph.row_ptr[rows]).sum())
-        if degree <= FIT_MAX_VARS:
-            solved = self.solve(rows, required=True, fit=fit)
-            if solved is not None:
-                final = np.full(self.graph.n, -1, dtype=np.int64)
-                final[rows] = solved[0]
-                return final, solved[1]
-            if not self.fit_skipped:
-                return held1, charge1
-        self.fit_skipped = False
-        held, charge, bound, total = priced_fit(self, rows, fit, held1[rows], charge1)
-        rows_l = np.asarray(rows).tolist()
-        ceiling = int(sum(int(fit[self.edge_of(r, unconstrained[r])]) for r in rows_l))
-        self.fit_bound = ceiling if bound is None else min(bound, ceiling)
-        self.fit_gap = None if total >= self.fit_bound else round((self.fit_bound - total) / max(self.fit_bound, 1), 6)
-        final = np.full(self.graph.n, -1, dtype=np.int64)
-        final[rows] = held
-        return final, charge
-
-    def report(self, housed: int) -> dict:
-        """How stage 1 was decided and how far it is proven (for ``objective``)."""
+    def report(self, housed: int, resolution: int = 1) -> dict:
+        """How stage 1 was decided and how far it is proven (for ``objective``); ``fit_bound`` in score
+        points like ``fit_total`` (the fits are in 1/``resolution``)."""
         out = {"milps": self.milps, "undecided": self.undecided, "fit_gap": self.fit_gap,
                "first_undecided": self.first_undecided, "exact_tests": self.exact_tests,
                "max_exact_tests": self.max_exact, "proofs": dict(self.proofs),
-               "fit_bound": self.fit_bound,
+               "fit_bound": None if self.fit_bound is None else self.fit_bound / resolution,
                "exact": self.undecided == 0 and self.fit_gap is None}
         out["budget_method"] = ("exact (greedy with proven decisions, MILP)" if out["exact"] else
                                 "bounded (greedy with proven decisions; undecided households left out)")
@@ -435,32 +423,4 @@ class Budgets:
         return used
 
 
-def fund_report(graph, held, charge, marginal=None):
-    """Per fund: budget, committed, available, used by the proposal, left, and the marginal figures."""
-    budgets = Budgets(graph)
-    used = budgets.used(held, charge) if len(graph.funds) else []
-    out = []
-    for k, f in enumerate(graph.funds):
-        row = {"fund_id": f.id, "name": f.name, "budget": int(round(f.monthly_budget * 100)),
-               "committed": int(round(f.committed * 100)), "available": int(budgets.available[k]),
-               "used": int(used[k]), "left": int(budgets.available[k] - used[k])}
-        if marginal is not None:
-            row.update(marginal.get(k, {}))
-        out.append(row)
-    return out
-
-
-def marginal_figures(graph, order, housed_now):
-    """{fund index: {"delta", "extra_housed", "per_euro", "binding"}}: stage 1 with one cap more."""
-    out = {}
-    t0 = time.perf_counter()
-    for k, fund in enumerate(graph.funds):
-        delta = fund.cap_cents
-        extra = np.zeros(len(graph.funds), dtype=np.int64)
-        extra[k] = delta
-        held, _ = Budgets(graph, extra).housed_set(order)
-        more = int((held >= 0).sum()) - housed_now
-        out[k] = {"delta": int(delta), "extra_housed": more, "binding": more > 0,
-                  "per_euro": more / (delta / 100) if delta else 0.0}
-    out["time"] = time.perf_counter() - t0
-    return out
+from .budget_report import fund_report, marginal_figures  # noqa: E402,F401  (batch imports them from here)

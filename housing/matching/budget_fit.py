@@ -16,6 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from . import budget
+
 PRICES = (1000, 100, 10, 1)     # d: fit points (1/resolution) per d cents
 LARGE_PAIRS = 2_000_000         # above this many pairs in the housed set, no prices (bound None)
 
@@ -66,3 +68,30 @@ def _positions(owner, cols, row_ind, col_ind):
     order = np.argsort(key, kind="stable")
     want = row_ind.astype(np.int64) * (int(cols.max()) + 1 if len(cols) else 1) + col_ind
     return order[np.searchsorted(key[order], want)]
+
+
+def fit_under_budgets(budgets, rows, fit, held1, charge1, unconstrained):
+    """Stage 2 on the housed set ``rows`` (``budgets``: a ``budget.Budgets``): (held per graph row,
+    {row: fund}), always within the budgets.
+
+    The MILP up to ``budget.FIT_MAX_VARS`` variables; above, Lagrangian prices (``budget_fit``), or stage 1's
+    assignment when they do no better. The proven bound (``fit_bound``) is the least of the prices'
+    bounds and ``unconstrained``'s fit (the best fit of the same set without budgets)."""
+    degree = int((budgets.graph.row_ptr[np.asarray(rows) + 1] - budgets.graph.row_ptr[rows]).sum())
+    if degree <= budget.FIT_MAX_VARS:
+        solved = budgets.solve(rows, required=True, fit=fit)
+        if solved is not None:
+            final = np.full(budgets.graph.n, -1, dtype=np.int64)
+            final[rows] = solved[0]
+            return final, solved[1]
+        if not budgets.fit_skipped:
+            return held1, charge1
+    budgets.fit_skipped = False
+    held, charge, bound, total = priced_fit(budgets, rows, fit, held1[rows], charge1)
+    rows_l = np.asarray(rows).tolist()
+    ceiling = int(sum(int(fit[budgets.edge_of(r, unconstrained[r])]) for r in rows_l))
+    budgets.fit_bound = ceiling if bound is None else min(bound, ceiling)
+    budgets.fit_gap = None if total >= budgets.fit_bound else round((budgets.fit_bound - total) / max(budgets.fit_bound, 1), 6)
+    final = np.full(budgets.graph.n, -1, dtype=np.int64)
+    final[rows] = held
+    return final, charge
