@@ -245,8 +245,13 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     """The two stages under the budgets (``budget`` module doc): (held, {row: fund index})."""
     held1, charge1 = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
+    # the orders that make LAPJVsp fast (``_lexicographic``): poorest first; offers by rooms, then cost, descending
+    rows = rows[np.argsort(graph.table.income_cents[rows], kind="stable")]
+    rooms = np.array([o.rooms for o in graph.offers], dtype=np.int64)
+    cost = np.array([cost_cents(o) for o in graph.offers], dtype=np.int64)
     final = np.full(graph.n, -1, dtype=np.int64)
-    final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows])
+    final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows],
+                         col_order=np.lexsort((np.arange(graph.m), -cost, -rooms)))
     charge = budgets.allocate(final)
     if charge is None:                          # the MILP, or prices with a proven bound (budget.py)
         final, charge = budgets.fit_under_budgets(rows, fit, held1, charge1, final)

@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bip
 
 MAX_VISITS = 400          # households a single augmenting-path search may visit (work, not seconds)
 PRICED_PAIRS = 1_000_000  # graphs up to this many pairs: also the Lagrangian bound on the housed count
-MAX_TOTAL_VISITS = 50_000  # and all the searches of one stage 1 together; beyond, no more searches
+MAX_TOTAL_WORK = 20_000_000  # pairs looked at by all the searches of one stage 1; beyond, no more searches
 
 
 def fund_groups(n_funds: int) -> list[int]:
@@ -105,13 +105,13 @@ class LowerBounds:
 class Augmenter:
     """Augmenting paths along which no fund pays more (see the module doc)."""
 
-    def __init__(self, budgets, max_visits: int = MAX_VISITS, max_total: int = MAX_TOTAL_VISITS):
+    def __init__(self, budgets, max_visits: int = MAX_VISITS, max_total: int = MAX_TOTAL_WORK):
         self.budgets = budgets
         self.max_visits, self.max_total = max_visits, max_total
         n = budgets.graph.n
         self.dead = np.zeros(n, dtype=bool)     # proven unable to reach a free offer; cleared on each change
         self.seen = np.zeros(n, dtype=bool)
-        self.searches = self.visits = 0
+        self.searches = self.visits = self.work = 0
 
     def clear(self):
         self.dead[:] = False
@@ -119,6 +119,7 @@ class Augmenter:
     def _allowed(self, u, h, held, charge, left):
         g, b = self.budgets.graph, self.budgets
         a, z = g.row_ptr[u], g.row_ptr[u + 1]
+        self.work += int(z - a)
         cols, edges = g.row_cols[a:z], g.row_edge[a:z]
         need, payers = b.need[edges], b.payers[edges]
         if u == h:
@@ -136,7 +137,7 @@ class Augmenter:
 
     def try_add(self, h, held, holder, charge, left) -> bool:
         """House ``h`` along an augmenting path (updating held, holder, charge, left) or return False."""
-        if self.visits >= self.max_total:
+        if self.work >= self.max_total:
             return False
         self.searches += 1
         parent = {h: None}
