@@ -3,6 +3,7 @@ brute-force solver of test_funds_batch: the cheap proofs alone (no exact test), 
 prices. Every pair stays eligible and within the budgets and caps, nobody is housed twice, the housed set
 equals the lexicographic optimum above ``first_undecided`` (all of it when ``exact``), and the printed
 bounds are true bounds."""
+import dataclasses
 import datetime
 from decimal import Decimal
 from unittest import mock
@@ -94,3 +95,22 @@ def test_an_augmenting_path_that_costs_no_fund_more_is_a_proof():
     obj = result.objective
     assert obj["exact"] and obj["exact_tests"] == 0 and obj["undecided"] == 0
     assert obj["proofs"]["lower bound"] + obj["proofs"]["augmenting path"] >= 1
+
+
+def test_an_exact_tie_under_a_binding_budget_is_decided_by_the_random_key():
+    """Two households equal by the priority formula, two homes, budget for one contribution: with the
+    exact tests and with the proofs only, the lower random key is housed; swapping the keys swaps it."""
+    from test_priority_ties import tied_pair
+    funds = (fund(1, 400, 400),)
+    offers = [offer(id=7, monthly_rent=Decimal(300), funds=funds), offer(id=8, monthly_rent=Decimal(350), funds=funds)]
+    a, b = (dataclasses.replace(h, monthly_income=Decimal(0)) for h in tied_pair())   # keys: a 0.9, b 0.1
+    for exact_pairs in (10 ** 9, 0):
+        for first, second in ((a, b), (b, a)):
+            with mock.patch.object(budget, "EXACT_PAIRS", exact_pairs), mock.patch.object(budget, "MAX_EXACT_TESTS", 0):
+                result = propose_batch([first, second], offers, CONFIG, WEIGHTS, TODAY, marginal_report=False)
+                swapped = propose_batch([dataclasses.replace(a, tie_break_key=0.1),
+                                         dataclasses.replace(b, tie_break_key=0.9)], offers, CONFIG, WEIGHTS, TODAY,
+                                        marginal_report=False)
+            assert [pair[:2] for pair in result.pairs] == [(b.id, 7)]
+            assert [pair[:2] for pair in swapped.pairs] == [(a.id, 7)]
+            assert result.objective["budget_bound"] and result.funding == {b.id: (1, 30000)}
