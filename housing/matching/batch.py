@@ -161,7 +161,8 @@ def _solve(graph: Graph, rows: np.ndarray, edge_cost: np.ndarray, dummy_cost=Non
     return out
 
 
-def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int, aim_keys=aims.DEFAULT_AIMS):
+def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int, aim_keys=aims.DEFAULT_AIMS,
+                  stage1_only: bool = False):
     n, m = graph.n, graph.m
     by_rank = np.argsort(rank)
     has_pairs = np.diff(graph.row_ptr) > 0
@@ -179,6 +180,8 @@ def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int, aim_
         k = min(n, 2 * k)
     t1 = time.perf_counter()
     chosen = considered[held[considered] >= 0]
+    if stage1_only:                 # the budgets' pre-check (propose_batch): stage 1's assignment only
+        return held, {"method": "two-stage", "considered_households": int(k), "rounds": rounds}
     # LAPJVsp is much faster with the poorest households first, and with the
     # offers by rooms, then cost, both descending (measured on the benchmark
     # instances: stage 2 about 20% faster than with the offers by id); the optimum
@@ -252,19 +255,20 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
 
 def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     """The two stages under the budgets (``budget`` module doc): (held, {row: fund index})."""
-    held1, _ = budgets.housed_set(order)
+    held1, charge1 = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
+    # the orders that make LAPJVsp fast (``_lexicographic``): poorest first; offers by rooms, then cost, descending
+    rows = rows[np.argsort(graph.table.income_cents[rows], kind="stable")]
+    rooms = np.array([o.rooms for o in graph.offers], dtype=np.int64)
+    cost = np.array([cost_cents(o) for o in graph.offers], dtype=np.int64)
     final = np.full(graph.n, -1, dtype=np.int64)
     # the aims' assignment could not be charged within the budgets: the exact staged method
     # of ``budget`` (stage 2 by the score fit, as its MILP states it)
-    final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows])
+    final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows],
+                         col_order=np.lexsort((np.arange(graph.m), -cost, -rooms)))
     charge = budgets.allocate(final)
-    if charge is None:
-        solved = budgets.solve(rows, required=True, fit=fit)
-        if solved is None:                      # stopped without a solution: stage 1's assignment
-            return held1, budgets.allocate(held1)
-        final[:] = -1
-        final[rows], charge = solved
+    if charge is None:                          # the MILP, or prices with a proven bound (budget.py)
+        final, charge = budgets.fit_under_budgets(rows, fit, held1, charge1, final)
     return final, charge
 
 
@@ -337,28 +341,35 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
     _, order, rank = graph.table.ranking(today)
     fit = np.rint(graph.total * q).astype(np.int64)
     t0 = time.perf_counter()
-    if mode == "lexicographic":
+    budgets = Budgets(graph) if graph.need is not None else None
+    # budgets: when no charging of the unconstrained housed set fits them, skip the unconstrained stage 2
+    unfundable = False
+    if mode == "lexicographic" and budgets is not None and budgets.binds_ever:
+        held, objective = _lexicographic(graph, rank, fit, q, stage1_only=True)
+        unfundable = budgets.allocate(held) is None
+    if mode == "lexicographic" and not unfundable:
         held, objective = _lexicographic(graph, rank, fit, q, aim_keys)
-    else:
+    elif mode != "lexicographic":
         held, objective = _weighted(graph, fit, q), {"method": "weighted"}
     timings["solve"] = time.perf_counter() - t0
-    budgets = Budgets(graph) if graph.need is not None else None
     charge, marginal = {}, None
     if budgets is not None and budgets.binds_ever:
         t0 = time.perf_counter()
-        charge = budgets.allocate(held)
+        charge = None if unfundable else budgets.allocate(held)
         objective["budget_bound"] = charge is None
         if charge is None and mode == "lexicographic":
             held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
-            objective["method"] = "two-stage under budgets (greedy with exact tests, MILP)"
+            objective["method"] = "two-stage under budgets (see budget_method)"
         elif charge is None:
             rows = np.flatnonzero(np.diff(graph.row_ptr) > 0)
-            housed, charge = budgets.solve(rows, required=False, fit=fit)
-            held = np.full(graph.n, -1, dtype=np.int64)
-            held[rows] = housed
-        objective.update(milps=budgets.milps, undecided=budgets.undecided, fit_gap=budgets.fit_gap,
-                         first_undecided=budgets.first_undecided,
-                         exact=budgets.undecided == 0 and budgets.fit_gap is None)
+            solved = budgets.solve(rows, required=False, fit=fit)
+            if solved is None:                  # too large for the MILP: the lexicographic proposal, labelled
+                held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
+                objective["method"] = "weighted too large under budgets: two-stage lexicographic"
+            else:
+                held = np.full(graph.n, -1, dtype=np.int64)
+                held[rows], charge = solved
+        objective.update(budgets.report(int((held >= 0).sum()), q))   # method, proofs, bound and gap (budget.py)
         timings["budget"] = time.perf_counter() - t0
         if objective["budget_bound"] and mode == "lexicographic" and marginal_report:
             marginal = marginal_figures(graph, order, int((held >= 0).sum()))

@@ -1,11 +1,11 @@
-"""The funds' monthly budgets in the batch: the exact staged optimum under the budgets.
+"""The funds' monthly budgets in the batch: the staged optimum under the budgets, exact or with a proven bound.
 
 Each proposed pair whose household cannot pay the whole cost (``graph.need`` > 0)
 is charged to one fund that may pay it (``graph.payers``); for each fund, the
 contributions charged to it plus its open tenancies' (``FundCase.committed``)
 never exceed its monthly budget. The objective is ``batch``'s, unchanged.
 
-Method (exact; HiGHS through ``scipy.optimize.milp`` only where needed):
+Method (HiGHS through ``scipy.optimize.milp`` only where needed):
 
 0. Shortcut. Budgets only remove solutions: if the unconstrained optimum
    (``batch``'s two stages) can be charged to the funds within their budgets
@@ -15,27 +15,35 @@ Method (exact; HiGHS through ``scipy.optimize.milp`` only where needed):
    feasible sets are closed under removal, so the lexicographically best set
    (households compared in priority order) is the greedy one. Households are
    taken in ranking order; each joins when the set so far plus it can still
-   all be housed within the budgets. That test is exact, cheapest first:
-   a free offer it may take now within a fund's remaining budget (yes);
-   the minimum-contribution matching housing the whole set (LAPJVsp) does not
-   exist or needs more than all the funds together (no), or can be charged to
-   the funds (yes); otherwise a feasibility MILP decides (binary variables per
-   pair and paying fund; a row per household = 1, per offer <= 1, per fund
-   contributions <= budget left).
+   all be housed within the budgets. Each decision is a proof, cheapest first
+   (``budget_proofs``): a free offer within a fund's remaining budget (yes);
+   the lower bounds per group of funds (no); an augmenting path along which
+   no fund pays more (yes); up to ``MAX_REFRESHES`` times, the set's
+   least-contribution matching replaces the assignment when the funds can pay
+   it, and the two yes-tests run again; then the exact tests: the
+   minimum-contribution matchings for all funds and every group (no), first-fit
+   charging (yes), a feasibility MILP (binary variables per pair and paying
+   fund; a row per household = 1, per offer <= 1, per fund contributions <=
+   budget left).
 2. Fit. The stage-1 households, each housed: the unconstrained best-fit
    assignment if it can be charged to the funds, else a MILP maximising the sum
-   of the rounded fits under the budgets.
+   of the rounded fits under the budgets (up to ``FIT_MAX_VARS`` variables),
+   else Lagrangian prices (``budget_fit``) with a proven bound.
 
-Work limits (branch-and-bound nodes and MILP counts, not seconds, so that the
-same data give the same proposal): each feasibility MILP stops after
-``MILP_NODES`` nodes, and after ``MAX_MILPS`` of them a household needing one
-is not tested. A household so left out is counted in ``undecided``: the result
-stays within every budget, but its housed set is proven lexicographically best
-only when ``undecided`` is 0 (the report's ``exact``); otherwise it equals the
-lexicographic optimum on every household ranked above ``first_undecided`` (the
-greedy's decisions up to there were all proven). Stage 2's MILP stops
-after ``FIT_NODES`` nodes with its best solution and its MIP gap (``fit_gap``),
-or keeps stage 1's assignment.
+Which method runs (``max_exact="auto"``): up to ``EXACT_PAIRS`` pairs the exact
+tests run without limit and the result is exact (the tests compare it with
+exhaustive solvers). Above, they cost seconds each (1k x 1k: 191 s with them,
+against the 1 s target), so at most ``min(MAX_EXACT_TESTS, EXACT_WORK / pairs)``
+of them run; a household that no proof settles is left out and counted in
+``undecided``. The report (``report``) names the method (``budget_method``),
+the proofs that decided, ``exact``, ``first_undecided`` (the housed set equals
+the lexicographic optimum on every household ranked above it: all the
+decisions up to there were proven), a proven upper bound on the households
+any budget-feasible proposal houses with the gap, and stage 2's ``fit_bound``
+and ``fit_gap``. Other work limits (nodes and counts, not seconds, so that
+the same data give the same proposal): each feasibility MILP stops after
+``MILP_NODES`` nodes, after ``MAX_MILPS`` of them a household needing one is
+not tested, and stage 2's MILP stops after ``FIT_NODES`` nodes with its MIP gap.
 
 Marginal figures: for each fund, stage 1 again with its budget raised by its
 per-household cap (the most one more household can cost it): the households
@@ -51,19 +59,39 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from .budget_fit import fit_under_budgets
+from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound
+
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
 MILP_NODES = 10         # per feasibility MILP of stage 1
 MAX_MILPS = 3           # larger feasibility MILPs per stage-1 run; beyond, a household needing one is left out
 SMALL = 2000            # programs with at most this many variables run without limits
 FIT_NODES = 200         # stage 2's MILP (then its best solution and its gap)
+FIT_MAX_VARS = 20_000   # stage 2's MILP is not built above this many variables (stage 1's assignment kept)
+EXACT_PAIRS = 20_000    # graphs up to this many pairs: exact tests without limit (``max_exact="auto"``)
+MAX_EXACT_TESTS = 3     # above it: at most this many exact tests per stage 1, and at most
+EXACT_WORK = 400_000    # this many pairs / the graph's pairs (1k x 1k: 3; 10k x 10k: none); the rest undecided
+MAX_REFRESHES = 10       # exact refreshes of the lower bounds per stage 1 (minimum-cost matchings) ...
+REFRESH_PAIRS = 500_000  # ... on graphs up to this many pairs (none above)
 
 
 class Budgets:
     """The graph's pairs with their contributions, and the funds' budgets left (cents)."""
 
-    def __init__(self, graph, extra=None, milp_nodes=MILP_NODES, max_milps=MAX_MILPS):
+    def __init__(self, graph, extra=None, milp_nodes=MILP_NODES, max_milps=MAX_MILPS, max_exact="auto",
+                 max_refreshes="auto"):
         self.graph = graph
         self.milp_nodes, self.max_milps = milp_nodes, max_milps
+        if max_exact == "auto":
+            max_exact = None if graph.pairs <= EXACT_PAIRS else min(MAX_EXACT_TESTS, EXACT_WORK // graph.pairs)
+        self.max_exact = max_exact          # exact tests (matchings, MILPs) per stage 1; None: no limit
+        if max_refreshes == "auto":
+            max_refreshes = MAX_REFRESHES if graph.pairs <= REFRESH_PAIRS else 0
+        self.max_refreshes = max_refreshes  # exact refreshes of the lower bounds per stage 1
+        self.exact_tests = 0
+        self.fit_skipped = False            # stage 2's MILP too large to run
+        self.fit_bound = None               # proven upper bound on stage 2's fit total (prices), if computed
+        self.proofs = {"free offer": 0, "augmenting path": 0, "lower bound": 0, "exact test": 0}
         self.undecided = 0          # households left out by a stopped or skipped test (not proven)
         self.first_undecided = None  # position in the ranking of the first of them: exact above it
         self.fit_gap = None         # stage 2's relative MIP gap when stopped by the time limit
@@ -165,6 +193,9 @@ class Budgets:
         charged = var_fund >= 0
         a_fund = sp.csr_matrix((need[var_entry][charged].astype(float), (var_fund[charged], idx[charged])),
                                shape=(len(self.funds), n_var))
+        if fit is not None and n_var > FIT_MAX_VARS:
+            self.fit_skipped = True
+            return None
         c = np.zeros(n_var) if fit is None else -np.asarray(fit, dtype=float)[edges[var_entry]]
         self.milps += 1
         if fit is None and n_var > SMALL and self.milps > self.max_milps:
@@ -192,20 +223,26 @@ class Budgets:
     # -- stage 1: the greedy over households in ranking order -------------------
 
     def _fits_now(self, h, holder, left):
-        """An offer free now that ``h`` may take within a fund's remaining budget: (col, fund or -1)."""
+        """An offer free now that ``h`` may take within a fund's remaining budget: (col, fund or -1).
+        A free pair needing nothing first (lowest column); else the least contribution (then the lowest
+        column), charged to the fund with the most budget left (then the first by id): a fund that many
+        pairs may use is not spent on pairs another fund could pay."""
         g = self.graph
         a, b = g.row_ptr[h], g.row_ptr[h + 1]
-        best = None
-        for col, e in zip(g.row_cols[a:b].tolist(), g.row_edge[a:b].tolist()):
-            if holder[col] >= 0:
-                continue
-            need = int(self.need[e])
-            if need == 0:
-                return col, -1
-            for k in range(len(self.funds)):
-                if self.payers[e] >> k & 1 and left[k] >= need and (best is None or need < best[2]):
-                    best = (col, k, need)
-        return None if best is None else best[:2]
+        cols, edges = g.row_cols[a:b], g.row_edge[a:b]
+        free = holder[cols] < 0
+        need, payers = self.need[edges], self.payers[edges]
+        zero = np.flatnonzero(free & (need == 0))
+        if len(zero):
+            return int(cols[zero[0]]), -1
+        ok = np.zeros((len(self.funds), len(cols)), dtype=bool)
+        for k in range(len(self.funds)):
+            ok[k] = free & ((payers >> k) & 1).astype(bool) & (need <= left[k]) & (need > 0)
+        anyok = ok.any(axis=0)
+        if not anyok.any():
+            return None
+        i = int(np.argmin(np.where(anyok, need, np.iinfo(np.int64).max)))
+        return int(cols[i]), int(np.argmax(np.where(ok[:, i], left, -1)))
 
     def _min_contribution(self, rows, only=None):
         """The matching housing all ``rows`` with the least total contribution (held per row), or None.
@@ -247,13 +284,18 @@ class Budgets:
         return False
 
     def housed_set(self, order):
-        """Stage 1: (held per graph row, {row: fund}) of the lexicographically best housed set."""
+        """Stage 1: (held per graph row, {row: fund}) of the lexicographically best housed set.
+
+        Each household's admission is decided by the first proof that settles it: a free offer
+        within a fund's remaining budget, the lower bounds (no), an augmenting path (yes)
+        (``budget_proofs``), then the exact tests below while ``max_exact`` allows."""
         g = self.graph
         held = np.full(g.n, -1, dtype=np.int64)
         holder = np.full(g.m, -1, dtype=np.int64)
         left = self.available.copy()
         charge = {}
         members = []
+        bounds, paths = LowerBounds(self), Augmenter(self)
         has_pairs = np.diff(g.row_ptr) > 0
         for position, h in enumerate(order.tolist()):
             if not has_pairs[h]:
@@ -268,13 +310,63 @@ class Budgets:
                     charge[h] = k
                     left[k] -= self.need[self.edge_of(h, col)]
                 members.append(h)
+                bounds.add(h)
+                self.proofs["free offer"] += 1
                 continue
+            if bounds.excludes(h):
+                self.proofs["lower bound"] += 1
+                continue
+            if paths.try_add(h, held, holder, charge, left):
+                members.append(h)
+                bounds.add(h)
+                self.proofs["augmenting path"] += 1
+                continue
+            if bounds.stale and bounds.refreshes < self.max_refreshes:
+                current = np.array(members, dtype=np.int64)
+                cheapest = bounds.refresh(current)
+                if bounds.excludes(h):
+                    self.proofs["lower bound"] += 1
+                    continue
+                # the set's least-contribution matching, if the funds can pay it, leaves more budget: retry
+                candidate = np.full(g.n, -1, dtype=np.int64)
+                candidate[current] = cheapest
+                again = self.allocate(candidate, exact=False) if cheapest is not None else None
+                if again is not None and self.used(candidate, again).sum() < self.used(held, charge).sum():
+                    held, charge = candidate, again
+                    holder[:] = -1
+                    holder[held[current]] = current
+                    left = self.available - self.used(held, charge)
+                    paths.clear()
+                    quick = self._fits_now(h, holder, left)
+                    if quick is not None:
+                        col, k = quick
+                        held[h], holder[col] = col, h
+                        if k >= 0:
+                            charge[h] = k
+                            left[k] -= self.need[self.edge_of(h, col)]
+                        members.append(h)
+                        bounds.add(h)
+                        self.proofs["free offer"] += 1
+                        continue
+                    if paths.try_add(h, held, holder, charge, left):
+                        members.append(h)
+                        bounds.add(h)
+                        self.proofs["augmenting path"] += 1
+                        continue
+            if self.max_exact is not None and self.exact_tests >= self.max_exact:
+                self.undecided += 1
+                if self.first_undecided is None:
+                    self.first_undecided = position
+                continue
+            self.exact_tests += 1
             rows = np.array(members + [h], dtype=np.int64)
             trial = self._min_contribution(rows)
             if trial is None:
+                self.proofs["exact test"] += 1
                 continue
             edges = np.array([self.edge_of(r, c) for r, c in zip(rows.tolist(), trial.tolist())], dtype=np.int64)
             if self.need[edges].sum() > self.available.sum() or self._short_of_budget(rows):
+                self.proofs["exact test"] += 1
                 continue
             candidate = np.full(g.n, -1, dtype=np.int64)
             candidate[rows] = trial
@@ -285,16 +377,44 @@ class Budgets:
                 if solved is None:
                     if self.undecided > before and self.first_undecided is None:
                         self.first_undecided = position
+                    elif self.undecided == before:
+                        self.proofs["exact test"] += 1
                     continue
                 candidate[rows], found = solved[0], solved[1]
+            self.proofs["exact test"] += 1
             members.append(h)
+            bounds.add(h)
+            paths.clear()
             held, charge = candidate, found
             holder[:] = -1
             holder[held[rows]] = rows
             left = self.available.copy()
             for r, k in charge.items():
                 left[k] -= self.need[self.edge_of(r, held[r])]
+        self.lower_bound_refreshes = bounds.refreshes
         return held, charge
+
+    def fit_under_budgets(self, rows, fit, held1, charge1, unconstrained):
+        """Stage 2 on the housed set ``rows`` within the budgets (``budget_fit.fit_under_budgets``)."""
+        return fit_under_budgets(self, rows, fit, held1, charge1, unconstrained)
+
+    def report(self, housed: int, resolution: int = 1) -> dict:
+        """How stage 1 was decided and how far it is proven (for ``objective``); ``fit_bound`` in score
+        points like ``fit_total`` (the fits are in 1/``resolution``)."""
+        out = {"milps": self.milps, "undecided": self.undecided, "fit_gap": self.fit_gap,
+               "first_undecided": self.first_undecided, "exact_tests": self.exact_tests,
+               "max_exact_tests": self.max_exact, "proofs": dict(self.proofs),
+               "fit_bound": None if self.fit_bound is None else self.fit_bound / resolution,
+               "exact": self.undecided == 0 and self.fit_gap is None}
+        out["budget_method"] = ("exact (greedy with proven decisions, MILP)" if out["exact"] else
+                                "bounded (greedy with proven decisions; undecided households left out)")
+        if not out["exact"]:
+            t0 = time.perf_counter()
+            bound = housed_upper_bound(self)
+            out.update(housed_upper_bound=bound, housed_gap=bound - housed,
+                       housed_gap_ratio=round((bound - housed) / bound, 4) if bound else 0.0,
+                       bound_time=time.perf_counter() - t0)
+        return out
 
     def used(self, held, charge):
         used = np.zeros(len(self.funds), dtype=np.int64)
@@ -303,32 +423,4 @@ class Budgets:
         return used
 
 
-def fund_report(graph, held, charge, marginal=None):
-    """Per fund: budget, committed, available, used by the proposal, left, and the marginal figures."""
-    budgets = Budgets(graph)
-    used = budgets.used(held, charge) if len(graph.funds) else []
-    out = []
-    for k, f in enumerate(graph.funds):
-        row = {"fund_id": f.id, "name": f.name, "budget": int(round(f.monthly_budget * 100)),
-               "committed": int(round(f.committed * 100)), "available": int(budgets.available[k]),
-               "used": int(used[k]), "left": int(budgets.available[k] - used[k])}
-        if marginal is not None:
-            row.update(marginal.get(k, {}))
-        out.append(row)
-    return out
-
-
-def marginal_figures(graph, order, housed_now):
-    """{fund index: {"delta", "extra_housed", "per_euro", "binding"}}: stage 1 with one cap more."""
-    out = {}
-    t0 = time.perf_counter()
-    for k, fund in enumerate(graph.funds):
-        delta = fund.cap_cents
-        extra = np.zeros(len(graph.funds), dtype=np.int64)
-        extra[k] = delta
-        held, _ = Budgets(graph, extra).housed_set(order)
-        more = int((held >= 0).sum()) - housed_now
-        out[k] = {"delta": int(delta), "extra_housed": more, "binding": more > 0,
-                  "per_euro": more / (delta / 100) if delta else 0.0}
-    out["time"] = time.perf_counter() - t0
-    return out
+from .budget_report import fund_report, marginal_figures  # noqa: E402,F401  (batch imports them from here)
