@@ -175,8 +175,10 @@ def _build_check_publish(data, digest, releases, work, stage, force=False):
         with stage("checks (links, external, privacy)"):
             # Reused pages were checked when first published; against another watchlist, all are checked again.
             same_watchlist = not plan.full and (incremental.load(live) or {}).get("watchlist") == current["watchlist"]
-            checks.check_release(release, watchlist,
-                                 only=incremental.changed_files(release, plan) if same_watchlist else None)
+            if same_watchlist:
+                checks.check_release(release, watchlist, only=incremental.changed_files(release, plan))
+            else:
+                checks.check_release(release, watchlist)
         if accessibility.wanted():  # HOUSING_AXE_CHECK: axe-core in chromium, one page of every kind
             with stage("accessibility (axe-core)"):
                 reason = accessibility.missing()  # asked for with HOUSING_AXE_CHECK=1: no browser is no pass
