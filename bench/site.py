@@ -89,12 +89,12 @@ def index_sizes(release):
     parser = Parser()
     parser.feed(article.replace(" data-search-exclude", ""))
     parser.close()
-    texts = {section.id: "".join(section.text).strip() for section in parser.data}
+    texts = ["".join(section.text).strip() for section in parser.data]  # in the order of the page's entries
+    entries = [entry for entry in index["docs"] if entry["location"].partition("#")[0] == "offerte/"]
     replaced = 0
-    for entry in index["docs"]:
-        location, _, anchor = entry["location"].partition("#")
-        if location == "offerte/" and (anchor or None) in texts and len(texts[anchor or None]) > len(entry["text"]):
-            entry["text"], replaced = texts[anchor or None], replaced + 1
+    for entry, text in zip(entries, texts):
+        if len(text) > len(entry["text"]):
+            entry["text"], replaced = text, replaced + 1
     before = json.dumps(index, separators=(",", ":"), default=str).encode("utf-8")
     return {"published_bytes": len(raw), "with_fallback_list_bytes": len(before),
             "fallback_share": round(1 - len(raw) / len(before), 3), "entries_rebuilt": replaced}
