@@ -1,5 +1,14 @@
 """Export, build, check and publish the public site, or do nothing if unchanged.
 
+``publish`` exports the database to the YAML files of ``content/generated``
+(``content.py``), then ``publish_content`` builds the site from those files
+alone: the pages are written from what the files hold, never from an
+in-memory copy, so the folder can be copied to another host and built there
+(the privacy watchlist is still read from the database). A publication builds
+only the offer pages whose record changed and regenerates the rest of the site
+from all the data (``incremental.py``); ``force`` rebuilds everything, and so
+does any change to the templates, guides, configuration or code.
+
 A release replaces the live site only when every step passed: the figures
 (``content/figures.yaml``) and the data match their schemas, MkDocs built
 both languages, links resolve, the privacy scan found nothing and, when
@@ -43,10 +52,10 @@ def site_inputs():
     return [sources_digest(), build.site_url(), build.hooks_enabled()]
 
 
-def content_hash(folder=GENERATED):
+def content_hash(folder=GENERATED, inputs=None):
     """The hash of a release's inputs: the exported YAML files and everything else the site is made of."""
     digest = hashlib.sha256(content.digest(folder).encode())
-    digest.update(json.dumps(site_inputs()).encode())
+    digest.update(json.dumps(site_inputs() if inputs is None else inputs).encode())
     return digest.hexdigest()
 
 
@@ -106,7 +115,8 @@ def publish_content(folder=GENERATED, force=False, root=None, timings=None):
     with stage("figures"):  # the file the pages are written from; a figure out of its range stops here
         schemas.load_figures(pathlib.Path(pages.CONTENT_DIR) / "figures.yaml")
     with stage("content hash"):
-        digest = content_hash(folder)
+        inputs = site_inputs()
+        digest = content_hash(folder, inputs)
         unchanged = not force and digest == releases.live_hash()
     if unchanged:
         return "skipped", "Contenuti invariati: nessuna nuova versione del sito."
@@ -116,7 +126,7 @@ def publish_content(folder=GENERATED, force=False, root=None, timings=None):
             data = read_yaml(folder, content.ReadCache(work / "yaml-records.pickle"))
         with stage("schema validation"):
             schemas.validate_all(data)
-        release, plan = _build_check_publish(data, digest, releases, work, stage,
+        release, plan = _build_check_publish(data, digest, releases, work, stage, inputs,
                                              force=force or not incremental_enabled())
     how = "" if plan.full else f"; {len(plan.build)} pagine di offerta ricostruite, le altre riprese"
     return "success", (f"Sito pubblicato: {len(data['offers'])} offerte, {len(data['partners'])} partner, "
@@ -141,10 +151,9 @@ def _remember_work_pages(work, key, hashes):
     (work / "offer-pages.json").write_text(json.dumps({"site": key, "pages": hashes}), encoding="utf-8")
 
 
-def _build_check_publish(data, digest, releases, work, stage, force=False):
+def _build_check_publish(data, digest, releases, work, stage, inputs, force=False):
     with stage("plan"):
         hashes = incremental.input_hashes(data["offers"])
-        inputs = site_inputs()
         key = incremental.site_key(inputs)
         reuse_markdown = _work_pages(work, key, hashes, force)
         (work / "offer-pages.json").unlink(missing_ok=True)  # rewritten once the pages are
