@@ -196,10 +196,12 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
                     raise checks.CheckFailed("accessibility (axe-core)", problems)
         with stage("publish (symlink swap)"):
             incremental.save(release, current)
-            release = releases.publish(release, digest)
+            release = releases.publish(release, digest, prune=False)
     except BaseException:
         if builder is not None:
             builder.abort()
         releases.discard(release)
         raise
+    with stage("prune old releases"):  # the new release is live: this only frees disk space
+        releases.prune()
     return release, plan
