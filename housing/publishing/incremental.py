@@ -77,8 +77,8 @@ def load(release):
     return manifest if manifest.get("version") == VERSION else None
 
 
-def manifest(key, pages, watchlist=None):
-    return {"version": VERSION, "site": key, "watchlist": watchlist, "pages": pages}
+def manifest(key, pages):
+    return {"version": VERSION, "site": key, "pages": pages}
 
 
 def save(release, data):

@@ -156,6 +156,10 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
         hashes = incremental.input_hashes(data["offers"])
         key = incremental.site_key(inputs)
         reuse_markdown = _work_pages(work, key, hashes, force)
+        try:  # "<release> <hash of the watchlist>" the live release was checked against
+            previous_watch = (work / "watchlist.checked").read_text(encoding="utf-8").strip()
+        except OSError:
+            previous_watch = None
         (work / "offer-pages.json").unlink(missing_ok=True)  # rewritten once the pages are
     release = releases.new()
     builder = None
@@ -180,10 +184,14 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
                     raise build.BuildError(f"incremental publication failed: {error}") from error
         with stage("watchlist"):
             watchlist = checks.Watchlist.from_database()
-            current["watchlist"] = hashlib.sha256(json.dumps(watchlist.to_json(), sort_keys=True).encode()).hexdigest()
+            # Kept in the work folder, never in the (public) release: it is derived from people's names.
+            checked = work / "watchlist.checked"
+            watched = f"{live.name if live else ''} " + hashlib.sha256(
+                json.dumps(watchlist.to_json(), sort_keys=True).encode()).hexdigest()
+            checked.unlink(missing_ok=True)
         with stage("checks (links, external, privacy)"):
-            # Reused pages were checked when first published; against another watchlist, all are checked again.
-            same_watchlist = not plan.full and (incremental.load(live) or {}).get("watchlist") == current["watchlist"]
+            # Reused pages were checked when the live release was; against another watchlist, all are checked again.
+            same_watchlist = not plan.full and previous_watch == watched
             if same_watchlist:
                 checks.check_release(release, watchlist, only=incremental.changed_files(release, plan))
             else:
@@ -197,6 +205,7 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
         with stage("publish (symlink swap)"):
             incremental.save(release, current)
             release = releases.publish(release, digest, prune=False)
+            checked.write_text(f"{release.name} {watched.split(' ', 1)[1]}", encoding="utf-8")
     except BaseException:
         if builder is not None:
             builder.abort()
