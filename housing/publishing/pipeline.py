@@ -162,19 +162,19 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
             previous_watch = None
         (work / "offer-pages.json").unlink(missing_ok=True)  # rewritten once the pages are
     release = releases.new()
-    builder = None
+    builder = build.Builder(work, release)
     try:
-        with stage("Markdown pages"):
-            navs = pages.write_site(data, work, reuse=reuse_markdown)
+        with stage("Markdown pages"):  # English (always built whole) builds as soon as its pages are written
+            navs = pages.write_site(data, work, reuse=reuse_markdown,
+                                    written=lambda lang, nav: lang == "en" and builder.start(lang, nav))
             _remember_work_pages(work, key, hashes)
             key = incremental.site_key(inputs, navs)  # the navigation is in every page
             current = incremental.manifest(key, hashes)
             live = releases.live()
             plan = incremental.plan(current, incremental.load(live), live, force=force)
-        builder = build.Builder(work, release, only=None if plan.full else plan.build)
         with stage("MkDocs build"):
-            for lang in ("en", "it"):
-                builder.start(lang, navs[lang])
+            builder.only = None if plan.full else plan.build
+            builder.start("it", navs["it"])
             builder.finish()
         if not plan.full:
             with stage("merge with the live release"):
@@ -207,8 +207,7 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
             release = releases.publish(release, digest, prune=False)
             checked.write_text(f"{release.name} {watched.split(' ', 1)[1]}", encoding="utf-8")
     except BaseException:
-        if builder is not None:
-            builder.abort()
+        builder.abort()
         releases.discard(release)
         raise
     with stage("prune old releases"):  # the new release is live: this only frees disk space
