@@ -93,6 +93,8 @@ def publish(force=False, root=None, timings=None, folder=None):
     folder = pathlib.Path(folder or GENERATED)
     with stage("export"):
         data = export.export_all()
+    with stage("schema validation (export)"):  # invalid data never reach the exported files
+        schemas.validate_all(data)
     with stage("YAML write"):
         write_yaml(data, folder)
     return publish_content(folder, force=force, root=root, timings=stage.timings)
@@ -124,7 +126,7 @@ def publish_content(folder=GENERATED, force=False, root=None, timings=None):
     with releases.working() as work:
         with stage("YAML read"):
             data = read_yaml(folder, content.ReadCache(work / "yaml-records.pickle"))
-        with stage("schema validation"):
+        with stage("schema validation"):  # the files may come from another host
             schemas.validate_all(data)
         release, plan = _build_check_publish(data, digest, releases, work, stage, inputs,
                                              force=force or not incremental_enabled())
