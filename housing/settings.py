@@ -65,6 +65,10 @@ SETTINGS = (
     Setting("HOUSING_AXE_CHECK", "0", "'1': axe-core in chromium checks each release (refused on a violation or "
             "without a browser); 'auto': only where chromium and playwright are installed.", RUNNER),
     Setting("HOUSING_CHROMIUM", "/usr/bin/chromium", "The chromium the accessibility check drives.", RUNNER),
+    Setting("HOUSING_MKDOCS_HOOKS", "1", "'0': build the site without the MkDocs hooks (site/hooks), as a "
+            "successor of MkDocs that runs none would: the same pages, only slower.", RUNNER),
+    Setting("HOUSING_INCREMENTAL", "1", "'0': every publication rebuilds the whole site; '1': only the offer pages "
+            "whose data changed are rebuilt, the rest of the site from all the data.", RUNNER),
     Setting("HOUSING_SHELL_VERIFY_EVERY", "500", "After the first pages, one built page in this many is checked "
             "against the full theme rendering (a tripwire of the page-shell hook).", RUNNER),
     Setting("HOUSING_JOBS_LOCK", None, "Lock file that keeps a second runner out (SQLite; on PostgreSQL the lock "

@@ -29,6 +29,11 @@ def build_timeout():
 HOOKS = ("offer_pages.py", "page_shell.py")
 
 
+def hooks_enabled():
+    """HOUSING_MKDOCS_HOOKS: the hooks only make the build faster; without them the pages are the same."""
+    return settings.get("HOUSING_MKDOCS_HOOKS").lower() not in ("0", "false", "no", "off")
+
+
 def site_url():
     url = settings.get("HOUSING_SITE_URL")
     return url if url.endswith("/") else url + "/"
@@ -61,7 +66,7 @@ def write_config(work, lang, nav, site_dir, docs_dir=None, name=None):
             {"title": meta.get("title", stem), "link": f"{meta.get('slug', stem)}/"} for stem, meta in editorial]},
         # Offer titles are indexed alone; offer pages are filled in from one rendered shell
         # (the same output, checked by the hook).
-        "hooks": [str(SITE_DIR / "hooks" / name) for name in HOOKS],
+        "hooks": [str(SITE_DIR / "hooks" / name) for name in HOOKS] if hooks_enabled() else [],
     }
     if lang == "en":
         config["site_name"] = "Housing First Catania"
@@ -79,8 +84,9 @@ class Builder:
     the Italian shards into ``release`` and moves English to ``release/en``.
     """
 
-    def __init__(self, work, release, shards=None):
-        self.work, self.release, self.shards = pathlib.Path(work), pathlib.Path(release), shards
+    def __init__(self, work, release, shards=None, only=None):
+        """``only``: build just these offer pages (sources) with the shared pages (incremental.py)."""
+        self.work, self.release, self.shards, self.only = pathlib.Path(work), pathlib.Path(release), shards, only
         self.jobs = {}  # name -> (process, output folder)
         self.parts = None
         # One build date for every process (MkDocs dates each page, for the sitemap): shards started on
@@ -101,6 +107,11 @@ class Builder:
             self._run("en", write_config(work, "en", nav, work / "site_en"), work / "site_en")
             return
         offers = sharding.offer_sources(work / "docs_it")
+        if self.only is not None:  # one process: the shared pages and the offer pages of ``only``
+            docs = sharding.write_docs(work / "docs_it", work / "docs_it.partial", offers, self.only)
+            self._run("it", write_config(work, "it", nav, self.release, docs_dir=docs.name, name="it.partial"),
+                      self.release)
+            return
         self.parts = sharding.split(offers, sharding.shard_count(len(offers), shards=self.shards))
         self._forget_shards(keep=len(self.parts) if len(self.parts) > 1 else 0)
         if len(self.parts) == 1:

@@ -250,11 +250,14 @@ def release_files(root):
 KINDS = ("links", "external", "privacy", "active")
 
 
-def scan(root, watchlist, files=None, workers=None):
-    """Run the checks over the release; returns {"links", "external", "privacy", "active"}: lists of problems."""
+def scan(root, watchlist, files=None, workers=None, only=None):
+    """Run the checks over the release; returns {"links", "external", "privacy", "active"}: lists of problems.
+
+    ``only``: check these files alone (an incremental publication: the pages it built), their links
+    resolved against every file of the release."""
     root = os.path.realpath(root)
     files = release_files(root) if files is None else files
-    todo = sorted(f for f in files if f.endswith(".html") or os.path.splitext(f)[1].lower() in TEXT_SUFFIXES)
+    todo = sorted(f for f in (files if only is None else only) if f.endswith(".html") or os.path.splitext(f)[1].lower() in TEXT_SUFFIXES)
     workers = workers or max(1, min(os.cpu_count() or 1, len(todo) // 500))  # a worker costs ~0.1 s to start
     if workers == 1:
         return {key: sorted(found) for key, found in _scan_all(root, watchlist, files, todo).items()}
@@ -322,8 +325,8 @@ def privacy_scan(root, watchlist):
         raise CheckFailed("privacy scan", problems)
 
 
-def check_release(root, watchlist, workers=None):
-    found = scan(root, watchlist, workers=workers)
+def check_release(root, watchlist, workers=None, only=None):
+    found = scan(root, watchlist, workers=workers, only=only)
     for kind, key in (("broken links", "links"), ("external resources", "external"), ("active content", "active"),
                       ("privacy scan", "privacy")):
         if found[key]:

@@ -8,7 +8,6 @@ are built once instead of twice.
 """
 import json
 import re
-import pathlib
 import shutil
 from urllib.parse import quote
 
@@ -254,8 +253,10 @@ def guides(lang):
     return sorted(found, key=lambda g: (list(SECTIONS).index(g[0]) if g[0] in SECTIONS else 99, g[2].get("order", 99), g[1]))
 
 
-def write_language(data, lang, docs, figures, written=None):
-    """Write the pages of ``lang`` under ``docs``; ``written`` (a set) receives every file's path."""
+def write_language(data, lang, docs, figures, written=None, reuse=()):
+    """Write the pages of ``lang`` under ``docs``; ``written`` (a set) receives every file's path.
+
+    ``reuse``: offer pages (``offerte/O….md``) already on disk from the same record, left as they are."""
     written = set() if written is None else written
     env = environment(lang)
     offers = data["offers"]
@@ -288,7 +289,11 @@ def write_language(data, lang, docs, figures, written=None):
     if lang == "it":
         markdown, plain = env.get_template("offer.md.j2"), env.get_template("offer_plain.md.j2")
         for offer in offers:
-            write(f"{p['offers']}/{offer['ref']}.md", (plain if plain_offer(offer) else markdown).render(o=offer))
+            relative = f"{p['offers']}/{offer['ref']}.md"
+            if relative in reuse:
+                written.add(docs / relative)
+                continue
+            write(relative, (plain if plain_offer(offer) else markdown).render(o=offer))
 
     sectors = []
     for term in vocabulary.PARTNER_SECTORS:
@@ -350,7 +355,7 @@ def navigation(lang, nav_guides):
     return nav
 
 
-def write_site(data, work, written=None):
+def write_site(data, work, written=None, reuse=()):
     """Write both languages under ``work/docs_<lang>``; return their navigations.
 
     Files are rewritten in place and only the pages that no longer exist are
@@ -358,13 +363,14 @@ def write_site(data, work, written=None):
     offer that was already there (creating 10,000 files costs seconds of system
     time on a file system that has just freed as many). English first:
     ``written(lang, nav)``, when given, is called as soon as a language is on
-    disk (the publisher starts its MkDocs build then).
+    disk (the publisher starts its MkDocs build then). ``reuse``: offer pages whose Markdown in
+    ``work`` was written from the same record (``incremental.py``): not written again.
     """
     figures = load_figures()
     navs = {}
     for lang in ("en", "it"):
         docs, files = work / f"docs_{lang}", set()
-        navs[lang] = write_language(data, lang, docs, figures, files)
+        navs[lang] = write_language(data, lang, docs, figures, files, reuse=reuse if lang == "it" else ())
         remove_others(docs, files)
         if written is not None:
             written(lang, navs[lang])

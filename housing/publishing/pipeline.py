@@ -1,5 +1,14 @@
 """Export, build, check and publish the public site, or do nothing if unchanged.
 
+``publish`` exports the database to the YAML files of ``content/generated``
+(``content.py``), then ``publish_content`` builds the site from those files
+alone: the pages are written from what the files hold, never from an
+in-memory copy, so the folder can be copied to another host and built there
+(the privacy watchlist is still read from the database). A publication builds
+only the offer pages whose record changed and regenerates the rest of the site
+from all the data (``incremental.py``); ``force`` rebuilds everything, and so
+does any change to the templates, guides, configuration or code.
+
 A release replaces the live site only when every step passed: the figures
 (``content/figures.yaml``) and the data match their schemas, MkDocs built
 both languages, links resolve, the privacy scan found nothing and, when
@@ -12,13 +21,10 @@ import contextlib
 import hashlib
 import json
 import pathlib
-import threading
 import time
 
-import yaml
-
 from housing import paths, settings
-from housing.publishing import accessibility, build, checks, export, pages, schemas, yaml_out
+from housing.publishing import accessibility, build, checks, content, export, incremental, pages, schemas
 from housing.publishing.releases import Releases
 
 GENERATED = paths.generated_content()
@@ -40,25 +46,28 @@ def sources_digest():
     return digest.hexdigest()
 
 
-def content_hash(data):
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.sha256(canonical.encode("utf-8"))
-    digest.update(sources_digest().encode())
-    digest.update(build.site_url().encode())
+def site_inputs():
+    """What every page depends on besides the data: sources, public address, hooks setting, and the
+    landlords' form endpoint (its origin is in every page's Content-Security-Policy)."""
+    from housing.landlord_proposals import endpoint_url
+
+    return [sources_digest(), build.site_url(), build.hooks_enabled(), endpoint_url()]
+
+
+def content_hash(folder=GENERATED, inputs=None):
+    """The hash of a release's inputs: the exported YAML files and everything else the site is made of."""
+    digest = hashlib.sha256(content.digest(folder).encode())
+    digest.update(json.dumps(site_inputs() if inputs is None else inputs).encode())
     return digest.hexdigest()
 
 
 def write_yaml(data, folder=GENERATED):
     """One YAML file per data set: the exported content the pages are written from."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in schemas.DATA_SETS:
-        (folder / f"{name}.yaml").write_text(yaml_out.dumps(data[name]), encoding="utf-8")
+    content.write(data, folder)
 
 
-def read_yaml(folder=GENERATED):
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return {name: yaml.load((folder / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader)
-            for name in schemas.DATA_SETS}
+def read_yaml(folder=GENERATED, cache=None):
+    return content.read(folder, cache)
 
 
 class Stages:
@@ -76,82 +85,135 @@ class Stages:
             self.timings[name] = time.perf_counter() - started
 
 
-def publish(force=False, root=None, timings=None):
-    """Run the whole pipeline; return a one-line Italian summary of what happened.
+def publish(force=False, root=None, timings=None, folder=None):
+    """Export the data to YAML (``folder``, default ``content/generated``), then ``publish_content``.
 
-    Raises on any failure, after discarding the unfinished release. ``timings``
-    (a dict) receives the seconds of each step.
+    Returns ``(outcome, one-line Italian summary)``; raises on any failure, after discarding the
+    unfinished release. ``timings`` (a dict) receives the seconds of each step.
+    """
+    stage = Stages(timings)
+    folder = pathlib.Path(folder or GENERATED)
+    with stage("export"):
+        data = export.export_all()
+    with stage("schema validation (export)"):  # invalid data never reach the exported files
+        schemas.validate_all(data)
+    with stage("YAML write"):
+        write_yaml(data, folder)
+    return publish_content(folder, force=force, root=root, timings=stage.timings)
+
+
+def incremental_enabled():
+    return settings.get("HOUSING_INCREMENTAL").lower() not in ("0", "false", "no", "off")
+
+
+def publish_content(folder=GENERATED, force=False, root=None, timings=None):
+    """Build, check and publish the site from the YAML files of ``folder``, or do nothing if unchanged.
+
+    The exported files are the only data read: they may come from another host. Only the offer
+    pages whose record changed are built when the live release allows it (``incremental.py``);
+    ``force`` (or ``HOUSING_INCREMENTAL=0``) builds the whole site.
     """
     stage = Stages(timings)
     releases = Releases(root or site_root())
+    folder = pathlib.Path(folder)
     with stage("figures"):  # the file the pages are written from; a figure out of its range stops here
         schemas.load_figures(pathlib.Path(pages.CONTENT_DIR) / "figures.yaml")
-    with stage("export"):
-        data = export.export_all()
     with stage("content hash"):
-        digest = content_hash(data)
+        inputs = site_inputs()
+        digest = content_hash(folder, inputs)
         unchanged = not force and digest == releases.live_hash()
     if unchanged:
         return "skipped", "Contenuti invariati: nessuna nuova versione del sito."
-    with stage("schema validation"):
-        schemas.validate_all(data)
     # The work folder is kept between publications (pages are rewritten in place), one publisher at a time.
     with releases.working() as work:
-        release = _build_check_publish(data, digest, releases, work, stage)
+        with stage("YAML read"):
+            data = read_yaml(folder, content.ReadCache(work / "yaml-records.pickle"))
+        with stage("schema validation"):  # the files may come from another host
+            schemas.validate_all(data)
+        release, plan = _build_check_publish(data, digest, releases, work, stage, inputs,
+                                             force=force or not incremental_enabled())
+    how = "" if plan.full else f"; {len(plan.build)} pagine di offerta ricostruite, le altre riprese"
     return "success", (f"Sito pubblicato: {len(data['offers'])} offerte, {len(data['partners'])} partner, "
-                       f"{len(data['agreements'])} accordi ({release.name}).")
+                       f"{len(data['agreements'])} accordi ({release.name}{how}).")
 
 
-def _build_check_publish(data, digest, releases, work, stage):
-    # The YAML of content/generated is written while MkDocs builds; the pages are written from the
-    # same data (tests/test_publishing.py checks that the YAML reads back as these data).
-    yaml_writer = BackgroundCall(write_yaml, data)
+def _work_pages(work, key, hashes, force):
+    """Offer pages of the work folder written from the same record under the same site key."""
+    path = work / "offer-pages.json"
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if force or known.get("site") != key:
+        return set()
+    pages_known, docs = known.get("pages", {}), work / "docs_it"
+    return {source for source, digest in hashes.items()
+            if pages_known.get(source) == digest and (docs / source).is_file()}
+
+
+def _remember_work_pages(work, key, hashes):
+    (work / "offer-pages.json").write_text(json.dumps({"site": key, "pages": hashes}), encoding="utf-8")
+
+
+def _build_check_publish(data, digest, releases, work, stage, inputs, force=False):
+    with stage("plan"):
+        hashes = incremental.input_hashes(data["offers"])
+        key = incremental.site_key(inputs)
+        reuse_markdown = _work_pages(work, key, hashes, force)
+        try:  # "<release> <hash of the watchlist>" the live release was checked against
+            previous_watch = (work / "watchlist.checked").read_text(encoding="utf-8").strip()
+        except OSError:
+            previous_watch = None
+        (work / "offer-pages.json").unlink(missing_ok=True)  # rewritten once the pages are
     release = releases.new()
     builder = build.Builder(work, release)
     try:
-        with stage("Markdown pages"):  # English builds meanwhile
-            pages.write_site(data, work, written=builder.start)
+        with stage("Markdown pages"):  # English (always built whole) builds as soon as its pages are written
+            navs = pages.write_site(data, work, reuse=reuse_markdown,
+                                    written=lambda lang, nav: lang == "en" and builder.start(lang, nav))
+            _remember_work_pages(work, key, hashes)
+            key = incremental.site_key(inputs, navs)  # the navigation is in every page
+            current = incremental.manifest(key, hashes)
+            live = releases.live()
+            plan = incremental.plan(current, incremental.load(live), live, force=force)
         with stage("MkDocs build"):
+            builder.only = None if plan.full else plan.build
+            builder.start("it", navs["it"])
             builder.finish()
+        if not plan.full:
+            with stage("merge with the live release"):
+                try:
+                    incremental.merge(release, plan, list(hashes), build.site_url())
+                except (incremental.MergeError, OSError) as error:
+                    raise build.BuildError(f"incremental publication failed: {error}") from error
         with stage("watchlist"):
             watchlist = checks.Watchlist.from_database()
+            # Kept in the work folder, never in the (public) release: it is derived from people's names.
+            checked = work / "watchlist.checked"
+            watched = f"{live.name if live else ''} " + hashlib.sha256(
+                json.dumps(watchlist.to_json(), sort_keys=True).encode()).hexdigest()
+            checked.unlink(missing_ok=True)
         with stage("checks (links, external, privacy)"):
-            checks.check_release(release, watchlist)
+            # Reused pages were checked when the live release was; against another watchlist, all are checked again.
+            same_watchlist = not plan.full and previous_watch == watched
+            if same_watchlist:
+                checks.check_release(release, watchlist, only=incremental.changed_files(release, plan))
+            else:
+                checks.check_release(release, watchlist)
         if accessibility.wanted():  # HOUSING_AXE_CHECK: axe-core in chromium, one page of every kind
             with stage("accessibility (axe-core)"):
                 reason = accessibility.missing()  # asked for with HOUSING_AXE_CHECK=1: no browser is no pass
                 problems = [f"the check cannot run: {reason}"] if reason else accessibility.violations(release)
                 if problems:
                     raise checks.CheckFailed("accessibility (axe-core)", problems)
-        with stage("YAML written (wait)"):
-            yaml_writer.result()
         with stage("publish (symlink swap)"):
-            release = releases.publish(release, digest)
+            incremental.save(release, current)
+            release = releases.publish(release, digest, prune=False)
+            checked.write_text(f"{release.name} {watched.split(' ', 1)[1]}", encoding="utf-8")
     except BaseException:
         builder.abort()
         releases.discard(release)
         raise
-    finally:
-        yaml_writer.result(raise_error=False)
-    return release
-
-
-class BackgroundCall:
-    """``function(*args)`` in a thread; ``result()`` waits for it and raises its exception."""
-
-    def __init__(self, function, *args):
-        self.error = None
-
-        def run():
-            try:
-                function(*args)
-            except BaseException as error:  # noqa: BLE001 - handed to the caller by result()
-                self.error = error
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def result(self, raise_error=True):
-        self.thread.join()
-        if raise_error and self.error is not None:
-            raise self.error
+    with stage("prune old releases"):  # the new release is live: this only frees disk space
+        releases.prune()
+    return release, plan

@@ -82,8 +82,9 @@ class Releases:
         marker = live / HASH_FILE if live else None
         return marker.read_text().strip() if marker and marker.exists() else None
 
-    def publish(self, release, content_hash):
-        """Complete ``release`` (hash, final name), make it the live site, prune; return its final path."""
+    def publish(self, release, content_hash, prune=True):
+        """Complete ``release`` (hash, final name), make it the live site, prune (unless told not to:
+        the caller prunes once the site is live); return its final path."""
         (release / HASH_FILE).write_text(content_hash + "\n")
         if release.name.startswith(INCOMPLETE):
             final = release.with_name(release.name[len(INCOMPLETE):])
@@ -94,7 +95,8 @@ class Releases:
             temporary.unlink()
         os.symlink(os.path.relpath(release, self.root), temporary)
         os.replace(temporary, self.current)
-        self.prune()
+        if prune:
+            self.prune()
         return release
 
     def discard(self, release):
