@@ -304,6 +304,14 @@ FIELD_LABELS = {
     "staff": lazy_gettext('Staff member'),
     "token_hash": lazy_gettext('Address (hash)'),
     "restricted": lazy_gettext("Restricted household"),
+    # notices to households and landlords (issue 15)
+    "notice_consent": lazy_gettext('Consents to e-mail notices'),
+    "notice_consent_on": lazy_gettext('E-mail notices consent on'),
+    "immediate_notices": lazy_gettext('Immediate notices of stalled matches'),
+    "body": lazy_gettext('Text of the notice'),
+    "attachment_name": lazy_gettext('Attachment'),
+    "attachment_type": lazy_gettext('Attachment type'),
+    "attachment": lazy_gettext('Attachment content'),
 }
 
 REGISTRY_NAMES = {
@@ -357,6 +365,7 @@ REGISTRY_NAMES = {
     "digest_preference": lazy_gettext('Digest preferences'),
     "appointment": lazy_gettext('Appointments'),
     "calendar_feed": lazy_gettext('Calendar addresses'),
+    "notice_template": lazy_gettext('Notice templates'),
 }
 
 CATEGORIES = {
@@ -390,6 +399,8 @@ FIELD_HELP = {
     "band_justification": lazy_gettext("Only for a rent outside the territorial agreement's band: the reason, "
                                        "recorded in the audit trail."),
     "cadastral_unit": lazy_gettext('The unit number of the cadastral record.'),
+    "notice_consent": lazy_gettext("Proposals, viewing invitations and decision requests are e-mailed only with "
+                                   "this consent and an e-mail address; record the date it was given."),
     "restricted": lazy_gettext("For a household at risk (for example domestic violence): its records are hidden "
                                "from every list and search but for its case worker and the administrators. Only "
                                "they may set or lift it."),

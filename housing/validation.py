@@ -272,6 +272,8 @@ def not_before(day, message):
 MODEL_FIELD_RULES = {
     ("person", "tax_code"): [person_tax_code],
     ("landlord", "tax_code"): [landlord_tax_code],
+    # a notice's language is any of the languages registry (admin.views.notices checks it), not only the UI's
+    ("notice_template", "language"): [max_length(3)],
     # housing.accompaniment.assessments applies these too: one definition
     ("assessment_score", "note"): [max_length(2000)],
     ("assessment", "assessed_on"): [not_in_future, plausible_date,

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from admin import roles
 from admin.i18n import current_language, pair
+from admin.views.notices import RecordMessagesMixin, flash_outcomes
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
 from housing import matches, restriction, validation
 from housing.vocabulary import CONTRACT_TYPES, Term
@@ -129,8 +130,9 @@ class MatchBoardView(SecureBaseView):
                 if errors:
                     self._flash_dates(errors)
                 else:
-                    matches.advance(match, current_user, note, expected_step=self._step_seen(), dates=values)
+                    moved = matches.advance(match, current_user, note, expected_step=self._step_seen(), dates=values)
                     flash(gettext('Match updated.'), "success")
+                    flash_outcomes(getattr(moved, "notice_outcomes", ()))
             except matches.DatesRefused as refusal:
                 self._flash_dates(refusal.errors)
             except WorkflowError as error:
@@ -335,7 +337,7 @@ def score_figure(view, context, model, name):
     return format_number(value, 2) if value is not None else ""
 
 
-class MatchView(SecureModelView):
+class MatchView(RecordMessagesMixin, SecureModelView):
     """The history of every match, with its decision context."""
 
     category_key = "matching"
