@@ -300,8 +300,19 @@ def range_rules(low, high):
     return check
 
 
-def landlord_rules(data):
+def notice_consent_rules(data):
+    """Consent to e-mail notices: given on a date, to an address (a household's or a landlord's)."""
     errors = {}
+    if data.get("notice_consent"):
+        if not data.get("notice_consent_on"):
+            errors["notice_consent_on"] = [_("Indicare la data del consenso agli avvisi per e-mail.")]
+        if not (data.get("email") or "").strip():
+            errors["email"] = [_("Il consenso agli avvisi per e-mail richiede un indirizzo e-mail.")]
+    return errors
+
+
+def landlord_rules(data):
+    errors = notice_consent_rules(data)
     if data.get("kind") == "private_person" and not data.get("tax_code"):
         errors["tax_code"] = [_("Obbligatorio per una persona fisica.")]
     if data.get("kind") in ("company", "agency") and not (data.get("vat_number") or data.get("tax_code")):
@@ -325,7 +336,7 @@ def offer_rules(data):
 
 
 def household_rules(data):
-    errors = {}
+    errors = notice_consent_rules(data)
     if data.get("privacy_consent") and not data.get("privacy_consent_on"):
         errors["privacy_consent_on"] = [_("Indicare la data del consenso privacy.")]
     if data.get("case_conference_rank") and not (data.get("case_conference_reason") or "").strip():

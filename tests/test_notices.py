@@ -164,3 +164,26 @@ def test_a_test_send_arrives_with_its_ics_and_notices_go_out_over_smtp(pair):
     parts = {part.get_content_type(): part for part in invitation.walk()}
     assert "text/calendar" in parts and parts["text/calendar"].get_filename() == "visita.ics"
     assert icalendar.Calendar.from_ical(parts["text/calendar"].get_content()).walk("VEVENT")
+
+
+def test_consent_needs_a_date_and_an_address(database):
+    from housing import validation
+
+    errors = validation.validate("household", {"code": "NF-1", "notice_consent": True})
+    assert set(errors) >= {"notice_consent_on", "email"}
+    errors = validation.validate("landlord", {"kind": "company", "name": "Etna", "vat_number": "00743110157",
+                                              "notice_consent": True, "email": "a@example.org"})
+    assert list(errors) == ["notice_consent_on"]
+    assert validation.validate("landlord", {"kind": "company", "name": "Etna", "vat_number": "00743110157",
+                                            "notice_consent": True, "notice_consent_on": TODAY,
+                                            "email": "a@example.org"}) == {}
+
+
+def test_the_register_lists_the_consent_as_personal_data_with_its_retention(database):
+    from admin import roles
+    from housing import processing_register, retention
+
+    retention.ensure_rules()
+    assert processing_register.uncovered(roles) == []
+    document = processing_register.build(roles)
+    assert "(`household.notice_consent_on`)" in document and "(`landlord.notice_consent`)" in document

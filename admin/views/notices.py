@@ -19,6 +19,7 @@ from admin.i18n import current_language
 from admin.views.base import SecureModelView, get_or_404, record_id
 from housing import vocabulary as v
 from housing.mail import notices
+from housing.messages import _
 from housing.mail.notice_texts import FIELDS, KINDS
 from models import Dwelling, Language, Match, Offer, OutboxMessage
 
@@ -51,7 +52,8 @@ class NoticeTemplateView(SecureModelView):
         known = {c for (c,) in Language.select(Language.code).tuples()} | {"it", "en"}
         if code not in known:
             errors.setdefault("language", []).append(
-                f"Lingua «{code}» sconosciuta: usare il codice di una lingua del registro (it, en, ar...).")
+                _("Lingua «%(code)s» sconosciuta: usare il codice di una lingua del registro (it, en, ar...).",
+                  code=code))
         return errors
 
     @expose("/preview/")

@@ -36,6 +36,7 @@ from housing import display
 from housing import vocabulary as v
 from housing.appointments import DEFAULT_LENGTH, PROGRAMME_ZONE
 from housing.mail import outbox
+from housing.messages import _
 from housing.mail.notice_texts import DEFAULTS, FIELDS, KIND_BY_KEY, SAMPLE
 from housing.settings import get as setting
 from housing.workflow import STEP_BY_KEY
@@ -72,14 +73,14 @@ def problems(kind, subject, body):
     """{"subject"|"body"|"kind": [message]} of a template that cannot be saved (Italian,
     naming the field), or {} when it may be saved."""
     if kind not in FIELDS:
-        return {"kind": [f"Tipo di avviso sconosciuto: {kind!r}."]}
+        return {"kind": [_("Tipo di avviso sconosciuto: %(kind)s.", kind=repr(kind))]}
     errors = {}
     for name, text in (("subject", subject), ("body", body)):
         found = _problems_of(kind, text or "")
         if not (text or "").strip():
-            found.insert(0, "Obbligatorio.")
+            found.insert(0, _("Obbligatorio."))
         if name == "subject" and any(ch in (text or "") for ch in "\r\n"):
-            found.append("L'oggetto deve stare su una riga.")
+            found.append(_("L'oggetto deve stare su una riga."))
         if found:
             errors[name] = found
     return errors
@@ -90,15 +91,15 @@ def _problems_of(kind, text):
     try:
         tree = ENVIRONMENT.parse(text)
     except TemplateSyntaxError as error:
-        return [f"Errore di sintassi alla riga {error.lineno}: {error.message}"]
-    found = [f"Il campo «{name}» non può essere stampato da questo tipo di avviso (campi ammessi: "
-             f"{', '.join(sorted(allowed))})." for name in sorted(find_undeclared_variables(tree) - set(allowed))]
+        return [_("Errore di sintassi alla riga %(line)s: %(message)s", line=error.lineno, message=error.message)]
+    found = [_("Il campo «%(name)s» non può essere stampato da questo tipo di avviso (campi ammessi: %(allowed)s).",
+               name=name, allowed=", ".join(sorted(allowed)))
+             for name in sorted(find_undeclared_variables(tree) - set(allowed))]
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = _dotted(node)
-        found.append(f"Il campo «{target}» non può essere stampato: un avviso stampa solo i campi ammessi, "
-                     f"non le loro parti.")
-    if any(True for _ in tree.find_all(FORBIDDEN_NODES)):
-        found.append("Un modello di avviso non può includere o importare altri modelli.")
+        found.append(_("Il campo «%(name)s» non può essere stampato: un avviso stampa solo i campi ammessi, "
+                       "non le loro parti.", name=_dotted(node)))
+    if any(True for _node in tree.find_all(FORBIDDEN_NODES)):
+        found.append(_("Un modello di avviso non può includere o importare altri modelli."))
     return found
 
 
