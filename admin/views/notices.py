@@ -19,9 +19,8 @@ from admin.i18n import current_language
 from admin.views.base import SecureModelView, get_or_404, record_id
 from housing import vocabulary as v
 from housing.mail import notices
-from housing.messages import _
 from housing.mail.notice_texts import FIELDS, KINDS
-from models import Dwelling, Language, Match, Offer, OutboxMessage
+from models import Dwelling, Match, Offer, OutboxMessage
 
 KIND_TERMS = tuple(v.Term(kind.key, kind.it, kind.en) for kind in KINDS)
 RECORD_MESSAGES_LIMIT = 50
@@ -48,12 +47,9 @@ class NoticeTemplateView(SecureModelView):
 
     def record_checks(self, data, current_id):
         errors = dict(notices.problems(data.get("kind"), data.get("subject"), data.get("body")))
-        code = (data.get("language") or "").strip().lower()
-        known = {c for (c,) in Language.select(Language.code).tuples()} | {"it", "en"}
-        if code not in known:
-            errors.setdefault("language", []).append(
-                _("Lingua «%(code)s» sconosciuta: usare il codice di una lingua del registro (it, en, ar...).",
-                  code=code))
+        problem = notices.language_problem(data.get("language"))
+        if problem:
+            errors.setdefault("language", []).append(problem)
         return errors
 
     @expose("/preview/")

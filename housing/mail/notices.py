@@ -103,6 +103,14 @@ def _problems_of(kind, text):
     return found
 
 
+def language_problem(code):
+    """Why ``code`` cannot be a template's language (a message), or None: it must be in the languages registry."""
+    code = (code or "").strip().lower()
+    if code in ("it", "en") or Language.select().where(Language.code == code).exists():
+        return None
+    return _("Lingua «%(code)s» sconosciuta: usare il codice di una lingua del registro (it, en, ar...).", code=code)
+
+
 def _dotted(node):
     if isinstance(node, nodes.Name):
         return node.name
