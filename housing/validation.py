@@ -180,6 +180,7 @@ FIELD_RULES = {
     "birth_date": [not_in_future, plausible_date],
     "isee_date": [not_in_future, plausible_date],
     "privacy_consent_on": [not_in_future, plausible_date],
+    "notice_consent_on": [not_in_future, plausible_date],
     "intake_on": [not_in_future, plausible_date],
     "last_income_check": [not_in_future, plausible_date],
     "arrears_since": [not_in_future, plausible_date],

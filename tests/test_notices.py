@@ -187,3 +187,11 @@ def test_the_register_lists_the_consent_as_personal_data_with_its_retention(data
     assert processing_register.uncovered(roles) == []
     document = processing_register.build(roles)
     assert "(`household.notice_consent_on`)" in document and "(`landlord.notice_consent`)" in document
+
+
+def test_a_consent_date_in_the_future_is_refused(database):
+    from housing import validation
+
+    errors = validation.validate("household", {"code": "NF-1", "notice_consent": True, "email": "a@example.org",
+                                               "notice_consent_on": TODAY + datetime.timedelta(days=400)})
+    assert list(errors) == ["notice_consent_on"]
