@@ -57,13 +57,13 @@ def test_the_preview_renders_sample_values_and_the_test_send_arrives(seeded, log
         m.User.update(email="admin1@example.org").where(m.User.username == "admin1").execute()
     tid = template_id(seeded, "household_viewing", "en")
     page = client.get(f"/admin/notice_template/preview/?id={tid}").get_data(as_text=True)
-    assert "Viewing of home O00012: 15/02/2027 at 10:30" in page and "{{ viewing_place }}" in page
+    assert "Visit to home O00012: 15/02/2027 at 10:30" in page and "{{ viewing_place }}" in page
     token = csrf_token(client, f"/admin/notice_template/preview/?id={tid}")
     assert client.post(f"/admin/notice_template/test-send/?id={tid}", data={"csrf_token": token}).status_code == 302
     with seeded.extensions["database"].connection_context(), LoopbackSmtp() as server:
         assert outbox.send_due(m.db, settings_for(server.port)).sent == 1
     (_, recipients, mail), = server.received
-    assert recipients == ["admin1@example.org"] and mail["Subject"].startswith("[TEST] Viewing of home")
+    assert recipients == ["admin1@example.org"] and mail["Subject"].startswith("[TEST] Visit to home")
 
 
 def test_only_administrators_edit_templates(seeded, login):

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from admin import roles
 from admin.i18n import current_language
 from admin.views.base import SecureModelView, get_or_404, record_id
+from admin.views.outbox import STATE_LABELS
 from housing import vocabulary as v
 from housing.mail import notices
 from housing.mail.notice_texts import FIELDS, KINDS
@@ -62,7 +63,8 @@ class NoticeTemplateView(SecureModelView):
         fields = sorted(FIELDS.get(template.kind, {}).items())
         return self.render("admin/notices/preview.html", notice=template, rendered=rendered, problem=problem,
                            fields=fields, form=SecureForm(), can_act=roles.can_edit(current_user, self.registry),
-                           email=current_user.email, it=current_language() == "it")
+                           email=current_user.email, it=current_language() == "it",
+                           kind_label=v.label(KIND_TERMS, template.kind, current_language()))
 
     @expose("/test-send/", methods=["POST"])
     def test_send(self):
@@ -116,6 +118,10 @@ class RecordMessagesMixin:
     """The record's e-mails under its details (``admin/notices/record_messages.html``)."""
 
     details_template = "admin/notices/details.html"
+
+    @staticmethod
+    def state_label(state):
+        return STATE_LABELS.get(state, state)
 
     def record_messages(self, model):
         return record_messages(model._meta.table_name, model.id, current_user)

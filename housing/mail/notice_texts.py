@@ -56,8 +56,8 @@ FIELDS = {
 FOOTER = {
     "it": "Messaggio inviato dal programma Housing First con il suo consenso. Per non ricevere più "
           "avvisi per e-mail, lo dica al suo operatore o risponda a questo messaggio.",
-    "en": "Message sent by the Housing First programme with your consent. To stop receiving notices "
-          "by e-mail, tell your case worker or reply to this message.",
+    "en": "This e-mail comes from the Housing First programme, with your consent. To stop these notices "
+          "by e-mail, tell your case worker or reply to this e-mail.",
 }
 
 DEFAULTS = {
@@ -70,9 +70,9 @@ DEFAULTS = {
         "Il suo operatore la contatterà per parlarne insieme (codice pratica {{ code }}).\n\n" + FOOTER["it"] + "\n"),
     ("household_proposal", "en"): (
         "Housing proposal {{ offer_ref }}",
-        "Hello,\n\nthe Housing First programme proposes a home to you (reference {{ offer_ref }}"
+        "Hello,\n\nthe Housing First programme proposes a home to you (home {{ offer_ref }}"
         "{% if district %}, district {{ district }}{% endif %}): {{ rooms }} rooms, monthly rent "
-        "{{ monthly_rent }}, contract {{ contract_type }}, available from {{ available_from }}.\n"
+        "{{ monthly_rent }}, contract {{ contract_type }}, free from {{ available_from }}.\n"
         "{% if offer_url %}\nThe home's page: {{ offer_url }}\n{% endif %}\n"
         "Your case worker will contact you to talk it over (file code {{ code }}).\n\n" + FOOTER["en"] + "\n"),
     ("household_viewing", "it"): (
@@ -82,8 +82,8 @@ DEFAULTS = {
         "In allegato l'appuntamento per il suo calendario. Se non può venire, avvisi il suo operatore "
         "(codice pratica {{ code }}).\n\n" + FOOTER["it"] + "\n"),
     ("household_viewing", "en"): (
-        "Viewing of home {{ offer_ref }}: {{ viewing_day }} at {{ viewing_time }}",
-        "Hello,\n\nthe viewing of home {{ offer_ref }} is on {{ viewing_day }} at {{ viewing_time }}.\n"
+        "Visit to home {{ offer_ref }}: {{ viewing_day }} at {{ viewing_time }}",
+        "Hello,\n\nthe visit to home {{ offer_ref }} is on {{ viewing_day }} at {{ viewing_time }}.\n"
         "Meeting place: {{ viewing_place }}\n\nThe appointment for your calendar is attached. If you cannot "
         "come, tell your case worker (file code {{ code }}).\n\n" + FOOTER["en"] + "\n"),
     ("landlord_viewing", "it"): (
@@ -93,8 +93,8 @@ DEFAULTS = {
         "Luogo dell'appuntamento: {{ viewing_place }}\n\nIn allegato l'appuntamento per il suo calendario.\n\n"
         + FOOTER["it"] + "\n"),
     ("landlord_viewing", "en"): (
-        "Viewing of home {{ offer_ref }}: {{ viewing_day }} at {{ viewing_time }}",
-        "Dear {{ landlord_name }},\n\nthe viewing of your home {{ offer_ref }} ({{ address }}) with household "
+        "Visit to home {{ offer_ref }}: {{ viewing_day }} at {{ viewing_time }}",
+        "Dear {{ landlord_name }},\n\nthe visit to your home {{ offer_ref }} ({{ address }}) with household "
         "{{ code }} is on {{ viewing_day }} at {{ viewing_time }}.\nMeeting place: {{ viewing_place }}\n\n"
         "The appointment for your calendar is attached.\n\n" + FOOTER["en"] + "\n"),
     ("landlord_decision", "it"): (
@@ -104,8 +104,8 @@ DEFAULTS = {
         "rispondendo a questo messaggio o chiamando l'ufficio.\n\n" + FOOTER["it"] + "\n"),
     ("landlord_decision", "en"): (
         "Home {{ offer_ref }}: your decision on household {{ code }}",
-        "Dear {{ landlord_name }},\n\nhousehold {{ code }} has accepted your home {{ offer_ref }} ({{ address }}). "
-        "Please tell us your decision by {{ reply_by }}, replying to this message or calling the office.\n\n"
+        "Dear {{ landlord_name }},\n\nhousehold {{ code }} said yes to your home {{ offer_ref }} ({{ address }}). "
+        "Please tell us your decision by {{ reply_by }}, replying to this e-mail or calling the office.\n\n"
         + FOOTER["en"] + "\n"),
 }
 
