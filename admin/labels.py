@@ -399,7 +399,7 @@ FIELD_HELP = {
     "band_justification": lazy_gettext("Only for a rent outside the territorial agreement's band: the reason, "
                                        "recorded in the audit trail."),
     "cadastral_unit": lazy_gettext('The unit number of the cadastral record.'),
-    "notice_consent": lazy_gettext("Proposals, viewing invitations and decision requests are e-mailed only with "
+    "notice_consent": lazy_gettext("Proposals, invitations to visit a home and decision requests are e-mailed only with "
                                    "this consent and an e-mail address; record the date it was given."),
     "restricted": lazy_gettext("For a household at risk (for example domestic violence): its records are hidden "
                                "from every list and search but for its case worker and the administrators. Only "

@@ -132,8 +132,8 @@ class RecordMessagesMixin:
         if model._meta.table_name == "match":
             return None
         reason = notices.consent_status(record)
-        return {notices.NO_CONSENT: gettext('No consent to e-mail notices: nothing is sent.'),
-                notices.NO_ADDRESS: gettext('No e-mail address: nothing is sent.')}.get(reason)
+        return {notices.NO_CONSENT: gettext('No consent to e-mail notices: nothing goes out.'),
+                notices.NO_ADDRESS: gettext('No e-mail address: nothing goes out.')}.get(reason)
 
 
 AUDIENCE_WORDS = {"household": lazy_gettext('the household'), "landlord": lazy_gettext('the landlord')}
