@@ -203,7 +203,8 @@ class AgreementPartner(BaseModel):
 class Landlord(TimestampedModel):
     """Locatore / offerente: who offers a home, private or public."""
 
-    personal_fields = ("name", "tax_code", "vat_number", "email", "phone", "address", "notes")
+    personal_fields = ("name", "tax_code", "vat_number", "email", "phone", "address", "notes",
+                       "notice_consent", "notice_consent_on")
 
     kind = CharField(max_length=16, choices=choices(v.LANDLORD_KINDS), index=True)
     name = CharField(max_length=200, index=True)
@@ -414,7 +415,7 @@ class Household(TimestampedModel):
 
     personal_fields = (
         "email", "phone", "ethos_category", "monthly_net_income", "isee_value",
-        "isee_date", "languages", "notes", "case_conference_reason",
+        "isee_date", "languages", "notes", "case_conference_reason", "notice_consent", "notice_consent_on",
     )
 
     code = CharField(max_length=20, unique=True)
@@ -1185,7 +1186,13 @@ def later_columns():
                 "contract_on": DateField(null=True),
                 "move_in_on": DateField(null=True)},
         # Migration 0016: a restricted household is seen only by its case worker and the administrators.
-        Household: {"restricted": BooleanField(default=False, index=True)},
+        # Migration 0017: consent to e-mail notices (proposal, viewing), given on a date (issue 15).
+        Household: {"restricted": BooleanField(default=False, index=True),
+                    "notice_consent": BooleanField(default=False),
+                    "notice_consent_on": DateField(null=True)},
+        # Migration 0017: the landlord's consent to e-mail notices (viewing, decision request).
+        Landlord: {"notice_consent": BooleanField(default=False),
+                   "notice_consent_on": DateField(null=True)},
     }
 
 
@@ -1219,6 +1226,10 @@ class OutboxMessage(BaseModel):
     next_attempt_at = DateTimeField(default=now, index=True)
     sent_at = DateTimeField(null=True)
     created_at = DateTimeField(default=now, index=True)
+    # Migration 0017: one attachment (a viewing invitation's .ics), kept with the message until it is sent.
+    attachment_name = CharField(max_length=100, null=True)
+    attachment_type = CharField(max_length=100, null=True)
+    attachment = TextField(null=True)
 
     class Meta:
         indexes = ((("related_table", "related_id"), False),)
@@ -1234,13 +1245,11 @@ class DigestPreference(BaseModel):
     user = ForeignKeyField(User, backref="digest_preference", unique=True, on_delete="CASCADE")
     daily_digest = BooleanField(default=True)
     hour = IntegerField(default=7, constraints=[Check("hour >= 0 AND hour <= 23")])
+    # Migration 0017: an e-mail at once when a match the user owns stalls (``housing.mail.stalled``).
+    immediate_notices = BooleanField(default=False)
 
     def __str__(self):
         return f"{self.user_id}: {self.hour}:00" if self.daily_digest else f"{self.user_id}: -"
-
-
-MODELS.extend([OutboxMessage, DigestPreference])
-__all__ += ["OutboxMessage", "DigestPreference"]
 
 
 # -- landlords' proposals from the public site (issue 16, housing/landlord_proposals.py) ----
@@ -1367,3 +1376,29 @@ class FundCharge(BaseModel):
 
 MODELS.extend([HouseholdPreference, FundCharge])
 __all__ += ["HouseholdPreference", "FundCharge"]
+
+
+# -- notices to households and landlords (issue 15, housing/mail/notices.py) -----
+
+class NoticeTemplate(TimestampedModel):
+    """Modello di avviso: the subject and text of one kind of notice to a household
+    or a landlord, in one language, as Jinja2 text that administrators edit.
+    ``housing.mail.notices`` renders it in a sandbox over the kind's whitelist of
+    fields, and refuses on saving a template that names any other field."""
+
+    kind = CharField(max_length=32)
+    language = CharField(max_length=3)
+    subject = CharField(max_length=300)
+    body = TextField()
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("kind", "language"), True),)
+
+    def __str__(self):
+        return f"{self.kind} ({self.language})"
+
+
+NoticeTemplate._meta.add_field("version", IntegerField(default=1))  # as _add_version_columns does
+MODELS.extend([OutboxMessage, DigestPreference, NoticeTemplate])
+__all__ += ["OutboxMessage", "DigestPreference", "NoticeTemplate"]

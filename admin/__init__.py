@@ -135,6 +135,7 @@ def build_admin(app):
     from admin.views import appointments as appointment_views
     from admin.views.funds import ContributionFundView
     from admin.views.imports import ImportsView
+    from admin.views.notices import NoticeTemplateView
     from admin.views.outbox import OutboxView
     from admin.views.proposals import LandlordProposalView
     from admin.views.documents import DocumentsView
@@ -170,6 +171,7 @@ def build_admin(app):
         (acc.TenancyView, m.Tenancy), (acc.IncentiveView, m.Incentive), (acc.GuaranteeClaimView, m.GuaranteeClaim),
         (JobRunView, m.JobRun), (r.UserView, m.User), (r.AuditLogView, m.AuditLog),
         (appointment_views.AppointmentView, m.Appointment), (ContributionFundView, m.ContributionFund),
+        (NoticeTemplateView, m.NoticeTemplate),
     ]
     admin.add_view(SearchView(name=lazy_pgettext('menu', 'Search'), endpoint="search", url="/admin/search"))
     admin.add_view(MatchBoardView(name=lazy_gettext('Open matches'), endpoint="match_board",

@@ -317,6 +317,14 @@ FIELD_LABELS = {
     "preference_rank": lazy_gettext('Choice (1 = first)'),
     "monthly_contribution": lazy_gettext('Monthly contribution'),
     "fund": lazy_gettext('Contribution fund'),
+    # notices to households and landlords (issue 15)
+    "notice_consent": lazy_gettext('Consents to e-mail notices'),
+    "notice_consent_on": lazy_gettext('E-mail notices consent on'),
+    "immediate_notices": lazy_gettext('Immediate notices of stalled matches'),
+    "body": lazy_gettext('Text of the notice'),
+    "attachment_name": lazy_gettext('Attachment'),
+    "attachment_type": lazy_gettext('Attachment type'),
+    "attachment": lazy_gettext('Attachment content'),
 }
 
 REGISTRY_NAMES = {
@@ -375,6 +383,7 @@ REGISTRY_NAMES = {
     "generated_document": lazy_gettext('Generated documents'),
     "household_preference": lazy_gettext("Households' ranked choices"),
     "fund_charge": lazy_gettext('Fund commitments of tenancies'),
+    "notice_template": lazy_gettext('Notice templates'),
 }
 
 CATEGORIES = {
@@ -408,6 +417,8 @@ FIELD_HELP = {
     "band_justification": lazy_gettext("Only for a rent outside the territorial agreement's band: the reason, "
                                        "recorded in the audit trail."),
     "cadastral_unit": lazy_gettext('The unit number of the cadastral record.'),
+    "notice_consent": lazy_gettext("Proposals, invitations to visit a home and decision requests are e-mailed only with "
+                                   "this consent and an e-mail address; record the date it was given."),
     "restricted": lazy_gettext("For a household at risk (for example domestic violence): its records are hidden "
                                "from every list and search but for its case worker and the administrators. Only "
                                "they may set or lift it."),

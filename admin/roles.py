@@ -67,6 +67,8 @@ PERMISSIONS = {
     "generated_document": {"admin": READ, "operator": READ, "clerk": READ, "viewer": READ},
     # outgoing e-mail and the digest previews: recipients' addresses and what is due for each colleague
     "outbox": {"admin": EDIT},
+    # the notices' templates (what households and landlords receive): the administrators edit them
+    "notice_template": {"admin": EDIT},
     # restricted variants, without personal fields, for the viewer role
     "landlord_summary": {"viewer": READ},
     "household_summary": {"viewer": READ},

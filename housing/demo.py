@@ -268,6 +268,10 @@ def seed(scale=1.0, seed=2017, today=None):
 
         languages.sync()
         languages.link_free_text()
+        # the notices' default templates (migration 0017 seeds them too; idempotent)
+        from housing.mail import notices
+
+        notices.ensure_templates()
         counts["HouseholdLanguage"] = HouseholdLanguage.select().count()
         _contribution_funds(scale, today, counts)
     return counts

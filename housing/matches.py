@@ -19,6 +19,7 @@ from housing.workflow import (
     CLOSED_DECLINED, CLOSED_SUCCESS, CLOSED_WITHDRAWN, DECLINE_REASONS, OPEN, STEP_BACK_DAYS, STEP_BY_KEY, STEPS,
     WorkflowError, check_dates, dates_needed, is_stalled, may_act, may_step_back, next_step, previous_step, route_for,
 )
+from housing.mail import notices
 from housing.messages import _
 from models import DeclineReasonSetting, Dwelling, Household, Match, MatchEvent, Offer, StepSetting, db, now
 
@@ -148,6 +149,8 @@ def propose(household, offer, user, snapshot=None, score_total=None, today=None)
         audit.record(user, "create", match, None, audit.snapshot(match))
     _sync(household, current_household)
     _sync(offer, current_offer)
+    # the household's proposal notice, with its consent (after the commit: a notice never undoes a move)
+    match.notice_outcomes = notices.after_step(match, route[0], viewing_dated=False)
     return match
 
 
@@ -202,6 +205,8 @@ def advance(match, user, note=None, expected_step=None, dates=None, today=None):
             current.save()
             audit.record(user, "update", current, before, audit.snapshot(current))
     _sync(match, current)
+    entered = None if current.status != OPEN else current.step
+    current.notice_outcomes = notices.after_step(current, entered, viewing_dated="viewing_at" in given)
     return current
 
 

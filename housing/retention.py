@@ -78,7 +78,7 @@ class Kind(NamedTuple):
 HOUSEHOLD_RECORDS = {
     "household": {"email": CLEAR, "phone": CLEAR, "notes": CLEAR, "case_conference_reason": CLEAR,
                   "languages": CLEAR, "monthly_net_income": CLEAR, "isee_value": CLEAR, "isee_date": CLEAR,
-                  "ethos_category": KEEP},
+                  "ethos_category": KEEP, "notice_consent": KEEP, "notice_consent_on": CLEAR},
     "household_language": {"spoken": KEEP},
     "person": {"first_name": PSEUDONYM, "last_name": PSEUDONYM, "tax_code": PSEUDONYM, "birth_date": YEAR,
                "disability_percent": CLEAR, "sex": KEEP, "citizenship": KEEP, "relation": KEEP,

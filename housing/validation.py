@@ -180,6 +180,7 @@ FIELD_RULES = {
     "birth_date": [not_in_future, plausible_date],
     "isee_date": [not_in_future, plausible_date],
     "privacy_consent_on": [not_in_future, plausible_date],
+    "notice_consent_on": [not_in_future, plausible_date],
     "intake_on": [not_in_future, plausible_date],
     "last_income_check": [not_in_future, plausible_date],
     "arrears_since": [not_in_future, plausible_date],
@@ -272,6 +273,8 @@ def not_before(day, message):
 MODEL_FIELD_RULES = {
     ("person", "tax_code"): [person_tax_code],
     ("landlord", "tax_code"): [landlord_tax_code],
+    # a notice's language is any of the languages registry (admin.views.notices checks it), not only the UI's
+    ("notice_template", "language"): [max_length(3)],
     # housing.accompaniment.assessments applies these too: one definition
     ("assessment_score", "note"): [max_length(2000)],
     ("assessment", "assessed_on"): [not_in_future, plausible_date,
@@ -298,8 +301,19 @@ def range_rules(low, high):
     return check
 
 
-def landlord_rules(data):
+def notice_consent_rules(data):
+    """Consent to e-mail notices: given on a date, to an address (a household's or a landlord's)."""
     errors = {}
+    if data.get("notice_consent"):
+        if not data.get("notice_consent_on"):
+            errors["notice_consent_on"] = [_("Indicare la data del consenso agli avvisi per e-mail.")]
+        if not (data.get("email") or "").strip():
+            errors["email"] = [_("Il consenso agli avvisi per e-mail richiede un indirizzo e-mail.")]
+    return errors
+
+
+def landlord_rules(data):
+    errors = notice_consent_rules(data)
     if data.get("kind") == "private_person" and not data.get("tax_code"):
         errors["tax_code"] = [_("Obbligatorio per una persona fisica.")]
     if data.get("kind") in ("company", "agency") and not (data.get("vat_number") or data.get("tax_code")):
@@ -330,7 +344,7 @@ def preference_rules(data):
 
 
 def household_rules(data):
-    errors = {}
+    errors = notice_consent_rules(data)
     if data.get("privacy_consent") and not data.get("privacy_consent_on"):
         errors["privacy_consent_on"] = [_("Indicare la data del consenso privacy.")]
     if data.get("case_conference_rank") and not (data.get("case_conference_reason") or "").strip():

@@ -67,6 +67,7 @@ MATRIX = {
     "job_run":             (READ, READ, READ, READ),  # runs are never edited; see test_publishing_admin
     "match":               (READ, READ, READ, NONE),
     "rule_setting":        (EDIT, READ, NONE, NONE),
+    "notice_template":     (EDIT, NONE, NONE, NONE),  # what households and landlords receive
 }
 ROLES = ("admin", "operator", "clerk", "viewer")
 

@@ -21,8 +21,8 @@ def model_views(app):
 def test_every_view_lists_sorts_searches_and_opens_forms(seeded, login, client):
     login("admin")
     admin_views = [v for v in model_views(seeded) if not v.endpoint.endswith("_summary")]
-    assert len(admin_views) == 33  # the languages and districts registries (issue 12), appointments and funds (11, 15),
-    # the landlords' proposals (16)
+    assert len(admin_views) == 34  # the languages and districts registries (issue 12), appointments and funds (11, 15),
+    # the landlords' proposals (16), notice templates (15)
     for view in admin_views:
         base = f"/admin/{view.endpoint}/"
         listing = client.get(base)

@@ -12,13 +12,14 @@ from flask_admin import BaseView, expose
 from flask_admin.form import SecureForm
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
-from wtforms import PasswordField, SelectField
+from wtforms import BooleanField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin import roles
 from admin.i18n import pair
 from admin.views.base import find, record_id
 from housing import accounts
+from housing.mail import digest
 from models import User
 
 bp = Blueprint("account", __name__, url_prefix="/admin/account")
@@ -45,6 +46,13 @@ class PasswordChangeForm(SecureForm):
 class LanguageForm(SecureForm):
     language = SelectField(lazy_gettext('Interface language'),
                            choices=[("it", "Italiano"), ("en", "English")], validators=[DataRequired()])
+
+
+class NotificationsForm(SecureForm):
+    daily_digest = BooleanField(lazy_gettext('Daily digest of what is due for me'))
+    hour = SelectField(lazy_gettext('Hour of the digest'), choices=[(str(h), f"{h:02d}:00") for h in range(24)],
+                       validators=[DataRequired()])
+    immediate_notices = BooleanField(lazy_gettext('An e-mail at once when a match I work on stalls'))
 
 
 class ResetForm(SecureForm):
@@ -98,11 +106,17 @@ def _field_error(form, error):
     field.errors = list(field.errors) + [pair(error.it, error.en)]
 
 
-def _account_page(password_form=None, language_form=None, status=200):
+def _notifications_form(me):
+    enabled, hour = digest.preference(me)
+    return NotificationsForm(daily_digest=enabled, hour=str(hour), immediate_notices=digest.immediate_notices(me))
+
+
+def _account_page(password_form=None, language_form=None, status=200, notifications_form=None):
     me = _me()
     return render("admin/account/index.html", status=status, user=me,
                   password_form=password_form or PasswordChangeForm(),
                   language_form=language_form or LanguageForm(language=me.language),
+                  notifications_form=notifications_form or _notifications_form(me),
                   forced=bool(me.must_change_password), min_length=accounts.MIN_PASSWORD_LENGTH)
 
 
@@ -149,6 +163,30 @@ def language():
         return _account_page(language_form=form, status=400)
     session["lang"] = form.language.data  # the choice applies at once
     flash(gettext('Language saved.'), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/notifications", methods=["POST"])
+@login_required
+def notifications():
+    """One's own digest and immediate notices (every staff member)."""
+    form = NotificationsForm(request.form)
+    if not form.validate():
+        return _account_page(notifications_form=form, status=400)
+    from housing import audit
+    from models import DigestPreference
+
+    me = _me()
+    existing = DigestPreference.get_or_none(DigestPreference.user == me.id)
+    before = audit.snapshot(existing) if existing else None
+    try:
+        digest.set_preference(me, form.daily_digest.data, form.hour.data, immediate=form.immediate_notices.data)
+    except digest.PreferenceError as error:
+        form.hour.errors = [pair(f"Ora non valida: {error}", f"Not a valid hour: {error}")]
+        return _account_page(notifications_form=form, status=400)
+    stored = DigestPreference.get(DigestPreference.user == me.id)
+    audit.record(me, "update" if existing else "create", stored, before, audit.snapshot(stored))
+    flash(gettext('Notification preferences saved.'), "success")
     return redirect(url_for(".index"))
 
 

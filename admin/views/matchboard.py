@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from admin import roles
 from admin.i18n import current_language, pair
+from admin.views.notices import RecordMessagesMixin, flash_outcomes
 from admin.views.base import SecureBaseView, SecureModelView, get_or_404
 from housing import matches, restriction, validation
 from housing.vocabulary import CONTRACT_TYPES, Term
@@ -129,8 +130,9 @@ class MatchBoardView(SecureBaseView):
                 if errors:
                     self._flash_dates(errors)
                 else:
-                    matches.advance(match, current_user, note, expected_step=self._step_seen(), dates=values)
+                    moved = matches.advance(match, current_user, note, expected_step=self._step_seen(), dates=values)
                     flash(gettext('Match updated.'), "success")
+                    flash_outcomes(getattr(moved, "notice_outcomes", ()))
             except matches.DatesRefused as refusal:
                 self._flash_dates(refusal.errors)
             except WorkflowError as error:
@@ -335,7 +337,7 @@ def score_figure(view, context, model, name):
     return format_number(value, 2) if value is not None else ""
 
 
-class MatchView(SecureModelView):
+class MatchView(RecordMessagesMixin, SecureModelView):
     """The history of every match, with its decision context."""
 
     category_key = "matching"
@@ -348,7 +350,7 @@ class MatchView(SecureModelView):
     column_details_list = column_list + ["snapshot"]
     column_export_list = column_list
     allow_create = allow_edit = allow_delete = False
-    details_template = "admin/documents/details.html"  # the letters to the household (housing.documents)
+    details_template = "admin/notices/details_with_documents.html"  # its notices and its letters (housing.documents)
     column_formatters = {"snapshot": lambda view, context, model, name: view.readable_snapshot(model.snapshot),
                          "score_total": score_figure}
     column_formatters_export = {"snapshot": lambda view, context, model, name: ""}

@@ -15,6 +15,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from admin.i18n import current_language
+from admin.views.notices import notices_summary
 from admin.views.base import SecureBaseView, find, get_or_404
 from housing import household_status, match_data, matches, restriction
 from housing.matching.rules import RULES
@@ -148,7 +149,7 @@ class MatchingView(SecureBaseView):
         from housing.matching.scoring import score
 
         config, weights, today = self._context()
-        made, refused = 0, []
+        made, refused, outcomes = 0, [], []
         for household, offer in pairs:
             case, offer_case = match_data.household_case(household.id, today), match_data.offer_case(offer.id)
             evaluation = evaluate(case, offer_case, config, today, current_language())
@@ -159,13 +160,16 @@ class MatchingView(SecureBaseView):
             try:
                 with db.atomic():
                     funding = pair_funding(case, offer_case, config, today, (charged or {}).get(household.id))
-                    matches.propose(household, offer, current_user,
-                                    snapshot(case, offer_case, config, weights, breakdown, funding), breakdown.total, today)
+                    match = matches.propose(household, offer, current_user,
+                                            snapshot(case, offer_case, config, weights, breakdown, funding),
+                                            breakdown.total, today)
                 made += 1
+                outcomes += getattr(match, "notice_outcomes", [])
             except WorkflowError as error:
                 refused.append(f"{household.code}: {error}")
         if made:
             flash(gettext('Matches proposed: %(made)s.', made=made), "success")
+            notices_summary(outcomes)
         for message in refused[:20]:
             flash(message, "error")
         return made

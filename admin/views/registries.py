@@ -20,6 +20,7 @@ from admin.views import audit_text, bulk, offer_band
 from admin.views import districts as district_views
 from admin.views.base import SecureModelView, optional_id_inline, scoped_link
 from admin.views.links import RegistryLinksField
+from admin.views.notices import RecordMessagesMixin
 from admin.i18n import term_choices
 from housing import accounts, household_codes, languages as language_registry, offer_checks
 from housing.accompaniment import sensitive
@@ -122,7 +123,7 @@ class AgreementView(SecureModelView):
         super().__init__(model, **kwargs)
 
 
-class LandlordView(SecureModelView):
+class LandlordView(RecordMessagesMixin, SecureModelView):
     category_key = "homes"
     choices = {"kind": v.LANDLORD_KINDS}
     column_list = ["kind", "name", "tax_code", "vat_number", "phone", "public_name_consent", "orientation_sessions", "dwellings"]
@@ -302,7 +303,7 @@ def is_admin():
     return roles.current_role(current_user) == "admin"
 
 
-class HouseholdView(bulk.HouseholdActions, SecureModelView):
+class HouseholdView(RecordMessagesMixin, bulk.HouseholdActions, SecureModelView):
     category_key = "people"
     choices = {"ethos_category": v.ETHOS_CATEGORIES, "status": v.HOUSEHOLD_STATUSES}
     column_list = [

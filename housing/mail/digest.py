@@ -54,19 +54,28 @@ def preference(user):
     return (stored.daily_digest, stored.hour) if stored else (True, DEFAULT_HOUR)
 
 
-def set_preference(user, daily_digest=True, hour=DEFAULT_HOUR):
-    """Store ``user``'s preference; raise ``PreferenceError`` on a bad hour (nothing written)."""
+def immediate_notices(user):
+    """Whether ``user`` wants an e-mail at once when a step they own stalls (default: no)."""
+    stored = DigestPreference.get_or_none(DigestPreference.user == user.id)
+    return bool(stored and stored.immediate_notices)
+
+
+def set_preference(user, daily_digest=True, hour=DEFAULT_HOUR, immediate=None):
+    """Store ``user``'s preference (``immediate``: the immediate notices of stalled steps,
+    None keeps the stored choice); raise ``PreferenceError`` on a bad hour (nothing written)."""
     try:
         hour = int(hour)
     except (TypeError, ValueError):
         raise PreferenceError("hour", f"{hour!r} is not an hour (0-23).") from None
     if not 0 <= hour <= 23:
         raise PreferenceError("hour", f"{hour} is not an hour (0-23).")
+    values = {"daily_digest": bool(daily_digest), "hour": hour}
+    if immediate is not None:
+        values["immediate_notices"] = bool(immediate)
     with DigestPreference._meta.database.atomic():
-        updated = (DigestPreference.update(daily_digest=bool(daily_digest), hour=hour)
-                   .where(DigestPreference.user == user.id).execute())
+        updated = DigestPreference.update(**values).where(DigestPreference.user == user.id).execute()
         if not updated:
-            DigestPreference.create(user=user.id, daily_digest=bool(daily_digest), hour=hour)
+            DigestPreference.create(user=user.id, **values)
 
 
 def recipients(at):
@@ -101,6 +110,8 @@ def line(item, lang):
         facts["step"] = step_label(facts["step"], lang)
     if "contract_type" in facts:
         facts["contract_type"] = v.label(v.CONTRACT_TYPES, facts["contract_type"], lang)
+    if "status" in facts:
+        facts["status"] = v.label(v.CLAIM_STATUSES, facts["status"], lang)
     return LINES[lang][item.section].format(**facts)
 
 

@@ -19,11 +19,16 @@ import datetime
 from typing import NamedTuple
 
 from housing import matches
-from housing.accompaniment import assessments
+from housing.accompaniment import assessments, tenancies
 from housing.workflow import STEP_BY_KEY
-from models import Agreement, Assessment, Household, Offer, Place, Stay, SupportPlan
+from models import (
+    Agreement, Assessment, FollowUpVisit, GuaranteeClaim, Household, Offer, Place, Stay, SupportPlan, Tenancy,
+)
 
 AGREEMENT_EXPIRY_DAYS = 60  # as the dashboard's "expiring agreements"
+VISIT_AHEAD_DAYS = 7  # follow-up visits planned in the coming week
+MILESTONE_AHEAD_DAYS = 30  # a tenancy's 6/12/24-month outcome falling in the coming month
+WAITING_CLAIMS = ("submitted", "approved")  # a claim waits for a decision, then for the payment
 CHUNK = 500  # ids per IN (...) query
 
 
@@ -41,7 +46,10 @@ SECTIONS = (
     Section("reassessments", ("admin", "operator"), "admin/due/reassessments", case_load_roles=("operator",)),
     Section("plan_reviews", ("admin", "operator"), "admin/support_plan/", case_load_roles=("operator",)),
     Section("overdue_stays", ("admin", "operator"), "admin/due/stays", case_load_roles=("operator",)),
+    Section("follow_up_visits", ("admin", "operator"), "admin/tenancy/", case_load_roles=("operator",)),
+    Section("tenancy_milestones", ("admin", "operator"), "admin/tenancy/", case_load_roles=("operator",)),
     Section("expiring_agreements", ("admin", "clerk"), "admin/agreement/"),
+    Section("guarantee_claims", ("admin", "clerk"), "admin/guarantee_claim/"),
     Section("unpublished_offers", ("admin", "clerk"), "admin/offer/"),
 )
 SECTION_BY_KEY = {section.key: section for section in SECTIONS}
@@ -84,11 +92,13 @@ def applies(section, item, user):
 def collect(today=None):
     """Every due item of the programme on ``today``."""
     today = today or datetime.date.today()
-    items = stalled_steps(today) + reassessments(today) + plan_reviews(today) + overdue_stays(today)
+    items = (stalled_steps(today) + reassessments(today) + plan_reviews(today) + overdue_stays(today)
+             + follow_up_visits(today) + tenancy_milestones(today))
     households = household_facts({item.household_id for item in items})
-    items = [item._replace(case_worker_id=households[item.household_id][1],
+    # a visit assigned to an operator goes to that operator; the rest to the household's case worker
+    items = [item._replace(case_worker_id=item.case_worker_id or households[item.household_id][1],
                            facts={**item.facts, "code": households[item.household_id][0]}) for item in items]
-    return sort(items + expiring_agreements(today) + unpublished_offers(today))
+    return sort(items + expiring_agreements(today) + guarantee_claims(today) + unpublished_offers(today))
 
 
 def household_facts(ids):
@@ -130,6 +140,42 @@ def overdue_stays(today):
              .where(Stay.exit_on.is_null() & (Stay.planned_exit_on < today)))
     return [DueItem("overdue_stays", "stay", stay_id, day, {"day": day, "place": place}, household_id=household_id)
             for stay_id, household_id, day, place in query.tuples()]
+
+
+def follow_up_visits(today):
+    """Follow-up visits of open tenancies planned from today to ``VISIT_AHEAD_DAYS`` ahead."""
+    ahead = today + datetime.timedelta(days=VISIT_AHEAD_DAYS)
+    query = (FollowUpVisit.select(FollowUpVisit.tenancy, FollowUpVisit.visited_on, FollowUpVisit.operator,
+                                  Tenancy.household).join(Tenancy)
+             .where(Tenancy.ended_on.is_null() & (FollowUpVisit.visited_on >= today) & (FollowUpVisit.visited_on <= ahead)))
+    return [DueItem("follow_up_visits", "tenancy", tenancy_id, day, {"day": day}, household_id=household_id,
+                    case_worker_id=operator_id)
+            for tenancy_id, day, operator_id, household_id in query.tuples()]
+
+
+def tenancy_milestones(today):
+    """Open tenancies whose 6, 12 or 24-month outcome falls from today to ``MILESTONE_AHEAD_DAYS`` ahead, not yet recorded."""
+    ahead = today + datetime.timedelta(days=MILESTONE_AHEAD_DAYS)
+    earliest = today - datetime.timedelta(days=24 * 31 + 1)
+    recorded = tenancies.recorded_outcomes()
+    query = (Tenancy.select(Tenancy.id, Tenancy.household, Tenancy.start_on)
+             .where(Tenancy.ended_on.is_null() & (Tenancy.start_on > earliest) & (Tenancy.start_on <= ahead)))
+    items = []
+    for tenancy_id, household_id, start in query.tuples():
+        for months in tenancies.MILESTONES:
+            day = tenancies.add_months(start, months)
+            if today <= day <= ahead and (tenancy_id, months) not in recorded:
+                items.append(DueItem("tenancy_milestones", "tenancy", tenancy_id, day, {"day": day, "months": months},
+                                     household_id=household_id))
+    return items
+
+
+def guarantee_claims(today):
+    """Guarantee claims submitted and not decided, or approved and not paid."""
+    query = (GuaranteeClaim.select(GuaranteeClaim.id, GuaranteeClaim.claimed_on, GuaranteeClaim.status)
+             .where(GuaranteeClaim.status.in_(WAITING_CLAIMS) & (GuaranteeClaim.claimed_on <= today)))
+    return [DueItem("guarantee_claims", "guarantee_claim", claim_id, day, {"day": day, "status": status})
+            for claim_id, day, status in query.tuples()]
 
 
 def expiring_agreements(today):

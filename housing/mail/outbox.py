@@ -96,11 +96,15 @@ def check(message_key, recipient, subject, body_text, related_table=None):
         raise OutboxError("body_text", "required.")
 
 
-def queue(message_key, recipient, subject, body_text, body_html=None, related=None, at=None):
+def queue(message_key, recipient, subject, body_text, body_html=None, related=None, at=None, attachment=None):
     """Queue a message once per ``message_key``: (message, created). ``related`` is a
-    record or a (table, id) pair. Raise ``OutboxError`` on bad input (nothing written)."""
+    record or a (table, id) pair; ``attachment`` an optional (file name, MIME type,
+    text), such as a viewing's ``.ics``. Raise ``OutboxError`` on bad input (nothing written)."""
     related_table, related_id = _related(related)
     check(message_key, recipient, subject, body_text, related_table)
+    attachment_name, attachment_type, attachment_text = attachment or (None, None, None)
+    if attachment and (not attachment_name or "/" not in (attachment_type or "") or not attachment_text):
+        raise OutboxError("attachment", "a file name, a MIME type and a text are required.")
     existing = OutboxMessage.get_or_none(OutboxMessage.message_key == message_key)
     if existing is not None:
         return existing, False
@@ -110,7 +114,8 @@ def queue(message_key, recipient, subject, body_text, body_html=None, related=No
             message = OutboxMessage.create(
                 message_key=message_key, recipient=recipient.strip(), subject=subject.strip(), body_text=body_text,
                 body_html=body_html, related_table=related_table, related_id=related_id,
-                next_attempt_at=at, created_at=at)
+                next_attempt_at=at, created_at=at, attachment_name=attachment_name,
+                attachment_type=attachment_type, attachment=attachment_text)
     except IntegrityError:  # queued at the same moment by another process
         return OutboxMessage.get(OutboxMessage.message_key == message_key), False
     return message, True
@@ -178,6 +183,14 @@ def build(message, sender):
         mail.attach(MIMEText(message.body_html, "html", UTF8))
     else:
         mail = text
+    if message.attachment:
+        whole = MIMEMultipart("mixed")
+        whole.attach(mail)
+        main, sub = message.attachment_type.split("/", 1)
+        part = MIMEText(message.attachment, sub, UTF8) if main == "text" else MIMEText(message.attachment, "plain", UTF8)
+        part.add_header("Content-Disposition", "attachment", filename=message.attachment_name)
+        whole.attach(part)
+        mail = whole
     mail["From"] = _address(sender)
     mail["To"] = _address(message.recipient)
     mail["Subject"] = Header(message.subject, UTF8)

@@ -4,9 +4,10 @@
   when there is nothing to send or SMTP is not configured (the message counts
   what waits); "failed" when nothing could be sent (server down, refusals), so
   that the runner's health and the back office show it.
-- ``digest_job`` (hourly): queue today's digests of the staff whose hour has come.
+- ``digest_job`` (hourly): queue today's digests of the staff whose hour has come,
+  and the immediate notices of stalled steps (``stalled``) for those who want them.
 """
-from housing.mail import digest, outbox
+from housing.mail import digest, outbox, stalled
 from housing.mail.settings import SettingError, smtp_settings
 from models import OutboxMessage, db
 
@@ -29,8 +30,9 @@ def send_job():
 
 
 def digest_job():
-    counts = digest.queue_digests()
-    if not counts["queued"]:
+    counts, immediate = digest.queue_digests(), stalled.queue_stalled()
+    if not counts["queued"] and not immediate["queued"]:
         return "skipped", "Nessun riepilogo da mettere in coda in quest'ora."
     return "success", (f"Riepiloghi messi in coda: {counts['queued']} (vuoti: {counts['empty']}, "
-                       f"indirizzi rifiutati: {counts['refused']}).")
+                       f"indirizzi rifiutati: {counts['refused']}); avvisi immediati di abbinamenti fermi: "
+                       f"{immediate['queued']}.")

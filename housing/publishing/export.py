@@ -37,7 +37,8 @@ PRIVATE_FIELDS = {
                  "cadastral_parcel", "cadastral_unit", "condition", "vacant_since", "status", "notes",
                  "created_at", "updated_at", "version"},
     "landlord": {"id", "kind", "tax_code", "vat_number", "email", "phone", "address", "public_name_consent",
-                 "orientation_sessions", "last_orientation_on", "notes", "created_at", "updated_at", "version"},
+                 "orientation_sessions", "last_orientation_on", "notes", "created_at", "updated_at", "version",
+                 "notice_consent", "notice_consent_on"},
     "partner": {"id", "contact_person", "listed_publicly", "notes", "created_at", "updated_at", "version"},
     "agreement": {"published", "created_at", "updated_at", "version"},
 }
