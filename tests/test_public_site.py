@@ -19,9 +19,9 @@ from browser import chromium_browser, require_browser, serve_directory
 # One page of every kind, per language (the offer pages exist once, bilingual, in the Italian build).
 KINDS = {
     "it": ["", "offerte/", "offerte/{offer}/", "locatori/", "locatori/landlords-canone-concordato/",
-           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "dichiarazione-di-accessibilita/", "404.html"],
+           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "dati-aperti/", "dichiarazione-di-accessibilita/", "404.html"],
     "en": ["en/", "en/offers/", "en/landlords/landlords-canone-concordato/", "en/landlords/landlords-tax-incentives/",
-           "en/partners/", "en/agreements/", "en/statistics/", "en/accessibility/", "en/404.html"],
+           "en/partners/", "en/agreements/", "en/statistics/", "en/open-data/", "en/accessibility/", "en/404.html"],
 }
 FOOTER = {"it": ["dichiarazione-di-accessibilita/", "note-legali/", "privacy/", "contatti/"],
           "en": ["en/accessibility/", "en/legal-notes/", "en/privacy/", "en/contacts/"]}
