@@ -646,9 +646,8 @@ def _partners_and_agreements(rng, scale, today, counts):
         rows.append(dict(title=f"{v.label(v.AGREEMENT_KINDS, kind)} – {theme}", kind=kind, status=status, signed_on=signed,
                          valid_from=valid_from, valid_to=valid_to,
                          commitments=f"Le parti si impegnano a collaborare per: {theme}.",
-                         # every third agreement has an English version
-                         title_en=f"{v.label(v.AGREEMENT_KINDS, kind, 'en')} – {theme_en}" if i % 3 == 0 else None,
-                         commitments_en=f"The parties undertake to work together on: {theme_en}." if i % 3 == 0 else None,
+                         title_en=f"{v.label(v.AGREEMENT_KINDS, kind, 'en')} – {theme_en}",
+                         commitments_en=f"The parties undertake to work together on: {theme_en}.",
                          document_reference=f"Prot. n. {rng.randint(1000, 99999)}/{signed.year}" if signed else None,
                          published=status == "active" and rng.random() < 0.7,
                          **_stamps(rng, signed or today - rng.randint(0, 90) * DAY, today)))
@@ -656,6 +655,9 @@ def _partners_and_agreements(rng, scale, today, counts):
         size = min(len(partner_ids) - 1, rng.randint(1, 4))
         others = [p for p in rng.sample(partner_ids, size + 1) if p != lead][:size]
         plans.append([(lead, "capofila")] + [(p, rng.choice(ROLES)) for p in others])
+    for k, row in enumerate(row for row in rows if row["published"]):  # every other one in Italian only
+        if k % 2:
+            row["title_en"] = row["commitments_en"] = None
     agreement_ids = _insert(Agreement, rows, check="title")
     rows = [dict(agreement=aid, partner=pid, role=role) for aid, plan in zip(agreement_ids, plans) for pid, role in plan]
     _insert(AgreementPartner, rows)
