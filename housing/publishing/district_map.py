@@ -93,10 +93,14 @@ def _named(message, data):
         head, _, rest = message.partition(marker)
         number = rest.split("/", 1)[0].split(":", 1)[0]
         try:
-            name = data["features"][int(number)]["properties"]["name"]
-            return f"{head}, feature {number} ({name}), {marker[2:]}{rest}"
+            feature = data["features"][int(number)]
         except (LookupError, TypeError, ValueError):
-            pass
+            return message
+        try:
+            name = feature["properties"]["name"]
+        except (LookupError, TypeError):
+            name = "no name"
+        return f"{head}, feature {number} ({name}), {marker[2:]}{rest}"
     return message
 
 
