@@ -6,6 +6,7 @@ The map itself, its keyboard use and its filters are tried on the published demo
 import copy
 import datetime
 import json
+import pathlib
 
 import pytest
 
@@ -102,3 +103,28 @@ def test_the_publisher_dates_an_offer_when_it_first_appears_and_forgets_the_date
     m.Offer.update(status="published", published=True).where(m.Offer.id == offer.id).execute()
     export.export_all()  # the export stamps them too: published again, new again
     assert m.Offer.get_by_id(offer.id).published_on == datetime.date.today()
+
+
+def test_the_migration_dates_the_offers_already_public_on_the_day_they_were_created(db_url):
+    from housing import schema
+    from test_migrations import migrated_until
+
+    before = sorted(p.stem for p in pathlib.Path(schema.MIGRATIONS_DIR).glob("0*.py") if p.stem < "0020")[-1]
+    created = datetime.datetime(2026, 5, 4, 10, 30)
+    with migrated_until(db_url, before) as database, database.connection_context():
+        sql, param = database.execute_sql, database.param
+        sql(f"INSERT INTO landlord (created_at, updated_at, version, kind, name, public_name_consent, "
+            f"orientation_sessions) VALUES ({param}, {param}, 1, 'company', 'Etna srl', false, 0)", (created, created))
+        sql(f"INSERT INTO district (created_at, updated_at, version, name, active, to_review) "
+            f"VALUES ({param}, {param}, 1, 'Centro', true, false)", (created, created))
+        sql(f"INSERT INTO dwelling (created_at, updated_at, version, landlord_id, ownership, address, postcode, "
+            f"district_id, area_m2, rooms, bedrooms, bathrooms, floor, has_lift, step_free, condition, furnished, "
+            f"status) VALUES ({param}, {param}, 1, 1, 'private', 'Via Etnea 1', '95100', 1, 50, 2, 1, 1, 0, false, "
+            f"false, 'good', false, 'offered')", (created, created))
+        for status, published in (("published", True), ("draft", False)):
+            sql(f"INSERT INTO offer (created_at, updated_at, version, dwelling_id, contract_type, monthly_rent, "
+                f"service_charges, deposit, status, published) VALUES ({param}, {param}, 1, 1, 'concordato_3_2', "
+                f"400, 0, 0, {param}, {param})", (created, created, status, published))
+        schema.runner(database).up()
+        dates = [row[0] for row in sql("SELECT published_on FROM offer ORDER BY id")]
+    assert [str(day) if day else None for day in dates] == ["2026-05-04", None]
