@@ -400,6 +400,8 @@ FIELD_HELP = {
                                 'marked as Italian.'),
     "commitments_en": lazy_gettext('Optional: the English site shows this text; when empty it shows the Italian '
                                    'one, marked as Italian.'),
+    "title_en": lazy_gettext('Optional: the English site shows this text; when empty it shows the Italian one, '
+                             'marked as Italian.'),
     "restricted": lazy_gettext("For a household at risk (for example domestic violence): its records are hidden "
                                "from every list and search but for its case worker and the administrators. Only "
                                "they may set or lift it."),

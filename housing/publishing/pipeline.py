@@ -18,7 +18,7 @@ import time
 import yaml
 
 from housing import settings
-from housing.publishing import accessibility, build, checks, export, pages, schemas, yaml_out
+from housing.publishing import accessibility, build, checks, district_map, export, pages, schemas, yaml_out
 from housing.publishing.releases import Releases
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -96,6 +96,7 @@ def publish(force=False, root=None, timings=None):
         return "skipped", "Contenuti invariati: nessuna nuova versione del sito."
     with stage("schema validation"):
         schemas.validate_all(data)
+        district_map.load_outlines()  # content/districts.geojson: an invalid feature stops here, named
     # The work folder is kept between publications (pages are rewritten in place), one publisher at a time.
     with releases.working() as work:
         release = _build_check_publish(data, digest, releases, work, stage)
