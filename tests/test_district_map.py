@@ -77,14 +77,16 @@ def test_a_second_feature_of_the_same_name_and_broken_json_are_refused(tmp_path)
         district_map.load_outlines(path)
 
 
-def test_a_district_without_an_outline_is_in_the_list_and_said_to_be_off_the_map():
+def test_a_district_without_an_outline_nor_a_centroid_is_in_the_list_and_said_to_be_off_the_map():
     offers = [{"district": "Centro"}, {"district": "Borgo Nuovo"}, {"district": "Borgo Nuovo"}]
     html = district_map.map_html(offers, [], "en")
     assert 'aria-label="Centro: 1 offer"' in html and 'aria-label="Librino: 0 offers"' in html
-    assert "Borgo Nuovo</a>: <span class=\"hf-map-count\">2</span> <span class=\"hf-map-note\">(district without an outline" in html
-    assert "3 offers in 2 districts" in html
+    assert "Borgo Nuovo</a>: <span class=\"hf-map-count\">2</span> <span class=\"hf-map-note\">(district without a position" in html
+    assert 'aria-label="Borgo Nuovo' not in html and "3 offers in 2 districts" in html
     drawn = district_map.map_html(offers, [{"name": "Borgo Nuovo", "outline": [[37.5, 15.0], [37.51, 15.0], [37.51, 15.01]]}], "it")
-    assert 'aria-label="Borgo Nuovo: 2 offerte"' in drawn  # an outline drawn in the back office
+    assert 'aria-label="Borgo Nuovo: 2 offerte"><title>Borgo Nuovo: 2 offerte</title><path' in drawn  # drawn in the back office
+    marked = district_map.map_html(offers, [{"name": "Borgo Nuovo", "lat": 37.5, "lon": 15.05}], "it")
+    assert 'aria-label="Borgo Nuovo: 2 offerte"><title>Borgo Nuovo: 2 offerte</title><circle' in marked  # its centroid
 
 
 def test_the_publisher_dates_an_offer_when_it_first_appears_and_forgets_the_date_when_it_leaves(database):

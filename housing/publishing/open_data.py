@@ -11,6 +11,7 @@ administration's data (it is the licence of dati.gov.it), it is international an
 anyone abroad, and IODL 2.0 data may be re-published under it; the only duty is attribution.
 """
 import csv
+import functools
 import io
 import json
 
@@ -55,25 +56,37 @@ STATISTICS_MEANINGS = {"district": ("quartiere, «Qualsiasi» o «Altri quartier
                        "rooms": ("vani: 1, 2, 3 o 4+", "rooms: 1, 2, 3 or 4+")}
 
 
+@functools.cache
+def _schema_columns():
+    return tuple(schemas.load("offers")["items"]["properties"])
+
+
 def offer_columns():
     """The columns of the offers files: the fields of the exported offer, in the offers schema's order."""
-    return list(schemas.load("offers")["items"]["properties"])
+    return list(_schema_columns())
 
 
 def statistics_rows(statistics):
     for table in ("supply", "demand"):
         for row in statistics[table]:
-            for size in statistics["size_bands"]:
-                yield {"table": table, "district": row["district"], "rooms": size, "count": row[size]}
+            for size, count in row.items():  # the size bands' cells, in the table's order
+                if size != "district":
+                    yield {"table": table, "district": row["district"], "rooms": size, "count": count}
 
 
 def to_csv(rows, columns):
+    """RFC 4180 CSV with a header; None is an empty cell."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="raise")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row[k] is None else row[k] for k in columns})
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([("" if row[k] is None else row[k] for k in columns) for row in rows])
     return out.getvalue()
+
+
+def to_json(value):
+    """Compact JSON, one record a line (readable, and diffable between two publications)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("},{", "},\n{")
 
 
 def write(data, docs, written):
@@ -86,11 +99,11 @@ def write(data, docs, written):
     meta = {"licence": LICENCE["name"], "licence_url": LICENCE["url_en"], "small_cell": data["statistics"]["small_cell"]}
     files = {
         "offerte.csv": to_csv(offers, columns),
-        "offerte.json": json.dumps({**meta, "columns": columns, "offers": offers}, ensure_ascii=False, indent=0),
+        "offerte.json": to_json({**meta, "columns": columns, "offers": offers}),
         "statistiche.csv": to_csv(stats, list(STATISTICS_COLUMNS)),
-        "statistiche.json": json.dumps({**meta, "columns": list(STATISTICS_COLUMNS), "rows": stats,
-                                        "supply_total": data["statistics"]["supply_total"],
-                                        "demand_total": data["statistics"]["demand_total"]}, ensure_ascii=False, indent=0),
+        "statistiche.json": to_json({**meta, "columns": list(STATISTICS_COLUMNS), "rows": stats,
+                                     "supply_total": data["statistics"]["supply_total"],
+                                     "demand_total": data["statistics"]["demand_total"]}),
     }
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")

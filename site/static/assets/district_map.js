@@ -27,7 +27,7 @@
       link.setAttribute("aria-label", label);
       var title = link.querySelector("title");
       if (title) { title.textContent = label; }
-      var shape = link.querySelector("path");
+      var shape = link.querySelector(".hf-district");
       if (shape) { shape.setAttribute("class", "hf-district hf-shade-" + (n ? 1 + Math.min(3, Math.floor(4 * n / (top + 1))) : 0)); }
       if (name === chosen) { link.setAttribute("aria-current", "true"); } else { link.removeAttribute("aria-current"); }
     });
