@@ -79,7 +79,7 @@ def to_csv(rows, columns):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([("" if row[k] is None else row[k] for k in columns) for row in rows])
+    writer.writerows(["" if row[k] is None else row[k] for k in columns] for row in rows)
     return out.getvalue()
 
 
