@@ -1178,8 +1178,11 @@ def later_columns():
         # Migration 0011: an administrator's reset forces a new password at next login.
         User: {"must_change_password": BooleanField(default=False),
                "password_changed_at": DateTimeField(null=True)},
-        # Migration 0011: why a controlled rent outside the zone's band was accepted (audited).
-        Offer: {"band_justification": TextField(null=True)},
+        # Migration 0011: why a controlled rent outside the zone's band was accepted (audited);
+        # migration 0020: the day the offer first appeared on the public site ("nuove dal ...",
+        # stamped by the publisher, housing.publishing.offer_dates).
+        Offer: {"band_justification": TextField(null=True),
+                "published_on": DateField(null=True, index=True)},
         # Migration 0011: the dates of the steps that have one.
         Match: {"viewing_at": DateTimeField(null=True),
                 "viewing_place": CharField(max_length=200, null=True),
@@ -1193,6 +1196,10 @@ def later_columns():
         # Migration 0017: the landlord's consent to e-mail notices (viewing, decision request).
         Landlord: {"notice_consent": BooleanField(default=False),
                    "notice_consent_on": DateField(null=True)},
+        # Migration 0020: English texts of the public site (the Italian one is shown, marked, when empty).
+        Partner: {"services_en": TextField(null=True)},
+        Agreement: {"title_en": CharField(max_length=200, null=True),
+                    "commitments_en": TextField(null=True)},
     }
 
 

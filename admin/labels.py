@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "address": lazy_gettext('Address'),
     "website": lazy_gettext('Website'),
     "services": lazy_gettext('Services offered'),
+    "services_en": lazy_gettext('Services offered (English)'),
     "listed_publicly": lazy_gettext('Listed publicly'),
     "notes": lazy_gettext('Notes'),
     "title": lazy_gettext('Title'),
@@ -46,6 +47,8 @@ FIELD_LABELS = {
     "valid_from": lazy_gettext('Valid from'),
     "valid_to": lazy_gettext('Valid to'),
     "commitments": lazy_gettext('Commitments'),
+    "title_en": lazy_gettext('Title (English)'),
+    "commitments_en": lazy_gettext('Commitments (English)'),
     "document_reference": lazy_gettext('Document reference'),
     "published": lazy_gettext('Published'),
     "agreement": lazy_gettext('Agreement'),
@@ -105,6 +108,7 @@ FIELD_LABELS = {
     "service_charges": lazy_gettext('Service charges'),
     "deposit": lazy_gettext('Deposit'),
     "available_from": lazy_gettext('Available from'),
+    "published_on": lazy_gettext('On the public site since'),
     "min_duration_months": lazy_gettext('Minimum duration (months)'),
     "max_duration_months": lazy_gettext('Maximum duration (months)'),
     "public_description": lazy_gettext('Public description'),
@@ -419,6 +423,14 @@ FIELD_HELP = {
     "cadastral_unit": lazy_gettext('The unit number of the cadastral record.'),
     "notice_consent": lazy_gettext("Proposals, invitations to visit a home and decision requests are e-mailed only with "
                                    "this consent and an e-mail address; record the date it was given."),
+    "published_on": lazy_gettext('Set by the publisher on the day the offer first appears on the public site '
+                                 '(the "new since" filter); cleared when it leaves the site.'),
+    "services_en": lazy_gettext('Optional: the English site shows this text; when empty it shows the Italian one, '
+                                'marked as Italian.'),
+    "commitments_en": lazy_gettext('Optional: the English site shows this text; when empty it shows the Italian '
+                                   'one, marked as Italian.'),
+    "title_en": lazy_gettext('Optional: the English site shows this text; when empty it shows the Italian one, '
+                             'marked as Italian.'),
     "restricted": lazy_gettext("For a household at risk (for example domestic violence): its records are hidden "
                                "from every list and search but for its case worker and the administrators. Only "
                                "they may set or lift it."),

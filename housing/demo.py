@@ -126,12 +126,24 @@ PARTNER_NAMES = {  # sector: (weight of further partners, names)
 SERVICES = ("accompagnamento all'abitare", "orientamento ai servizi", "mediazione con i proprietari", "supporto "
             "psicologico", "inserimento lavorativo", "corsi di lingua italiana", "beni di prima necessità",
             "consulenza legale", "formazione professionale")
+# English versions staff wrote for some partners and agreements (the English site shows the others in
+# Italian, marked as such).
+SERVICES_EN = dict(zip(SERVICES, ("support in settling into a home", "guidance to services", "mediation with landlords",
+                                  "psychological support", "job placement", "Italian language courses",
+                                  "basic necessities", "legal advice", "vocational training")))
 AGREEMENT_THEMES = ("rete cittadina Housing First", "agenzia sociale per la casa", "canone concordato e garanzie ai "
                     "proprietari", "salute mentale e abitare", "inserimento lavorativo delle persone accolte",
                     "corsi di italiano per adulti", "mediazione linguistica e culturale", "tirocini formativi",
                     "ricerca e valutazione del programma", "sportello inquilini", "fondo per la morosità incolpevole",
                     "autonomia dei neomaggiorenni", "accoglienza delle donne vittime di violenza", "emergenza freddo",
                     "recupero degli alloggi pubblici sfitti")
+AGREEMENT_THEMES_EN = ("city Housing First network", "social letting agency", "controlled rents and guarantees to "
+                       "landlords", "mental health and housing", "job placement of the people housed",
+                       "Italian courses for adults", "language and cultural mediation", "traineeships",
+                       "research and evaluation of the programme", "tenants' help desk",
+                       "fund for involuntary arrears", "autonomy of young care leavers",
+                       "shelter for women survivors of violence", "cold-weather emergency",
+                       "renovation of empty public homes")
 BRANDS = "Etna Ionio Simeto Ciclopi Liotru Elefante Sciara Zagara Trinacria Vulcano Plaia Ursino".split()
 INCOMES = {"employed": (700, 1300), "self_employed": (300, 900), "occasional": (150, 600), "retired": (500, 900),
            "unable": (290, 700)}  # monthly net EUR by employment status
@@ -210,6 +222,12 @@ def _street(rng, district=None):
 def _name(rng, nation, sex):
     males, females, surnames = NAMES[nation]
     return rng.choice(females if sex == "F" else males), rng.choice(surnames)
+
+
+def _services(sample, english):
+    """A partner's services in Italian and, for ``english`` ones, in English."""
+    return {"services": "; ".join(sample).capitalize() + ".",
+            "services_en": "; ".join(SERVICES_EN[s] for s in sample).capitalize() + "." if english else None}
 
 
 def _insert(model, rows, check=None):
@@ -573,6 +591,8 @@ def _homes_and_households(rng, scale, today, counts, zones, districts, landlords
                          deposit=_money(rent * rng.choice((2, 3))), available_from=today + rng.randint(-30, 90) * DAY,
                          min_duration_months=low, max_duration_months=high, status=offer_status[i],
                          public_description=_description(home, meta, kind), published=offer_status[i] == "published",
+                         # spread over the last two months, for the listing's "nuove dal ..." filter
+                         published_on=today - (i * 7 % 61) * DAY if offer_status[i] == "published" else None,
                          **_stamps(rng, today - rng.randint(1, 365) * DAY, today)))
     counts["Offer"] = len(_insert(Offer, rows, check="dwelling"))
 
@@ -605,7 +625,7 @@ def _partners_and_agreements(rng, scale, today, counts):
             rows.append(dict(name=name, sector=sector, contact_person=f"{first} {last}", email=f"info@{slug}.example.org",
                              phone=_phone(rng, False), address=_street(rng)[0] + ", Catania",
                              website=f"https://www.{slug}.example.org",
-                             services="; ".join(rng.sample(SERVICES, 2)).capitalize() + ".",
+                             **_services(rng.sample(SERVICES, 2), english=len(rows) % 2 == 0),
                              listed_publicly=rng.random() < 0.7,
                              **_stamps(rng, today - rng.randint(30, 1500) * DAY, today)))
     partner_ids = _insert(Partner, rows, check="name")
@@ -614,7 +634,9 @@ def _partners_and_agreements(rng, scale, today, counts):
     for i in range(max(1, round(15 * scale))):
         kind = rng.choice([t.key for t in v.AGREEMENT_KINDS])
         theme = AGREEMENT_THEMES[i % len(AGREEMENT_THEMES)]
-        theme += f" ({i // len(AGREEMENT_THEMES) + 1})" if i >= len(AGREEMENT_THEMES) else ""
+        theme_en = AGREEMENT_THEMES_EN[i % len(AGREEMENT_THEMES)]
+        if i >= len(AGREEMENT_THEMES):
+            theme, theme_en = (f"{t} ({i // len(AGREEMENT_THEMES) + 1})" for t in (theme, theme_en))
         status = "active" if i == 0 else rng.choices(("active", "expired", "draft", "terminated"), (50, 20, 15, 15))[0]
         signed = valid_from = valid_to = None
         if status == "active":  # the first one, and about a third of the others, expire within 60 days
@@ -628,6 +650,8 @@ def _partners_and_agreements(rng, scale, today, counts):
         rows.append(dict(title=f"{v.label(v.AGREEMENT_KINDS, kind)} – {theme}", kind=kind, status=status, signed_on=signed,
                          valid_from=valid_from, valid_to=valid_to,
                          commitments=f"Le parti si impegnano a collaborare per: {theme}.",
+                         title_en=f"{v.label(v.AGREEMENT_KINDS, kind, 'en')} – {theme_en}",
+                         commitments_en=f"The parties undertake to work together on: {theme_en}.",
                          document_reference=f"Prot. n. {rng.randint(1000, 99999)}/{signed.year}" if signed else None,
                          published=status == "active" and rng.random() < 0.7,
                          **_stamps(rng, signed or today - rng.randint(0, 90) * DAY, today)))
@@ -635,6 +659,9 @@ def _partners_and_agreements(rng, scale, today, counts):
         size = min(len(partner_ids) - 1, rng.randint(1, 4))
         others = [p for p in rng.sample(partner_ids, size + 1) if p != lead][:size]
         plans.append([(lead, "capofila")] + [(p, rng.choice(ROLES)) for p in others])
+    for k, row in enumerate(row for row in rows if row["published"]):  # every other one in Italian only
+        if k % 2:
+            row["title_en"] = row["commitments_en"] = None
     agreement_ids = _insert(Agreement, rows, check="title")
     rows = [dict(agreement=aid, partner=pid, role=role) for aid, plan in zip(agreement_ids, plans) for pid, role in plan]
     _insert(AgreementPartner, rows)

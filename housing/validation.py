@@ -202,6 +202,8 @@ FIELD_RULES = {
     "notes": [text_length],
     "services": [text_length],
     "commitments": [text_length],
+    "services_en": [text_length],
+    "commitments_en": [text_length],
     "public_description": [text_length],
     "case_conference_reason": [text_length],
     "municipality": [name_text],

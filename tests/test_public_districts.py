@@ -7,6 +7,7 @@ districts are one filter option and one statistics row. The districts used
 here are not in ``content/districts.yaml`` (the seed of a new installation):
 the site must read the registry, not that file.
 """
+import html
 import itertools
 import json
 
@@ -14,7 +15,7 @@ import pytest
 
 import models as m
 from housing import districts as registry
-from housing.publishing import export, pages, schemas
+from housing.publishing import district_map, export, pages, schemas
 from samples import make_dwelling, make_household, make_landlord, make_zone
 
 UNITS = itertools.count(1)
@@ -51,8 +52,12 @@ def filter_options(tmp_path, lang="it"):
 
 
 def on_map(text, name, count):
-    """True when the listing's map has a circle for ``name`` labelled with ``count`` offers."""
-    return f">{pages.html_text(name)} ({count})</text>" in text
+    """True when the listing's map draws ``name`` (its outline or, without one, a marker at its centroid)
+    as a link named with its ``count`` of offers (housing/publishing/district_map.py)."""
+    english = "Housing offers" in text
+    words = ("offer", "offers") if english else ("offerta", "offerte")
+    label = district_map.attribute(f"{name}: {count} {words[0] if count == 1 else words[1]}")
+    return f'data-district="{district_map.attribute(name)}" aria-label="{label}"' in text
 
 
 def test_a_home_in_a_registry_district_with_a_centroid_is_on_the_map(database, tmp_path):
@@ -74,7 +79,7 @@ def test_an_offer_in_a_district_without_centroid_is_listed_but_not_on_the_map(da
     assert {o["district"] for o in data["offers"]} == {"Cibali Alta", "Senza Centro"}
     text = listing(tmp_path)
     assert on_map(text, "Cibali Alta", 1) and "Senza Centro (" not in text
-    assert "1 offerte in quartieri senza posizione" in text
+    assert "Senza Centro</a>: <span class=\"hf-map-count\">1</span> <span class=\"hf-map-note\">(quartiere senza posizione sulla mappa)" in text
     assert f"O{unplaced.id:05d}/" in text and f"O{placed.id:05d}/" in text, "both are in the static list"
     assert filter_options(tmp_path) == ["Cibali Alta", "Senza Centro"]
 
@@ -84,7 +89,7 @@ def test_no_centroid_at_all_still_lists_the_offers(database, tmp_path):
     offer = offer_in("Senza Centro")
     published(tmp_path)
     text = listing(tmp_path, "en")
-    assert "<svg" not in text and "1 offers in districts without a position" in text
+    assert 'aria-label="Senza Centro' not in text and "(district without a position on the map)" in text
     assert f"O{offer.id:05d}/" in text
 
 
@@ -214,7 +219,9 @@ def test_a_district_outline_is_drawn_and_stretches_the_map(database, tmp_path):
     offer_in("Cibali Alta")
     published(tmp_path)
     text = listing(tmp_path)
-    assert text.count("<polygon ") == 1 and on_map(text, "Cibali Alta", 1)
+    assert on_map(text, "Cibali Alta", 1)
+    drawn = text.split('data-district="Cibali Alta" aria-label', 1)[1].split("</a>", 1)[0]
+    assert "<path " in drawn and "<circle" not in drawn, "its outline, not a marker"
 
 
 def test_a_district_name_with_markup_stays_text_on_the_map_and_in_the_zone(database, tmp_path):
@@ -226,6 +233,7 @@ def test_a_district_name_with_markup_stays_text_on_the_map_and_in_the_zone(datab
     offer_in(quoted)
     data = published(tmp_path)
     text = listing(tmp_path)
-    assert "<img" not in text and "Borgo &lt;img src=x onerror=alert(1)&gt; \"&amp; (1)" in text
+    assert "<img" not in text and on_map(text, name, 1) and on_map(text, quoted, 1)
+    assert "Borgo &lt;img src&#61;x onerror&#61;alert(1)&gt; &quot;&amp;: 1 offerta" in text
     assert filter_options(tmp_path) == sorted([name, quoted])
     assert data["territorial_agreement"]["zones"][0]["districts"] == f"{name}, {quoted}"

@@ -19,9 +19,11 @@ from browser import chromium_browser, require_browser, serve_directory
 # One page of every kind, per language (the offer pages exist once, bilingual, in the Italian build).
 KINDS = {
     "it": ["", "offerte/", "offerte/{offer}/", "locatori/", "locatori/landlords-canone-concordato/",
-           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "dichiarazione-di-accessibilita/", "offri-alloggio/", "404.html"],
+           "locatori/landlords-tax-incentives/", "partner/", "accordi/", "statistiche/", "dati-aperti/",
+           "dichiarazione-di-accessibilita/", "offri-alloggio/", "404.html"],
     "en": ["en/", "en/offers/", "en/landlords/landlords-canone-concordato/", "en/landlords/landlords-tax-incentives/",
-           "en/partners/", "en/agreements/", "en/statistics/", "en/accessibility/", "en/offer-your-home/", "en/404.html"],
+           "en/partners/", "en/agreements/", "en/statistics/", "en/open-data/", "en/accessibility/", "en/offer-your-home/",
+           "en/404.html"],
 }
 FOOTER = {"it": ["dichiarazione-di-accessibilita/", "note-legali/", "privacy/", "contatti/"],
           "en": ["en/accessibility/", "en/legal-notes/", "en/privacy/", "en/contacts/"]}
@@ -219,6 +221,146 @@ def test_the_filters_are_kept_in_the_address_restored_and_survive_the_back_butto
         assert page.get_attribute("#hf-max-rent", "aria-invalid") == "true"
         assert "Not a readable number" in page.inner_text("#hf-max-rent-warning")
         assert len(listed(page)) == sum(o["district"] == district for o in offers)
+        page.close()
+
+
+# -- issue 16: the district map, "nuove dal ...", open data, English partner and agreement texts -----
+
+PERSONAL = {"first_name", "last_name", "full_name", "tax_code", "email", "phone", "address", "income",
+            "monthly_net_income", "isee_value", "health", "notes", "contact_person", "vat_number", "latitude",
+            "longitude", "postcode", "cadastral_sheet", "cadastral_parcel", "cadastral_unit", "deposit"}
+
+
+def test_the_open_data_files_hold_the_whitelist_and_no_personal_field(site):
+    """The CSV and JSON columns are the exported offer's fields (the whitelist), the same rows as the pages."""
+    import csv
+
+    from housing.publishing import export, open_data
+    from models import db
+
+    with db.connection_context():
+        exported = list(export.published_offers())
+        statistics = export.statistics()
+    columns = open_data.offer_columns()
+    assert columns == list(exported[0]) and not PERSONAL & set(columns)
+    with (site / "dati" / "offerte.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == columns and [r["ref"] for r in rows] == [o["ref"] for o in exported]
+    data = json.loads((site / "dati" / "offerte.json").read_text(encoding="utf-8"))
+    assert data["columns"] == columns and data["offers"] == exported and "CC BY 4.0" in data["licence"]
+    assert all(not PERSONAL & set(offer) for offer in data["offers"])
+    # the statistics keep their suppression: a hidden cell is empty, never a number under the threshold
+    with (site / "dati" / "statistiche.csv").open(encoding="utf-8", newline="") as handle:
+        cells = list(csv.DictReader(handle))
+    assert list(cells[0]) == ["table", "district", "rooms", "count"]
+    counts = [c["count"] for c in cells]
+    assert "" in counts and all(c == "" or int(c) == 0 or int(c) >= export.SMALL_CELL for c in counts)
+    stats = json.loads((site / "dati" / "statistiche.json").read_text(encoding="utf-8"))
+    expected = {(t, row["district"], s): row[s] for t in ("supply", "demand") for row in statistics[t] for s in statistics["size_bands"]}
+    assert {(r["table"], r["district"], r["rooms"]): r["count"] for r in stats["rows"]} == expected
+    for page, words in (("dati-aperti/", ("CC BY 4.0", "Colonna", "../dati/offerte.csv")),
+                        ("en/open-data/", ("CC BY 4.0", "Column", "../../dati/statistiche.json"))):
+        text = read(site, page)
+        assert all(word in text for word in words), page
+        assert all(f"<code>{column}</code>" in text for column in columns), page
+
+
+def test_the_privacy_scan_reads_the_open_data_files(site, tmp_path):
+    """A name planted in the CSV or the JSON stops the release, as in a page."""
+    import shutil
+
+    from housing.publishing import checks
+
+    for name in ("offerte.csv", "statistiche.json"):
+        copy = tmp_path / name.replace(".", "_")
+        shutil.copytree(site / "dati", copy / "dati")
+        with (copy / "dati" / name).open("a", encoding="utf-8") as handle:
+            handle.write("\nMario Rossi RSSMRA80A01C351O\n")
+        found = checks.scan(copy, checks.Watchlist(names=["Mario Rossi"], codes=["RSSMRA80A01C351O"]))["privacy"]
+        assert len(found) >= 2 and all(f"dati/{name}" in problem for problem in found), found
+
+
+def test_the_map_draws_the_district_outlines_as_named_links_with_a_list_alternative(site):
+    from housing.publishing import district_map
+
+    offers = json.loads((site / "assets" / "offers.json").read_text(encoding="utf-8"))
+    page = read(site, "offerte/")
+    svg = page.split('<figure class="hf-map"', 1)[1].split("</figure>", 1)[0]
+    assert "<circle" not in svg and "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    links = re.findall(r'<a href="\?district=[^"#]+#hf-offers" data-district="([^"]+)" aria-label="([^"]+)">', svg)
+    assert {html.unescape(name) for name, _ in links} == set(district_map.load_outlines())
+    for name, label in links:
+        n = sum(o["district"] == html.unescape(name) for o in offers)
+        assert html.unescape(label) == f"{html.unescape(name)}: {n} {'offerta' if n == 1 else 'offerte'}"
+    assert 'role="status" aria-live="polite"' in page and 'id="hf-map-list"' in page
+    assert "aria-label=\"Centro: " in read(site, "en/offers/").replace("offerte", "") or "offers" in read(site, "en/offers/")
+
+
+def test_the_offers_carry_their_publication_date_for_the_new_since_filter(site):
+    offers = json.loads((site / "assets" / "offers.json").read_text(encoding="utf-8"))
+    published = json.loads((site / "dati" / "offerte.json").read_text(encoding="utf-8"))["offers"]
+    assert [o["published"] for o in offers] == [o["published_on"] for o in published]
+    assert all(o["published"] for o in offers) and len({o["published"] for o in offers}) > 5
+
+
+def test_agreements_and_partners_in_english_where_staff_wrote_it_else_marked_italian(site):
+    from housing.publishing import export, pages
+    from models import db
+
+    with db.connection_context():
+        agreements, partners = list(export.published_agreements()), list(export.listed_partners())
+    english, italian = read(site, "en/agreements/"), read(site, "accordi/")
+    for a in agreements:
+        if a["title_en"]:
+            assert html.escape(a["commitments_en"], quote=False) in english and a["title_en"] in english
+        else:
+            assert f'<span lang="it">{html.escape(a["title"], quote=False)}</span>' in english
+    assert "Italian only" not in italian and not any(a["commitments_en"] and a["commitments_en"] in italian
+                                                     for a in agreements)
+    page = read(site, "en/partners/")
+    assert any(p["services_en"] for p in partners) and all(html.escape(p["services_en"], quote=False) in page
+                                                           for p in partners if p["services_en"])
+    # both cases of the template, whatever the demo drew
+    rendered = pages.environment("en").get_template("agreements.md.j2").render(agreements=[
+        {"title": "Protocollo – casa", "title_en": "Memorandum – housing", "kind": "memorandum", "status": "active",
+         "signed_on": None, "valid_from": None, "valid_to": None, "partners": [], "other_partners": 0,
+         "document_reference": None, "commitments": "Le parti collaborano.", "commitments_en": "The parties work together."},
+        {"title": "Convenzione – lavoro", "title_en": "", "kind": "convention", "status": "active", "signed_on": None,
+         "valid_from": None, "valid_to": None, "partners": [], "other_partners": 0, "document_reference": None,
+         "commitments": "Le parti si impegnano.", "commitments_en": ""}])
+    assert "| Memorandum – housing |" in rendered and "The parties work together." in rendered
+    assert '<span lang="it">Convenzione – lavoro</span>' in rendered
+    assert re.search(r'Le parti si impegnano\.\n\{: lang="it" \}\n\nText available in Italian only\.', rendered)
+
+
+@pytest.mark.browser
+def test_the_map_follows_the_filters_and_works_from_the_keyboard(site, browser):
+    offers = json.loads((site / "assets" / "offers.json").read_text(encoding="utf-8"))
+    days = sorted({o["published"] for o in offers})
+    since = days[len(days) // 2]
+    recent = [o for o in offers if o["published"] >= since]
+    with serve_directory(site) as base:
+        page = browser.new_page()
+        page.goto(base + f"offerte/?since={since}")
+        page.wait_for_selector("#hf-results li")
+        assert page.input_value("#hf-since") == since
+        assert sorted(listed(page)) == sorted(o["ref"] for o in recent)  # "nuove dal ...", from the address
+        shown = dict(page.eval_on_selector_all("svg text[data-district]", "els => els.map(e => [e.dataset.district, e.textContent])"))
+        for name, text in shown.items():
+            n = sum(o["district"] == name for o in recent)
+            assert text == (str(n) if n else ""), name
+        status = page.inner_text("#hf-map-status")
+        assert status.startswith(f"{len(recent)} offert"), status
+        # keyboard: Tab reaches a district, Enter filters the listing on it
+        district = max(shown, key=lambda name: (sum(o["district"] == name for o in recent), name))
+        link = page.locator(f'svg a[data-district="{district}"]')
+        link.focus()
+        assert page.evaluate("document.activeElement.getAttribute('data-district')") == district
+        page.keyboard.press("Enter")
+        assert page.input_value("#hf-district") == district
+        assert parse_qs(urlsplit(page.evaluate("location.href")).query)["district"] == [district]
+        assert sorted(listed(page)) == sorted(o["ref"] for o in recent if o["district"] == district)
+        assert link.get_attribute("aria-current") == "true"
         page.close()
 
 

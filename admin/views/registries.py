@@ -197,7 +197,7 @@ class OfferView(bulk.OfferActions, SecureModelView):
         "contract_type", "status", "published", "monthly_rent", "available_from",
         *district_views.text_filters(District.name, field_label("district")), Dwelling.rooms, Dwelling.step_free,
     ]
-    form_excluded_columns = ["created_at", "updated_at"]
+    form_excluded_columns = ["created_at", "updated_at", "published_on"]  # set by the publisher
     form_ajax_refs = {"dwelling": {"fields": ["address", District.name], **AJAX_PAGE}}
     scoped_by = {"dwelling": Offer.dwelling}
     column_list = column_list + ["sustainability"]

@@ -20,15 +20,15 @@ SMALL_CELL = 5  # statistics: a cell under 5 is suppressed
 
 PUBLIC_FIELDS = {
     "offer": {"id", "contract_type", "monthly_rent", "service_charges", "available_from",
-              "min_duration_months", "max_duration_months", "public_description"},
+              "min_duration_months", "max_duration_months", "public_description", "published_on"},
     "dwelling": {"district", "zone", "area_m2", "rooms", "bedrooms", "bathrooms", "floor", "has_lift",
                  "step_free", "energy_class", "furnished", "address"},  # address: street only, see street()
     # district: the registry's name (offers, statistics) and, for public entries, the "districts" data set
     "district": {"name", "municipality", "zone", "latitude", "longitude", "outline"},
     "landlord": {"name"},  # only with public_name_consent, see landlord_name()
-    "partner": {"name", "sector", "email", "phone", "address", "website", "services"},
+    "partner": {"name", "sector", "email", "phone", "address", "website", "services", "services_en"},
     "agreement": {"id", "title", "kind", "status", "signed_on", "valid_from", "valid_to", "commitments",
-                  "document_reference"},
+                  "document_reference", "title_en", "commitments_en"},
 }
 PRIVATE_FIELDS = {
     "offer": {"dwelling", "deposit", "status", "published", "created_at", "updated_at", "version", "band_justification"},
@@ -73,7 +73,7 @@ def published_offers():
                           Offer.public_description, District.name, Dwelling.address, Dwelling.area_m2,
                           Dwelling.rooms, Dwelling.bedrooms, Dwelling.bathrooms, Dwelling.floor, Dwelling.has_lift,
                           Dwelling.step_free, Dwelling.energy_class, Dwelling.furnished, AgreementZone.code,
-                          AgreementZone.name, Landlord.name, Landlord.public_name_consent)
+                          AgreementZone.name, Landlord.name, Landlord.public_name_consent, Offer.published_on)
              .join(Dwelling).join(Landlord)
              .switch(Dwelling).join(District)
              .switch(Dwelling).join(AgreementZone, JOIN.LEFT_OUTER)
@@ -83,7 +83,7 @@ def published_offers():
     held = offer_checks.held_back()  # marked published, but the territorial agreement's checks stop them
     for (offer_id, contract_type, rent, charges, available_from, min_months, max_months, description, district,
          address, area, rooms, bedrooms, bathrooms, floor, lift, step_free, energy_class, furnished, zone_code,
-         zone_name, landlord, consent) in query.tuples():
+         zone_name, landlord, consent, published_on) in query.tuples():
         if offer_id in held:
             continue
         protected = contract_type in PROTECTED_CONTRACT_TYPES
@@ -111,6 +111,7 @@ def published_offers():
             "max_duration_months": max_months,
             "description": description or "",
             "landlord": None if protected or not consent else landlord,
+            "published_on": day(published_on),
         }
 
 
@@ -118,6 +119,7 @@ def listed_partners():
     for partner in Partner.select().where(Partner.listed_publicly == True).order_by(Partner.name):  # noqa: E712
         yield {
             "name": partner.name, "sector": partner.sector, "services": partner.services or "",
+            "services_en": partner.services_en or "",
             "website": partner.website, "email": partner.email, "phone": partner.phone,
             "address": partner.address,
         }
@@ -136,10 +138,12 @@ def published_agreements():
     for agreement in agreements:
         parties = signatories[agreement.id]
         yield {
-            "ref": f"A{agreement.id:04d}", "title": agreement.title, "kind": agreement.kind,
+            "ref": f"A{agreement.id:04d}", "title": agreement.title, "title_en": agreement.title_en or "",
+            "kind": agreement.kind,
             "status": agreement.status, "signed_on": day(agreement.signed_on),
             "valid_from": day(agreement.valid_from), "valid_to": day(agreement.valid_to),
-            "commitments": agreement.commitments or "", "document_reference": agreement.document_reference,
+            "commitments": agreement.commitments or "", "commitments_en": agreement.commitments_en or "",
+            "document_reference": agreement.document_reference,
             "partners": sorted(p["name"] for p in parties if p["name"]),
             "other_partners": sum(1 for p in parties if not p["name"]),
         }
@@ -273,6 +277,9 @@ def _rounded_total(n):
 
 def export_all():
     """Every public data set, as plain data ready for YAML."""
+    from housing.publishing import offer_dates
+
+    offer_dates.stamp()  # the "nuove dal ..." date of offers that just became public
     return {
         "offers": list(published_offers()),
         "partners": list(listed_partners()),

@@ -27,6 +27,7 @@ PATHS = {
     "agreements": {"it": "accordi", "en": "agreements"},
     "statistics": {"it": "statistiche", "en": "statistics"},
     "proposal": {"it": "offri-alloggio", "en": "offer-your-home"},
+    "open_data": {"it": "dati-aperti", "en": "open-data"},
 }
 SECTIONS = {  # guide sections: folder and title per language
     "landlords": {"it": ("locatori", "Per i proprietari"), "en": ("landlords", "For landlords")},
@@ -40,6 +41,7 @@ NAV_TITLES = {
     "agreements": {"it": "Accordi", "en": "Agreements"},
     "statistics": {"it": "Statistiche", "en": "Statistics"},
     "proposal": {"it": "Offri il tuo alloggio", "en": "Offer your home"},
+    "open_data": {"it": "Dati aperti", "en": "Open data"},
 }
 
 
@@ -239,7 +241,7 @@ def offer_index(offers, lang, districts):
         "area": o["area_m2"], "rent": o["monthly_rent"], "charges": o["service_charges"],
         "type": o["contract_type"], "type_label": vocabulary.label(types, o["contract_type"], lang),
         "step_free": o["step_free"], "lift": o["lift"], "furnished": o["furnished"],
-        "from": o["available_from"], "title": f"{kind_of(o['rooms'], lang)}, {o['district']}",
+        "from": o["available_from"], "published": o.get("published_on"), "title": f"{kind_of(o['rooms'], lang)}, {o['district']}",
     } for o in offers]
 
 
@@ -265,7 +267,7 @@ def write_language(data, lang, docs, figures, written=None, reuse=()):
     p = {key: paths[lang] for key, paths in PATHS.items()}
 
     from housing.publishing.languages import Counterparts, editorial_pages
-    from housing.publishing.offer_map import map_svg
+    from housing.publishing.district_map import map_html
 
     counterparts = Counterparts(lang)
 
@@ -285,7 +287,7 @@ def write_language(data, lang, docs, figures, written=None, reuse=()):
     offer_base = "" if lang == "it" else "../../" + PATHS["offers"]["it"] + "/"
     write(f"{p['offers']}/index.md", env.get_template("offers.md.j2").render(
         offers=offers, offer_base=offer_base, index_url="../assets/offers.json",
-        map_svg=map_svg(offers, data["districts"], lang)), key="offers")
+        map_html=map_html(offers, data["districts"], lang)), key="offers")
     if lang == "it":
         markdown, plain = env.get_template("offer.md.j2"), env.get_template("offer_plain.md.j2")
         for offer in offers:
@@ -306,6 +308,11 @@ def write_language(data, lang, docs, figures, written=None, reuse=()):
           key="agreements")
     write(f"{p['statistics']}/index.md", env.get_template("statistics.md.j2").render(
         stats=data["statistics"], table=lambda rows: stats_table(rows, lang)), key="statistics")
+    from housing.publishing import open_data  # the offers and statistics as CSV and JSON, and their dictionary
+
+    write(f"{p['open_data']}/index.md", open_data.dictionary_page(data, lang), key="open_data")
+    if lang == "it":
+        open_data.write(data, docs, written)
 
     from housing.landlord_proposals import endpoint_url
 
@@ -351,7 +358,8 @@ def navigation(lang, nav_guides):
         if section in nav_guides:
             folder, title = SECTIONS[section][lang]
             nav.append({title: [f"{folder}/index.md"] + [path for _, path in nav_guides[section]]})
-    nav += [{NAV_TITLES[k][lang]: f"{p[k]}/index.md"} for k in ("proposal", "partners", "agreements", "statistics")]
+    nav += [{NAV_TITLES[k][lang]: f"{p[k]}/index.md"}
+            for k in ("proposal", "partners", "agreements", "statistics", "open_data")]
     return nav
 
 

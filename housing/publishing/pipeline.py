@@ -24,7 +24,7 @@ import pathlib
 import time
 
 from housing import paths, settings
-from housing.publishing import accessibility, build, checks, content, export, incremental, pages, schemas
+from housing.publishing import accessibility, build, checks, content, district_map, export, incremental, pages, schemas
 from housing.publishing.releases import Releases
 
 GENERATED = paths.generated_content()
@@ -130,6 +130,7 @@ def publish_content(folder=GENERATED, force=False, root=None, timings=None):
             data = read_yaml(folder, content.ReadCache(work / "yaml-records.pickle"))
         with stage("schema validation"):  # the files may come from another host
             schemas.validate_all(data)
+            district_map.load_outlines()  # content/districts.geojson: an invalid feature stops here, named
         release, plan = _build_check_publish(data, digest, releases, work, stage, inputs,
                                              force=force or not incremental_enabled())
     how = "" if plan.full else f"; {len(plan.build)} pagine di offerta ricostruite, le altre riprese"

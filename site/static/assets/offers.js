@@ -9,7 +9,7 @@
     it: {
       legend: "Filtra le offerte", district: "Quartiere", zone: "Zona", rooms: "Vani (almeno)",
       maxRent: "Canone massimo (€/mese)", type: "Tipo di contratto", stepFree: "Solo accessibili senza gradini",
-      from: "Disponibile entro il", sort: "Ordina per", any: "Tutti", reset: "Azzera filtri",
+      from: "Disponibile entro il", since: "Nuove dal", sort: "Ordina per", any: "Tutti", reset: "Azzera filtri",
       sorts: { rent_asc: "Canone crescente", rent_desc: "Canone decrescente", area_desc: "Superficie", from_asc: "Disponibilità" },
       count: function (n, total) { return n + (n === 1 ? " offerta" : " offerte") + " su " + total; },
       none: "Nessuna offerta corrisponde ai filtri.", perMonth: "/mese", rooms_: "vani", stepFreeTag: "senza gradini",
@@ -18,7 +18,7 @@
     en: {
       legend: "Filter the offers", district: "District", zone: "Zone", rooms: "Rooms (at least)",
       maxRent: "Maximum rent (EUR/month)", type: "Contract type", stepFree: "Step-free access only",
-      from: "Available by", sort: "Sort by", any: "Any", reset: "Reset filters",
+      from: "Available by", since: "New since", sort: "Sort by", any: "Any", reset: "Reset filters",
       sorts: { rent_asc: "Rent, lowest first", rent_desc: "Rent, highest first", area_desc: "Area", from_asc: "Availability" },
       count: function (n, total) { return n + (n === 1 ? " offer" : " offers") + " of " + total; },
       none: "No offer matches the filters.", perMonth: "/month", rooms_: "rooms", stepFreeTag: "step-free",
@@ -75,7 +75,8 @@
       (!f.maxRent || o.rent <= f.maxRent) &&
       (!f.type || o.type === f.type) &&
       (!f.stepFree || o.step_free) &&
-      (!f.from || !o.from || o.from <= f.from);
+      (!f.from || !o.from || o.from <= f.from) &&
+      (!f.since || (!!o.published && o.published >= f.since));
   }
 
   var SORTS = {
@@ -100,6 +101,7 @@
       maxRent: el("input", { type: "text", inputmode: "decimal", autocomplete: "off" }),
       type: select(Object.keys(types).sort().map(function (k) { return [k, types[k]]; }), t.any),
       from: el("input", { type: "date" }),
+      since: el("input", { type: "date" }),
       sort: select([], "")
     };
     controls.sort.innerHTML = "";
@@ -116,6 +118,7 @@
         numeric("hf-max-rent", t.maxRent, controls.maxRent),
         field("hf-type", t.type, controls.type),
         field("hf-from", t.from, controls.from),
+        field("hf-since", t.since, controls.since),
         el("div", { "class": "hf-field hf-check" }, [stepFree, el("label", { "for": "hf-step-free", text: t.stepFree })]),
         field("hf-sort", t.sort, controls.sort),
         el("div", { "class": "hf-field" }, [reset])
@@ -145,13 +148,14 @@
       return {
         district: controls.district.value, zone: controls.zone.value,
         rooms: Math.floor(number(controls.rooms)), maxRent: number(controls.maxRent),
-        type: controls.type.value, stepFree: stepFree.checked, from: controls.from.value
+        type: controls.type.value, stepFree: stepFree.checked, from: controls.from.value,
+        since: controls.since.value
       };
     }
 
     // The address's parameter of each control, the same in both languages.
     var PARAMS = { district: controls.district, zone: controls.zone, rooms: controls.rooms, max_rent: controls.maxRent,
-      type: controls.type, from: controls.from, sort: controls.sort };
+      type: controls.type, from: controls.from, since: controls.since, sort: controls.sort };
 
     function toAddress() {
       var query = new URLSearchParams();
@@ -189,6 +193,12 @@
       var shown = offers.filter(function (o) { return matches(o, f); }).sort(SORTS[controls.sort.value] || SORTS.rent_asc);
       count.textContent = t.count(shown.length, offers.length);
       countChoices(offers, f, controls);
+      // The district map (district_map.js) recounts its districts with the same filters.
+      root.dispatchEvent(new CustomEvent("hf-offers-filtered", { bubbles: true, detail: {
+        offers: offers, filters: f, matches: matches, choose: function (district) {
+          controls.district.value = district;
+          render();
+        } } }));
       list.innerHTML = "";
       if (!shown.length) { list.appendChild(el("li", { "class": "hf-none", text: t.none })); }
       shown.forEach(function (o) {
