@@ -130,3 +130,17 @@ def test_the_migration_dates_the_offers_already_public_on_the_day_they_were_crea
         schema.runner(database).up()
         dates = [row[0] for row in sql("SELECT published_on FROM offer ORDER BY id")]
     assert [str(day) if day else None for day in dates] == ["2026-05-04", None]
+
+
+def test_the_open_data_csv_never_reads_as_a_protected_address(tmp_path):
+    """A 10,000-offer benchmark was refused by the privacy scan: in offerte.csv the street ran into
+    the area of the next column ("Via Acquicella,106"), a beneficiary's address."""
+    from housing.publishing import checks, open_data
+
+    columns = open_data.offer_columns()
+    offers = [{column: None for column in columns} | {"ref": "O00001", "street": "Via Acquicella", "area_m2": 106,
+                                                     "rooms": 3, "floor": 2, "monthly_rent": 400}]
+    (tmp_path / "dati").mkdir()
+    (tmp_path / "dati" / "offerte.csv").write_text(open_data.to_csv(offers * 2, columns), encoding="utf-8")
+    watchlist = checks.Watchlist(addresses=[f"Via Acquicella {n}" for n in range(1, 1000)])
+    checks.privacy_scan(str(tmp_path), watchlist)  # raises CheckFailed on a match
