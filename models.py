@@ -1219,6 +1219,10 @@ class OutboxMessage(BaseModel):
     so two runners never send it twice. ``related_table``/``related_id`` name the
     record the message is about (a user for a digest)."""
 
+    # the address and the texts (a notice names the household's code and a home's address);
+    # the retention rule "email" deletes or empties them (housing.retention)
+    personal_fields = ("recipient", "body_text", "body_html", "attachment", "last_error")
+
     message_key = CharField(max_length=200, unique=True)
     recipient = CharField(max_length=254)
     subject = CharField(max_length=300)

@@ -110,6 +110,7 @@ DATA_SUBJECT = {
     "household_language": "household",
     "appointment": "household",  # notes of a visit may speak of the household
     "proposal_attempt": "landlord_proposal",  # the keyed hash of a form sender's address (no view shows it)
+    "outbox_message": "outbox",  # addresses and texts of e-mails: the outbox page (administrators); record pages filter by audience
 }
 
 # Fields protected beyond the models' personal_fields: (table, field) -> registry, SPECIAL or HIDDEN.

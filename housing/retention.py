@@ -26,8 +26,8 @@ from typing import Callable, NamedTuple
 from housing import audit
 from models import (
     Appointment, ArrearsEpisode, Assessment, AssessmentScore, AuditLog, ContactLog, ErpAssignment, FollowUpVisit,
-    GeneratedDocument, Household, LandlordProposal, LoginAttempt, Match, MatchEvent, Person, Referral, RetentionRule,
-    Stay, SupportPlan, Tenancy, db, now,
+    GeneratedDocument, Household, LandlordProposal, LoginAttempt, Match, MatchEvent, OutboxMessage, Person, Referral,
+    RetentionRule, Stay, SupportPlan, Tenancy, db, now,
 )
 
 ANONYMISE, DELETE = "anonymise", "delete"
@@ -113,6 +113,10 @@ TREATMENTS = {
     # anonymising a generated document keeps its kind, record, date and author (the office's register of
     # what it sent) and drops the data it printed and its files
     "generated_document": {"generated_document": {"data": CLEAR, "pdf": CLEAR, "docx": CLEAR}},
+    # anonymising an e-mail keeps its key, subject, state and dates (what was sent, when: the outbox's
+    # history) and drops the address, the texts, the attachment and the server's reply (it quotes the address)
+    "email": {"outbox_message": {"recipient": CLEAR, "body_text": CLEAR, "body_html": CLEAR, "attachment": CLEAR,
+                                 "attachment_name": CLEAR, "attachment_type": CLEAR, "last_error": CLEAR}},
 }
 
 # Personal fields no automatic rule touches, and why (the register prints the reason).
@@ -324,6 +328,43 @@ def _plan_proposals(cutoff):
     old = LandlordProposal.select().where(
         LandlordProposal.created_at < datetime.datetime.combine(cutoff, datetime.time())).order_by(LandlordProposal.id)
     return [_delete("landlord_proposal", proposal) for proposal in old]
+EMAIL_WHY = ("Avvisi a nuclei e locatori, riepiloghi al personale: due anni bastano a ricostruire cosa è stato "
+             "comunicato; i messaggi ancora in coda non sono mai toccati.")
+# What an anonymised message keeps in its not-null columns.
+EMAIL_CLEARED = {"recipient": "", "body_text": "", "body_html": None, "attachment": None, "attachment_name": None,
+                 "attachment_type": None, "last_error": None}
+
+
+def _plan_emails(cutoff, action):
+    """Sent or failed e-mails created before the cutoff: deleted, or emptied of address, texts and attachment.
+
+    A queued message is never touched: it has not been sent yet.
+    """
+    moment = datetime.datetime.combine(cutoff, datetime.time())
+    old = OutboxMessage.select(OutboxMessage.id).where((OutboxMessage.created_at < moment)
+                                                        & OutboxMessage.state.in_(("sent", "failed")))
+    if action == ANONYMISE:
+        old = old.where(OutboxMessage.recipient != "")
+    fields = tuple(TREATMENTS["email"]["outbox_message"])
+    steps = []
+    for (pk,) in old.order_by(OutboxMessage.id).tuples():
+        if action == DELETE:
+            def apply(user, pk=pk):
+                message = OutboxMessage.get_or_none(OutboxMessage.id == pk)
+                if message is not None:
+                    audit.record(user, "delete", message, {"subject": message.subject}, None)
+                    message.delete_instance()
+            steps.append((Change("email", DELETE, "outbox_message", str(pk), ()), apply))
+        else:
+            def apply(user, pk=pk):
+                OutboxMessage.update(**EMAIL_CLEARED).where(OutboxMessage.id == pk).execute()
+                message = OutboxMessage.get_by_id(pk)
+                audit.record(user, "update", message, {name: audit.MASK for name in fields},
+                             {name: EMAIL_CLEARED[name] for name in fields})
+            steps.append((Change("email", ANONYMISE, "outbox_message", str(pk), fields), apply))
+    return steps
+
+
 def _plan_documents(cutoff, action):
     """Generated documents older than the cutoff: deleted, or emptied of their data and files."""
     moment = datetime.datetime.combine(cutoff, datetime.time())
@@ -398,8 +439,7 @@ KINDS = {kind.key: kind for kind in (
          ("Lettere, calcoli, determinazioni e progetti generati dal gestionale: dieci anni, come gli atti "
           "del procedimento; l'anonimizzazione conserva tipo, data e autore e cancella dati e file."),
          _plan_documents),
-    Kind("email", "E-mail inviate", "-", (ANONYMISE, DELETE),
-         ("Non applicabile: il gestionale non conserva ancora e-mail.")),
+    Kind("email", "E-mail inviate", "dalla creazione del messaggio", (ANONYMISE, DELETE), EMAIL_WHY, _plan_emails),
 )}
 
 
@@ -409,7 +449,7 @@ DEFAULTS = {
     "contact_log": (36, ANONYMISE, True), "restricted_note": (24, ANONYMISE, True),
     "audit_log": (60, DELETE, True), "login_attempt": (6, DELETE, True),
     "landlord_proposal": (12, DELETE, True),
-    "generated_document": (120, DELETE, False), "email": (24, DELETE, False),
+    "generated_document": (120, DELETE, False), "email": (24, DELETE, True),
 }
 
 

@@ -118,3 +118,18 @@ def test_aims_are_data_in_the_given_order():
         assert "nonsense" in str(error)
     else:
         raise AssertionError("an unknown aim must be refused")
+
+
+def test_aims_that_cannot_be_folded_exactly_are_left_out_and_named(monkeypatch):
+    """At 10,000 x 10,000 the batch raised "the aims cannot be folded exactly at this size":
+    the last aims are now left out, one at a time, and the report names them."""
+    households = [household(id=i, monthly_income=Decimal(900 + 150 * i), tie_break_key=i / 10) for i in range(1, 7)]
+    offers = [offer(id=i, rooms=1 + i % 2, monthly_rent=Decimal(250 + 40 * i)) for i in range(1, 5)]
+    full = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
+    assert full.objective["stage2"]["aims_left_out"] == []
+    monkeypatch.setattr(aims, "EXACT", 1000)  # as if thousands of households were housed
+    result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
+    check_valid(result, households, offers, CONFIG)
+    stage2 = result.objective["stage2"]
+    assert stage2["aims_left_out"] and stage2["aims"] + stage2["aims_left_out"] == list(aims.DEFAULT_AIMS)
+    assert {pair[0] for pair in result.pairs} == {pair[0] for pair in full.pairs}  # stage 1 is untouched

@@ -56,7 +56,7 @@ def test_the_rules_table_shows_the_stored_rules_and_the_kinds_not_applicable(dat
     document = processing_register.build(roles)
     assert "| Diario dei contatti | 48 mesi | anonimizzazione |" in document
     assert "| Documenti generati | 120 mesi | cancellazione | dalla data di generazione | no |" in document
-    assert "| E-mail inviate | — | — | — | non applicabile |" in document
+    assert "| E-mail inviate | 24 mesi | cancellazione | dalla creazione del messaggio | sì |" in document
 
 
 def test_the_command_writes_the_register(app, database, tmp_path):

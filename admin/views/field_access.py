@@ -45,6 +45,7 @@ NOT_EDITABLE = ("created_at", "updated_at", "version")
 LABEL_FIELDS = {
     "landlord": ("name",),
     "landlord_proposal": ("name",),
+    "outbox_message": ("recipient",),
     "person": ("first_name", "last_name"),
     "household": ("code",),
     "offer": ("dwelling",),

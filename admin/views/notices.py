@@ -10,7 +10,7 @@ person it went to.
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.form import SecureForm
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, lazy_pgettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -136,7 +136,9 @@ class RecordMessagesMixin:
                 notices.NO_ADDRESS: gettext('No e-mail address: nothing goes out.')}.get(reason)
 
 
-AUDIENCE_WORDS = {"household": lazy_gettext('the household'), "landlord": lazy_gettext('the landlord')}
+# Italian joins "a" and the article ("al nucleo"): the recipient is translated with its preposition.
+AUDIENCE_WORDS = {"household": lazy_pgettext('notice to', 'the household'),
+                  "landlord": lazy_pgettext('notice to', 'the landlord')}
 
 
 def flash_outcomes(outcomes):

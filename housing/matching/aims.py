@@ -123,6 +123,10 @@ UNITS = ({"burden": 1, "contribution": 1}, {"burden": 10, "contribution": 1000},
          {"burden": 100, "contribution": 1000}, {"burden": 100, "contribution": 10000})
 
 
+class FoldTooLarge(ValueError):
+    """The aims' terms cannot be combined into one exact integer cost (below 2**53) at this size."""
+
+
 def fold(values: dict, aims, chosen, graph, over=None, over_first=False, units=None):
     """One integer cost per pair (>= 1), lexicographic in its terms, and the units used.
 
@@ -143,7 +147,7 @@ def fold(values: dict, aims, chosen, graph, over=None, over_first=False, units=N
             combined = term * reach + combined
         if ok and int(_row_reduce(combined, graph)[keep].sum()) + len(chosen) < EXACT:
             return combined + 1, candidate
-    raise ValueError("the aims cannot be folded exactly at this size")
+    raise FoldTooLarge("the aims cannot be folded exactly at this size")
 
 
 def _total(graph, held, rows, cost):
@@ -164,9 +168,27 @@ def stage2(graph, chosen, first, solve, aims=DEFAULT_AIMS, values=None):
 
     ``solve(cost, first)``: an exact min-cost assignment of the ``chosen`` rows, each
     housed (``batch._solve``). ``first``: a feasible column per row (stage 1's).
+
+    When the aims cannot be folded into one exact cost (many thousands of housed
+    households), the last aims are left out, one at a time, until they can: the
+    report names them (``aims_left_out``), and the proposal is exact for the others.
     """
     values = values if values is not None else pair_values(graph)
-    aims = tuple(aims)
+    aims, left_out = tuple(aims), []
+    while True:
+        try:
+            column, info = _stage2(graph, chosen, first, solve, aims, values)
+        except FoldTooLarge:
+            if not aims:
+                raise
+            left_out.insert(0, aims[-1])
+            aims = aims[:-1]
+            continue
+        info["aims_left_out"] = left_out
+        return column, info
+
+
+def _stage2(graph, chosen, first, solve, aims, values):
     n = graph.n
     cost, units = fold(values, aims, chosen, graph)
     info = {"aims": list(aims), "units": units, "bottleneck_solves": 0}
