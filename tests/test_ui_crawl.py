@@ -90,6 +90,9 @@ ANY_LOCALE = (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), re.compile(r"\d+[.,]\d{7,}")
 
 def visible_text(page):
     page = re.sub(r"(?is)<(script|style|template)\b.*?</\1>", " ", page)
+    # a part marked as written in another language (a staff's English text on an Italian page) is data
+    page_lang = (re.search(r'<html lang="(\w+)"', page) or [None, ""])[1]
+    page = re.sub(r'(?is)<(span|textarea|p|div)\b[^>]*\blang="(?!' + page_lang + r'")\w+"[^>]*>.*?</\1>', " ", page)
     page = re.sub(r"(?is)<option\b[^>]*>", " ", page)  # keep option text, not its value
     page = re.sub(r"(?s)<[^>]+>", " ", page)
     page = html_lib.unescape(page)

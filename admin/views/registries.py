@@ -87,9 +87,18 @@ class UserView(SecureModelView):
             auth.bind_session(model)  # a new password of one's own must not log the editor out
 
 
+def english_text(view, context, model, name):
+    """A text staff wrote in English, marked as such on an Italian page (WCAG 3.1.2, language of parts)."""
+    value = getattr(model, name)
+    return Markup('<span lang="en">{}</span>').format(value) if value else ""
+
+
 class PartnerView(SecureModelView):
     category_key = "network"
     choices = {"sector": v.PARTNER_SECTORS}
+    # the English versions of the public texts (issue 16) are marked as English where they are shown
+    form_widget_args = {"services_en": {"lang": "en"}}
+    column_formatters_detail = {"services_en": english_text}
     column_list = ["name", "sector", "contact_person", "email", "phone", "listed_publicly"]
     column_searchable_list = ["name", "services", "contact_person"]
     column_filters = ["sector", "listed_publicly"]
@@ -116,6 +125,8 @@ class AgreementView(SecureModelView):
     column_searchable_list = ["title", "commitments", "document_reference"]
     column_filters = ["status", "kind", "valid_to", "published"]
     inline_models = [optional_id_inline(AgreementPartner, form_columns=["id", "partner", "role"])]
+    form_widget_args = {"title_en": {"lang": "en"}, "commitments_en": {"lang": "en"}}
+    column_formatters_detail = {"title_en": english_text, "commitments_en": english_text}
 
     def __init__(self, model, **kwargs):
         self.column_filters = self.column_filters + [
