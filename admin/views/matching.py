@@ -218,7 +218,7 @@ class MatchingView(SecureBaseView):
             pairs, charged = [], {}
             for value in request.form.getlist("pair")[:5000]:
                 # "household-offer", or "household-offer-fund" when the batch charges the pair to a fund
-                household_id, offer_id, fund_id = (value.split("-") + [""])[:3]
+                household_id, offer_id, fund_id = (value.split("-") + ["", ""])[:3]  # any text: never a 500
                 if household_id.isdigit() and offer_id.isdigit():
                     household, offer = find(Household, int(household_id)), find(Offer, int(offer_id))
                     if household and offer and restriction.may_see(household, current_user):
