@@ -48,6 +48,10 @@ AIMS = ("choice", "worst_burden", "contribution", "size")
 DEFAULT_AIMS = AIMS
 UNRANKED = 10
 EXACT = 2 ** 53
+# Above this many housed households the aims give way to the score's fit (``batch._lexicographic``):
+# their folded costs span up to 2**53 and one assignment over them took 15 s at 10,000 x 10,000
+# (the fit's small integers: 3 s), the worst-off burden's bisection several more. The report says so.
+MAX_ROWS = 2000
 
 
 def preference_rank(h, offer) -> int:

@@ -191,7 +191,11 @@ def _lexicographic(graph: Graph, rank: np.ndarray, fit: np.ndarray, q: int, aim_
     cost = np.array([cost_cents(o) for o in graph.offers], dtype=np.int64)
     col_order = np.lexsort((np.arange(m), -cost, -rooms))
     final = np.full(n, -1, dtype=np.int64)
-    final[chosen], stage2 = _stage2(graph, chosen, held[chosen], aim_keys, col_order)
+    if len(chosen) > aims.MAX_ROWS:           # too large for the aims: the score's fit, labelled
+        final[chosen] = _solve(graph, chosen, (q + 1 - fit).astype(np.float64), first=held[chosen], col_order=col_order)
+        stage2 = {"aims": [], "aims_left_out": list(aim_keys), "by": "score fit", "max_rows": aims.MAX_ROWS}
+    else:
+        final[chosen], stage2 = _stage2(graph, chosen, held[chosen], aim_keys, col_order)
     if (final[chosen] < 0).any() or (final >= 0).sum() != len(chosen):
         raise RuntimeError("stage 2 did not house the stage-1 households")
     info = {"method": "two-stage", "considered_households": int(k), "rounds": rounds,
