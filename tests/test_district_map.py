@@ -111,7 +111,9 @@ def test_the_migration_dates_the_offers_already_public_on_the_day_they_were_crea
     from housing import schema
     from test_migrations import migrated_until
 
-    before = sorted(p.stem for p in pathlib.Path(schema.MIGRATIONS_DIR).glob("0*.py") if p.stem < "0020")[-1]
+    # rows written as the schema stood before 0017 (its consent columns have no database default);
+    # 0017-0019 then run with 0020, as on a database that skipped none of them
+    before = sorted(p.stem for p in pathlib.Path(schema.MIGRATIONS_DIR).glob("0*.py") if p.stem < "0017")[-1]
     created = datetime.datetime(2026, 5, 4, 10, 30)
     with migrated_until(db_url, before) as database, database.connection_context():
         sql, param = database.execute_sql, database.param
