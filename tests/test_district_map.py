@@ -146,3 +146,13 @@ def test_the_open_data_csv_never_reads_as_a_protected_address(tmp_path):
     (tmp_path / "dati" / "offerte.csv").write_text(open_data.to_csv(offers * 2, columns), encoding="utf-8")
     watchlist = checks.Watchlist(addresses=[f"Via Acquicella {n}" for n in range(1, 1000)])
     checks.privacy_scan(str(tmp_path), watchlist)  # raises CheckFailed on a match
+
+
+def test_no_open_data_cell_runs_as_a_spreadsheet_formula():
+    from housing.publishing import open_data
+
+    rows = [{"ref": "O1", "street": "=HYPERLINK(\"http://x\")", "rooms": -1, "note": "@SUM(A1)"},
+            {"ref": "O2", "street": "Via Etnea", "rooms": 2, "note": None}]
+    text = open_data.to_csv(rows, ["ref", "street", "rooms", "note"])
+    assert text.splitlines() == ['ref,street,rooms,note', '''O1,"'=HYPERLINK(""http://x"")",-1,'@SUM(A1)''',
+                                 "O2,Via Etnea,2,"]

@@ -78,12 +78,25 @@ def statistics_rows(statistics):
                     yield {"table": table, "district": row["district"], "rooms": size, "count": count}
 
 
+# A text cell a spreadsheet would run as a formula (OWASP's "CSV injection"): "=", "+", "-", "@",
+# tab and carriage return first. Such a text gets a leading apostrophe, which spreadsheets hide.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows, columns):
-    """RFC 4180 CSV with a header; None is an empty cell."""
+    """RFC 4180 CSV with a header; None is an empty cell; no text cell runs as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(["" if row[k] is None else row[k] for k in columns] for row in rows)
+    writer.writerows([cell(row[k]) for k in columns] for row in rows)
     return out.getvalue()
 
 
