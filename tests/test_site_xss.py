@@ -199,14 +199,14 @@ def test_a_release_with_a_script_is_refused_and_the_live_site_stays(database, tm
     guide = "locatori/landlords-canone-concordato.md"
     real_write_site = pages.write_site
 
-    def forgetful_write_site(data, work, written=None):
+    def forgetful_write_site(data, work, written=None, **options):
         def inject(lang, nav):
             if lang == "it":
                 page = work / "docs_it" / guide
                 page.write_text(page.read_text(encoding="utf-8") + "\n<script>alert(document.domain)</script>\n",
                                 encoding="utf-8")
             written(lang, nav)
-        return real_write_site(data, work, written=inject)
+        return real_write_site(data, work, written=inject, **options)
 
     monkeypatch.setattr(pages, "write_site", forgetful_write_site)
     with pytest.raises(checks.CheckFailed) as failure:
