@@ -14,9 +14,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "calculators.json").read_text(encoding="utf-8"))
 GUIDES = ROOT / "content" / "guides"
 LANGS = ("it", "en")
+# each calculator's opening (the landlords' form adds its address as data-hf-proposal)
 MARKERS = (
-    '<div class="hf-calculator" data-calculator="concordato-range"></div>',
-    '<div class="hf-calculator" data-calculator="landlord-income"></div>',
+    '<div class="hf-calculator" data-calculator="concordato-range"',
+    '<div class="hf-calculator" data-calculator="landlord-income"',
 )
 
 
