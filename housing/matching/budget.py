@@ -222,6 +222,13 @@ class Budgets:
 
     # -- stage 1: the greedy over households in ranking order -------------------
 
+    def _take(self, h, col, k, held, holder, charge, left):
+        """Give ``h`` the free offer ``col``, charged to fund ``k`` (-1: nothing to pay)."""
+        held[h], holder[col] = col, h
+        if k >= 0:
+            charge[h] = k
+            left[k] -= self.need[self.edge_of(h, col)]
+
     def _fits_now(self, h, holder, left):
         """An offer free now that ``h`` may take within a fund's remaining budget: (col, fund or -1).
         A free pair needing nothing first (lowest column); else the least contribution (then the lowest
@@ -297,6 +304,12 @@ class Budgets:
         members = []
         bounds, paths = LowerBounds(self), Augmenter(self)
         has_pairs = np.diff(g.row_ptr) > 0
+
+        def admit(h, proof):
+            members.append(h)
+            bounds.add(h)
+            self.proofs[proof] += 1
+
         for position, h in enumerate(order.tolist()):
             if not has_pairs[h]:
                 continue
@@ -304,22 +317,14 @@ class Budgets:
                 break
             quick = self._fits_now(h, holder, left)
             if quick is not None:
-                col, k = quick
-                held[h], holder[col] = col, h
-                if k >= 0:
-                    charge[h] = k
-                    left[k] -= self.need[self.edge_of(h, col)]
-                members.append(h)
-                bounds.add(h)
-                self.proofs["free offer"] += 1
+                self._take(h, *quick, held, holder, charge, left)
+                admit(h, "free offer")
                 continue
             if bounds.excludes(h):
                 self.proofs["lower bound"] += 1
                 continue
             if paths.try_add(h, held, holder, charge, left):
-                members.append(h)
-                bounds.add(h)
-                self.proofs["augmenting path"] += 1
+                admit(h, "augmenting path")
                 continue
             if bounds.stale and bounds.refreshes < self.max_refreshes:
                 current = np.array(members, dtype=np.int64)
@@ -339,19 +344,11 @@ class Budgets:
                     paths.clear()
                     quick = self._fits_now(h, holder, left)
                     if quick is not None:
-                        col, k = quick
-                        held[h], holder[col] = col, h
-                        if k >= 0:
-                            charge[h] = k
-                            left[k] -= self.need[self.edge_of(h, col)]
-                        members.append(h)
-                        bounds.add(h)
-                        self.proofs["free offer"] += 1
+                        self._take(h, *quick, held, holder, charge, left)
+                        admit(h, "free offer")
                         continue
                     if paths.try_add(h, held, holder, charge, left):
-                        members.append(h)
-                        bounds.add(h)
-                        self.proofs["augmenting path"] += 1
+                        admit(h, "augmenting path")
                         continue
             if self.max_exact is not None and self.exact_tests >= self.max_exact:
                 self.undecided += 1
@@ -381,9 +378,7 @@ class Budgets:
                         self.proofs["exact test"] += 1
                     continue
                 candidate[rows], found = solved[0], solved[1]
-            self.proofs["exact test"] += 1
-            members.append(h)
-            bounds.add(h)
+            admit(h, "exact test")
             paths.clear()
             held, charge = candidate, found
             holder[:] = -1
