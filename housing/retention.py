@@ -340,54 +340,43 @@ def _plan_emails(cutoff, action):
 
     A queued message is never touched: it has not been sent yet.
     """
-    moment = datetime.datetime.combine(cutoff, datetime.time())
-    old = OutboxMessage.select(OutboxMessage.id).where((OutboxMessage.created_at < moment)
-                                                        & OutboxMessage.state.in_(("sent", "failed")))
+    old = OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.state.in_(("sent", "failed")))
     if action == ANONYMISE:
         old = old.where(OutboxMessage.recipient != "")
-    fields = tuple(TREATMENTS["email"]["outbox_message"])
-    steps = []
-    for (pk,) in old.order_by(OutboxMessage.id).tuples():
-        if action == DELETE:
-            def apply(user, pk=pk):
-                message = OutboxMessage.get_or_none(OutboxMessage.id == pk)
-                if message is not None:
-                    audit.record(user, "delete", message, {"subject": message.subject}, None)
-                    message.delete_instance()
-            steps.append((Change("email", DELETE, "outbox_message", str(pk), ()), apply))
-        else:
-            def apply(user, pk=pk):
-                OutboxMessage.update(**EMAIL_CLEARED).where(OutboxMessage.id == pk).execute()
-                message = OutboxMessage.get_by_id(pk)
-                audit.record(user, "update", message, {name: audit.MASK for name in fields},
-                             {name: EMAIL_CLEARED[name] for name in fields})
-            steps.append((Change("email", ANONYMISE, "outbox_message", str(pk), fields), apply))
-    return steps
+    return _plan_files("email", OutboxMessage, old, cutoff, action, EMAIL_CLEARED, "subject")
 
 
 def _plan_documents(cutoff, action):
     """Generated documents older than the cutoff: deleted, or emptied of their data and files."""
-    moment = datetime.datetime.combine(cutoff, datetime.time())
-    old = GeneratedDocument.select(GeneratedDocument.id).where(GeneratedDocument.created_at < moment)
+    old = GeneratedDocument.select(GeneratedDocument.id)
     if action == ANONYMISE:
         old = old.where(GeneratedDocument.data.is_null(False) | GeneratedDocument.pdf.is_null(False)
                         | GeneratedDocument.docx.is_null(False))
-    how = TREATMENTS["generated_document"]["generated_document"]
+    cleared = {name: None for name in TREATMENTS["generated_document"]["generated_document"]}
+    return _plan_files("generated_document", GeneratedDocument, old, cutoff, action, cleared, "kind")
+
+
+def _plan_files(kind_key, model, old, cutoff, action, cleared, summary):
+    """Records of ``old`` (an id query) created before the cutoff, each deleted (its ``summary`` field
+    kept in the trail) or set to ``cleared``: the steps of a kind whose records stand alone."""
+    table = model._meta.table_name
+    moment = datetime.datetime.combine(cutoff, datetime.time())
+    fields = tuple(TREATMENTS[kind_key][table])
     steps = []
-    for (pk,) in old.order_by(GeneratedDocument.id).tuples():
+    for (pk,) in old.where(model.created_at < moment).order_by(model.id).tuples():
         if action == DELETE:
             def apply(user, pk=pk):
-                document = GeneratedDocument.get_or_none(GeneratedDocument.id == pk)
-                if document is not None:
-                    audit.record(user, "delete", document, {"kind": document.kind}, None)
-                    document.delete_instance()
-            steps.append((Change("generated_document", DELETE, "generated_document", str(pk), ()), apply))
+                record = model.get_or_none(model.id == pk)
+                if record is not None:
+                    audit.record(user, "delete", record, {summary: getattr(record, summary)}, None)
+                    record.delete_instance()
+            steps.append((Change(kind_key, DELETE, table, str(pk), ()), apply))
         else:
             def apply(user, pk=pk):
-                GeneratedDocument.update(data=None, pdf=None, docx=None).where(GeneratedDocument.id == pk).execute()
-                document = GeneratedDocument.get_by_id(pk)
-                audit.record(user, "update", document, {name: audit.MASK for name in how}, {name: None for name in how})
-            steps.append((Change("generated_document", ANONYMISE, "generated_document", str(pk), tuple(how)), apply))
+                model.update(**cleared).where(model.id == pk).execute()
+                audit.record(user, "update", model.get_by_id(pk), {name: audit.MASK for name in fields},
+                             {name: cleared[name] for name in fields})
+            steps.append((Change(kind_key, ANONYMISE, table, str(pk), fields), apply))
     return steps
 
 
