@@ -205,3 +205,28 @@ def test_a_record_due_under_several_rules_is_changed_and_audited_once(seeded):
     assert rows.count() == len(records)
     # every audit row of the run names a field it erased, none says "retention" alone
     assert all(set(json.loads(row.changes)) - {"retention", "version", "updated_at"} for row in rows)
+
+
+def test_old_sent_emails_are_deleted_or_emptied_and_queued_ones_never(database):
+    """The "email" rule (switched on by migration 0022): only sent or failed messages past the period."""
+    import datetime as dt
+
+    from models import AuditLog, OutboxMessage
+
+    long_ago = dt.datetime.combine(TODAY, dt.time()) - dt.timedelta(days=800)
+    rows = {state: OutboxMessage.create(message_key=f"k-{state}", recipient="anna@example.org", subject="Proposta",
+                                        body_text="Gentile nucleo", state=state, created_at=long_ago)
+            for state in ("sent", "failed", "queued")}
+    recent = OutboxMessage.create(message_key="k-recent", recipient="anna@example.org", subject="Proposta",
+                                  body_text="Gentile nucleo", state="sent")
+    RetentionRule.update(action="anonymise").where(RetentionRule.kind == "email").execute()
+    retention.run(apply=True, today=TODAY)
+    emptied = {state: OutboxMessage.get_by_id(row.id) for state, row in rows.items()}
+    assert emptied["sent"].recipient == emptied["failed"].recipient == "" and emptied["sent"].body_text == ""
+    assert emptied["sent"].subject == "Proposta"  # what was sent, and when, stays
+    assert emptied["queued"].recipient == "anna@example.org"
+    assert OutboxMessage.get_by_id(recent.id).recipient == "anna@example.org"
+    assert AuditLog.select().where(AuditLog.entity == "outbox_message").count() == 2
+    RetentionRule.update(action="delete").where(RetentionRule.kind == "email").execute()
+    retention.run(apply=True, today=TODAY)
+    assert {m.message_key for m in OutboxMessage.select()} == {"k-queued", "k-recent"}
