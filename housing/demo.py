@@ -292,6 +292,9 @@ def seed(scale=1.0, seed=2017, today=None):
         notices.ensure_templates()
         counts["HouseholdLanguage"] = HouseholdLanguage.select().count()
         _contribution_funds(scale, today, counts)
+        from housing import demo_proposals
+
+        demo_proposals.seed(today, counts, scale, seed)
     return counts
 
 
