@@ -211,7 +211,7 @@ def naive_loop(changes):
             how = (retention.HOUSEHOLD_RECORDS if change.kind == "closed_household"
                    else retention.TREATMENTS[change.kind])[change.table]
             record = model.get_by_id(int(change.record_id))
-            retention._anonymise_record(record, how)
+            retention.anonymise_record(record, how)
             record.save()
     return len(changes)
 
