@@ -4,6 +4,7 @@ against its budget; the offer and journey sustainability checks read the matchin
 fund rule; the households' ranked choices are edited in the household form, audited, and
 reach the matching."""
 import datetime
+import html
 import json
 import re
 from decimal import Decimal
@@ -126,6 +127,33 @@ def test_the_household_ranks_districts_and_offers_in_its_form(app, login):
         assert match_data.household_case(household.id).preferences == (("offer", offer.id), ("district", "Centro"))
         assert m.AuditLog.select().where(m.AuditLog.entity == "household_preference").count() == 2
     # a viewer may not edit households at all
+    client.get("/logout")
+
+
+def test_the_ranked_offer_is_typed_and_only_open_offers_are_offered(app, login):
+    """The household form does not list every offer (each with its dwelling and district: a query per
+    option); the offer is looked up as typed, among the open offers, by number or street."""
+    client = login("operator")
+    with app.extensions["database"].connection_context():
+        owner = make_landlord()
+        open_offer, let = (m.Offer.create(dwelling=make_dwelling(owner, cadastral_unit=unit, address=address),
+                                          contract_type="concordato_3_2", monthly_rent=400, status=status,
+                                          published=status == "published")
+                           for unit, address, status in (("11", "Via Crociferi 7", "published"),
+                                                         ("12", "Via Crociferi 9", "let")))
+        street = "Crociferi"
+    # the new row's template is escaped inside the page
+    form = html.unescape(client.get("/admin/household/new/").get_data(as_text=True))
+    field = re.search(r'<[^>]*name="offer"[^>]*>', form)
+    assert field and "householdpreference.offer" in field.group(0) and "data-url" in field.group(0), field
+    assert "Via Crociferi" not in form  # no offer is listed in the page
+    url = "/admin/household/ajax/lookup/?name=householdpreference.offer&query="
+    found = [row[0] for row in json.loads(client.get(url).get_data(as_text=True))]
+    assert open_offer.id in found and let.id not in found
+    by_street = [row[0] for row in json.loads(client.get(url + street).get_data(as_text=True))]
+    assert open_offer.id in by_street and let.id not in by_street
+    by_number = [row[0] for row in json.loads(client.get(url + str(open_offer.id)).get_data(as_text=True))]
+    assert by_number == [open_offer.id]
     client.get("/logout")
 
 

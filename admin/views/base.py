@@ -93,7 +93,14 @@ def clean_arg(value):
 
 class SafeAjaxLoader(QueryAjaxModelLoader):
     """An ajax foreign-key loader for which an unknown or malformed id is simply
-    "no record" (the field then says the choice is invalid), never a 500."""
+    "no record" (the field then says the choice is invalid), never a 500.
+
+    ``where``: a condition on the rows offered while typing (a record already chosen
+    stays readable: an old household may rank an offer that has since been let)."""
+
+    def __init__(self, name, model, where=None, **options):
+        super().__init__(name, model, **options)
+        self.where = where
 
     def get_one(self, pk):
         try:
@@ -109,7 +116,7 @@ class SafeAjaxLoader(QueryAjaxModelLoader):
         PostgreSQL refuses for an integer column ("search by id")."""
         limit = max(1, min(limit or DEFAULT_PAGE_SIZE, field_access.MAX_AJAX_LIMIT))
         term = clean_arg(term or "")[:MAX_SEARCH_CHARS].strip()
-        query = self.model.select()
+        query = self.model.select() if self.where is None else self.model.select().where(self.where)
         hidden = restriction.visible(self.model, current_user)  # a restricted household is not offered
         if hidden is not None:
             query = query.where(hidden)

@@ -7,6 +7,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_admin.form.widgets import Select2Widget
+from flask_admin.model.fields import AjaxSelectField
 from markupsafe import Markup
 from flask_admin.model.template import LinkRowAction
 from wtforms import PasswordField, SelectField, SelectMultipleField
@@ -18,7 +19,7 @@ from admin.i18n import pair
 from admin.labels import field_label
 from admin.views import audit_text, bulk, offer_band
 from admin.views import districts as district_views
-from admin.views.base import SecureModelView, optional_id_inline, scoped_link
+from admin.views.base import SafeAjaxLoader, SecureModelView, optional_id_inline, scoped_link
 from admin.views.links import RegistryLinksField
 from admin.views.notices import RecordMessagesMixin
 from admin.i18n import term_choices
@@ -31,6 +32,9 @@ from models import (
 )
 
 AJAX_PAGE = {"page_size": 15, "minimum_input_length": 0}
+# the offer a household ranks: looked up among the open offers by number or street
+PREFERRED_OFFER = SafeAjaxLoader("householdpreference.offer", Offer, fields=["id", Dwelling.address],
+                                 where=Offer.status.in_(Offer.OPEN_STATUSES), **AJAX_PAGE)
 
 
 class UserView(SecureModelView):
@@ -375,6 +379,11 @@ class HouseholdView(RecordMessagesMixin, bulk.HouseholdActions, SecureModelView)
     ), optional_id_inline(
         # the household's own ranking of districts or offers (1 = first choice), read by the batch's stage 2
         HouseholdPreference, form_columns=["id", "preference_rank", "district", "offer"],
+        # typed, not listed: a list would load every offer ever made, each with its dwelling and district.
+        # Flask-Admin's peewee inline forms register an inline's ajax loader for the lookup but do not
+        # use it for the field (they look it up by the bare name on the parent view): the field is given here.
+        form_ajax_refs={"offer": PREFERRED_OFFER},
+        form_extra_fields={"offer": AjaxSelectField(PREFERRED_OFFER, field_label("offer"), allow_blank=True)},
     )]
 
     def __init__(self, model, **kwargs):
