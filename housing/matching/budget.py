@@ -170,10 +170,12 @@ class Budgets:
 
     # -- the exact program over a set of households ------------------------------
 
-    def solve(self, rows, required=True, fit=None):
+    def solve(self, rows, required=True, fit=None, program=None):
         """A MILP over the pairs of ``rows``: each housed (``required``) or at most once,
         offers at most once, funds within their budgets left; maximise the sum of ``fit``
-        (per pair id; None = feasibility). Returns (held per row or -1, {row: fund}) or None."""
+        (per pair id; None = feasibility). Returns (held per row or -1, {row: fund}) or None.
+        ``program(owner, cols, edges, funds, constraints)``: given instead the variables (row index
+        into ``rows``, offer column, pair id, fund or -1) and these rows, it solves (``budget_aims``)."""
         rows = np.asarray(rows, dtype=np.int64)
         owner, cols, edges = self.edges(rows)
         need = self.need[edges]
@@ -193,6 +195,10 @@ class Budgets:
         charged = var_fund >= 0
         a_fund = sp.csr_matrix((need[var_entry][charged].astype(float), (var_fund[charged], idx[charged])),
                                shape=(len(self.funds), n_var))
+        if program is not None:
+            return program(owner[var_entry], cols[var_entry], edges[var_entry], var_fund,
+                           [LinearConstraint(a_rows, 1 if required else 0, 1), LinearConstraint(a_cols, 0, 1),
+                            LinearConstraint(a_fund, -np.inf, self.available)])
         if fit is not None and n_var > FIT_MAX_VARS:
             self.fit_skipped = True
             return None

@@ -1,0 +1,199 @@
+"""Stage 2 under the funds' budgets by the office's aims (``aims``), one MILP per aim.
+
+The housed set is stage 1's (``budget.Budgets.housed_set``) and each of its
+households stays housed. Budgets only remove assignments, so when the aims'
+assignment of that set (``aims.stage2``, no budgets) can be charged to the funds
+(``Budgets.allocate``), it is also the best one under the budgets. Otherwise the
+aims are applied in their order by a sequence of MILPs (HiGHS through
+``scipy.optimize.milp``) over ``Budgets.solve``'s variables (a pair and the fund
+that pays it) and rows (each housed household exactly once, each offer at most
+once, each fund's contributions within its budget left):
+
+- ``choice``: minimise the sum of the ranks, then keep it (<= that optimum);
+- ``worst_burden``: minimise t >= every household's burden (the min-max), then
+  exclude the pairs above it; then minimise the sum of the burdens and keep it;
+- ``contribution``, ``size``: minimise the sum, then keep it.
+
+Each objective is a sum of integers in the units ``aims`` uses, so keeping an
+optimum is exact (the row is <= optimum + 0.5); the aims are never folded into
+one large cost, so HiGHS sees small coefficients. ``mip_rel_gap`` is 0: HiGHS's
+default (1e-4) would stop short of the optimum on sums of basis points.
+
+Where this cannot be exact, it says so in the report (``objective["stage2"]``):
+more than ``aims.MAX_ROWS`` housed households or ``MAX_VARS`` variables, the
+score's fit decides as before (``budget_fit``; ``"by": "score fit under
+budgets"``); a MILP stopped by its node limit (``NODES``, above ``budget.SMALL``
+variables) keeps its best solution and reports HiGHS's gap for its aim
+(``gaps``, ``exact`` False; the first such gap is also ``fit_gap``).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from . import aims, budget
+from .budget_fit import fit_under_budgets
+
+MAX_VARS = budget.FIT_MAX_VARS     # above: the score's fit under the budgets (labelled)
+NODES = budget.FIT_NODES           # per MILP above budget.SMALL variables (then its best solution and gap)
+
+
+def stage2(budgets, rows, held1, charge1, fit, q, aim_keys, solve):
+    """(held per graph row, {row: fund}, report) for the housed set ``rows`` within the budgets.
+
+    ``held1``/``charge1``: stage 1's assignment (within the budgets). ``solve(cost, first)``:
+    an exact min-cost assignment of ``rows`` without budgets (``batch._solve``)."""
+    t0 = time.perf_counter()
+    graph = budgets.graph
+    aim_keys = tuple(aim_keys)
+    for key in aim_keys:
+        if key not in aims.AIMS:
+            raise ValueError(f"unknown aim {key!r}; known: {', '.join(aims.AIMS)}")
+    final = np.full(graph.n, -1, dtype=np.int64)
+    if len(rows) > aims.MAX_ROWS:
+        final, charge, info = _by_fit(budgets, rows, held1, charge1, fit, q, solve)
+        info.update(reason="more housed households than aims.MAX_ROWS", max_rows=aims.MAX_ROWS)
+        return final, charge, dict(info, time=time.perf_counter() - t0)
+    values = aims.pair_values(graph)
+    final[rows], info = aims.stage2(graph, rows, held1[rows], solve, aim_keys, values)
+    charge = budgets.allocate(final)
+    if charge is not None and not info["aims_left_out"]:
+        info.update(by="aims", budgets="the aims' assignment is within the budgets", exact=True)
+        return final, charge, dict(info, time=time.perf_counter() - t0)
+    program = _Program(budgets, rows, values, aim_keys, info["units"])
+    solved = budgets.solve(rows, required=True, program=program)
+    if solved is None:
+        final, charge, info = _by_fit(budgets, rows, held1, charge1, fit, q, solve)
+        info["reason"] = program.failure
+        return final, charge, dict(info, time=time.perf_counter() - t0)
+    final = np.full(graph.n, -1, dtype=np.int64)
+    final[rows] = solved[0]
+    report = solved[2]
+    if not report["exact"]:
+        budgets.fit_gap = next(g for g in report["gaps"].values() if g is not None)
+    return final, solved[1], dict(report, time=time.perf_counter() - t0)
+
+
+def _by_fit(budgets, rows, held1, charge1, fit, q, solve):
+    """The score's fit, as before the aims: the unconstrained best fit if the funds can pay it,
+    else ``budget_fit`` (MILP on the fits, or prices with a proven bound)."""
+    final = np.full(budgets.graph.n, -1, dtype=np.int64)
+    final[rows] = solve((q + 1 - fit).astype(np.float64), held1[rows])
+    charge = budgets.allocate(final)
+    if charge is None:
+        final, charge = fit_under_budgets(budgets, rows, fit, held1, charge1, final)
+    return final, charge, {"by": "score fit under budgets", "aims": [], "aims_left_out": list(aims.AIMS),
+                           "exact": False, "fit_gap": budgets.fit_gap}
+
+
+class _Program:
+    """The sequence of MILPs, called by ``Budgets.solve`` with its variables and rows."""
+
+    def __init__(self, budgets, rows, values, aim_keys, units):
+        self.budgets, self.rows, self.values, self.aim_keys, self.units = budgets, rows, values, aim_keys, units
+        self.failure = None
+
+    def _terms(self, edges):
+        v, u = self.values, self.units
+        burden = v["burden"][edges]
+        return {"choice": v["choice"][edges].astype(np.int64),
+                # the level as aims._stage2 compares it, the sum as aims._terms counts it
+                "level": burden // u["burden"] if u["burden"] > 1 else burden,
+                "burden": -(-burden // u["burden"]),
+                "contribution": -(-v["contribution"][edges] // u["contribution"]),
+                "size": v["size"][edges].astype(np.int64)}
+
+    def __call__(self, owner, cols, edges, funds, constraints):
+        n_var = len(edges)
+        if n_var > MAX_VARS:
+            self.failure = f"more than {MAX_VARS} variables"
+            return None
+        terms = self._terms(edges)
+        upper = np.ones(n_var)
+        kept = []                                   # LinearConstraint rows keeping the earlier optima
+        report = {"by": "aims under budgets", "aims": list(self.aim_keys), "aims_left_out": [], "units": self.units,
+                  "milps": 0, "variables": n_var, "gaps": {}, "exact": True}
+        chosen = None
+        for aim in self.aim_keys:
+            objectives = ["level", "burden"] if aim == "worst_burden" else [aim]
+            for name in objectives:
+                x, gap = self._run(terms[name], constraints + kept, upper, owner, minmax=name == "level")
+                report["milps"] += 1
+                if x is None:
+                    return None
+                chosen = x
+                report["gaps"][name] = gap
+                if gap is not None:
+                    report["exact"] = False
+                if name == "level":
+                    level = int(terms["level"][chosen].max(initial=0))
+                    report["worst_burden"] = level
+                    upper[terms["level"] > level] = 0
+                else:
+                    best = int(terms[name][chosen].sum())
+                    kept.append(LinearConstraint(sp.csr_matrix(terms[name].astype(float)[None, :]), -np.inf,
+                                                 best + 0.5))
+        if chosen is None:                           # no aims: any assignment within the budgets
+            x, _ = self._run(np.zeros(n_var, dtype=np.int64), constraints, upper, owner)
+            if x is None:
+                return None
+            chosen = x
+        held = np.full(len(self.rows), -1, dtype=np.int64)
+        held[owner[chosen]] = cols[chosen]
+        charge = {int(self.rows[owner[v]]): int(funds[v]) for v in chosen.tolist() if funds[v] >= 0}
+        if not self._valid(held, charge):
+            self.failure = "the MILP's solution did not check in integers"
+            return None
+        return held, charge, report
+
+    def _run(self, cost, constraints, upper, owner, minmax=False):
+        """(indices of the chosen variables, HiGHS's gap or None when proven optimal), or (None, None)."""
+        n_var = len(cost)
+        integrality = np.ones(n_var)
+        if minmax:      # one more variable t >= each household's level; minimise t
+            cap = float(cost.max(initial=0))
+            widen = [LinearConstraint(sp.hstack([c.A, sp.csr_matrix((c.A.shape[0], 1))]).tocsr(), c.lb, c.ub)
+                     for c in constraints]
+            a_level = sp.csr_matrix((cost.astype(float), (owner, np.arange(n_var))), shape=(len(self.rows), n_var))
+            a_level = sp.hstack([a_level, sp.csr_matrix(-np.ones((len(self.rows), 1)))]).tocsr()
+            constraints = widen + [LinearConstraint(a_level, -np.inf, 0)]
+            c = np.zeros(n_var + 1)
+            c[-1] = 1
+            bounds = Bounds(np.zeros(n_var + 1), np.append(upper, cap))
+            integrality = np.append(integrality, 1)
+        else:
+            c, bounds = cost.astype(float), Bounds(np.zeros(n_var), upper)
+        options = {"mip_rel_gap": 0.0}
+        if n_var > budget.SMALL:
+            options["node_limit"] = NODES
+        self.budgets.milps += 1
+        res = milp(c, integrality=integrality, bounds=bounds, constraints=constraints, options=options)
+        if res.x is None:
+            self.failure = f"a MILP found no solution (HiGHS status {res.status})"
+            return None, None
+        gap = None
+        if res.status != 0:                         # stopped by the node limit with a solution
+            gap = getattr(res, "mip_gap", None)
+            gap = 1.0 if gap is None else float(gap)
+        return np.flatnonzero(res.x[:n_var] > 0.5), gap
+
+    def _valid(self, held, charge):
+        """Every household housed once, offers at most once, each charge paid by a fund that may
+        and within the budgets: the rounded solution checked in integers."""
+        b = self.budgets
+        if (held < 0).any() or len(np.unique(held)) != len(held):
+            return False
+        used = np.zeros(len(b.funds), dtype=np.int64)
+        for i, r in enumerate(self.rows.tolist()):
+            e = b.edge_of(r, held[i])
+            if b.need[e] > 0:
+                k = charge.get(r)
+                if k is None or not (b.payers[e] >> k & 1):
+                    return False
+                used[k] += b.need[e]
+            elif r in charge:
+                return False
+        return bool((used <= b.available).all())

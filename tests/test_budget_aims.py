@@ -1,0 +1,127 @@
+"""Stage 2 by the office's aims when the funds' budgets bind (``housing.matching.budget_aims``), no
+database: on small random instances the proposal equals an independent enumeration of every
+matching with every charging of its contributions to the funds (the housed set in priority
+order first, then the aims in their order); budgets and caps hold; and a constructed case where
+the score's fit and the aims disagree under a binding budget follows the aims."""
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from housing.matching import aims, budget_aims
+from housing.matching.batch import propose_batch
+from housing.matching.funds import contribution_needed, refusal
+from housing.matching.rules import evaluate
+from test_funds_batch import CONFIG, SHARE, WEIGHTS, available, check_budgets, fund, funds_strategy, incomes, instance
+from test_matching_aims import ranked
+from test_matching_batch import objective_key, rank_of
+from test_matching_cases import TODAY, aims_key, household, household_lists, offer, offer_lists
+
+
+def brute_force(households, offers, funds):
+    """The best (housed in priority order, aims' key) over every matching x every charging, by enumeration."""
+    ranks = rank_of(households)
+    by_rank = sorted(households, key=lambda h: ranks[h.id])
+    options = {}
+    for h in households:
+        for o in offers:
+            if evaluate(h, o, CONFIG, TODAY).eligible:
+                need = contribution_needed(h, o, SHARE)
+                options[h.id, o.id] = (need, [k for k, f in enumerate(funds) if refusal(f, h, o, need, TODAY) is None]
+                                       if need else [None])
+    best = None
+
+    def walk(i, used, left, housed, pairs):
+        nonlocal best
+        if i == len(by_rank):
+            key = (tuple(housed), aims_key(pairs))
+            best = key if best is None or key > best else best
+            return
+        h = by_rank[i]
+        for o in offers:
+            if o.id in used or (h.id, o.id) not in options:
+                continue
+            need, payers = options[h.id, o.id]
+            for k in payers:
+                if k is None:
+                    walk(i + 1, used | {o.id}, left, housed + [1], pairs + [(h, o)])
+                elif left[k] >= need:
+                    walk(i + 1, used | {o.id}, left[:k] + (left[k] - need,) + left[k + 1:], housed + [1],
+                         pairs + [(h, o)])
+        walk(i + 1, used, left, housed + [0], pairs)
+
+    walk(0, frozenset(), tuple(available(f) for f in funds), [], [])
+    return best
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), household_lists(min_size=2, max_size=6), offer_lists(min_size=1, max_size=4), funds_strategy,
+       st.lists(incomes, min_size=6, max_size=6))
+def test_stage2_under_budgets_equals_the_lexicographic_optimum(data, households, offers, funds, incomes):
+    households, offers = instance(households, offers, funds, incomes)
+    households = data.draw(ranked(households, offers))
+    result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
+    check_budgets(result, households, offers, funds)
+    # housed set first (stage 1, unchanged), then the aims: the enumeration's optimum
+    assert objective_key(result, households, "lexicographic", offers=offers) == brute_force(households, offers, funds)
+    stage2 = result.objective.get("stage2", {})
+    if result.objective.get("budget_bound"):
+        assert stage2["by"] in ("aims", "aims under budgets") and stage2["exact"]
+        assert stage2["aims_left_out"] == []
+
+
+def binding_case():
+    """Two zero-income households (a fund pays the whole rent), budget 600 EUR: offers 1 (350 EUR)
+    and 3 (300 EUR) together cost 650. A ranks offer 1 first, B offer 3. Housed both; by choice,
+    A on 1 with B on 2 (600 EUR) ties A on 2 with B on 3 (550 EUR), and the smaller contribution wins.
+    Offer 3 has a room more than B needs: the score's fit prefers A on 1 with B on 2."""
+    hf = fund(1, 600, 400)
+    a = household(id=1, monthly_income=Decimal(0), ethos_category="roofless_1", tie_break_key=0.1,
+                  preferences=(("offer", 1),))
+    b = household(id=2, monthly_income=Decimal(0), ethos_category="roofless_1", tie_break_key=0.2,
+                  preferences=(("offer", 3),))
+    offers = [offer(id=1, monthly_rent=Decimal(350), funds=(hf,)), offer(id=2, monthly_rent=Decimal(250), funds=(hf,)),
+              offer(id=3, monthly_rent=Decimal(300), rooms=2, district="Picanello", funds=(hf,))]
+    return [a, b], offers, (hf,)
+
+
+def test_a_binding_budget_keeps_the_aims_where_the_score_fit_would_not(monkeypatch):
+    households, offers, funds = binding_case()
+    result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
+    check_budgets(result, households, offers, funds)
+    assert result.objective["budget_bound"]
+    assert sorted((hid, oid) for hid, oid, _ in result.pairs) == [(1, 2), (2, 3)]
+    assert result.objective["stage2"]["by"] == "aims under budgets" and result.objective["stage2"]["exact"]
+    assert objective_key(result, households, "lexicographic", offers=offers) == brute_force(households, offers, funds)
+    # the score's fit under the same budgets (what stage 2 did before) chooses otherwise, worse by the aims
+    monkeypatch.setattr(budget_aims, "MAX_VARS", 1)
+    by_fit = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
+    check_budgets(by_fit, households, offers, funds)
+    assert by_fit.objective["stage2"]["by"] == "score fit under budgets"       # labelled, not silent
+    assert {hid for hid, _, _ in by_fit.pairs} == {1, 2}                         # the same housed set
+    assert sorted((hid, oid) for hid, oid, _ in by_fit.pairs) != [(1, 2), (2, 3)]
+    assert (objective_key(by_fit, households, "lexicographic", offers=offers)
+            < objective_key(result, households, "lexicographic", offers=offers))
+    # the report compares every aim with greedy under budgets too
+    assert {c["figure"] for c in result.objective["aims"]["comparison"]} == set(aims.BETTER)
+
+
+def test_a_milp_stopped_by_its_limit_is_labelled(monkeypatch):
+    """Above budget.SMALL variables each MILP stops at NODES nodes: with the limit forced to
+    every size, the report still names the method and gives a gap (None when proven)."""
+    households, offers, funds = binding_case()
+    monkeypatch.setattr(budget_aims.budget, "SMALL", 0)
+    result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
+    stage2 = result.objective["stage2"]
+    assert stage2["by"] == "aims under budgets" and set(stage2["gaps"]) >= {"choice", "level", "burden"}
+    assert stage2["exact"] == all(g is None for g in stage2["gaps"].values())
+
+
+def test_too_many_variables_fall_back_to_the_fit_labelled(monkeypatch):
+    households, offers, funds = binding_case()
+    monkeypatch.setattr(budget_aims, "MAX_VARS", 1)
+    result = propose_batch(households, offers, CONFIG, WEIGHTS, TODAY)
+    check_budgets(result, households, offers, funds)
+    stage2 = result.objective["stage2"]
+    assert stage2["by"] == "score fit under budgets" and "variables" in stage2["reason"]
+    assert not stage2["exact"] and stage2["aims_left_out"] == list(aims.AIMS)
