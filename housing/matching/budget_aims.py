@@ -39,6 +39,7 @@ from .budget_fit import fit_under_budgets
 
 MAX_VARS = budget.FIT_MAX_VARS     # above: the score's fit under the budgets (labelled)
 NODES = budget.FIT_NODES           # per MILP above budget.SMALL variables (then its best solution and gap)
+SHORTCUT = True                    # keep the aims' own assignment when the funds can pay it (tests turn it off)
 
 
 def stage2(budgets, rows, held1, charge1, fit, q, aim_keys, solve):
@@ -60,9 +61,11 @@ def stage2(budgets, rows, held1, charge1, fit, q, aim_keys, solve):
     values = aims.pair_values(graph)
     final[rows], info = aims.stage2(graph, rows, held1[rows], solve, aim_keys, values)
     charge = budgets.allocate(final)
-    if charge is not None and not info["aims_left_out"]:
+    if SHORTCUT and charge is not None and not info["aims_left_out"]:
         info.update(by="aims", budgets="the aims' assignment is within the budgets", exact=True)
         return final, charge, dict(info, time=time.perf_counter() - t0)
+    if len(rows) == 0:                              # nobody housed: nothing to choose
+        return final, {}, dict(info, by="aims", exact=True, time=time.perf_counter() - t0)
     program = _Program(budgets, rows, values, aim_keys, info["units"])
     solved = budgets.solve(rows, required=True, program=program)
     if solved is None:
