@@ -61,16 +61,20 @@ def stage2(budgets, rows, held1, charge1, fit, q, aim_keys, solve):
     values = aims.pair_values(graph)
     final[rows], info = aims.stage2(graph, rows, held1[rows], solve, aim_keys, values)
     charge = budgets.allocate(final)
+    info["aims_time"] = time.perf_counter() - t0       # the aims' own assignment and its charging
     if SHORTCUT and charge is not None and not info["aims_left_out"]:
         info.update(by="aims", budgets="the aims' assignment is within the budgets", exact=True)
         return final, charge, dict(info, time=time.perf_counter() - t0)
     if len(rows) == 0:                              # nobody housed: nothing to choose
         return final, {}, dict(info, by="aims", exact=True, time=time.perf_counter() - t0)
     program = _Program(budgets, rows, values, aim_keys, info["units"])
-    solved = budgets.solve(rows, required=True, program=program)
+    solved = budgets.solve(rows, required=True, program=program) if _variables(budgets, rows) <= MAX_VARS else None
+    if solved is None and program.failure is None:
+        program.failure = f"more than {MAX_VARS} variables"
     if solved is None:
+        aims_time = info["aims_time"]
         final, charge, info = _by_fit(budgets, rows, held1, charge1, fit, q, solve)
-        info["reason"] = program.failure
+        info.update(reason=program.failure, aims_time=aims_time)
         return final, charge, dict(info, time=time.perf_counter() - t0)
     final = np.full(graph.n, -1, dtype=np.int64)
     final[rows] = solved[0]
@@ -78,6 +82,14 @@ def stage2(budgets, rows, held1, charge1, fit, q, aim_keys, solve):
     if not report["exact"]:
         budgets.fit_gap = next(g for g in report["gaps"].values() if g is not None)
     return final, solved[1], dict(report, time=time.perf_counter() - t0)
+
+
+def _variables(budgets, rows) -> int:
+    """The MILP's variables (``Budgets.solve``): a pair needing nothing, or a pair and a fund that may pay it."""
+    _, _, edges = budgets.edges(np.asarray(rows, dtype=np.int64))
+    need, payers = budgets.need[edges], budgets.payers[edges]
+    return int((need == 0).sum()) + sum(int(((need > 0) & ((payers >> k) & 1).astype(bool)).sum())
+                                        for k in range(len(budgets.funds)))
 
 
 def _by_fit(budgets, rows, held1, charge1, fit, q, solve):
