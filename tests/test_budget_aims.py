@@ -3,6 +3,7 @@ database: on small random instances the proposal equals an independent enumerati
 matching with every charging of its contributions to the funds (the housed set in priority
 order first, then the aims in their order); budgets and caps hold; and a constructed case where
 the score's fit and the aims disagree under a binding budget follows the aims."""
+import re
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -156,3 +157,34 @@ def test_too_many_variables_fall_back_to_the_fit_labelled(monkeypatch):
     stage2 = result.objective["stage2"]
     assert stage2["by"] == "score fit under budgets" and "variables" in stage2["reason"]
     assert not stage2["exact"] and stage2["aims_left_out"] == list(aims.AIMS)
+
+
+def test_the_batch_page_labels_the_fit_under_budgets_and_still_compares_the_aims(app, login, monkeypatch):
+    """On the page: under binding budgets the aims decide within them (no warning); above the
+    MILP's size the score's fit decides, and the page says so beside the per-aim comparison."""
+    from decimal import Decimal as D
+
+    import models as m
+    from samples import make_dwelling, make_household, make_landlord
+    from test_fund_commitments import fund as db_fund
+
+    client = login("operator")
+    with app.extensions["database"].connection_context():
+        db_fund("Housing First", cap=400, budget=600)
+        households = [make_household(code=f"NF-2026-000{i}", monthly_net_income=D(0)) for i in (1, 2)]
+        owner = make_landlord()
+        offers = [m.Offer.create(dwelling=make_dwelling(owner, cadastral_unit=unit, rooms=1),
+                                 contract_type="concordato_3_2", monthly_rent=rent, service_charges=0,
+                                 status="published", published=True)
+                  for unit, rent in (("1", 350), ("2", 250), ("3", 300))]
+        # their first choices together cost 650 EUR, more than the fund's 600: the budget binds in stage 2
+        for household, offer_ in zip(households, (offers[0], offers[2])):
+            m.HouseholdPreference.create(household=household, preference_rank=1, offer=offer_)
+    html = client.get("/admin/matching/batch").get_data(as_text=True)
+    assert 'id="aims"' in html and 'data-stage2="score fit under budgets"' not in html
+    # A on offer 2 and B on its first choice, offer 3 (550 EUR), rather than A on its first choice (600 EUR)
+    pairs = set(re.findall(r'name="pair" value="(\d+-\d+)-\d+"', html))
+    assert pairs == {f"{households[0].id}-{offers[1].id}", f"{households[1].id}-{offers[2].id}"}
+    monkeypatch.setattr(budget_aims, "MAX_VARS", 0)
+    html = client.get("/admin/matching/batch").get_data(as_text=True)
+    assert 'id="aims"' in html and 'data-stage2="score fit under budgets"' in html
