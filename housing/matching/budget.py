@@ -25,10 +25,12 @@ Method (HiGHS through ``scipy.optimize.milp`` only where needed):
    charging (yes), a feasibility MILP (binary variables per pair and paying
    fund; a row per household = 1, per offer <= 1, per fund contributions <=
    budget left).
-2. Fit. The stage-1 households, each housed: the unconstrained best-fit
-   assignment if it can be charged to the funds, else a MILP maximising the sum
-   of the rounded fits under the budgets (up to ``FIT_MAX_VARS`` variables),
-   else Lagrangian prices (``budget_fit``) with a proven bound.
+2. The office's aims (``budget_aims``): the stage-1 households, each housed, by
+   the aims within the budgets (one MILP per aim over ``solve``'s variables);
+   when too large, the fit as before: the unconstrained best-fit assignment if
+   it can be charged to the funds, else a MILP maximising the sum of the rounded
+   fits under the budgets (up to ``FIT_MAX_VARS`` variables), else Lagrangian
+   prices (``budget_fit``) with a proven bound.
 
 Which method runs (``max_exact="auto"``): up to ``EXACT_PAIRS`` pairs the exact
 tests run without limit and the result is exact (the tests compare it with
