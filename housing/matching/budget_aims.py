@@ -92,6 +92,21 @@ def _variables(budgets, rows) -> int:
                                         for k in range(len(budgets.funds)))
 
 
+def _per_row(values, owner, upper, rows, ufunc):
+    """Per household (index into the rows), ``ufunc`` over the values of its allowed variables."""
+    start = np.iinfo(np.int64).max if ufunc is np.minimum else np.iinfo(np.int64).min
+    out = np.full(rows, start, dtype=np.int64)
+    allowed = upper > 0
+    ufunc.at(out, owner[allowed], values[allowed])
+    return out
+
+
+def _constant(values, owner, upper, rows) -> bool:
+    """True when each household's allowed variables all have the same value (a fixed sum)."""
+    return bool((_per_row(values, owner, upper, rows, np.minimum)
+                 == _per_row(values, owner, upper, rows, np.maximum)).all())
+
+
 def _by_fit(budgets, rows, held1, charge1, fit, q, solve):
     """The score's fit, as before the aims: the unconstrained best fit if the funds can pay it,
     else ``budget_fit`` (MILP on the fits, or prices with a proven bound)."""
@@ -110,6 +125,7 @@ class _Program:
     def __init__(self, budgets, rows, values, aim_keys, units):
         self.budgets, self.rows, self.values, self.aim_keys, self.units = budgets, rows, values, aim_keys, units
         self.failure = None
+        self.times = []                             # seconds per MILP, in the report
 
     def _terms(self, edges):
         v, u = self.values, self.units
@@ -133,24 +149,40 @@ class _Program:
                   "milps": 0, "variables": n_var, "gaps": {}, "exact": True}
         chosen = None
         for aim in self.aim_keys:
-            objectives = ["level", "burden"] if aim == "worst_burden" else [aim]
-            for name in objectives:
-                x, gap = self._run(terms[name], constraints + kept, upper, owner, minmax=name == "level")
+            names = ["burden"] if aim == "worst_burden" else [aim]
+            if aim == "worst_burden":
+                # no assignment does better than the worst of the households' own best levels: with the
+                # pairs above it excluded, the sum's MILP settles both when it is feasible (the usual case)
+                bound = int(_per_row(terms["level"], owner, upper, len(self.rows), np.minimum).max(initial=0))
+                trial = upper.copy()
+                trial[terms["level"] > bound] = 0
+                x, gap = self._run(terms["burden"], constraints + kept, trial, owner)
+                report["milps"] += 1
+                if x is not None:
+                    upper, level, chosen = trial, bound, x
+                    self._kept(report, kept, terms, "burden", x, gap)
+                    names = []
+                else:
+                    x, gap = self._run(terms["level"], constraints + kept, upper, owner, minmax=bound)
+                    report["milps"] += 1
+                    if x is None:
+                        return None
+                    report["gaps"]["level"] = gap
+                    report["exact"] &= gap is None
+                    level = int(terms["level"][x].max(initial=0))
+                    upper[terms["level"] > level] = 0
+                    chosen = x
+                report["worst_burden"] = level
+            for name in names:
+                if _constant(terms[name], owner, upper, len(self.rows)):
+                    report["gaps"][name] = None         # the same sum for every assignment: nothing to choose
+                    continue
+                x, gap = self._run(terms[name], constraints + kept, upper, owner)
                 report["milps"] += 1
                 if x is None:
                     return None
                 chosen = x
-                report["gaps"][name] = gap
-                if gap is not None:
-                    report["exact"] = False
-                if name == "level":
-                    level = int(terms["level"][chosen].max(initial=0))
-                    report["worst_burden"] = level
-                    upper[terms["level"] > level] = 0
-                else:
-                    best = int(terms[name][chosen].sum())
-                    kept.append(LinearConstraint(sp.csr_matrix(terms[name].astype(float)[None, :]), -np.inf,
-                                                 best + 0.5))
+                self._kept(report, kept, terms, name, x, gap)
         if chosen is None:                           # no aims: any assignment within the budgets
             x, _ = self._run(np.zeros(n_var, dtype=np.int64), constraints, upper, owner)
             if x is None:
@@ -162,13 +194,22 @@ class _Program:
         if not self._valid(held, charge):
             self.failure = "the MILP's solution did not check in integers"
             return None
+        report["milp_times"] = self.times
         return held, charge, report
 
-    def _run(self, cost, constraints, upper, owner, minmax=False):
+    @staticmethod
+    def _kept(report, kept, terms, name, x, gap):
+        """Record the aim's optimum (or best found) and keep it for the later aims."""
+        report["gaps"][name] = gap
+        report["exact"] &= gap is None
+        best = int(terms[name][x].sum())
+        kept.append(LinearConstraint(sp.csr_matrix(terms[name].astype(float)[None, :]), -np.inf, best + 0.5))
+
+    def _run(self, cost, constraints, upper, owner, minmax=None):
         """(indices of the chosen variables, HiGHS's gap or None when proven optimal), or (None, None)."""
         n_var = len(cost)
         integrality = np.ones(n_var)
-        if minmax:      # one more variable t >= each household's level; minimise t
+        if minmax is not None:      # one more variable t >= each household's level (and >= minmax); minimise t
             cap = float(cost.max(initial=0))
             widen = [LinearConstraint(sp.hstack([c.A, sp.csr_matrix((c.A.shape[0], 1))]).tocsr(), c.lb, c.ub)
                      for c in constraints]
@@ -177,7 +218,9 @@ class _Program:
             constraints = widen + [LinearConstraint(a_level, -np.inf, 0)]
             c = np.zeros(n_var + 1)
             c[-1] = 1
-            bounds = Bounds(np.zeros(n_var + 1), np.append(upper, cap))
+            lower = np.zeros(n_var + 1)
+            lower[-1] = minmax
+            bounds = Bounds(lower, np.append(upper, max(cap, minmax)))
             integrality = np.append(integrality, 1)
         else:
             c, bounds = cost.astype(float), Bounds(np.zeros(n_var), upper)
@@ -185,8 +228,10 @@ class _Program:
         if n_var > budget.SMALL:
             options["node_limit"] = NODES
         self.budgets.milps += 1
+        t0 = time.perf_counter()
         res = milp(c, integrality=integrality, bounds=bounds, constraints=constraints, options=options)
-        if res.x is None:
+        self.times.append(round(time.perf_counter() - t0, 3))
+        if res.x is None:           # infeasible (a trial level), or stopped before any solution
             self.failure = f"a MILP found no solution (HiGHS status {res.status})"
             return None, None
         gap = None
