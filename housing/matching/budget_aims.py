@@ -32,13 +32,17 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from . import aims, budget
 from .budget_fit import fit_under_budgets
 
-MAX_VARS = budget.FIT_MAX_VARS     # above: the score's fit under the budgets (labelled)
+# Above this many variables the score's fit under the budgets decides (labelled). HiGHS spends seconds in
+# its root heuristics however few nodes it may use: at 200 x 200 (4,906 variables) the aims' MILPs took
+# 2.4 s, at 300 x 300 (12,877) 42 s (load 4.5 on 2 cores); the fit's single MILP runs up to FIT_MAX_VARS.
+MAX_VARS = 6000
 NODES = budget.FIT_NODES           # per MILP above budget.SMALL variables (then its best solution and gap)
+DISP = False
 SHORTCUT = True                    # keep the aims' own assignment when the funds can pay it (tests turn it off)
 
 
@@ -67,7 +71,7 @@ def stage2(budgets, rows, held1, charge1, fit, q, aim_keys, solve):
         return final, charge, dict(info, time=time.perf_counter() - t0)
     if len(rows) == 0:                              # nobody housed: nothing to choose
         return final, {}, dict(info, by="aims", exact=True, time=time.perf_counter() - t0)
-    program = _Program(budgets, rows, values, aim_keys, info["units"])
+    program = _Program(budgets, rows, values, aim_keys, info["units"], held1, charge1)
     solved = budgets.solve(rows, required=True, program=program) if _variables(budgets, rows) <= MAX_VARS else None
     if solved is None and program.failure is None:
         program.failure = f"more than {MAX_VARS} variables"
@@ -122,8 +126,9 @@ def _by_fit(budgets, rows, held1, charge1, fit, q, solve):
 class _Program:
     """The sequence of MILPs, called by ``Budgets.solve`` with its variables and rows."""
 
-    def __init__(self, budgets, rows, values, aim_keys, units):
+    def __init__(self, budgets, rows, values, aim_keys, units, held1, charge1):
         self.budgets, self.rows, self.values, self.aim_keys, self.units = budgets, rows, values, aim_keys, units
+        self.held1, self.charge1 = held1, charge1
         self.failure = None
         self.times = []                             # seconds per MILP, in the report
 
@@ -148,6 +153,7 @@ class _Program:
         report = {"by": "aims under budgets", "aims": list(self.aim_keys), "aims_left_out": [], "units": self.units,
                   "milps": 0, "variables": n_var, "gaps": {}, "exact": True}
         chosen = None
+        start = self._stage1(owner, cols, funds)     # a known solution: stage 1's assignment and charges
         for aim in self.aim_keys:
             names = ["burden"] if aim == "worst_burden" else [aim]
             if aim == "worst_burden":
@@ -156,7 +162,9 @@ class _Program:
                 bound = int(_per_row(terms["level"], owner, upper, len(self.rows), np.minimum).max(initial=0))
                 trial = upper.copy()
                 trial[terms["level"] > bound] = 0
-                x, gap = self._run(terms["burden"], constraints + kept, trial, owner)
+                known = chosen if chosen is not None else start
+                known = known if known is not None and trial[known].all() else None
+                x, gap = self._run(terms["burden"], constraints + kept, trial, owner, known=known)
                 report["milps"] += 1
                 if x is not None:
                     upper, level, chosen = trial, bound, x
@@ -177,7 +185,8 @@ class _Program:
                 if _constant(terms[name], owner, upper, len(self.rows)):
                     report["gaps"][name] = None         # the same sum for every assignment: nothing to choose
                     continue
-                x, gap = self._run(terms[name], constraints + kept, upper, owner)
+                x, gap = self._run(terms[name], constraints + kept, upper, owner,
+                                   known=chosen if chosen is not None else start)
                 report["milps"] += 1
                 if x is None:
                     return None
@@ -205,11 +214,32 @@ class _Program:
         best = int(terms[name][x].sum())
         kept.append(LinearConstraint(sp.csr_matrix(terms[name].astype(float)[None, :]), -np.inf, best + 0.5))
 
-    def _run(self, cost, constraints, upper, owner, minmax=None):
-        """(indices of the chosen variables, HiGHS's gap or None when proven optimal), or (None, None)."""
+    def _stage1(self, owner, cols, funds):
+        """The variables of stage 1's assignment (each household on its offer, charged to its fund), or None."""
+        rows = self.rows
+        want_col = self.held1[rows]
+        want_fund = np.array([self.charge1.get(int(r), -1) for r in rows.tolist()], dtype=np.int64)
+        found = np.flatnonzero((cols == want_col[owner]) & (funds == want_fund[owner]))
+        return found if len(found) == len(rows) and len(np.unique(owner[found])) == len(rows) else None
+
+    def _run(self, cost, constraints, upper, owner, minmax=None, known=None):
+        """(indices of the chosen variables, HiGHS's gap or None when proven optimal), or (None, None).
+
+        ``known``: the variables of a solution within ``constraints`` and ``upper``. Above
+        ``budget.SMALL`` variables it allows reduced-cost fixing: a variable whose LP bound
+        (the relaxation's optimum plus its reduced cost) exceeds the known value by more
+        than 0.5 is in no optimal solution (the objective is integral), so the MILP leaves it out."""
+        if minmax is None:
+            keep = upper > 0
+            if known is not None and len(cost) > budget.SMALL and keep[known].all():
+                keep = self._fixed(cost, constraints, keep, known)
+            idx = np.flatnonzero(keep)
+            sub = [LinearConstraint(sp.csc_matrix(con.A)[:, idx], con.lb, con.ub) for con in constraints]
+            x, gap = self._run(cost[idx], sub, np.ones(len(idx)), owner[idx], minmax=False)
+            return (None, None) if x is None else (idx[x], gap)
         n_var = len(cost)
         integrality = np.ones(n_var)
-        if minmax is not None:      # one more variable t >= each household's level (and >= minmax); minimise t
+        if minmax is not False:     # one more variable t >= each household's level (and >= minmax); minimise t
             cap = float(cost.max(initial=0))
             widen = [LinearConstraint(sp.hstack([c.A, sp.csr_matrix((c.A.shape[0], 1))]).tocsr(), c.lb, c.ub)
                      for c in constraints]
@@ -224,7 +254,7 @@ class _Program:
             integrality = np.append(integrality, 1)
         else:
             c, bounds = cost.astype(float), Bounds(np.zeros(n_var), upper)
-        options = {"mip_rel_gap": 0.0}
+        options = {"mip_rel_gap": 0.0, "disp": DISP}
         if n_var > budget.SMALL:
             options["node_limit"] = NODES
         self.budgets.milps += 1
@@ -239,6 +269,32 @@ class _Program:
             gap = getattr(res, "mip_gap", None)
             gap = 1.0 if gap is None else float(gap)
         return np.flatnonzero(res.x[:n_var] > 0.5), gap
+
+    def _fixed(self, cost, constraints, keep, known):
+        """``keep`` without the variables that reduced-cost fixing excludes (see ``_run``)."""
+        idx = np.flatnonzero(keep)
+        a_ub, b_ub, a_eq, b_eq = [], [], [], []
+        for con in constraints:
+            a = sp.csr_matrix(con.A)[:, idx]
+            lb = np.broadcast_to(np.asarray(con.lb, dtype=float), (a.shape[0],))
+            ub = np.broadcast_to(np.asarray(con.ub, dtype=float), (a.shape[0],))
+            eq = lb == ub
+            up, lo = ~eq & np.isfinite(ub), ~eq & np.isfinite(lb)
+            a_eq.append(a[eq])
+            b_eq.append(ub[eq])
+            a_ub += [a[up], -a[lo]]
+            b_ub += [ub[up], -lb[lo]]
+        t0 = time.perf_counter()
+        lp = linprog(cost[idx].astype(float), A_ub=sp.vstack(a_ub).tocsr(), b_ub=np.concatenate(b_ub),
+                     A_eq=sp.vstack(a_eq).tocsr(), b_eq=np.concatenate(b_eq), bounds=(0, 1), method="highs")
+        self.times.append(round(time.perf_counter() - t0, 3))
+        if lp.status != 0:
+            return keep
+        limit = int(cost[known].sum()) + 0.5
+        out = keep.copy()
+        out[idx[lp.fun + lp.lower.marginals > limit]] = False
+        out[known] = True
+        return out
 
     def _valid(self, held, charge):
         """Every household housed once, offers at most once, each charge paid by a fund that may
