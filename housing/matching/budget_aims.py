@@ -10,9 +10,18 @@ that pays it) and rows (each housed household exactly once, each offer at most
 once, each fund's contributions within its budget left):
 
 - ``choice``: minimise the sum of the ranks, then keep it (<= that optimum);
-- ``worst_burden``: minimise t >= every household's burden (the min-max), then
-  exclude the pairs above it; then minimise the sum of the burdens and keep it;
+- ``worst_burden``: the min-max first. No assignment does better than the
+  worst of the households' own best burdens: with the pairs above it excluded,
+  the MILP minimising the sum of the burdens settles both when it is feasible
+  (the usual case); else a MILP minimises t >= every household's burden, the
+  pairs above its optimum are excluded, and then the sum is minimised. The sum
+  is then kept;
 - ``contribution``, ``size``: minimise the sum, then keep it.
+
+An aim whose sum is the same for every assignment (each household's pairs all
+equal, as ``choice`` when nobody ranks anything) needs no MILP. Above
+``budget.SMALL`` variables, a known solution (stage 1's, then the previous
+aim's) allows reduced-cost fixing (``_Program._run``) before each MILP.
 
 Each objective is a sum of integers in the units ``aims`` uses, so keeping an
 optimum is exact (the row is <= optimum + 0.5); the aims are never folded into
