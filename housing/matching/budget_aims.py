@@ -235,17 +235,31 @@ class _Program:
         """(indices of the chosen variables, HiGHS's gap or None when proven optimal), or (None, None).
 
         ``known``: the variables of a solution within ``constraints`` and ``upper``. Above
-        ``budget.SMALL`` variables it allows reduced-cost fixing: a variable whose LP bound
-        (the relaxation's optimum plus its reduced cost) exceeds the known value by more
-        than 0.5 is in no optimal solution (the objective is integral), so the MILP leaves it out."""
+        ``budget.SMALL`` variables the LP relaxation comes first: a MILP restricted to the
+        variables it prices at zero (plus ``known``) gives a good solution; when its value
+        reaches the relaxation's bound (rounded up: the objective is integral) it is optimal;
+        otherwise reduced-cost fixing leaves out every variable whose bound (the relaxation's
+        optimum plus its reduced cost) exceeds that value by more than 0.5 (it is in no
+        optimal solution), and the MILP runs on the others."""
         if minmax is None:
             keep = upper > 0
             if known is not None and len(cost) > budget.SMALL and keep[known].all():
-                keep = self._fixed(cost, constraints, keep, known)
-            idx = np.flatnonzero(keep)
-            sub = [LinearConstraint(sp.csc_matrix(con.A)[:, idx], con.lb, con.ub) for con in constraints]
-            x, gap = self._run(cost[idx], sub, np.ones(len(idx)), owner[idx], minmax=False)
-            return (None, None) if x is None else (idx[x], gap)
+                relaxed = self._relaxation(cost, constraints, keep)
+                if relaxed is not None:
+                    idx, bound, reduced = relaxed
+                    near = np.zeros(len(cost), dtype=bool)
+                    near[idx[reduced <= 1e-9]] = True
+                    near[known] = True
+                    x, _ = self._sub(cost, constraints, near, owner)
+                    if x is not None and cost[x].sum() < cost[known].sum():
+                        known = x
+                    value = int(cost[known].sum())
+                    if value <= np.ceil(bound - 1e-3):        # the relaxation's bound: proven optimal
+                        return known, None
+                    keep = keep.copy()
+                    keep[idx[bound + reduced > value + 0.5]] = False
+                    keep[known] = True
+            return self._sub(cost, constraints, keep, owner)
         n_var = len(cost)
         integrality = np.ones(n_var)
         if minmax is not False:     # one more variable t >= each household's level (and >= minmax); minimise t
@@ -279,8 +293,15 @@ class _Program:
             gap = 1.0 if gap is None else float(gap)
         return np.flatnonzero(res.x[:n_var] > 0.5), gap
 
-    def _fixed(self, cost, constraints, keep, known):
-        """``keep`` without the variables that reduced-cost fixing excludes (see ``_run``)."""
+    def _sub(self, cost, constraints, keep, owner):
+        """The MILP on the ``keep`` variables only (the others at 0)."""
+        idx = np.flatnonzero(keep)
+        sub = [LinearConstraint(sp.csc_matrix(con.A)[:, idx], con.lb, con.ub) for con in constraints]
+        x, gap = self._run(cost[idx], sub, np.ones(len(idx)), owner[idx], minmax=False)
+        return (None, None) if x is None else (idx[x], gap)
+
+    def _relaxation(self, cost, constraints, keep):
+        """(the ``keep`` variables, the LP relaxation's optimum, their reduced costs), or None."""
         idx = np.flatnonzero(keep)
         a_ub, b_ub, a_eq, b_eq = [], [], [], []
         for con in constraints:
@@ -298,12 +319,8 @@ class _Program:
                      A_eq=sp.vstack(a_eq).tocsr(), b_eq=np.concatenate(b_eq), bounds=(0, 1), method="highs")
         self.times.append(round(time.perf_counter() - t0, 3))
         if lp.status != 0:
-            return keep
-        limit = int(cost[known].sum()) + 0.5
-        out = keep.copy()
-        out[idx[lp.fun + lp.lower.marginals > limit]] = False
-        out[known] = True
-        return out
+            return None
+        return idx, float(lp.fun), np.asarray(lp.lower.marginals, dtype=float)
 
     def _valid(self, held, charge):
         """Every household housed once, offers at most once, each charge paid by a fund that may
