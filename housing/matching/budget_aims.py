@@ -47,8 +47,9 @@ from . import aims, budget
 from .budget_fit import fit_under_budgets
 
 # Above this many variables the score's fit under the budgets decides (labelled). HiGHS spends seconds in
-# its root heuristics however few nodes it may use: at 200 x 200 (4,906 variables) the aims' MILPs took
-# 2.4 s, at 300 x 300 (12,877) 42 s (load 4.5 on 2 cores); the fit's single MILP runs up to FIT_MAX_VARS.
+# its root heuristics however few nodes it may use: with the relaxation first (``_Program._run``) stage 2
+# took 0.4 s at 200 x 200 (4,906 variables) and 19 s at 300 x 300 (12,877), and at 400 x 400 (21,000) a
+# MILP failed after 59 s (load 2-4.5 on 2 cores); the fit's single MILP runs up to FIT_MAX_VARS.
 MAX_VARS = 6000
 NODES = budget.FIT_NODES           # per MILP above budget.SMALL variables (then its best solution and gap)
 DISP = False
