@@ -52,7 +52,7 @@ from .budget_fit import fit_under_budgets
 # MILP failed after 59 s (load 2-4.5 on 2 cores); the fit's single MILP runs up to FIT_MAX_VARS.
 MAX_VARS = 6000
 NODES = budget.FIT_NODES           # per MILP above budget.SMALL variables (then its best solution and gap)
-DISP = False
+DISP = False                       # HiGHS's log of each MILP, for diagnosis
 SHORTCUT = True                    # keep the aims' own assignment when the funds can pay it (tests turn it off)
 
 
