@@ -32,10 +32,13 @@ tenths of a percent and then percents, and the contributions in tens of euros
 (``units`` in the report says which; at the demo's and the 1k benchmark's sizes
 the default units hold).
 
-When the funds' budgets bind (stage 2's assignment cannot be charged within
-them: ``objective["budget_bound"]``), ``budget``'s exact staged method decides
-instead, its stage 2 by the score fit as before; the report still compares
-the aims' figures with the greedy baseline.
+When the funds' budgets bind (``objective["budget_bound"]``), ``budget``'s
+staged method fixes the housed set and ``budget_aims`` applies these aims
+within the budgets: this module's assignment when the funds can pay it, else
+one MILP per aim in the same order and units (exact up to ``MAX_ROWS`` housed
+households and ``budget_aims.MAX_VARS`` variables; above, the score's fit,
+labelled). The report compares the aims' figures with the greedy baseline
+either way.
 
 ``compare`` reports, per aim, the proposal's figure beside the greedy
 baseline's. No Flask and no database.

@@ -60,7 +60,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from . import aims
+from . import aims, budget_aims
 from .budget import Budgets, fund_report, marginal_figures
 from .cases import cost_cents
 from .graph import Graph, build_graph, priority_checks, rows_reaching_free_offers
@@ -257,23 +257,18 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
     return held, charge
 
 
-def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
-    """The two stages under the budgets (``budget`` module doc): (held, {row: fund index})."""
+def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q, aim_keys=aims.DEFAULT_AIMS):
+    """The two stages under the budgets (``budget`` module doc), stage 2 by the aims (``budget_aims``):
+    (held, {row: fund index}, stage 2's report)."""
     held1, charge1 = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
     # the orders that make LAPJVsp fast (``_lexicographic``): poorest first; offers by rooms, then cost, descending
     rows = rows[np.argsort(graph.table.income_cents[rows], kind="stable")]
     rooms = np.array([o.rooms for o in graph.offers], dtype=np.int64)
     cost = np.array([cost_cents(o) for o in graph.offers], dtype=np.int64)
-    final = np.full(graph.n, -1, dtype=np.int64)
-    # the aims' assignment could not be charged within the budgets: the exact staged method
-    # of ``budget`` (stage 2 by the score fit, as its MILP states it)
-    final[rows] = _solve(graph, rows, (q + 1 - fit).astype(np.float64), first=held1[rows],
-                         col_order=np.lexsort((np.arange(graph.m), -cost, -rooms)))
-    charge = budgets.allocate(final)
-    if charge is None:                          # the MILP, or prices with a proven bound (budget.py)
-        final, charge = budgets.fit_under_budgets(rows, fit, held1, charge1, final)
-    return final, charge
+    col_order = np.lexsort((np.arange(graph.m), -cost, -rooms))
+    return budget_aims.stage2(budgets, rows, held1, charge1, fit, q, aim_keys,
+                              lambda c, first: _solve(graph, rows, c, first=first, col_order=col_order))
 
 
 def _funding(graph: Graph, held, charge):
@@ -362,13 +357,13 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
         charge = None if unfundable else budgets.allocate(held)
         objective["budget_bound"] = charge is None
         if charge is None and mode == "lexicographic":
-            held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
+            held, charge, objective["stage2"] = _budgeted_lexicographic(graph, budgets, order, fit, q, aim_keys)
             objective["method"] = "two-stage under budgets (see budget_method)"
         elif charge is None:
             rows = np.flatnonzero(np.diff(graph.row_ptr) > 0)
             solved = budgets.solve(rows, required=False, fit=fit)
             if solved is None:                  # too large for the MILP: the lexicographic proposal, labelled
-                held, charge = _budgeted_lexicographic(graph, budgets, order, fit, q)
+                held, charge, objective["stage2"] = _budgeted_lexicographic(graph, budgets, order, fit, q)
                 objective["method"] = "weighted too large under budgets: two-stage lexicographic"
             else:
                 held = np.full(graph.n, -1, dtype=np.int64)

@@ -25,10 +25,12 @@ Method (HiGHS through ``scipy.optimize.milp`` only where needed):
    charging (yes), a feasibility MILP (binary variables per pair and paying
    fund; a row per household = 1, per offer <= 1, per fund contributions <=
    budget left).
-2. Fit. The stage-1 households, each housed: the unconstrained best-fit
-   assignment if it can be charged to the funds, else a MILP maximising the sum
-   of the rounded fits under the budgets (up to ``FIT_MAX_VARS`` variables),
-   else Lagrangian prices (``budget_fit``) with a proven bound.
+2. The office's aims (``budget_aims``): the stage-1 households, each housed, by
+   the aims within the budgets (one MILP per aim over ``solve``'s variables);
+   when too large, the fit as before: the unconstrained best-fit assignment if
+   it can be charged to the funds, else a MILP maximising the sum of the rounded
+   fits under the budgets (up to ``FIT_MAX_VARS`` variables), else Lagrangian
+   prices (``budget_fit``) with a proven bound.
 
 Which method runs (``max_exact="auto"``): up to ``EXACT_PAIRS`` pairs the exact
 tests run without limit and the result is exact (the tests compare it with
@@ -170,10 +172,12 @@ class Budgets:
 
     # -- the exact program over a set of households ------------------------------
 
-    def solve(self, rows, required=True, fit=None):
+    def solve(self, rows, required=True, fit=None, program=None):
         """A MILP over the pairs of ``rows``: each housed (``required``) or at most once,
         offers at most once, funds within their budgets left; maximise the sum of ``fit``
-        (per pair id; None = feasibility). Returns (held per row or -1, {row: fund}) or None."""
+        (per pair id; None = feasibility). Returns (held per row or -1, {row: fund}) or None.
+        ``program(owner, cols, edges, funds, constraints)``: given instead the variables (row index
+        into ``rows``, offer column, pair id, fund or -1) and these rows, it solves (``budget_aims``)."""
         rows = np.asarray(rows, dtype=np.int64)
         owner, cols, edges = self.edges(rows)
         need = self.need[edges]
@@ -193,6 +197,10 @@ class Budgets:
         charged = var_fund >= 0
         a_fund = sp.csr_matrix((need[var_entry][charged].astype(float), (var_fund[charged], idx[charged])),
                                shape=(len(self.funds), n_var))
+        if program is not None:
+            return program(owner[var_entry], cols[var_entry], edges[var_entry], var_fund,
+                           [LinearConstraint(a_rows, 1 if required else 0, 1), LinearConstraint(a_cols, 0, 1),
+                            LinearConstraint(a_fund, -np.inf, self.available)])
         if fit is not None and n_var > FIT_MAX_VARS:
             self.fit_skipped = True
             return None
