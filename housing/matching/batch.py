@@ -61,7 +61,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from . import aims
+from . import budget
 from .budget import Budgets, fund_report, marginal_figures
+from .budget_fit import LARGE_PAIRS
 from .cases import cost_cents
 from .graph import Graph, build_graph, priority_checks, rows_reaching_free_offers
 from .rules import RuleConfig
@@ -261,6 +263,12 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
     """The two stages under the budgets (``budget`` module doc): (held, {row: fund index})."""
     held1, charge1 = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
+    degree = int((graph.row_ptr[rows + 1] - graph.row_ptr[rows]).sum())
+    if degree > max(LARGE_PAIRS, budget.FIT_MAX_VARS):
+        # neither stage 2's MILP nor its prices run on so many pairs (``budget_fit``): the unconstrained best
+        # fit (LAPJVsp, about 10 s at 10k x 10k) would only serve as the bound on the fit, or be the result if
+        # the funds could pay it; stage 1's assignment is kept with the relaxation's bound, both in the report
+        return budgets.relaxed_fit(rows, fit, held1, charge1)
     # the orders that make LAPJVsp fast (``_lexicographic``): poorest first; offers by rooms, then cost, descending
     rows = rows[np.argsort(graph.table.income_cents[rows], kind="stable")]
     rooms = np.array([o.rooms for o in graph.offers], dtype=np.int64)
@@ -349,8 +357,11 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
     # budgets: when no charging of the unconstrained housed set fits them, skip the unconstrained stage 2
     unfundable = False
     if mode == "lexicographic" and budgets is not None and budgets.binds_ever:
-        held, objective = _lexicographic(graph, rank, fit, q, stage1_only=True)
-        unfundable = budgets.allocate(held) is None
+        if budgets.maximum_unfundable():      # the unconstrained optimum, a maximum matching, cannot be paid
+            unfundable, objective = True, {"method": "two-stage", "shortcut": "skipped: budgets bind (bound < nu)"}
+        else:
+            held, objective = _lexicographic(graph, rank, fit, q, stage1_only=True)
+            unfundable = budgets.allocate(held) is None
     if mode == "lexicographic" and not unfundable:
         held, objective = _lexicographic(graph, rank, fit, q, aim_keys)
     elif mode != "lexicographic":
@@ -392,7 +403,8 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
         held_g, charge_g = _greedy(graph, order, budgets)
         greedy = _result(graph, held_g, "greedy", {"method": "greedy"}, {}, weights, today, fit, q, charge=charge_g)
         base = dict(greedy.summary(), augmentable=greedy.objective["augmentable"], time=time.perf_counter() - t2)
-        objective["aims"] = aims.report(graph, held, held_g, aim_keys)
+        # the aims' figures need only the pairs of the two assignments (not per-pair values for all of them)
+        objective["aims"] = aims.report(graph.restricted(held, held_g), held, held_g, aim_keys)
     return _result(graph, held, mode, objective, timings, weights, today, fit, q, base, checks, charge)
 
 

@@ -60,7 +60,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .budget_fit import fit_under_budgets
-from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound
+from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound, matching_bound
 
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
 MILP_NODES = 10         # per feasibility MILP of stage 1
@@ -102,6 +102,8 @@ class Budgets:
         if extra is not None:
             self.available = self.available + extra
         self.milps = 0
+        self.cache = {}             # maximum matchings shared by the shortcut test and the report
+        self.fit_bound_method = None
 
     @property
     def binds_ever(self) -> bool:
@@ -120,6 +122,32 @@ class Budgets:
         g = self.graph
         a, b = g.row_ptr[row], g.row_ptr[row + 1]
         return int(g.row_edge[a + int(np.searchsorted(g.row_cols[a:b], col))])
+
+    def maximum_unfundable(self) -> bool:
+        """True when no budget-feasible proposal houses a maximum matching's count (the cheap bound of
+        ``budget_proofs.matching_bound``): then the unconstrained optimum, a maximum matching, cannot be
+        charged to the funds and the shortcut (step 0) need not compute it."""
+        nu, bound = matching_bound(self)
+        return bound < nu
+
+    def relaxed_fit(self, rows, fit, held1, charge1):
+        """Stage 2 on a housed set too large for the MILP and the prices (``budget_fit``): stage 1's
+        assignment, kept, and a proven bound on the fit of any assignment of ``rows`` (with or without
+        budgets) from the assignment relaxation: each household its best pair, or each offer its best
+        household, whichever sums to less."""
+        owner, cols, edges = self.edges(rows)
+        f = np.asarray(fit, dtype=np.int64)[edges]
+        per_row = np.full(len(rows), np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(per_row, owner, f)
+        per_col = np.full(self.graph.m, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(per_col, cols, f)
+        bound = min(int(per_row.sum()), int(per_col[per_col > np.iinfo(np.int64).min].sum()))
+        del owner, cols, edges, f
+        total = int(sum(int(fit[self.edge_of(r, held1[r])]) for r in np.asarray(rows).tolist()))
+        self.fit_bound = bound
+        self.fit_bound_method = "assignment relaxation (best pair per household or per offer)"
+        self.fit_gap = None if total >= bound else round((bound - total) / max(bound, 1), 6)
+        return held1, charge1
 
     # -- charging a matching to the funds ----------------------------------------
 
@@ -401,6 +429,8 @@ class Budgets:
                "max_exact_tests": self.max_exact, "proofs": dict(self.proofs),
                "fit_bound": None if self.fit_bound is None else self.fit_bound / resolution,
                "exact": self.undecided == 0 and self.fit_gap is None}
+        if self.fit_bound_method:
+            out["fit_bound_method"] = self.fit_bound_method
         out["budget_method"] = ("exact (greedy with proven decisions, MILP)" if out["exact"] else
                                 "bounded (greedy with proven decisions; undecided households left out)")
         if not out["exact"]:

@@ -53,6 +53,28 @@ class Graph:
     def pairs(self):
         return len(self.col_rows)
 
+    def restricted(self, *assignments) -> "Graph":
+        """The same households and offers with only the pairs of ``assignments`` (offer column per row
+        or -1): a small graph for reports that read the values of assigned pairs only."""
+        keys = np.unique(np.concatenate([np.flatnonzero(h >= 0) * np.int64(self.m) + h[h >= 0]
+                                         for h in assignments] + [np.zeros(0, np.int64)]))
+        rows, cols = keys // self.m, keys % self.m
+        order = np.lexsort((rows, cols))                  # offer-major, like the full graph
+        rows, cols = rows[order], cols[order]
+        edge = np.empty(len(rows), dtype=np.int64)
+        for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist())):
+            a, b = self.row_ptr[r], self.row_ptr[r + 1]
+            edge[i] = self.row_edge[a + int(np.searchsorted(self.row_cols[a:b], c))]
+        col_ptr = np.zeros(self.m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cols, minlength=self.m), out=col_ptr[1:])
+        by_row = np.lexsort((cols, rows))
+        row_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n), out=row_ptr[1:])
+        return Graph(self.table, self.offers, col_ptr, rows.astype(np.int32), self.total[edge], row_ptr,
+                     cols[by_row].astype(np.int32), by_row.astype(np.int32), {}, self.funds,
+                     None if self.need is None else self.need[edge],
+                     None if self.payers is None else self.payers[edge])
+
     def edge_cols(self):
         """Offer column of every pair, in pair order."""
         return np.repeat(np.arange(self.m, dtype=np.int32), np.diff(self.col_ptr))
