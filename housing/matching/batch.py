@@ -230,6 +230,8 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
     left = graph.m
     row_ptr, row_cols, row_edge, total = graph.row_ptr, graph.row_cols, graph.row_edge, graph.total
     money = budgets.available.copy() if budgets is not None and budgets.binds_ever else None
+    if money is not None:
+        row_need, row_payers = budgets.by_row()
     for h in order.tolist():
         a, b = row_ptr[h], row_ptr[h + 1]
         if a == b:
@@ -237,7 +239,7 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
         cols, edges = row_cols[a:b], row_edge[a:b]
         free = ~taken[cols]
         if money is not None:
-            need, payers = graph.need[edges], graph.payers[edges]
+            need, payers = row_need[a:b], row_payers[a:b]
             room = np.zeros(len(edges), dtype=bool)
             for k in range(len(money)):
                 room |= ((payers >> k) & 1).astype(bool) & (need <= money[k])

@@ -62,11 +62,9 @@ def least_costs(budgets):
         groups = fund_groups(len(budgets.funds))
         least_all, budget_all = [], []
         nonempty = np.flatnonzero(np.diff(g.row_ptr) > 0)
-        # row-major need and payers once, not one cost array per group over every pair
-        need_r = budgets.need[g.row_edge]
-        payers_r = budgets.payers[g.row_edge]
+        need_r, payers_r = budgets.by_row()
         for group in groups:
-            cost_r = np.where((need_r > 0) & ((payers_r & ~np.int64(group)) == 0), need_r, 0)
+            cost_r = np.where((need_r > 0) & ((payers_r & np.array(~group, dtype=payers_r.dtype)) == 0), need_r, 0)
             least = np.zeros(g.n, dtype=np.int64)
             if len(nonempty):
                 least[nonempty] = np.minimum.reduceat(cost_r, g.row_ptr[nonempty])
@@ -138,7 +136,8 @@ class Augmenter:
         a, z = g.row_ptr[u], g.row_ptr[u + 1]
         self.work += int(z - a)
         cols, edges = g.row_cols[a:z], g.row_edge[a:z]
-        need, payers = b.need[edges], b.payers[edges]
+        row_need, row_payers = b.by_row()
+        need, payers = row_need[a:z], row_payers[a:z]
         if u == h:
             ok = need == 0
             for k in range(len(left)):

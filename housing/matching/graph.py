@@ -156,11 +156,10 @@ def _row_max(graph: Graph, per_offer: np.ndarray, empty) -> np.ndarray:
     """For each household row, the max of ``per_offer`` over its eligible offers (``empty`` if none)."""
     out = np.full(graph.n, empty, dtype=per_offer.dtype)
     if graph.pairs and graph.n:
-        # a sentinel at the end keeps every start in range (reduceat needs start < len)
-        values = np.append(per_offer[graph.row_cols], np.asarray(empty, dtype=per_offer.dtype))
-        reduced = np.maximum.reduceat(values, graph.row_ptr[:-1])
+        # only the rows with pairs: their starts are strictly increasing and in range, and each segment
+        # ends where the next of them starts (no copy of the pairs with a sentinel)
         has = np.diff(graph.row_ptr) > 0
-        out[has] = reduced[has]
+        out[has] = np.maximum.reduceat(per_offer[graph.row_cols], graph.row_ptr[:-1][has])
     return out
 
 
