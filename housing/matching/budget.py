@@ -75,6 +75,22 @@ MAX_REFRESHES = 10       # exact refreshes of the lower bounds per stage 1 (mini
 REFRESH_PAIRS = 500_000  # ... on graphs up to this many pairs (none above)
 
 
+def _segment_max(ptr, values, chunk=1 << 20):
+    """Per segment ``ptr[i]:ptr[i + 1]``, the max of ``values(a, b)`` (the entries a:b, int64), taken about
+    ``chunk`` entries at a time; the least int64 for an empty segment."""
+    n = len(ptr) - 1
+    out = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    i = 0
+    while i < n:
+        j = min(n, max(i + 1, int(np.searchsorted(ptr, ptr[i] + chunk, side="right")) - 1))
+        a, b = int(ptr[i]), int(ptr[j])
+        if b > a:
+            has = ptr[i + 1:j + 1] > ptr[i:j]
+            out[i:j][has] = np.maximum.reduceat(np.asarray(values(a, b), dtype=np.int64), ptr[i:j][has] - a)
+        i = j
+    return out
+
+
 class Budgets:
     """The graph's pairs with their contributions, and the funds' budgets left (cents)."""
 
@@ -149,14 +165,13 @@ class Budgets:
         assignment, kept, and a proven bound on the fit of any assignment of ``rows`` (with or without
         budgets) from the assignment relaxation: each household its best pair, or each offer its best
         household, whichever sums to less."""
-        owner, cols, edges = self.edges(rows)
-        f = np.asarray(fit, dtype=np.int64)[edges]
-        per_row = np.full(len(rows), np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(per_row, owner, f)
-        per_col = np.full(self.graph.m, np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(per_col, cols, f)
-        bound = min(int(per_row.sum()), int(per_col[per_col > np.iinfo(np.int64).min].sum()))
-        del owner, cols, edges, f
+        g, lowest = self.graph, np.int64(np.iinfo(np.int64).min)
+        inset = np.zeros(g.n, dtype=bool)
+        inset[rows] = True
+        # in chunks of pairs: no arrays over all the set's pairs (9M at 10k x 10k)
+        per_row = _segment_max(g.row_ptr, lambda a, b: fit[g.row_edge[a:b]])[rows]
+        per_col = _segment_max(g.col_ptr, lambda a, b: np.where(inset[g.col_rows[a:b]], fit[a:b], lowest))
+        bound = min(int(per_row.sum()), int(per_col[per_col > lowest].sum()))
         total = int(sum(int(fit[self.edge_of(r, held1[r])]) for r in np.asarray(rows).tolist()))
         self.fit_bound = bound
         self.fit_bound_method = "assignment relaxation (best pair per household or per offer)"
