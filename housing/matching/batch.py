@@ -289,19 +289,15 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q):
 def _funding(graph: Graph, held, charge):
     if not charge:
         return {}
-    budgets = Budgets(graph)
-    return {int(graph.table.ids[r]): (graph.funds[k].id, int(graph.need[budgets.edge_of(r, held[r])]))
-            for r, k in charge.items()}
+    rows = np.array(list(charge), dtype=np.int64)
+    need = graph.need[graph.edge_ids(rows, held[rows])].tolist()
+    return {int(graph.table.ids[r]): (graph.funds[k].id, int(c)) for (r, k), c in zip(charge.items(), need)}
 
 
 def _fit_total(graph: Graph, held: np.ndarray, fit: np.ndarray) -> int:
     """Sum of the rounded fits of an assignment (exact integer)."""
-    total = 0
-    for h in np.flatnonzero(held >= 0).tolist():
-        a, b = graph.row_ptr[h], graph.row_ptr[h + 1]
-        k = int(np.searchsorted(graph.row_cols[a:b], held[h]))
-        total += int(fit[graph.row_edge[a + k]])
-    return total
+    rows = np.flatnonzero(held >= 0)
+    return int(np.asarray(fit, dtype=np.int64)[graph.edge_ids(rows, held[rows])].sum())
 
 
 def _result(graph, held, mode, objective, timings, weights, today, fit, q, baseline=None, checks=None,

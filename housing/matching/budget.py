@@ -172,7 +172,7 @@ class Budgets:
         per_row = _segment_max(g.row_ptr, lambda a, b: fit[g.row_edge[a:b]])[rows]
         per_col = _segment_max(g.col_ptr, lambda a, b: np.where(inset[g.col_rows[a:b]], fit[a:b], lowest))
         bound = min(int(per_row.sum()), int(per_col[per_col > lowest].sum()))
-        total = int(sum(int(fit[self.edge_of(r, held1[r])]) for r in np.asarray(rows).tolist()))
+        total = int(np.asarray(fit, dtype=np.int64)[g.edge_ids(rows, held1[rows])].sum())
         self.fit_bound = bound
         self.fit_bound_method = "assignment relaxation (best pair per household or per offer)"
         self.fit_gap = None if total >= bound else round((bound - total) / max(bound, 1), 6)
@@ -188,8 +188,9 @@ class Budgets:
         an exact MILP over these pairs only.
         """
         rows = np.flatnonzero(held >= 0)
-        pairs = [(int(r), self.edge_of(r, held[r])) for r in rows.tolist()]
-        pairs = [(r, e) for r, e in pairs if self.need[e] > 0]
+        edges = self.graph.edge_ids(rows, held[rows])
+        paying = self.need[edges] > 0
+        pairs = list(zip(rows[paying].tolist(), edges[paying].tolist()))
         if not pairs:
             return {}
         left = self.available.copy()
@@ -473,8 +474,10 @@ class Budgets:
 
     def used(self, held, charge):
         used = np.zeros(len(self.funds), dtype=np.int64)
-        for r, k in charge.items():
-            used[k] += self.need[self.edge_of(r, held[r])]
+        if charge:
+            rows = np.array(list(charge), dtype=np.int64)
+            np.add.at(used, np.array(list(charge.values()), dtype=np.int64),
+                      self.need[self.graph.edge_ids(rows, held[rows])])
         return used
 
 

@@ -53,6 +53,21 @@ class Graph:
     def pairs(self):
         return len(self.col_rows)
 
+    def edge_ids(self, rows, cols) -> np.ndarray:
+        """Pair id of each (household row, offer column), all eligible: a binary search inside each
+        row's sorted columns, vectorised over the pairs."""
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        lo, hi = self.row_ptr[rows].copy(), self.row_ptr[rows + 1].copy()
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi) // 2
+            below = open_ & (self.row_cols[np.minimum(mid, max(self.pairs - 1, 0))] < cols)
+            lo = np.where(below, mid + 1, lo)
+            hi = np.where(open_ & ~below, mid, hi)
+        return self.row_edge[lo].astype(np.int64)
+
     def restricted(self, *assignments) -> "Graph":
         """The same households and offers with only the pairs of ``assignments`` (offer column per row
         or -1): a small graph for reports that read the values of assigned pairs only."""
@@ -61,10 +76,7 @@ class Graph:
         rows, cols = keys // self.m, keys % self.m
         order = np.lexsort((rows, cols))                  # offer-major, like the full graph
         rows, cols = rows[order], cols[order]
-        edge = np.empty(len(rows), dtype=np.int64)
-        for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist())):
-            a, b = self.row_ptr[r], self.row_ptr[r + 1]
-            edge[i] = self.row_edge[a + int(np.searchsorted(self.row_cols[a:b], c))]
+        edge = self.edge_ids(rows, cols)
         col_ptr = np.zeros(self.m + 1, dtype=np.int64)
         np.cumsum(np.bincount(cols, minlength=self.m), out=col_ptr[1:])
         by_row = np.lexsort((cols, rows))
