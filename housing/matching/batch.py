@@ -240,14 +240,16 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
         free = ~taken[cols]
         if money is not None:
             need, payers = row_need[a:b], row_payers[a:b]
-            room = np.zeros(len(edges), dtype=bool)
+            room = need == 0
             for k in range(len(money)):
-                room |= ((payers >> k) & 1).astype(bool) & (need <= money[k])
-            free &= (need == 0) | room
-        totals = np.where(free, total[edges], -np.inf)
-        best = int(np.argmax(totals))        # columns ascending: the first maximum is the lowest id
-        if totals[best] == -np.inf:
+                if money[k] > 0:
+                    room |= ((payers >> k) & 1).astype(bool) & (need <= money[k])
+            free &= room
+        candidates = np.flatnonzero(free)
+        if len(candidates) == 0:
             continue
+        # columns ascending: the first maximum is the lowest id
+        best = int(candidates[np.argmax(total[edges[candidates]])])
         held[h] = cols[best]
         taken[cols[best]] = True
         if money is not None and graph.need[edges[best]] > 0:

@@ -295,8 +295,12 @@ def matching_bound(budgets, thresholds: int = 4) -> tuple[int, int]:
             k = int(np.searchsorted(paying, budget, side="right"))
             if k + int(free.sum()) < best:
                 best = min(best, _max_matching(graph, rows=free) + k)
+        groups, least = least_costs(budgets)[:2]
+        cheapest = least[groups.index((1 << len(budgets.funds)) - 1)]      # each household's least contribution
         for t in _thresholds(budgets, thresholds):
-            if total // t < best:               # else the threshold cannot lower the bound: no matching needed
+            # nu(need < t) is at most the households with such a pair: when even that cannot lower the
+            # bound, no matching is needed
+            if int((has & (cheapest < t)).sum()) + total // t < best:
                 best = min(best, _max_matching(graph, need < t) + total // t)
         cache["matching_bound"] = (nu, best)
     return cache["matching_bound"]
