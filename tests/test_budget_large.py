@@ -70,3 +70,25 @@ def test_aims_report_on_the_assigned_pairs_equals_the_full_graph(households, off
     small = graph.restricted(held, other)
     assert small.pairs <= (held >= 0).sum() + (other >= 0).sum()
     assert aims.report(small, held, other) == aims.report(graph, held, other)
+
+
+@settings(max_examples=1000, deadline=None)      # a wrong skip shows in about 1 example in 1,000
+@given(simple_households(), simple_offers(), funds_strategy, st.lists(incomes, min_size=6, max_size=6))
+def test_the_cheap_bound_skips_no_term_that_could_lower_it(households, offers, funds, incomes):
+    """The skipped matchings are those whose term cannot be below the bound: the bound equals the
+    minimum of every term computed."""
+    from housing.matching.budget_proofs import _thresholds, least_costs
+
+    households, offers = instance(households, offers, funds, incomes)
+    graph = _graph(households, offers)
+    budgets = Budgets(graph)
+    total = int(max(0, budgets.available.sum()))
+    terms = [_max_matching(graph)]
+    has = np.diff(graph.row_ptr) > 0
+    for least, fund_budget in zip(*least_costs(budgets)[1:]):
+        paying = np.cumsum(np.sort(least[has & (least > 0)]))
+        terms.append(_max_matching(graph, rows=has & (least == 0))
+                     + int(np.searchsorted(paying, fund_budget, side="right")))
+    for t in _thresholds(budgets, 4):
+        terms.append(_max_matching(graph, budgets.need < t) + total // t)
+    assert matching_bound(budgets)[1] == min(terms)

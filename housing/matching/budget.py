@@ -341,7 +341,7 @@ class Budgets:
             held = self._min_contribution(rows, only=group)
             if held is None:
                 return True
-            owner_edges = [self.edge_of(r, c) for r, c in zip(np.asarray(rows).tolist(), held.tolist())]
+            owner_edges = self.graph.edge_ids(rows, held)
             need = self.need[owner_edges]
             only = (self.payers[owner_edges] & ~np.int64(group)) == 0
             budget = sum(int(self.available[k]) for k in range(f) if group >> k & 1)
@@ -420,7 +420,7 @@ class Budgets:
             if trial is None:
                 self.proofs["exact test"] += 1
                 continue
-            edges = np.array([self.edge_of(r, c) for r, c in zip(rows.tolist(), trial.tolist())], dtype=np.int64)
+            edges = self.graph.edge_ids(rows, trial)
             if self.need[edges].sum() > self.available.sum() or self._short_of_budget(rows):
                 self.proofs["exact test"] += 1
                 continue
@@ -442,9 +442,7 @@ class Budgets:
             held, charge = candidate, found
             holder[:] = -1
             holder[held[rows]] = rows
-            left = self.available.copy()
-            for r, k in charge.items():
-                left[k] -= self.need[self.edge_of(r, held[r])]
+            left = self.available - self.used(held, charge)
         self.lower_bound_refreshes = bounds.refreshes
         return held, charge
 

@@ -111,7 +111,7 @@ class LowerBounds:
                 return None
             if group == full:
                 cheapest = held
-            edges = [self.budgets.edge_of(r, c) for r, c in zip(np.asarray(rows).tolist(), held.tolist())]
+            edges = self.budgets.graph.edge_ids(rows, held)
             self.bound[i] = max(int(self.bound[i]), int(self._cost(group, edges).sum()))
         self.stale = False
         return cheapest
@@ -293,14 +293,10 @@ def matching_bound(budgets, thresholds: int = 4) -> tuple[int, int]:
             free = has & (least == 0)
             paying = np.cumsum(np.sort(least[has & (least > 0)]))
             k = int(np.searchsorted(paying, budget, side="right"))
-            if k + int(free.sum()) < best:
+            if k < best:
                 best = min(best, _max_matching(graph, rows=free) + k)
-        groups, least = least_costs(budgets)[:2]
-        cheapest = least[groups.index((1 << len(budgets.funds)) - 1)]      # each household's least contribution
         for t in _thresholds(budgets, thresholds):
-            # nu(need < t) is at most the households with such a pair: when even that cannot lower the
-            # bound, no matching is needed
-            if int((has & (cheapest < t)).sum()) + total // t < best:
+            if total // t < best:               # else this threshold cannot lower the bound (nu >= 0)
                 best = min(best, _max_matching(graph, need < t) + total // t)
         cache["matching_bound"] = (nu, best)
     return cache["matching_bound"]
@@ -317,5 +313,6 @@ def housed_upper_bound(budgets, thresholds: int = 4) -> int:
     best = matching_bound(budgets, thresholds)[1]
     if graph.pairs <= PRICED_PAIRS:
         for t in _thresholds(budgets, thresholds):
-            best = min(best, (_priced_matching(graph, need, t) + total) // t)
+            if total // t < best:               # else this threshold cannot lower the bound
+                best = min(best, (_priced_matching(graph, need, t) + total) // t)
     return best
