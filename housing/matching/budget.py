@@ -9,7 +9,10 @@ Method (HiGHS through ``scipy.optimize.milp`` only where needed):
 
 0. Shortcut. Budgets only remove solutions: if the unconstrained optimum
    (``batch``'s two stages) can be charged to the funds within their budgets
-   (``allocate``), it is also the optimum under the budgets.
+   (``allocate``), it is also the optimum under the budgets. That optimum is a
+   maximum matching: when the cheap housed bound (``budget_proofs.
+   matching_bound``) is below nu, it cannot be charged and is not computed
+   (``maximum_unfundable``).
 1. Housed set. A set of households that can all be housed within the budgets
    stays so when one leaves (its offer and contribution are freed): the
    feasible sets are closed under removal, so the lexicographically best set
@@ -28,7 +31,11 @@ Method (HiGHS through ``scipy.optimize.milp`` only where needed):
 2. Fit. The stage-1 households, each housed: the unconstrained best-fit
    assignment if it can be charged to the funds, else a MILP maximising the sum
    of the rounded fits under the budgets (up to ``FIT_MAX_VARS`` variables),
-   else Lagrangian prices (``budget_fit``) with a proven bound.
+   else Lagrangian prices (``budget_fit``) with a proven bound. Above
+   ``budget_fit.LARGE_PAIRS`` pairs in the housed set neither runs, and the
+   unconstrained best fit would only be a bound (or the result, were it
+   chargeable): stage 1's assignment is kept with the assignment relaxation's
+   bound (``relaxed_fit``; the report's ``fit_bound_method``).
 
 Which method runs (``max_exact="auto"``): up to ``EXACT_PAIRS`` pairs the exact
 tests run without limit and the result is exact (the tests compare it with
