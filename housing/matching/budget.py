@@ -67,7 +67,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .budget_fit import fit_under_budgets
-from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound, matching_bound
+from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound, matching_bound, relaxation_bound
 
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
 MILP_NODES = 10         # per feasibility MILP of stage 1
@@ -80,22 +80,6 @@ MAX_EXACT_TESTS = 3     # above it: at most this many exact tests per stage 1, a
 EXACT_WORK = 400_000    # this many pairs / the graph's pairs (1k x 1k: 3; 10k x 10k: none); the rest undecided
 MAX_REFRESHES = 10       # exact refreshes of the lower bounds per stage 1 (minimum-cost matchings) ...
 REFRESH_PAIRS = 500_000  # ... on graphs up to this many pairs (none above)
-
-
-def _segment_max(ptr, values, chunk=1 << 20):
-    """Per segment ``ptr[i]:ptr[i + 1]``, the max of ``values(a, b)`` (the entries a:b, int64), taken about
-    ``chunk`` entries at a time; the least int64 for an empty segment."""
-    n = len(ptr) - 1
-    out = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    i = 0
-    while i < n:
-        j = min(n, max(i + 1, int(np.searchsorted(ptr, ptr[i] + chunk, side="right")) - 1))
-        a, b = int(ptr[i]), int(ptr[j])
-        if b > a:
-            has = ptr[i + 1:j + 1] > ptr[i:j]
-            out[i:j][has] = np.maximum.reduceat(np.asarray(values(a, b), dtype=np.int64), ptr[i:j][has] - a)
-        i = j
-    return out
 
 
 class Budgets:
@@ -172,13 +156,8 @@ class Budgets:
         assignment, kept, and a proven bound on the fit of any assignment of ``rows`` (with or without
         budgets) from the assignment relaxation: each household its best pair, or each offer its best
         household, whichever sums to less."""
-        g, lowest = self.graph, np.int64(np.iinfo(np.int64).min)
-        inset = np.zeros(g.n, dtype=bool)
-        inset[rows] = True
-        # in chunks of pairs: no arrays over all the set's pairs (9M at 10k x 10k)
-        per_row = _segment_max(g.row_ptr, lambda a, b: fit[g.row_edge[a:b]])[rows]
-        per_col = _segment_max(g.col_ptr, lambda a, b: np.where(inset[g.col_rows[a:b]], fit[a:b], lowest))
-        bound = min(int(per_row.sum()), int(per_col[per_col > lowest].sum()))
+        g = self.graph
+        bound = relaxation_bound(g, rows, fit)
         total = int(np.asarray(fit, dtype=np.int64)[g.edge_ids(rows, held1[rows])].sum())
         self.fit_bound = bound
         self.fit_bound_method = "assignment relaxation (best pair per household or per offer)"

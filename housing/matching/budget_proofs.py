@@ -316,3 +316,31 @@ def housed_upper_bound(budgets, thresholds: int = 4) -> int:
             if total // t < best:               # else this threshold cannot lower the bound
                 best = min(best, (_priced_matching(graph, need, t) + total) // t)
     return best
+
+
+def _segment_max(ptr, values, chunk=1 << 20):
+    """Per segment ``ptr[i]:ptr[i + 1]``, the max of ``values(a, b)`` (the entries a:b, int64), taken about
+    ``chunk`` entries at a time; the least int64 for an empty segment."""
+    n = len(ptr) - 1
+    out = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    i = 0
+    while i < n:
+        j = min(n, max(i + 1, int(np.searchsorted(ptr, ptr[i] + chunk, side="right")) - 1))
+        a, b = int(ptr[i]), int(ptr[j])
+        if b > a:
+            has = ptr[i + 1:j + 1] > ptr[i:j]
+            out[i:j][has] = np.maximum.reduceat(np.asarray(values(a, b), dtype=np.int64), ptr[i:j][has] - a)
+        i = j
+    return out
+
+
+def relaxation_bound(graph, rows, fit) -> int:
+    """An upper bound on the fit total of any assignment housing ``rows`` (with or without budgets): the
+    assignment relaxation, each household its best pair or each offer its best household of ``rows``,
+    whichever sums to less; read in chunks of pairs (no arrays over all the set's pairs)."""
+    g, lowest = graph, np.int64(np.iinfo(np.int64).min)
+    inset = np.zeros(g.n, dtype=bool)
+    inset[rows] = True
+    per_row = _segment_max(g.row_ptr, lambda a, b: fit[g.row_edge[a:b]])[rows]
+    per_col = _segment_max(g.col_ptr, lambda a, b: np.where(inset[g.col_rows[a:b]], fit[a:b], lowest))
+    return min(int(per_row.sum()), int(per_col[per_col > lowest].sum()))
