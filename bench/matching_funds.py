@@ -125,7 +125,8 @@ def main():
     out["budget_bound"] = result.objective.get("budget_bound")
     obj = result.objective
     for key in ("method", "budget_method", "exact", "proofs", "exact_tests", "milps", "undecided", "first_undecided",
-                "housed_upper_bound", "housed_gap", "housed_gap_ratio", "fit_total", "fit_bound", "fit_gap"):
+                "housed_upper_bound", "housed_gap", "housed_gap_ratio", "fit_total", "fit_bound", "fit_gap",
+                "fit_bound_method", "shortcut"):
         out[key] = obj.get(key)
     out["funds"] = result.objective.get("funds")
     plain = [dataclasses.replace(o, funds=()) for o in offers]

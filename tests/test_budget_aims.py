@@ -212,3 +212,11 @@ def test_the_batch_page_labels_the_fit_under_budgets_and_still_compares_the_aims
     monkeypatch.setattr(budget_aims, "milp", stopped)
     html = client.get("/admin/matching/batch").get_data(as_text=True)
     assert 'id="aims"' in html and 'data-stage2="aims under budgets"' in html
+    # a housed set with more pairs than stage 2 can take: stage 1's assignment, kept, with its bound, labelled
+    monkeypatch.setattr(budget_aims, "milp", real)
+    from housing.matching import batch, budget
+    monkeypatch.setattr(batch, "LARGE_PAIRS", 0)
+    monkeypatch.setattr(budget, "FIT_MAX_VARS", 0)
+    html = client.get("/admin/matching/batch").get_data(as_text=True)
+    assert 'id="aims"' in html and 'data-stage2="stage 1 assignment under budgets"' in html
+    assert len(set(re.findall(r'name="pair" value="(\d+-\d+)-\d+"', html))) == 2

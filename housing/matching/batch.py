@@ -60,8 +60,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from . import aims, budget_aims
+from . import aims, budget, budget_aims
 from .budget import Budgets, fund_report, marginal_figures
+from .budget_fit import LARGE_PAIRS
 from .cases import cost_cents
 from .graph import Graph, build_graph, priority_checks, rows_reaching_free_offers
 from .rules import RuleConfig
@@ -228,6 +229,8 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
     left = graph.m
     row_ptr, row_cols, row_edge, total = graph.row_ptr, graph.row_cols, graph.row_edge, graph.total
     money = budgets.available.copy() if budgets is not None and budgets.binds_ever else None
+    if money is not None:
+        row_need, row_payers = budgets.by_row()
     for h in order.tolist():
         a, b = row_ptr[h], row_ptr[h + 1]
         if a == b:
@@ -235,15 +238,17 @@ def _greedy(graph: Graph, order: np.ndarray, budgets: Budgets | None = None):
         cols, edges = row_cols[a:b], row_edge[a:b]
         free = ~taken[cols]
         if money is not None:
-            need, payers = graph.need[edges], graph.payers[edges]
-            room = np.zeros(len(edges), dtype=bool)
+            need, payers = row_need[a:b], row_payers[a:b]
+            room = need == 0
             for k in range(len(money)):
-                room |= ((payers >> k) & 1).astype(bool) & (need <= money[k])
-            free &= (need == 0) | room
-        totals = np.where(free, total[edges], -np.inf)
-        best = int(np.argmax(totals))        # columns ascending: the first maximum is the lowest id
-        if totals[best] == -np.inf:
+                if money[k] > 0:
+                    room |= ((payers >> k) & 1).astype(bool) & (need <= money[k])
+            free &= room
+        candidates = np.flatnonzero(free)
+        if len(candidates) == 0:
             continue
+        # columns ascending: the first maximum is the lowest id
+        best = int(candidates[np.argmax(total[edges[candidates]])])
         held[h] = cols[best]
         taken[cols[best]] = True
         if money is not None and graph.need[edges[best]] > 0:
@@ -262,6 +267,15 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q, aim_k
     (held, {row: fund index}, stage 2's report)."""
     held1, charge1 = budgets.housed_set(order)
     rows = np.flatnonzero(held1 >= 0)
+    degree = int((graph.row_ptr[rows + 1] - graph.row_ptr[rows]).sum())
+    if degree > max(LARGE_PAIRS, budget.FIT_MAX_VARS):
+        # neither stage 2's MILP nor its prices run on so many pairs (``budget_fit``): the unconstrained best
+        # fit (LAPJVsp, about 10 s at 10k x 10k) would only serve as the bound on the fit, or be the result if
+        # the funds could pay it; stage 1's assignment is kept with the relaxation's bound, both in the report
+        held, charge = budgets.relaxed_fit(rows, fit, held1, charge1)
+        return held, charge, {"by": "stage 1 assignment under budgets", "aims": [], "aims_left_out": list(aims.AIMS),
+                              "exact": False, "fit_gap": budgets.fit_gap, "fit_bound_method": budgets.fit_bound_method,
+                              "reason": "more pairs in the housed set than budget_fit.LARGE_PAIRS"}
     # the orders that make LAPJVsp fast (``_lexicographic``): poorest first; offers by rooms, then cost, descending
     rows = rows[np.argsort(graph.table.income_cents[rows], kind="stable")]
     rooms = np.array([o.rooms for o in graph.offers], dtype=np.int64)
@@ -274,19 +288,15 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q, aim_k
 def _funding(graph: Graph, held, charge):
     if not charge:
         return {}
-    budgets = Budgets(graph)
-    return {int(graph.table.ids[r]): (graph.funds[k].id, int(graph.need[budgets.edge_of(r, held[r])]))
-            for r, k in charge.items()}
+    rows = np.array(list(charge), dtype=np.int64)
+    need = graph.need[graph.edge_ids(rows, held[rows])].tolist()
+    return {int(graph.table.ids[r]): (graph.funds[k].id, int(c)) for (r, k), c in zip(charge.items(), need)}
 
 
 def _fit_total(graph: Graph, held: np.ndarray, fit: np.ndarray) -> int:
     """Sum of the rounded fits of an assignment (exact integer)."""
-    total = 0
-    for h in np.flatnonzero(held >= 0).tolist():
-        a, b = graph.row_ptr[h], graph.row_ptr[h + 1]
-        k = int(np.searchsorted(graph.row_cols[a:b], held[h]))
-        total += int(fit[graph.row_edge[a + k]])
-    return total
+    rows = np.flatnonzero(held >= 0)
+    return int(np.asarray(fit, dtype=np.int64)[graph.edge_ids(rows, held[rows])].sum())
 
 
 def _result(graph, held, mode, objective, timings, weights, today, fit, q, baseline=None, checks=None,
@@ -344,8 +354,11 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
     # budgets: when no charging of the unconstrained housed set fits them, skip the unconstrained stage 2
     unfundable = False
     if mode == "lexicographic" and budgets is not None and budgets.binds_ever:
-        held, objective = _lexicographic(graph, rank, fit, q, stage1_only=True)
-        unfundable = budgets.allocate(held) is None
+        if budgets.maximum_unfundable():      # the unconstrained optimum, a maximum matching, cannot be paid
+            unfundable, objective = True, {"method": "two-stage", "shortcut": "skipped: budgets bind (bound < nu)"}
+        else:
+            held, objective = _lexicographic(graph, rank, fit, q, stage1_only=True)
+            unfundable = budgets.allocate(held) is None
     if mode == "lexicographic" and not unfundable:
         held, objective = _lexicographic(graph, rank, fit, q, aim_keys)
     elif mode != "lexicographic":
@@ -387,7 +400,8 @@ def propose_batch(households, offers, config: RuleConfig, weights: Weights, toda
         held_g, charge_g = _greedy(graph, order, budgets)
         greedy = _result(graph, held_g, "greedy", {"method": "greedy"}, {}, weights, today, fit, q, charge=charge_g)
         base = dict(greedy.summary(), augmentable=greedy.objective["augmentable"], time=time.perf_counter() - t2)
-        objective["aims"] = aims.report(graph, held, held_g, aim_keys)
+        # the aims' figures need only the pairs of the two assignments (not per-pair values for all of them)
+        objective["aims"] = aims.report(graph.restricted(held, held_g), held, held_g, aim_keys)
     return _result(graph, held, mode, objective, timings, weights, today, fit, q, base, checks, charge)
 
 

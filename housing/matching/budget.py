@@ -9,7 +9,10 @@ Method (HiGHS through ``scipy.optimize.milp`` only where needed):
 
 0. Shortcut. Budgets only remove solutions: if the unconstrained optimum
    (``batch``'s two stages) can be charged to the funds within their budgets
-   (``allocate``), it is also the optimum under the budgets.
+   (``allocate``), it is also the optimum under the budgets. That optimum is a
+   maximum matching: when the cheap housed bound (``budget_proofs.
+   matching_bound``) is below nu, it cannot be charged and is not computed
+   (``maximum_unfundable``).
 1. Housed set. A set of households that can all be housed within the budgets
    stays so when one leaves (its offer and contribution are freed): the
    feasible sets are closed under removal, so the lexicographically best set
@@ -30,7 +33,11 @@ Method (HiGHS through ``scipy.optimize.milp`` only where needed):
    when too large, the fit as before: the unconstrained best-fit assignment if
    it can be charged to the funds, else a MILP maximising the sum of the rounded
    fits under the budgets (up to ``FIT_MAX_VARS`` variables), else Lagrangian
-   prices (``budget_fit``) with a proven bound.
+   prices (``budget_fit``) with a proven bound. Above ``budget_fit.LARGE_PAIRS``
+   pairs in the housed set neither runs, and the unconstrained best fit would
+   only be a bound (or the result, were it chargeable): stage 1's assignment is
+   kept with the assignment relaxation's bound (``relaxed_fit``; the report's
+   ``fit_bound_method``).
 
 Which method runs (``max_exact="auto"``): up to ``EXACT_PAIRS`` pairs the exact
 tests run without limit and the result is exact (the tests compare it with
@@ -62,7 +69,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .budget_fit import fit_under_budgets
-from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound
+from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound, matching_bound, relaxation_bound
 
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
 MILP_NODES = 10         # per feasibility MILP of stage 1
@@ -104,6 +111,22 @@ class Budgets:
         if extra is not None:
             self.available = self.available + extra
         self.milps = 0
+        self.cache = {}             # maximum matchings shared by the shortcut test and the report
+        self.fit_bound_method = None
+
+    def by_row(self):
+        """(need, payers) in household-major order: row h's pairs are ``graph.row_ptr[h]:row_ptr[h + 1]``,
+        so the per-household proofs take slices instead of gathers; narrow dtypes (int32 cents, the
+        fewest bits the funds need), computed once."""
+        if "by_row" not in self.cache:
+            g = self.graph
+            need = self.need[g.row_edge]
+            if len(need) and int(need.max()) < 2 ** 31:
+                need = need.astype(np.int32)
+            f = len(self.funds)
+            small = np.int8 if f <= 7 else np.int16 if f <= 15 else np.int32 if f <= 31 else np.int64
+            self.cache["by_row"] = (need, self.payers[g.row_edge].astype(small))
+        return self.cache["by_row"]
 
     @property
     def binds_ever(self) -> bool:
@@ -123,6 +146,26 @@ class Budgets:
         a, b = g.row_ptr[row], g.row_ptr[row + 1]
         return int(g.row_edge[a + int(np.searchsorted(g.row_cols[a:b], col))])
 
+    def maximum_unfundable(self) -> bool:
+        """True when no budget-feasible proposal houses a maximum matching's count (the cheap bound of
+        ``budget_proofs.matching_bound``): then the unconstrained optimum, a maximum matching, cannot be
+        charged to the funds and the shortcut (step 0) need not compute it."""
+        nu, bound = matching_bound(self)
+        return bound < nu
+
+    def relaxed_fit(self, rows, fit, held1, charge1):
+        """Stage 2 on a housed set too large for the MILP and the prices (``budget_fit``): stage 1's
+        assignment, kept, and a proven bound on the fit of any assignment of ``rows`` (with or without
+        budgets) from the assignment relaxation: each household its best pair, or each offer its best
+        household, whichever sums to less."""
+        g = self.graph
+        bound = relaxation_bound(g, rows, fit)
+        total = int(np.asarray(fit, dtype=np.int64)[g.edge_ids(rows, held1[rows])].sum())
+        self.fit_bound = bound
+        self.fit_bound_method = "assignment relaxation (best pair per household or per offer)"
+        self.fit_gap = None if total >= bound else round((bound - total) / max(bound, 1), 6)
+        return held1, charge1
+
     # -- charging a matching to the funds ----------------------------------------
 
     def allocate(self, held: np.ndarray, exact: bool = True):
@@ -133,8 +176,9 @@ class Budgets:
         an exact MILP over these pairs only.
         """
         rows = np.flatnonzero(held >= 0)
-        pairs = [(int(r), self.edge_of(r, held[r])) for r in rows.tolist()]
-        pairs = [(r, e) for r, e in pairs if self.need[e] > 0]
+        edges = self.graph.edge_ids(rows, held[rows])
+        paying = self.need[edges] > 0
+        pairs = list(zip(rows[paying].tolist(), edges[paying].tolist()))
         if not pairs:
             return {}
         left = self.available.copy()
@@ -209,8 +253,10 @@ class Budgets:
         if fit is None and n_var > SMALL and self.milps > self.max_milps:
             self.undecided += 1
             return None
-        res = milp(c, integrality=one, bounds=Bounds(0, 1),
-                   options={} if n_var <= SMALL else {"node_limit": self.milp_nodes if fit is None else FIT_NODES},
+        options = {} if n_var <= SMALL else {"node_limit": self.milp_nodes if fit is None else FIT_NODES}
+        if fit is not None:  # HiGHS stops at a relative gap of 1e-4 by default: an optimum called exact must be one
+            options["mip_rel_gap"] = 0.0
+        res = milp(c, integrality=one, bounds=Bounds(0, 1), options=options,
                    constraints=[LinearConstraint(a_rows, 1 if required else 0, 1), LinearConstraint(a_cols, 0, 1),
                                 LinearConstraint(a_fund, -np.inf, self.available)])
         if res.x is None:
@@ -244,9 +290,10 @@ class Budgets:
         pairs may use is not spent on pairs another fund could pay."""
         g = self.graph
         a, b = g.row_ptr[h], g.row_ptr[h + 1]
-        cols, edges = g.row_cols[a:b], g.row_edge[a:b]
+        cols = g.row_cols[a:b]
         free = holder[cols] < 0
-        need, payers = self.need[edges], self.payers[edges]
+        row_need, row_payers = self.by_row()
+        need, payers = row_need[a:b].astype(np.int64), row_payers[a:b]   # int64: the sentinel below
         zero = np.flatnonzero(free & (need == 0))
         if len(zero):
             return int(cols[zero[0]]), -1
@@ -290,7 +337,7 @@ class Budgets:
             held = self._min_contribution(rows, only=group)
             if held is None:
                 return True
-            owner_edges = [self.edge_of(r, c) for r, c in zip(np.asarray(rows).tolist(), held.tolist())]
+            owner_edges = self.graph.edge_ids(rows, held)
             need = self.need[owner_edges]
             only = (self.payers[owner_edges] & ~np.int64(group)) == 0
             budget = sum(int(self.available[k]) for k in range(f) if group >> k & 1)
@@ -369,7 +416,7 @@ class Budgets:
             if trial is None:
                 self.proofs["exact test"] += 1
                 continue
-            edges = np.array([self.edge_of(r, c) for r, c in zip(rows.tolist(), trial.tolist())], dtype=np.int64)
+            edges = self.graph.edge_ids(rows, trial)
             if self.need[edges].sum() > self.available.sum() or self._short_of_budget(rows):
                 self.proofs["exact test"] += 1
                 continue
@@ -391,9 +438,7 @@ class Budgets:
             held, charge = candidate, found
             holder[:] = -1
             holder[held[rows]] = rows
-            left = self.available.copy()
-            for r, k in charge.items():
-                left[k] -= self.need[self.edge_of(r, held[r])]
+            left = self.available - self.used(held, charge)
         self.lower_bound_refreshes = bounds.refreshes
         return held, charge
 
@@ -409,6 +454,8 @@ class Budgets:
                "max_exact_tests": self.max_exact, "proofs": dict(self.proofs),
                "fit_bound": None if self.fit_bound is None else self.fit_bound / resolution,
                "exact": self.undecided == 0 and self.fit_gap is None}
+        if self.fit_bound_method:
+            out["fit_bound_method"] = self.fit_bound_method
         out["budget_method"] = ("exact (greedy with proven decisions, MILP)" if out["exact"] else
                                 "bounded (greedy with proven decisions; undecided households left out)")
         if not out["exact"]:
@@ -421,8 +468,10 @@ class Budgets:
 
     def used(self, held, charge):
         used = np.zeros(len(self.funds), dtype=np.int64)
-        for r, k in charge.items():
-            used[k] += self.need[self.edge_of(r, held[r])]
+        if charge:
+            rows = np.array(list(charge), dtype=np.int64)
+            np.add.at(used, np.array(list(charge.values()), dtype=np.int64),
+                      self.need[self.graph.edge_ids(rows, held[rows])])
         return used
 
 

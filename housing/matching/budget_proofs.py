@@ -27,7 +27,9 @@ counted as undecided (the report's ``exact``, ``undecided``,
 ``housed_upper_bound``: no budget-feasible proposal houses more than
 nu(pairs needing less than t) + floor(total budget / t) for any threshold t
 (the pairs needing t or more each cost at least t), nor more than nu(all
-pairs); nu is the maximum matching (Hopcroft-Karp). On graphs up to
+pairs), nor, for each fund group T, more than nu(pairs of the households
+with a pair T need not pay) + the most of the other households whose least
+cost_T fits T's budget; nu is the maximum matching (Hopcroft-Karp). On graphs up to
 ``PRICED_PAIRS`` pairs, the Lagrangian bound with the same thresholds is
 tighter (``housed_upper_bound``'s doc). The report prints the bound and the gap.
 """
@@ -51,26 +53,34 @@ def fund_groups(n_funds: int) -> list[int]:
     return [full] + [1 << k for k in range(n_funds)]
 
 
+def least_costs(budgets):
+    """(groups, per group the least cost_T of each household's pairs, per group the budget of T), cached on
+    ``budgets`` (the lower bounds and ``matching_bound`` share them)."""
+    cache = budgets.cache
+    if "least_costs" not in cache:
+        g = budgets.graph
+        groups = fund_groups(len(budgets.funds))
+        least_all, budget_all = [], []
+        nonempty = np.flatnonzero(np.diff(g.row_ptr) > 0)
+        need_r, payers_r = budgets.by_row()
+        for group in groups:
+            cost_r = np.where((need_r > 0) & ((payers_r & np.array(~group, dtype=payers_r.dtype)) == 0), need_r, 0)
+            least = np.zeros(g.n, dtype=np.int64)
+            if len(nonempty):
+                least[nonempty] = np.minimum.reduceat(cost_r, g.row_ptr[nonempty])
+            del cost_r
+            least_all.append(least)
+            budget_all.append(sum(int(budgets.available[k]) for k in range(len(budgets.funds)) if group >> k & 1))
+        cache["least_costs"] = (groups, least_all, budget_all)
+    return cache["least_costs"]
+
+
 class LowerBounds:
     """For each fund group T: a lower bound on mincost_T(S) of the current set S."""
 
     def __init__(self, budgets):
         self.budgets = budgets
-        g = budgets.graph
-        self.groups = fund_groups(len(budgets.funds))
-        need, payers = budgets.need, budgets.payers
-        self.cost = []              # per group: cost_T by pair id
-        self.least = []             # per group: least cost_T of each household's pairs
-        self.budget = []
-        nonempty = np.flatnonzero(np.diff(g.row_ptr) > 0)
-        for group in self.groups:
-            cost = np.where((need > 0) & ((payers & ~np.int64(group)) == 0), need, 0).astype(np.int64)
-            least = np.zeros(g.n, dtype=np.int64)
-            if len(nonempty):
-                least[nonempty] = np.minimum.reduceat(cost[g.row_edge], g.row_ptr[nonempty])
-            self.cost.append(cost)
-            self.least.append(least)
-            self.budget.append(sum(int(budgets.available[k]) for k in range(len(budgets.funds)) if group >> k & 1))
+        self.groups, self.least, self.budget = least_costs(budgets)
         self.bound = np.zeros(len(self.groups), dtype=np.int64)
         self.stale = False
         self.refreshes = 0
@@ -84,6 +94,11 @@ class LowerBounds:
         """True when some group cannot pay what S + {h} needs at least (proof that h cannot join)."""
         return any(self.bound[i] + self.least[i][h] > self.budget[i] for i in range(len(self.groups)))
 
+    def _cost(self, group, edges):
+        """cost_T (module doc) of the pairs ``edges``."""
+        need, payers = self.budgets.need[edges], self.budgets.payers[edges]
+        return np.where((need > 0) & ((payers & ~np.int64(group)) == 0), need, 0).astype(np.int64)
+
     def refresh(self, rows):
         """Exact mincost_T(S) for every group (one minimum-cost matching per group); returns the
         least-contribution matching of ``rows`` (all funds), or None."""
@@ -96,8 +111,8 @@ class LowerBounds:
                 return None
             if group == full:
                 cheapest = held
-            edges = [self.budgets.edge_of(r, c) for r, c in zip(np.asarray(rows).tolist(), held.tolist())]
-            self.bound[i] = max(int(self.bound[i]), int(self.cost[i][edges].sum()))
+            edges = self.budgets.graph.edge_ids(rows, held)
+            self.bound[i] = max(int(self.bound[i]), int(self._cost(group, edges).sum()))
         self.stale = False
         return cheapest
 
@@ -121,7 +136,8 @@ class Augmenter:
         a, z = g.row_ptr[u], g.row_ptr[u + 1]
         self.work += int(z - a)
         cols, edges = g.row_cols[a:z], g.row_edge[a:z]
-        need, payers = b.need[edges], b.payers[edges]
+        row_need, row_payers = b.by_row()
+        need, payers = row_need[a:z], row_payers[a:z]
         if u == h:
             ok = need == 0
             for k in range(len(left)):
@@ -204,14 +220,29 @@ class Augmenter:
             cur, col, edge = prev, old_col, b.edge_of(prev, old_col)
 
 
-def _max_matching(graph, keep) -> int:
-    """Size of a maximum matching of the pairs with ``keep`` (by pair id)."""
-    sel = keep[graph.row_edge]
-    rows = np.repeat(np.arange(graph.n), np.diff(graph.row_ptr))[sel]
-    cols = graph.row_cols[sel]
-    if len(rows) == 0:
+def _max_matching(graph, keep=None, rows=None) -> int:
+    """Size of a maximum matching of the pairs with ``keep`` (by pair id; None: all pairs), or of the
+    pairs of the households ``rows`` (a mask).
+
+    The household-major index is handed to SciPy as a CSR matrix directly (no COO conversion)."""
+    if rows is not None:
+        degree = np.diff(graph.row_ptr)
+        indptr = np.zeros(graph.n + 1, dtype=np.int64)
+        np.cumsum(np.where(rows, degree, 0), out=indptr[1:])
+        indices = graph.row_cols[np.repeat(rows, degree)]
+    elif keep is None:
+        indptr, indices = graph.row_ptr, graph.row_cols
+    else:
+        sel = keep[graph.row_edge]
+        running = np.zeros(len(sel) + 1, dtype=np.int64)
+        np.cumsum(sel, out=running[1:])
+        indptr, indices = running[graph.row_ptr], graph.row_cols[sel]
+        del sel, running
+    if len(indices) == 0:
         return 0
-    mat = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(graph.n, graph.m))
+    small = np.int32 if len(indices) < 2 ** 31 - 1 and graph.m < 2 ** 31 - 1 else np.int64
+    mat = sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices.astype(small, copy=False),
+                         indptr.astype(small)), shape=(graph.n, graph.m))
     return int((maximum_bipartite_matching(mat, perm_type="column") >= 0).sum())
 
 
@@ -232,6 +263,45 @@ def _priced_matching(graph, need, t) -> int:
     return int(round(k * (t + 1) - matrix[row_ind, col_ind].sum()))
 
 
+def _thresholds(budgets, thresholds: int) -> list:
+    need = budgets.need
+    positive = need[need > 0]
+    if len(positive) == 0:
+        return []
+    if budgets.graph.pairs > PRICED_PAIRS:
+        # one threshold, the median of a regular sample (any threshold gives a true bound; the sample
+        # spares a selection over millions of pairs), and the least contribution
+        thresholds = 1
+        positive = np.concatenate([positive[::64], [positive.min()]])
+    return [t for t in sorted({int(t) for t in np.quantile(positive, np.linspace(0, 1, thresholds + 2)[1:-1])} |
+                              {int(positive.min())}) if t > 0]
+
+
+def matching_bound(budgets, thresholds: int = 4) -> tuple[int, int]:
+    """(nu of all pairs, min over the thresholds t of nu(pairs needing less than t) + floor(total budget / t)),
+    both capped by nu; cached on ``budgets`` (``Budgets.cache``): the shortcut test and the report share it."""
+    cache = budgets.cache
+    if "matching_bound" not in cache:
+        graph, need = budgets.graph, budgets.need
+        total = int(max(0, budgets.available.sum()))
+        nu = _max_matching(graph)
+        best = nu
+        # per fund group T: the households with a pair T need not pay (least cost_T = 0) house at most nu of
+        # their pairs; each other one charges T at least its least cost_T, so at most k_T of them fit T's budget
+        has = np.diff(graph.row_ptr) > 0
+        for least, budget in zip(*least_costs(budgets)[1:]):
+            free = has & (least == 0)
+            paying = np.cumsum(np.sort(least[has & (least > 0)]))
+            k = int(np.searchsorted(paying, budget, side="right"))
+            if k < best:
+                best = min(best, _max_matching(graph, rows=free) + k)
+        for t in _thresholds(budgets, thresholds):
+            if total // t < best:               # else this threshold cannot lower the bound (nu >= 0)
+                best = min(best, _max_matching(graph, need < t) + total // t)
+        cache["matching_bound"] = (nu, best)
+    return cache["matching_bound"]
+
+
 def housed_upper_bound(budgets, thresholds: int = 4) -> int:
     """An upper bound on the households any budget-feasible proposal houses (module doc).
 
@@ -240,18 +310,37 @@ def housed_upper_bound(budgets, thresholds: int = 4) -> int:
     sum((t - need)+) + total budget."""
     graph, need = budgets.graph, budgets.need
     total = int(max(0, budgets.available.sum()))
-    best = _max_matching(graph, np.ones(len(need), dtype=bool))
-    positive = need[need > 0]
-    if len(positive) == 0:
-        return best
-    if graph.pairs > PRICED_PAIRS:
-        thresholds = 1
-    candidates = sorted({int(t) for t in np.quantile(positive, np.linspace(0, 1, thresholds + 2)[1:-1])} |
-                        {int(positive.min())})
-    for t in candidates:
-        if t <= 0:
-            continue
-        best = min(best, _max_matching(graph, need < t) + total // t)
-        if graph.pairs <= PRICED_PAIRS:
-            best = min(best, (_priced_matching(graph, need, t) + total) // t)
+    best = matching_bound(budgets, thresholds)[1]
+    if graph.pairs <= PRICED_PAIRS:
+        for t in _thresholds(budgets, thresholds):
+            if total // t < best:               # else this threshold cannot lower the bound
+                best = min(best, (_priced_matching(graph, need, t) + total) // t)
     return best
+
+
+def _segment_max(ptr, values, chunk=1 << 20):
+    """Per segment ``ptr[i]:ptr[i + 1]``, the max of ``values(a, b)`` (the entries a:b, int64), taken about
+    ``chunk`` entries at a time; the least int64 for an empty segment."""
+    n = len(ptr) - 1
+    out = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    i = 0
+    while i < n:
+        j = min(n, max(i + 1, int(np.searchsorted(ptr, ptr[i] + chunk, side="right")) - 1))
+        a, b = int(ptr[i]), int(ptr[j])
+        if b > a:
+            has = ptr[i + 1:j + 1] > ptr[i:j]
+            out[i:j][has] = np.maximum.reduceat(np.asarray(values(a, b), dtype=np.int64), ptr[i:j][has] - a)
+        i = j
+    return out
+
+
+def relaxation_bound(graph, rows, fit) -> int:
+    """An upper bound on the fit total of any assignment housing ``rows`` (with or without budgets): the
+    assignment relaxation, each household its best pair or each offer its best household of ``rows``,
+    whichever sums to less; read in chunks of pairs (no arrays over all the set's pairs)."""
+    g, lowest = graph, np.int64(np.iinfo(np.int64).min)
+    inset = np.zeros(g.n, dtype=bool)
+    inset[rows] = True
+    per_row = _segment_max(g.row_ptr, lambda a, b: fit[g.row_edge[a:b]])[rows]
+    per_col = _segment_max(g.col_ptr, lambda a, b: np.where(inset[g.col_rows[a:b]], fit[a:b], lowest))
+    return min(int(per_row.sum()), int(per_col[per_col > lowest].sum()))

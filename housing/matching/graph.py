@@ -53,6 +53,40 @@ class Graph:
     def pairs(self):
         return len(self.col_rows)
 
+    def edge_ids(self, rows, cols) -> np.ndarray:
+        """Pair id of each (household row, offer column), all eligible: a binary search inside each
+        row's sorted columns, vectorised over the pairs."""
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        lo, hi = self.row_ptr[rows].copy(), self.row_ptr[rows + 1].copy()
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi) // 2
+            below = open_ & (self.row_cols[np.minimum(mid, max(self.pairs - 1, 0))] < cols)
+            lo = np.where(below, mid + 1, lo)
+            hi = np.where(open_ & ~below, mid, hi)
+        return self.row_edge[lo].astype(np.int64)
+
+    def restricted(self, *assignments) -> "Graph":
+        """The same households and offers with only the pairs of ``assignments`` (offer column per row
+        or -1): a small graph for reports that read the values of assigned pairs only."""
+        keys = np.unique(np.concatenate([np.flatnonzero(h >= 0) * np.int64(self.m) + h[h >= 0]
+                                         for h in assignments] + [np.zeros(0, np.int64)]))
+        rows, cols = keys // self.m, keys % self.m
+        order = np.lexsort((rows, cols))                  # offer-major, like the full graph
+        rows, cols = rows[order], cols[order]
+        edge = self.edge_ids(rows, cols)
+        col_ptr = np.zeros(self.m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cols, minlength=self.m), out=col_ptr[1:])
+        by_row = np.lexsort((cols, rows))
+        row_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n), out=row_ptr[1:])
+        return Graph(self.table, self.offers, col_ptr, rows.astype(np.int32), self.total[edge], row_ptr,
+                     cols[by_row].astype(np.int32), by_row.astype(np.int32), {}, self.funds,
+                     None if self.need is None else self.need[edge],
+                     None if self.payers is None else self.payers[edge])
+
     def edge_cols(self):
         """Offer column of every pair, in pair order."""
         return np.repeat(np.arange(self.m, dtype=np.int32), np.diff(self.col_ptr))
@@ -134,11 +168,10 @@ def _row_max(graph: Graph, per_offer: np.ndarray, empty) -> np.ndarray:
     """For each household row, the max of ``per_offer`` over its eligible offers (``empty`` if none)."""
     out = np.full(graph.n, empty, dtype=per_offer.dtype)
     if graph.pairs and graph.n:
-        # a sentinel at the end keeps every start in range (reduceat needs start < len)
-        values = np.append(per_offer[graph.row_cols], np.asarray(empty, dtype=per_offer.dtype))
-        reduced = np.maximum.reduceat(values, graph.row_ptr[:-1])
+        # only the rows with pairs: their starts are strictly increasing and in range, and each segment
+        # ends where the next of them starts (no copy of the pairs with a sentinel)
         has = np.diff(graph.row_ptr) > 0
-        out[has] = reduced[has]
+        out[has] = np.maximum.reduceat(per_offer[graph.row_cols], graph.row_ptr[:-1][has])
     return out
 
 
