@@ -62,7 +62,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from . import aims, budget, budget_aims
 from .budget import Budgets, fund_report, marginal_figures
-from .budget_fit import LARGE_PAIRS
+from .budget_fit import LARGE_PAIRS, relaxed_fit
 from .cases import cost_cents
 from .graph import Graph, build_graph, priority_checks, rows_reaching_free_offers
 from .rules import RuleConfig
@@ -272,7 +272,7 @@ def _budgeted_lexicographic(graph: Graph, budgets: Budgets, order, fit, q, aim_k
         # neither stage 2's MILP nor its prices run on so many pairs (``budget_fit``): the unconstrained best
         # fit (LAPJVsp, about 10 s at 10k x 10k) would only serve as the bound on the fit, or be the result if
         # the funds could pay it; stage 1's assignment is kept with the relaxation's bound, both in the report
-        held, charge = budgets.relaxed_fit(rows, fit, held1, charge1)
+        held, charge = relaxed_fit(budgets, rows, fit, held1, charge1)
         return held, charge, {"by": "stage 1 assignment under budgets", "aims": [], "aims_left_out": list(aims.AIMS),
                               "exact": False, "fit_gap": budgets.fit_gap, "fit_bound_method": budgets.fit_bound_method,
                               "reason": "more pairs in the housed set than budget_fit.LARGE_PAIRS"}

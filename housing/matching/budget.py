@@ -36,7 +36,7 @@ Method (HiGHS through ``scipy.optimize.milp`` only where needed):
    prices (``budget_fit``) with a proven bound. Above ``budget_fit.LARGE_PAIRS``
    pairs in the housed set neither runs, and the unconstrained best fit would
    only be a bound (or the result, were it chargeable): stage 1's assignment is
-   kept with the assignment relaxation's bound (``relaxed_fit``; the report's
+   kept with the assignment relaxation's bound (``budget_fit.relaxed_fit``; the report's
    ``fit_bound_method``).
 
 Which method runs (``max_exact="auto"``): up to ``EXACT_PAIRS`` pairs the exact
@@ -68,8 +68,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .budget_fit import fit_under_budgets
-from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound, matching_bound, relaxation_bound
+from .budget_proofs import Augmenter, LowerBounds, housed_upper_bound, matching_bound
 
 # Work limits in branch-and-bound nodes and MILP counts, not seconds: the same data give the same proposal.
 MILP_NODES = 10         # per feasibility MILP of stage 1
@@ -152,19 +151,6 @@ class Budgets:
         charged to the funds and the shortcut (step 0) need not compute it."""
         nu, bound = matching_bound(self)
         return bound < nu
-
-    def relaxed_fit(self, rows, fit, held1, charge1):
-        """Stage 2 on a housed set too large for the MILP and the prices (``budget_fit``): stage 1's
-        assignment, kept, and a proven bound on the fit of any assignment of ``rows`` (with or without
-        budgets) from the assignment relaxation: each household its best pair, or each offer its best
-        household, whichever sums to less."""
-        g = self.graph
-        bound = relaxation_bound(g, rows, fit)
-        total = int(np.asarray(fit, dtype=np.int64)[g.edge_ids(rows, held1[rows])].sum())
-        self.fit_bound = bound
-        self.fit_bound_method = "assignment relaxation (best pair per household or per offer)"
-        self.fit_gap = None if total >= bound else round((bound - total) / max(bound, 1), 6)
-        return held1, charge1
 
     # -- charging a matching to the funds ----------------------------------------
 
@@ -441,10 +427,6 @@ class Budgets:
             left = self.available - self.used(held, charge)
         self.lower_bound_refreshes = bounds.refreshes
         return held, charge
-
-    def fit_under_budgets(self, rows, fit, held1, charge1, unconstrained):
-        """Stage 2 on the housed set ``rows`` within the budgets (``budget_fit.fit_under_budgets``)."""
-        return fit_under_budgets(self, rows, fit, held1, charge1, unconstrained)
 
     def report(self, housed: int, resolution: int = 1) -> dict:
         """How stage 1 was decided and how far it is proven (for ``objective``); ``fit_bound`` in score

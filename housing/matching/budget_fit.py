@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from . import budget
+from .budget_proofs import relaxation_bound
 
 PRICES = (1000, 100, 10, 1)     # d: fit points (1/resolution) per d cents
 LARGE_PAIRS = 2_000_000         # above this many pairs in the housed set, no prices (bound None)
@@ -95,3 +96,17 @@ def fit_under_budgets(budgets, rows, fit, held1, charge1, unconstrained):
     final = np.full(budgets.graph.n, -1, dtype=np.int64)
     final[rows] = held
     return final, charge
+
+
+def relaxed_fit(budgets, rows, fit, held1, charge1):
+    """Stage 2 on a housed set too large for the MILP and the prices (``budget_fit``): stage 1's
+    assignment, kept, and a proven bound on the fit of any assignment of ``rows`` (with or without
+    budgets) from the assignment relaxation: each household its best pair, or each offer its best
+    household, whichever sums to less."""
+    g = budgets.graph
+    bound = relaxation_bound(g, rows, fit)
+    total = int(np.asarray(fit, dtype=np.int64)[g.edge_ids(rows, held1[rows])].sum())
+    budgets.fit_bound = bound
+    budgets.fit_bound_method = "assignment relaxation (best pair per household or per offer)"
+    budgets.fit_gap = None if total >= bound else round((bound - total) / max(bound, 1), 6)
+    return held1, charge1
