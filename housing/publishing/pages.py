@@ -176,6 +176,26 @@ def plain_offer(offer):
                for key, value in offer.items() if key not in ("ref", "contract_type"))  # keys, not shown as such
 
 
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the next publication of the same process (the job runner's): compiling
+    the ~40 templates costs more than writing an incremental publication's pages. Jinja checks each
+    template's source checksum before using its code: an edited template is compiled again."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = MemoryBytecodeCache()
+
+
 def environment(lang):
     """The Jinja environment of every template, guide and page: values are escaped unless marked ``Escaped``.
 
@@ -188,6 +208,7 @@ def environment(lang):
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(SITE_DIR / "templates"), str(CONTENT_DIR)]),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=page_value,
+        bytecode_cache=COMPILED,
     )
     env.concat = lambda parts: Escaped("".join(parts))
     registries = vocabulary.REGISTRIES
