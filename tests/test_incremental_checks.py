@@ -125,7 +125,12 @@ def test_an_incremental_publication_refuses_a_changed_offer_naming_a_person(seed
         m.Offer.id == offer.id).execute()
     scans = []
     real_scan = check_cache.scan
-    check_cache_scan = lambda *args, **kwargs: scans.append(args) or real_scan(*args, **kwargs)  # noqa: E731
+
+    def check_cache_scan(*args, **kwargs):  # the files it is given are the release's, none missing
+        assert kwargs["files"] == checks.release_files(args[0])
+        scans.append(args)
+        return real_scan(*args, **kwargs)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(check_cache, "scan", check_cache_scan)
         with pytest.raises(checks.CheckFailed, match="privacy scan") as failure:

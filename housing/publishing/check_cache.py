@@ -157,11 +157,12 @@ def changed_text(old, new, longest):
     return html.unescape(new[start:end].decode("utf-8", errors="replace"))
 
 
-def scan(root, watchlist, only, live, record, workers=None):
+def scan(root, watchlist, only, live, record, workers=None, files=None):
     """``checks.scan`` of the files ``only`` of release ``root`` (its new files), using ``record``
-    (the shared files checked in ``live``). Returns (findings, the new release's record)."""
+    (the shared files checked in ``live``). ``files``: every file of the release, when known (the new
+    files and those the merge linked), else listed here. Returns (findings, the new release's record)."""
     root = os.path.realpath(root)
-    files = checks.release_files(root)
+    files = checks.release_files(root) if files is None else files
     longest = max((len(gram) for gram in watchlist.labels), default=1)
     whole, relink, private, new_record = [], [], [], {}
     for relative in sorted(only):

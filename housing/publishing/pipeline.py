@@ -161,6 +161,7 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
         hashes = incremental.input_hashes(data["offers"])
         key = incremental.site_key(inputs)
         reuse_markdown = _work_pages(work, key, hashes, force)
+        linked = []  # the files the merge takes from the live release
         try:  # "<release> <hash of the watchlist>" the live release was checked against
             previous_watch = (work / "watchlist.checked").read_text(encoding="utf-8").strip()
         except OSError:
@@ -184,7 +185,7 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
         if not plan.full:
             with stage("merge with the live release"):
                 try:
-                    incremental.merge(release, plan, list(hashes), build.site_url())
+                    linked = incremental.merge(release, plan, list(hashes), build.site_url())
                 except (incremental.MergeError, OSError) as error:
                     raise build.BuildError(f"incremental publication failed: {error}") from error
         with stage("watchlist"):
@@ -201,8 +202,8 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
             record = check_cache.load(work, record_key) if not plan.full and previous_watch == watched else None
             check_cache.forget(work)
             if record is not None:
-                found, record = check_cache.scan(release, watchlist, incremental.changed_files(release, plan),
-                                                 live, record)
+                built = incremental.changed_files(release, plan)
+                found, record = check_cache.scan(release, watchlist, built, live, record, files=built | set(linked))
                 checks.raise_findings(found)
             else:
                 checks.check_release(release, watchlist)
