@@ -7,6 +7,7 @@ pages exist once, in the Italian build, with bilingual labels: 10,000 offers
 are built once instead of twice.
 """
 import json
+import os
 import re
 import shutil
 from urllib.parse import quote
@@ -407,10 +408,15 @@ def write_site(data, work, written=None, reuse=()):
 
 
 def remove_others(folder, keep):
-    """Delete the files under ``folder`` that are not in ``keep``, then the folders left empty."""
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif path not in keep:
-            path.unlink()
+    """Delete the files under ``folder`` that are not in ``keep``, then the folders left empty.
+
+    Plain strings and a bottom-up walk (children before their folder): 10,000 paths are compared
+    at every publication, and sorting them as ``Path`` objects cost a tenth of a second."""
+    keep, root = {str(path) for path in keep}, str(folder)
+    for current, _, names in os.walk(root, topdown=False):
+        for name in names:
+            path = os.path.join(current, name)
+            if path not in keep:
+                os.unlink(path)
+        if current != root and not os.listdir(current):
+            os.rmdir(current)
