@@ -42,6 +42,7 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Chunks of a file for the memo: whitespace never holds part of a word, an entity or a tax code.
 BLANK_LINES = re.compile(r"\n\s*\n")
 LINK = re.compile(r'(?:href|src)="([^"]*)"')
+CHILD = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*/?")  # a file or folder of the linking page's own folder
 # Tools the theme ships whose code contains letter runs that look like codes.
 SKIP_SCAN = ("assets/javascripts/", "assets/stylesheets/")
 STREET_WORDS = {"via", "viale", "corso", "piazza", "piazzale", "largo", "vicolo", "vico", "salita", "lungomare", "contrada"}
@@ -203,6 +204,9 @@ class Scanner:
         """True when ``target``, linked from a page in ``folder``, is a file of the release (or not local)."""
         if target.startswith(("#", "mailto:", "tel:", "data:")):
             return True
+        if CHILD.fullmatch(target):  # "O00001/", "page.html": nothing to unescape, split or climb (the listings)
+            found = f"{folder}/{target.rstrip('/')}" if folder else target.rstrip("/")
+            return found in self.files or f"{found}/index.html" in self.files
         # "../" climbs out of the page's own folder: 10,000 offer pages then share one answer.
         climbed = False
         while target.startswith("../") and folder and not target.startswith("..//"):
@@ -326,7 +330,10 @@ def privacy_scan(root, watchlist):
 
 
 def check_release(root, watchlist, workers=None, only=None):
-    found = scan(root, watchlist, workers=workers, only=only)
+    raise_findings(scan(root, watchlist, workers=workers, only=only))
+
+
+def raise_findings(found):
     for kind, key in (("broken links", "links"), ("external resources", "external"), ("active content", "active"),
                       ("privacy scan", "privacy")):
         if found[key]:

@@ -96,7 +96,9 @@ def to_csv(rows, columns):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([cell(row[k]) for k in columns] for row in rows)
+    # cell() inlined: 10,000 offers are 250,000 cells at every publication
+    writer.writerows(["" if v is None else "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+                      for v in [row[k] for k in columns]] for row in rows)
     return out.getvalue()
 
 

@@ -7,6 +7,7 @@ pages exist once, in the Italian build, with bilingual labels: 10,000 offers
 are built once instead of twice.
 """
 import json
+import os
 import re
 import shutil
 from urllib.parse import quote
@@ -176,6 +177,26 @@ def plain_offer(offer):
                for key, value in offer.items() if key not in ("ref", "contract_type"))  # keys, not shown as such
 
 
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the next publication of the same process (the job runner's): compiling
+    the ~40 templates costs more than writing an incremental publication's pages. Jinja checks each
+    template's source checksum before using its code: an edited template is compiled again."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = MemoryBytecodeCache()
+
+
 def environment(lang):
     """The Jinja environment of every template, guide and page: values are escaped unless marked ``Escaped``.
 
@@ -188,6 +209,7 @@ def environment(lang):
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(SITE_DIR / "templates"), str(CONTENT_DIR)]),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=page_value,
+        bytecode_cache=COMPILED,
     )
     env.concat = lambda parts: Escaped("".join(parts))
     registries = vocabulary.REGISTRIES
@@ -386,10 +408,15 @@ def write_site(data, work, written=None, reuse=()):
 
 
 def remove_others(folder, keep):
-    """Delete the files under ``folder`` that are not in ``keep``, then the folders left empty."""
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif path not in keep:
-            path.unlink()
+    """Delete the files under ``folder`` that are not in ``keep``, then the folders left empty.
+
+    Plain strings and a bottom-up walk (children before their folder): 10,000 paths are compared
+    at every publication, and sorting them as ``Path`` objects cost a tenth of a second."""
+    keep, root = {str(path) for path in keep}, str(folder)
+    for current, _, names in os.walk(root, topdown=False):
+        for name in names:
+            path = os.path.join(current, name)
+            if path not in keep:
+                os.unlink(path)
+        if current != root and not os.listdir(current):
+            os.rmdir(current)

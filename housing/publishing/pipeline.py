@@ -24,7 +24,7 @@ import pathlib
 import time
 
 from housing import paths, settings
-from housing.publishing import accessibility, build, checks, content, district_map, export, incremental, pages, schemas
+from housing.publishing import accessibility, build, check_cache, checks, content, district_map, export, incremental, pages, schemas
 from housing.publishing.releases import Releases
 
 GENERATED = paths.generated_content()
@@ -161,6 +161,7 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
         hashes = incremental.input_hashes(data["offers"])
         key = incremental.site_key(inputs)
         reuse_markdown = _work_pages(work, key, hashes, force)
+        linked = []  # the files the merge takes from the live release
         try:  # "<release> <hash of the watchlist>" the live release was checked against
             previous_watch = (work / "watchlist.checked").read_text(encoding="utf-8").strip()
         except OSError:
@@ -184,7 +185,7 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
         if not plan.full:
             with stage("merge with the live release"):
                 try:
-                    incremental.merge(release, plan, list(hashes), build.site_url())
+                    linked = incremental.merge(release, plan, list(hashes), build.site_url())
                 except (incremental.MergeError, OSError) as error:
                     raise build.BuildError(f"incremental publication failed: {error}") from error
         with stage("watchlist"):
@@ -195,12 +196,18 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
                 json.dumps(watchlist.to_json(), sort_keys=True).encode()).hexdigest()
             checked.unlink(missing_ok=True)
         with stage("checks (links, external, privacy)"):
-            # Reused pages were checked when the live release was; against another watchlist, all are checked again.
-            same_watchlist = not plan.full and previous_watch == watched
-            if same_watchlist:
-                checks.check_release(release, watchlist, only=incremental.changed_files(release, plan))
+            # Reused pages and unchanged files were checked when the live release was; against another
+            # watchlist, other checks code or another live release, all are checked again (check_cache.py).
+            record_key = check_cache.record_key(watched)
+            record = check_cache.load(work, record_key) if not plan.full and previous_watch == watched else None
+            check_cache.forget(work)
+            if record is not None:
+                built = incremental.changed_files(release, plan)
+                found, record = check_cache.scan(release, watchlist, built, live, record, files=built | set(linked))
+                checks.raise_findings(found)
             else:
                 checks.check_release(release, watchlist)
+                record = check_cache.full_record(release)
         if accessibility.wanted():  # HOUSING_AXE_CHECK: axe-core in chromium, one page of every kind
             with stage("accessibility (axe-core)"):
                 reason = accessibility.missing()  # asked for with HOUSING_AXE_CHECK=1: no browser is no pass
@@ -211,6 +218,7 @@ def _build_check_publish(data, digest, releases, work, stage, inputs, force=Fals
             incremental.save(release, current)
             release = releases.publish(release, digest, prune=False)
             checked.write_text(f"{release.name} {watched.split(' ', 1)[1]}", encoding="utf-8")
+            check_cache.save(work, check_cache.record_key(checked.read_text(encoding="utf-8")), record)
     except BaseException:
         builder.abort()
         releases.discard(release)
