@@ -108,6 +108,48 @@ def test_publish_problems_read_the_stored_offer(database):
 
 # -- the seen cases, through the form -----------------------------------------------
 
+class Reading:
+    """A dwelling that records which of its attributes are read."""
+
+    def __init__(self, dwelling):
+        self._dwelling, self.read = dwelling, set()
+
+    def __getattr__(self, name):
+        self.read.add(name)
+        return getattr(self._dwelling, name)
+
+
+def test_the_publication_reads_only_the_columns_the_band_needs(database):
+    """``held_back`` selects the dwelling's ``BAND_COLUMNS`` only: a check reading another column would
+    silently see None there, so the band and its features must read nothing else."""
+    home = make_world()
+    zone = offer_checks.zone_bands([home.zone_id])[home.zone_id]
+    for features in ({"has_lift": True}, {"has_lift": False, "condition": "poor", "furnished": True, "bathrooms": 2}):
+        m.Dwelling.update(**features).where(m.Dwelling.id == home.id).execute()
+        reading = Reading(m.Dwelling.get_by_id(home.id))
+        offer_checks._band(reading, zone, "700")
+        sustainability.dwelling_features(reading)
+        assert reading.read <= set(offer_checks.BAND_COLUMNS), reading.read - set(offer_checks.BAND_COLUMNS)
+
+
+def test_held_back_equals_each_offers_own_checks(database):
+    """The publication's one-pass check gives the offers that each offer's own check stops."""
+    home = make_world()
+    rents = ("500", "600", "700", "900", "1200")
+    for i, (rent, kind, months) in enumerate([(r, k, mo) for r in rents for k in ("concordato_3_2", "free_4_4")
+                                              for mo in ((36, 60), (12, 12), (None, None))]):
+        features = {"has_lift": i % 2 == 0, "condition": ("good", "poor")[i % 3 == 0], "furnished": i % 4 == 0,
+                    "bathrooms": 1 + i % 2}
+        dwelling = make_dwelling(landlord=home.landlord, zone=home.zone_id, area_m2=50 + 5 * i,
+                                 cadastral_unit=str(100 + i), **features)
+        m.Offer.create(dwelling=dwelling, contract_type=kind, monthly_rent=rent, min_duration_months=months[0],
+                       max_duration_months=months[1], status="published", published=True,
+                       band_justification="Ristrutturato" if i % 7 == 0 else None)
+    expected = {o.id for o in m.Offer.public(m.Offer) if offer_checks.offer_problems(o)}
+    assert expected and len(expected) < m.Offer.select().count()
+    assert offer_checks.held_back() == expected
+
+
 def test_clerk_cannot_save_a_rent_outside_the_band(app, login, dwelling):
     client = login("clerk")
     response = form_post(client, "/admin/offer/new/", offer_form(dwelling, monthly_rent="900.00"))
