@@ -11,48 +11,15 @@ from hypothesis import strategies as st
 
 from housing.matching import aims, budget_aims
 from housing.matching.batch import propose_batch
-from housing.matching.funds import contribution_needed, refusal
-from housing.matching.rules import evaluate
-from test_funds_batch import CONFIG, SHARE, WEIGHTS, available, check_budgets, fund
+from test_funds_batch import CONFIG, WEIGHTS, best_charging, check_budgets, fund
 from test_matching_aims import ranked
-from test_matching_batch import objective_key, rank_of
+from test_matching_batch import objective_key
 from test_matching_cases import DISTRICTS, TODAY, aims_key, household, offer
 
 
 def brute_force(households, offers, funds):
     """The best (housed in priority order, aims' key) over every matching x every charging, by enumeration."""
-    ranks = rank_of(households)
-    by_rank = sorted(households, key=lambda h: ranks[h.id])
-    options = {}
-    for h in households:
-        for o in offers:
-            if evaluate(h, o, CONFIG, TODAY).eligible:
-                need = contribution_needed(h, o, SHARE)
-                options[h.id, o.id] = (need, [k for k, f in enumerate(funds) if refusal(f, h, o, need, TODAY) is None]
-                                       if need else [None])
-    best = None
-
-    def walk(i, used, left, housed, pairs):
-        nonlocal best
-        if i == len(by_rank):
-            key = (tuple(housed), aims_key(pairs))
-            best = key if best is None or key > best else best
-            return
-        h = by_rank[i]
-        for o in offers:
-            if o.id in used or (h.id, o.id) not in options:
-                continue
-            need, payers = options[h.id, o.id]
-            for k in payers:
-                if k is None:
-                    walk(i + 1, used | {o.id}, left, housed + [1], pairs + [(h, o)])
-                elif left[k] >= need:
-                    walk(i + 1, used | {o.id}, left[:k] + (left[k] - need,) + left[k + 1:], housed + [1],
-                         pairs + [(h, o)])
-        walk(i + 1, used, left, housed + [0], pairs)
-
-    walk(0, frozenset(), tuple(available(f) for f in funds), [], [])
-    return best
+    return best_charging(households, offers, funds, aims_key)
 
 
 # tight: low incomes, rents a fund must top up and small budgets, so that the aims' own

@@ -36,8 +36,9 @@ def available(f):
     return max(0, round((f.monthly_budget - f.committed) * 100))
 
 
-def brute_force(households, offers, funds, resolution=100):
-    """Every matching with every charging of its contributions to the funds, by enumeration."""
+def best_charging(households, offers, funds, value):
+    """The best (housed in priority order, ``value(pairs)``) over every matching x every charging of its
+    contributions to the funds within their budgets, by enumeration; ``pairs``: [(household, offer)]."""
     ranks = rank_of(households)
     by_rank = sorted(households, key=lambda h: ranks[h.id])
     options = {}
@@ -46,29 +47,42 @@ def brute_force(households, offers, funds, resolution=100):
             if evaluate(h, o, CONFIG, TODAY).eligible:
                 need = contribution_needed(h, o, SHARE)
                 payers = [k for k, f in enumerate(funds) if refusal(f, h, o, need, TODAY) is None] if need else [None]
-                options[h.id, o.id] = (round(score(h, o, WEIGHTS, TODAY).total * resolution), need, payers)
+                options[h.id, o.id] = (need, payers)
     best = None
 
-    def walk(i, used, left, housed, total):
+    def walk(i, used, left, housed, pairs):
         nonlocal best
         if i == len(by_rank):
-            key = (tuple(housed), total)
+            key = (tuple(housed), value(pairs))
             best = key if best is None or key > best else best
             return
         h = by_rank[i]
         for o in offers:
             if o.id in used or (h.id, o.id) not in options:
                 continue
-            fit, need, payers = options[h.id, o.id]
+            need, payers = options[h.id, o.id]
             for k in payers:
                 if k is None:
-                    walk(i + 1, used | {o.id}, left, housed + [1], total + fit)
+                    walk(i + 1, used | {o.id}, left, housed + [1], pairs + [(h, o)])
                 elif left[k] >= need:
-                    walk(i + 1, used | {o.id}, left[:k] + (left[k] - need,) + left[k + 1:], housed + [1], total + fit)
-        walk(i + 1, used, left, housed + [0], total)
+                    walk(i + 1, used | {o.id}, left[:k] + (left[k] - need,) + left[k + 1:], housed + [1],
+                         pairs + [(h, o)])
+        walk(i + 1, used, left, housed + [0], pairs)
 
-    walk(0, frozenset(), tuple(available(f) for f in funds), [], 0)
+    walk(0, frozenset(), tuple(available(f) for f in funds), [], [])
     return best
+
+
+def brute_force(households, offers, funds, resolution=100):
+    """The best (housed in priority order, total of the rounded fits) under the budgets, by enumeration."""
+    fits = {}
+
+    def fit(h, o):
+        if (h.id, o.id) not in fits:
+            fits[h.id, o.id] = round(score(h, o, WEIGHTS, TODAY).total * resolution)
+        return fits[h.id, o.id]
+
+    return best_charging(households, offers, funds, lambda pairs: sum(fit(h, o) for h, o in pairs))
 
 
 def check_budgets(result, households, offers, funds):
