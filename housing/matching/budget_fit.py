@@ -24,8 +24,7 @@ LARGE_PAIRS = 2_000_000         # above this many pairs in the housed set, no pr
 
 
 def _total(budgets, rows, held, fit) -> int:
-    edges = [budgets.edge_of(r, c) for r, c in zip(np.asarray(rows).tolist(), held.tolist())]
-    return int(np.asarray(fit)[edges].sum())
+    return int(np.asarray(fit, dtype=np.int64)[budgets.graph.edge_ids(rows, held)].sum())
 
 
 def priced_fit(budgets, rows, fit, start_held, start_charge):
@@ -89,8 +88,7 @@ def fit_under_budgets(budgets, rows, fit, held1, charge1, unconstrained):
             return held1, charge1
     budgets.fit_skipped = False
     held, charge, bound, total = priced_fit(budgets, rows, fit, held1[rows], charge1)
-    rows_l = np.asarray(rows).tolist()
-    ceiling = int(sum(int(fit[budgets.edge_of(r, unconstrained[r])]) for r in rows_l))
+    ceiling = _total(budgets, rows, unconstrained[rows], fit)
     budgets.fit_bound = ceiling if bound is None else min(bound, ceiling)
     budgets.fit_gap = None if total >= budgets.fit_bound else round((budgets.fit_bound - total) / max(budgets.fit_bound, 1), 6)
     final = np.full(budgets.graph.n, -1, dtype=np.int64)
